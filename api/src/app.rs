@@ -1,0 +1,231 @@
+//! The HTTP server: state, router and lifecycle.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use async_graphql::http::GraphiQLSource;
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use sea_orm::DatabaseConnection;
+use tokio::net::TcpListener;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::trace::TraceLayer;
+
+use crate::auth::{AuthService, JwtKeys, Passwords, RequestAuth};
+use crate::config::Config;
+use crate::graphql::{self, AppSchema};
+use crate::{db, demo};
+
+/// Largest request body accepted.
+pub const MAX_BODY_BYTES: usize = 1024 * 1024;
+
+/// What every request can reach: the database, the auth service and the configuration.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub auth: Arc<AuthService>,
+    pub config: Arc<Config>,
+}
+
+impl AppState {
+    /// Connects to the configured database and migrates it.
+    pub async fn connect(config: Config) -> anyhow::Result<Self> {
+        let db = db::connect(&config.database_url, config.db_pool_size)
+            .await
+            .with_context(|| format!("cannot open the database at {}", redact(&config.database_url)))?;
+        db::migrate(&db).await.context("cannot apply database migrations")?;
+        Self::new(db, config)
+    }
+
+    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+        let secret = match &config.jwt_secret {
+            Some(secret) if secret.len() < 32 => anyhow::bail!("the JWT secret must be at least 32 bytes long"),
+            Some(secret) => secret.as_bytes().to_vec(),
+            None => {
+                tracing::warn!(
+                    "no JWT secret configured (--jwt-secret / HINDSIGHT_JWT_SECRET): using a random one; \
+                     every session ends when the server restarts"
+                );
+                crate::auth::secret::generate("").into_bytes()
+            }
+        };
+        let auth = AuthService {
+            jwt: JwtKeys::new(&secret),
+            passwords: Passwords::new(config.max_concurrent_hashes),
+            access_ttl: config.access_token_ttl,
+            refresh_ttl: config.refresh_token_ttl,
+            invitation_ttl: config.invitation_ttl,
+        };
+        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config) })
+    }
+
+    pub async fn authenticate(&self, authorization: Option<&str>) -> RequestAuth {
+        self.auth.authenticate(&self.db, authorization).await
+    }
+}
+
+/// Hides the password of a database URL in logs and errors.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
+        _ => url.to_owned(),
+    }
+}
+
+#[derive(Clone)]
+struct Server {
+    state: AppState,
+    schema: AppSchema,
+}
+
+pub fn router(state: AppState) -> Router {
+    let schema = graphql::build_schema(state.clone());
+    let cors = cors_layer(&state.config.cors_origins);
+    let mut router = Router::new()
+        .route("/graphql", get(graphiql).post(graphql_http))
+        .route("/graphql/ws", get(graphql_ws))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz))
+        .with_state(Server { state, schema })
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(TraceLayer::new_for_http());
+    if let Some(cors) = cors {
+        router = router.layer(cors);
+    }
+    router
+}
+
+fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
+    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+    if origins.is_empty() {
+        return None;
+    }
+    Some(
+        CorsLayer::new()
+            .allow_origin(AllowOrigin::list(origins))
+            .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
+            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+    )
+}
+
+async fn graphiql(State(server): State<Server>) -> Response {
+    if !server.state.config.graphiql {
+        return (StatusCode::NOT_FOUND, "GraphiQL is disabled on this server").into_response();
+    }
+    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
+}
+
+async fn graphql_http(State(server): State<Server>, headers: HeaderMap, request: GraphQLBatchRequest) -> GraphQLResponse {
+    let batch = request.into_inner();
+    let max_batch = server.state.config.max_batch;
+    if let async_graphql::BatchRequest::Batch(requests) = &batch
+        && requests.len() > max_batch
+    {
+        return graphql::batch_too_large(max_batch).into();
+    }
+    let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+    let auth = server.state.authenticate(authorization).await;
+    server.schema.execute_batch(batch.data(auth)).await.into()
+}
+
+async fn graphql_ws(State(server): State<Server>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| {
+            let state = server.state.clone();
+            GraphQLWebSocket::new(socket, server.schema.clone(), protocol)
+                .on_connection_init(move |payload| async move {
+                    let authorization = payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str());
+                    let auth = state.authenticate(authorization).await;
+                    if let RequestAuth::Rejected { message } = &auth {
+                        return Err(async_graphql::Error::new(message.clone()));
+                    }
+                    let mut data = async_graphql::Data::default();
+                    data.insert(auth);
+                    Ok(data)
+                })
+                .serve()
+        })
+}
+
+async fn healthz() -> &'static str {
+    "ok"
+}
+
+async fn readyz(State(server): State<Server>) -> Response {
+    match db::ping(&server.state.db).await {
+        Ok(()) => (StatusCode::OK, "ready").into_response(),
+        Err(e) => {
+            tracing::warn!(error = %e, "readiness check failed");
+            (StatusCode::SERVICE_UNAVAILABLE, "database unavailable").into_response()
+        }
+    }
+}
+
+/// A bound, ready-to-serve server.
+pub struct Application {
+    listener: TcpListener,
+    state: AppState,
+}
+
+impl Application {
+    /// Connects, migrates, seeds demo data when asked, and binds the listener
+    /// (port 0 picks a free port: tests use that).
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        let bind = config.bind;
+        let state = AppState::connect(config).await?;
+        if state.config.demo {
+            demo::seed(&state).await.context("cannot seed demo data")?;
+        }
+        let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener.local_addr().expect("a bound listener has an address")
+    }
+
+    pub fn state(&self) -> &AppState {
+        &self.state
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        let addr = self.local_addr();
+        tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
+        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+    }
+
+    /// Serves until Ctrl-C or SIGTERM.
+    pub async fn run(self) -> std::io::Result<()> {
+        self.run_until(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing in-flight requests");
+}

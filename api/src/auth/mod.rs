@@ -1,0 +1,172 @@
+//! Who is asking: access tokens, API tokens, passwords, and the `Viewer` every domain function takes.
+
+pub mod jwt;
+pub mod password;
+pub mod secret;
+
+use std::time::Duration;
+
+use entity::{OrgRole, TokenScope, api_token, user};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::clock;
+use crate::error::{AppError, AppResult};
+pub use jwt::JwtKeys;
+pub use password::Passwords;
+
+/// How the viewer authenticated.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    /// An access token from `login`; `session_id` is its refresh-token family.
+    Session { session_id: Uuid },
+    /// An API token for scripts.
+    ApiToken { token_id: Uuid, scope: TokenScope },
+}
+
+/// The authenticated user a request acts as.
+#[derive(Debug, Clone)]
+pub struct Viewer {
+    pub user_id: Uuid,
+    pub org_id: Uuid,
+    pub org_role: OrgRole,
+    pub credential: Credential,
+}
+
+impl Viewer {
+    pub fn is_admin(&self) -> bool {
+        self.org_role == OrgRole::Admin
+    }
+
+    pub fn require_admin(&self) -> AppResult<()> {
+        if self.is_admin() { Ok(()) } else { Err(AppError::forbidden("only an organization admin may do this")) }
+    }
+
+    /// Refuses API tokens: user and token administration needs a signed-in person.
+    pub fn require_session(&self) -> AppResult<()> {
+        match self.credential {
+            Credential::Session { .. } => Ok(()),
+            Credential::ApiToken { .. } => Err(AppError::forbidden("API tokens cannot administer users, sessions or tokens")),
+        }
+    }
+
+    /// Refuses read-only API tokens.
+    pub fn require_write(&self) -> AppResult<()> {
+        match self.credential {
+            Credential::ApiToken { scope: TokenScope::Read, .. } => Err(AppError::forbidden("this API token is read-only")),
+            _ => Ok(()),
+        }
+    }
+
+    pub fn session_id(&self) -> Option<Uuid> {
+        match self.credential {
+            Credential::Session { session_id } => Some(session_id),
+            Credential::ApiToken { .. } => None,
+        }
+    }
+}
+
+/// The outcome of reading a request's credentials. A bad token is kept rather than failing the
+/// request at once, so that operations which need no viewer (`login`) still work.
+#[derive(Debug, Clone)]
+pub enum RequestAuth {
+    Anonymous,
+    Authenticated(Viewer),
+    Rejected { message: String },
+}
+
+impl RequestAuth {
+    pub fn viewer(&self) -> AppResult<&Viewer> {
+        match self {
+            Self::Authenticated(viewer) => Ok(viewer),
+            Self::Anonymous => Err(AppError::unauthenticated("authentication required")),
+            Self::Rejected { message } => Err(AppError::unauthenticated(message.clone())),
+        }
+    }
+}
+
+/// Signing keys, password hashing and token lifetimes.
+pub struct AuthService {
+    pub jwt: JwtKeys,
+    pub passwords: Passwords,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    pub invitation_ttl: Duration,
+}
+
+/// How often an API token's `lastUsedAt` is refreshed at most.
+const LAST_USED_GRANULARITY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
+
+impl AuthService {
+    /// Resolves an `Authorization` header value (`Bearer …`) or WebSocket payload value.
+    pub async fn authenticate(&self, db: &DatabaseConnection, authorization: Option<&str>) -> RequestAuth {
+        let Some(value) = authorization.map(str::trim).filter(|v| !v.is_empty()) else {
+            return RequestAuth::Anonymous;
+        };
+        let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim) else {
+            return RequestAuth::Rejected { message: "the Authorization header must be `Bearer <token>`".into() };
+        };
+        let result = if token.starts_with(secret::API_TOKEN_PREFIX) {
+            self.authenticate_api_token(db, token).await
+        } else {
+            self.authenticate_access_token(db, token).await
+        };
+        match result {
+            Ok(viewer) => RequestAuth::Authenticated(viewer),
+            Err(AppError::Unauthenticated(message)) => RequestAuth::Rejected { message },
+            Err(other) => {
+                tracing::error!(error = ?other, "could not verify credentials");
+                RequestAuth::Rejected { message: "could not verify credentials; try again".into() }
+            }
+        }
+    }
+
+    async fn authenticate_access_token(&self, db: &DatabaseConnection, token: &str) -> AppResult<Viewer> {
+        let claims = self.jwt.verify(token)?;
+        let user = active_user(db, claims.sub).await?;
+        if user.organization_id != claims.org || user.token_version != claims.ver {
+            return Err(AppError::unauthenticated("access token has been revoked"));
+        }
+        Ok(Viewer {
+            user_id: user.id,
+            org_id: user.organization_id,
+            org_role: user.role,
+            credential: Credential::Session { session_id: claims.sid },
+        })
+    }
+
+    async fn authenticate_api_token(&self, db: &DatabaseConnection, secret: &str) -> AppResult<Viewer> {
+        let invalid = || AppError::unauthenticated("invalid API token");
+        let token = api_token::Entity::find()
+            .filter(api_token::Column::SecretHash.eq(secret::digest(secret)))
+            .one(db)
+            .await?
+            .ok_or_else(invalid)?;
+        let now = clock::now();
+        if token.revoked_at.is_some() {
+            return Err(AppError::unauthenticated("API token has been revoked"));
+        }
+        if token.expires_at.is_some_and(|at| at <= now) {
+            return Err(AppError::unauthenticated("API token has expired"));
+        }
+        let user = active_user(db, token.user_id).await?;
+        if token.last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
+            let touch = api_token::ActiveModel { id: sea_orm::ActiveValue::Unchanged(token.id), last_used_at: Set(Some(now)), ..Default::default() };
+            touch.update(db).await?;
+        }
+        Ok(Viewer {
+            user_id: user.id,
+            org_id: user.organization_id,
+            org_role: user.role,
+            credential: Credential::ApiToken { token_id: token.id, scope: token.scope },
+        })
+    }
+}
+
+async fn active_user(db: &DatabaseConnection, id: Uuid) -> AppResult<user::Model> {
+    let user = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::unauthenticated("unknown user"))?;
+    if !user.active {
+        return Err(AppError::unauthenticated("this account has been deactivated"));
+    }
+    Ok(user)
+}

@@ -1,0 +1,137 @@
+//! Command line and environment configuration. Nothing else in the server reads the environment.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Hindsight: a GraphQL backend for blameless post-mortems.
+#[derive(Debug, Clone, Parser)]
+#[command(name = "hindsight", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub config: Config,
+}
+
+impl Cli {
+    /// Parses the process's arguments and environment (exits with usage on error).
+    pub fn from_env() -> Self {
+        Self::parse()
+    }
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve the API (the default when no command is given).
+    Serve,
+    /// Apply or inspect database migrations.
+    Migrate {
+        #[arg(value_enum, default_value_t = MigrateAction::Up)]
+        action: MigrateAction,
+    },
+    /// Print the GraphQL schema (SDL) to standard output.
+    Schema,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum MigrateAction {
+    /// Apply every pending migration.
+    Up,
+    /// Roll back the last applied migration.
+    Down,
+    /// List migrations and whether each is applied.
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Server configuration. Every setting is a flag with an environment fallback; the flag wins.
+#[derive(Debug, Clone, Args)]
+pub struct Config {
+    /// Address to listen on.
+    #[arg(long, env = "HINDSIGHT_BIND", default_value = "127.0.0.1:8000", global = true)]
+    pub bind: SocketAddr,
+
+    /// Database URL: `sqlite://…` (embedded default) or `postgres://…`.
+    #[arg(long, env = "DATABASE_URL", default_value = "sqlite://hindsight.db?mode=rwc", global = true)]
+    pub database_url: String,
+
+    /// Maximum number of pooled database connections.
+    #[arg(long, env = "HINDSIGHT_DB_POOL_SIZE", default_value_t = 10, global = true)]
+    pub db_pool_size: u32,
+
+    /// Secret that signs access tokens (at least 32 bytes). Generated at start when missing,
+    /// in which case sessions do not survive a restart.
+    #[arg(long, env = "HINDSIGHT_JWT_SECRET", hide_env_values = true, global = true)]
+    pub jwt_secret: Option<String>,
+
+    /// Lifetime of an access token, e.g. `15m`.
+    #[arg(long, env = "HINDSIGHT_ACCESS_TOKEN_TTL", default_value = "15m", value_parser = parse_duration, global = true)]
+    pub access_token_ttl: Duration,
+
+    /// Lifetime of a refresh token, e.g. `30d`.
+    #[arg(long, env = "HINDSIGHT_REFRESH_TOKEN_TTL", default_value = "30d", value_parser = parse_duration, global = true)]
+    pub refresh_token_ttl: Duration,
+
+    /// Lifetime of an invitation, e.g. `7d`.
+    #[arg(long, env = "HINDSIGHT_INVITATION_TTL", default_value = "7d", value_parser = parse_duration, global = true)]
+    pub invitation_ttl: Duration,
+
+    /// Serve GraphiQL at `GET /graphql`.
+    #[arg(long, env = "HINDSIGHT_GRAPHIQL", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub graphiql: bool,
+
+    /// Answer introspection queries.
+    #[arg(long, env = "HINDSIGHT_INTROSPECTION", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub introspection: bool,
+
+    /// Let anyone create a new organization with `signUp`.
+    #[arg(long, env = "HINDSIGHT_ALLOW_SIGNUP", default_value_t = true, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub allow_signup: bool,
+
+    /// Seed a demo organization with data on start and log its sign-in.
+    #[arg(long, env = "HINDSIGHT_DEMO", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub demo: bool,
+
+    /// Log output format.
+    #[arg(long, env = "HINDSIGHT_LOG_FORMAT", value_enum, default_value_t = LogFormat::Pretty, global = true)]
+    pub log_format: LogFormat,
+
+    /// Comma-separated origins a browser front-end may call the API from.
+    #[arg(long, env = "HINDSIGHT_CORS_ORIGINS", value_delimiter = ',', global = true)]
+    pub cors_origins: Vec<String>,
+
+    /// How many argon2 password hashes may run at once (each takes ~19 MiB and a core).
+    #[arg(long, env = "HINDSIGHT_MAX_CONCURRENT_HASHES", default_value_t = 2, global = true)]
+    pub max_concurrent_hashes: usize,
+
+    /// Most operations accepted in one batched request.
+    #[arg(long, env = "HINDSIGHT_MAX_BATCH", default_value_t = 10, global = true)]
+    pub max_batch: usize,
+}
+
+fn parse_duration(value: &str) -> Result<Duration, String> {
+    let duration = humantime::parse_duration(value).map_err(|e| e.to_string())?;
+    if duration.is_zero() {
+        return Err("must be longer than zero".into());
+    }
+    Ok(duration)
+}
+
+impl Config {
+    /// The configuration as if started with no flags (environment variables still apply).
+    /// Tests start from this and change what they need.
+    pub fn defaults() -> Self {
+        Cli::parse_from(["hindsight"]).config
+    }
+
+    pub fn is_postgres(&self) -> bool {
+        self.database_url.starts_with("postgres")
+    }
+}

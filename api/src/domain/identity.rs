@@ -1,0 +1,309 @@
+//! Sign-up, login and sessions: access tokens with rotating refresh tokens.
+
+use chrono::{DateTime, Utc};
+use entity::{OrgRole, organization, refresh_token, user};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+};
+use uuid::Uuid;
+
+use crate::auth::{AuthService, Passwords, Viewer, secret};
+use crate::clock;
+use crate::db;
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::validate;
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+pub const MAX_NAME_CHARS: usize = 200;
+
+/// What a successful sign-in hands the client.
+pub struct Session {
+    pub access_token: String,
+    pub refresh_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: user::Model,
+}
+
+pub struct SignUp {
+    pub organization_name: String,
+    pub email: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// Creates a new organization with its first admin, and signs the admin in.
+pub async fn sign_up(db: &DatabaseConnection, auth: &AuthService, allowed: bool, input: SignUp) -> AppResult<Session> {
+    if !allowed {
+        return Err(AppError::forbidden("sign-up is closed on this server; ask an admin for an invitation"));
+    }
+    let organization_name = validate::required_text("organizationName", &input.organization_name, MAX_NAME_CHARS)?;
+    let email = validate::email("email", &input.email)?;
+    let display_name = validate::required_text("displayName", &input.display_name, MAX_NAME_CHARS)?;
+    Passwords::validate_new(&input.password, "password")?;
+    ensure_email_free(db, &email).await?;
+    let password_hash = auth.passwords.hash(&input.password).await?;
+
+    let tx = db::begin_write(db).await?;
+    let now = clock::now();
+    let org = organization::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        name: Set(organization_name),
+        slug: Set(free_org_slug(&tx, &input.organization_name).await?),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    let user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(org.id),
+        email: Set(email),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        role: Set(OrgRole::Admin),
+        active: Set(true),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, email_taken))?;
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: org.id,
+            actor_id: Some(user.id),
+            kind: EventKind::OrganizationCreated,
+            subject_id: ids::encode(NodeKind::Organization, org.id),
+            payload: serde_json::json!({ "name": org.name, "slug": org.slug, "adminId": ids::encode(NodeKind::User, user.id) }),
+        },
+    )
+    .await?;
+    let session = start_session(&tx, auth, user, None).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+fn email_taken() -> AppError {
+    AppError::invalid("email", "an account with this email already exists")
+}
+
+pub(crate) async fn ensure_email_free(db: &impl ConnectionTrait, email: &str) -> AppResult<()> {
+    let taken = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?.is_some();
+    if taken { Err(email_taken()) } else { Ok(()) }
+}
+
+/// Organization slugs are global; a taken one gets a short random suffix.
+async fn free_org_slug(db: &impl ConnectionTrait, name: &str) -> AppResult<String> {
+    let base = match validate::slugify(name) {
+        s if s.is_empty() => "org".to_owned(),
+        s => s.chars().take(48).collect::<String>().trim_end_matches('-').to_owned(),
+    };
+    let mut candidate = base.clone();
+    loop {
+        let taken = organization::Entity::find().filter(organization::Column::Slug.eq(&candidate)).one(db).await?.is_some();
+        if !taken {
+            return Ok(candidate);
+        }
+        candidate = format!("{base}-{}", &Uuid::new_v4().simple().to_string()[..6]);
+    }
+}
+
+const BAD_CREDENTIALS: &str = "invalid email or password";
+
+pub async fn login(db: &DatabaseConnection, auth: &AuthService, email: &str, password: &str) -> AppResult<Session> {
+    let email = email.trim().to_lowercase();
+    let user = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db).await?;
+    let matches = auth.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
+    let user = match user {
+        Some(user) if matches => user,
+        _ => return Err(AppError::unauthenticated(BAD_CREDENTIALS)),
+    };
+    if !user.active {
+        return Err(AppError::unauthenticated("this account has been deactivated"));
+    }
+    let tx = db::begin_write(db).await?;
+    let session = start_session(&tx, auth, user, None).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Issues an access token and a refresh token; `family` continues an existing session.
+pub(crate) async fn start_session(
+    tx: &impl ConnectionTrait,
+    auth: &AuthService,
+    user: user::Model,
+    family: Option<Uuid>,
+) -> AppResult<Session> {
+    let now = clock::now();
+    let family_id = family.unwrap_or_else(Uuid::now_v7);
+    let refresh_token = secret::generate("hsr_");
+    refresh_token::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        user_id: Set(user.id),
+        family_id: Set(family_id),
+        token_hash: Set(secret::digest(&refresh_token)),
+        token_version: Set(user.token_version),
+        expires_at: Set(now + clock::lifetime(auth.refresh_ttl)),
+        used_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(tx)
+    .await?;
+    let expires_at = now + clock::lifetime(auth.access_ttl);
+    let access_token = auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, now, expires_at)?;
+    Ok(Session { access_token, refresh_token, expires_at, user })
+}
+
+/// Rotates a refresh token. Presenting a token that was already rotated means it leaked:
+/// the whole family (every token of that login) is revoked.
+pub async fn refresh_session(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<Session> {
+    let invalid = || AppError::unauthenticated("invalid refresh token");
+    let tx = db::begin_write(db).await?;
+    let stored = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
+        .one(&tx)
+        .await?
+        .ok_or_else(invalid)?;
+    let now = clock::now();
+    if stored.revoked_at.is_some() {
+        return Err(AppError::unauthenticated("this session has been signed out"));
+    }
+    // Spend the token; zero rows changed means someone spent it first.
+    let spent = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::UsedAt, Expr::value(now))
+        .filter(refresh_token::Column::Id.eq(stored.id))
+        .filter(refresh_token::Column::UsedAt.is_null())
+        .exec(&tx)
+        .await?;
+    if spent.rows_affected != 1 {
+        revoke_family(&tx, stored.family_id, now).await?;
+        tx.commit().await?;
+        return Err(AppError::unauthenticated("this refresh token was already used; the session has been revoked"));
+    }
+    if stored.expires_at <= now {
+        return Err(AppError::unauthenticated("refresh token has expired"));
+    }
+    let user = user::Entity::find_by_id(stored.user_id).one(&tx).await?.ok_or_else(invalid)?;
+    if !user.active {
+        return Err(AppError::unauthenticated("this account has been deactivated"));
+    }
+    if user.token_version != stored.token_version {
+        return Err(AppError::unauthenticated("this session has been signed out"));
+    }
+    let session = start_session(&tx, auth, user, Some(stored.family_id)).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+async fn revoke_family(tx: &impl ConnectionTrait, family_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::FamilyId.eq(family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Ends the session the refresh token belongs to. Unknown tokens are ignored: there is
+/// nothing to sign out, and the answer must not tell valid tokens from invalid ones.
+pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+    let tx = db::begin_write(db).await?;
+    let stored = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
+        .one(&tx)
+        .await?;
+    if let Some(stored) = stored {
+        revoke_family(&tx, stored.family_id, clock::now()).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Revokes every session and access token of the viewer at once (bumps the token version).
+pub async fn logout_everywhere(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<()> {
+    viewer.require_session()?;
+    let tx = db::begin_write(db).await?;
+    revoke_all_sessions(&tx, viewer.user_id).await?;
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind: EventKind::SessionsRevoked,
+            subject_id: ids::encode(NodeKind::User, viewer.user_id),
+            payload: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Bumps the user's token version (every access token stops working) and revokes every
+/// refresh token.
+pub(crate) async fn revoke_all_sessions(tx: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
+    let now = clock::now();
+    user::Entity::update_many()
+        .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
+        .col_expr(user::Column::UpdatedAt, Expr::value(now))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(tx)
+        .await?;
+    refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .exec(tx)
+        .await?;
+    Ok(())
+}
+
+/// Changes the viewer's password. Every other session is signed out; this one stays.
+pub async fn change_password(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    viewer: &Viewer,
+    current_password: &str,
+    new_password: &str,
+) -> AppResult<()> {
+    viewer.require_session()?;
+    let user = user::Entity::find_by_id(viewer.user_id).one(db).await?.ok_or(AppError::NotFound("user"))?;
+    if !auth.passwords.verify(current_password, Some(&user.password_hash)).await? {
+        return Err(AppError::invalid("currentPassword", "the current password is not correct"));
+    }
+    Passwords::validate_new(new_password, "newPassword")?;
+    let password_hash = auth.passwords.hash(new_password).await?;
+
+    let tx = db::begin_write(db).await?;
+    let now = clock::now();
+    let mut active = user.into_active_model();
+    active.password_hash = Set(password_hash);
+    active.updated_at = Set(now);
+    active.update(&tx).await?;
+    let mut others = refresh_token::Entity::update_many()
+        .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
+        .filter(refresh_token::Column::UserId.eq(viewer.user_id))
+        .filter(refresh_token::Column::RevokedAt.is_null());
+    if let Some(session_id) = viewer.session_id() {
+        others = others.filter(refresh_token::Column::FamilyId.ne(session_id));
+    }
+    others.exec(&tx).await?;
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind: EventKind::PasswordChanged,
+            subject_id: ids::encode(NodeKind::User, viewer.user_id),
+            payload: serde_json::json!({}),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,279 @@
+//! Teams and their members. Admins create teams; admins and the team's leads manage it.
+
+use entity::{TeamRole, membership, team, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, ModelTrait,
+    QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::clock;
+use crate::db;
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::pagination::{Page, PageRequest, paginate};
+use crate::domain::{users, validate};
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+pub const MAX_TEAM_NAME_CHARS: usize = 120;
+pub const MAX_DESCRIPTION_CHARS: usize = 2000;
+
+/// A team of the viewer's organization; teams of other organizations do not exist for it.
+pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> AppResult<team::Model> {
+    team::Entity::find_by_id(team_id)
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("team"))
+}
+
+pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> AppResult<Option<team::Model>> {
+    match find_in_org(db, viewer.org_id, team_id).await {
+        Ok(team) => Ok(Some(team)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Every team of the organization, ordered by slug.
+pub async fn list(db: &impl ConnectionTrait, viewer: &Viewer, page: &PageRequest) -> AppResult<Page<team::Model>> {
+    let select = team::Entity::find().filter(team::Column::OrganizationId.eq(viewer.org_id));
+    paginate(db, select, team::Column::Slug, |t| t.slug.clone(), page).await
+}
+
+/// The viewer's role in a team, if they are a member.
+pub async fn role_of(db: &impl ConnectionTrait, user_id: Uuid, team_id: Uuid) -> AppResult<Option<TeamRole>> {
+    Ok(membership::Entity::find()
+        .filter(membership::Column::TeamId.eq(team_id))
+        .filter(membership::Column::UserId.eq(user_id))
+        .one(db)
+        .await?
+        .map(|m| m.role))
+}
+
+/// Admins manage every team; a lead manages their own.
+async fn require_manager(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> AppResult<()> {
+    if viewer.is_admin() || role_of(db, viewer.user_id, team_id).await? == Some(TeamRole::Lead) {
+        Ok(())
+    } else {
+        Err(AppError::forbidden("only an admin or a lead of this team may manage it"))
+    }
+}
+
+pub struct NewTeam {
+    pub name: String,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewTeam) -> AppResult<team::Model> {
+    viewer.require_admin()?;
+    let name = validate::required_text("name", &input.name, MAX_TEAM_NAME_CHARS)?;
+    let slug = match input.slug.as_deref() {
+        Some(slug) => validate::slug("slug", slug)?,
+        None => validate::slug("name", &validate::slugify(&name))?,
+    };
+    let description = validate::optional_text("description", input.description.as_deref(), MAX_DESCRIPTION_CHARS)?;
+    let tx = db::begin_write(db).await?;
+    ensure_slug_free(&tx, viewer.org_id, &slug, None).await?;
+    let now = clock::now();
+    let team = team::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(viewer.org_id),
+        name: Set(name),
+        slug: Set(slug),
+        description: Set(description),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, slug_taken))?;
+    record_team_event(&tx, viewer, &team, EventKind::TeamCreated).await?;
+    tx.commit().await?;
+    Ok(team)
+}
+
+fn slug_taken() -> AppError {
+    AppError::invalid("slug", "another team of this organization already uses this slug")
+}
+
+async fn ensure_slug_free(db: &impl ConnectionTrait, org_id: Uuid, slug: &str, except: Option<Uuid>) -> AppResult<()> {
+    let existing = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .filter(team::Column::Slug.eq(slug))
+        .one(db)
+        .await?;
+    match existing {
+        Some(team) if Some(team.id) != except => Err(slug_taken()),
+        _ => Ok(()),
+    }
+}
+
+async fn record_team_event(tx: &impl ConnectionTrait, viewer: &Viewer, team: &team::Model, kind: EventKind) -> AppResult<()> {
+    events::record(
+        tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind,
+            subject_id: ids::encode(NodeKind::Team, team.id),
+            payload: serde_json::json!({ "name": team.name, "slug": team.slug, "description": team.description }),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// Changes to a team; `None` leaves a field as it is, an empty description clears it.
+pub struct TeamChanges {
+    pub name: Option<String>,
+    pub slug: Option<String>,
+    pub description: Option<String>,
+}
+
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, changes: TeamChanges) -> AppResult<team::Model> {
+    let tx = db::begin_write(db).await?;
+    let team = find_in_org(&tx, viewer.org_id, team_id).await?;
+    require_manager(&tx, viewer, team.id).await?;
+    let mut active = team.into_active_model();
+    if let Some(name) = changes.name.as_deref() {
+        active.name = Set(validate::required_text("name", name, MAX_TEAM_NAME_CHARS)?);
+    }
+    if let Some(slug) = changes.slug.as_deref() {
+        let slug = validate::slug("slug", slug)?;
+        ensure_slug_free(&tx, viewer.org_id, &slug, Some(team_id)).await?;
+        active.slug = Set(slug);
+    }
+    if let Some(description) = changes.description.as_deref() {
+        active.description = Set(validate::optional_text("description", Some(description), MAX_DESCRIPTION_CHARS)?);
+    }
+    active.updated_at = Set(clock::now());
+    let team = active.update(&tx).await.map_err(|e| AppError::unique_violation_or(e, slug_taken))?;
+    record_team_event(&tx, viewer, &team, EventKind::TeamUpdated).await?;
+    tx.commit().await?;
+    Ok(team)
+}
+
+/// The team's memberships, oldest first.
+pub async fn members(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid, page: &PageRequest) -> AppResult<Page<membership::Model>> {
+    let team = find_in_org(db, viewer.org_id, team_id).await?;
+    let select = membership::Entity::find().filter(membership::Column::TeamId.eq(team.id));
+    paginate(db, select, membership::Column::Id, |m| m.id.to_string(), page).await
+}
+
+/// The teams a user of the viewer's organization belongs to.
+pub async fn memberships_of(db: &impl ConnectionTrait, viewer: &Viewer, user_id: Uuid) -> AppResult<Vec<membership::Model>> {
+    users::find_in_org(db, viewer.org_id, user_id).await?;
+    Ok(membership::Entity::find()
+        .filter(membership::Column::UserId.eq(user_id))
+        .order_by_asc(membership::Column::Id)
+        .all(db)
+        .await?)
+}
+
+/// A membership of one of the organization's teams, for `node(id:)`.
+pub async fn get_membership(db: &impl ConnectionTrait, viewer: &Viewer, membership_id: Uuid) -> AppResult<Option<membership::Model>> {
+    let Some(membership) = membership::Entity::find_by_id(membership_id).one(db).await? else {
+        return Ok(None);
+    };
+    Ok(get(db, viewer, membership.team_id).await?.map(|_| membership))
+}
+
+pub async fn add_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, user_id: Uuid, role: TeamRole) -> AppResult<membership::Model> {
+    let tx = db::begin_write(db).await?;
+    let team = find_in_org(&tx, viewer.org_id, team_id).await?;
+    require_manager(&tx, viewer, team.id).await?;
+    let user = users::find_in_org(&tx, viewer.org_id, user_id).await?;
+    if !user.active {
+        return Err(AppError::invalid("userId", "a deactivated user cannot join a team"));
+    }
+    let already = || AppError::invalid("userId", "this user is already a member of the team; use updateTeamMember to change the role");
+    if role_of(&tx, user.id, team.id).await?.is_some() {
+        return Err(already());
+    }
+    let now = clock::now();
+    let membership = membership::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        team_id: Set(team.id),
+        user_id: Set(user.id),
+        role: Set(role),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, already))?;
+    record_membership_event(&tx, viewer, &membership, &user, EventKind::TeamMemberAdded).await?;
+    tx.commit().await?;
+    Ok(membership)
+}
+
+async fn find_membership(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid, user_id: Uuid) -> AppResult<(membership::Model, user::Model)> {
+    let team = find_in_org(db, viewer.org_id, team_id).await?;
+    require_manager(db, viewer, team.id).await?;
+    let user = users::find_in_org(db, viewer.org_id, user_id).await?;
+    let membership = membership::Entity::find()
+        .filter(membership::Column::TeamId.eq(team.id))
+        .filter(membership::Column::UserId.eq(user.id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("membership"))?;
+    Ok((membership, user))
+}
+
+pub async fn update_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> AppResult<membership::Model> {
+    let tx = db::begin_write(db).await?;
+    let (membership, user) = find_membership(&tx, viewer, team_id, user_id).await?;
+    if membership.role == role {
+        return Ok(membership);
+    }
+    let mut active = membership.into_active_model();
+    active.role = Set(role);
+    active.updated_at = Set(clock::now());
+    let membership = active.update(&tx).await?;
+    record_membership_event(&tx, viewer, &membership, &user, EventKind::TeamMemberUpdated).await?;
+    tx.commit().await?;
+    Ok(membership)
+}
+
+pub async fn remove_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, user_id: Uuid) -> AppResult<()> {
+    let tx = db::begin_write(db).await?;
+    let (membership, user) = find_membership(&tx, viewer, team_id, user_id).await?;
+    record_membership_event(&tx, viewer, &membership, &user, EventKind::TeamMemberRemoved).await?;
+    membership.delete(&tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn record_membership_event(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    membership: &membership::Model,
+    user: &user::Model,
+    kind: EventKind,
+) -> AppResult<()> {
+    events::record(
+        tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind,
+            subject_id: ids::encode(NodeKind::Team, membership.team_id),
+            payload: serde_json::json!({
+                "membershipId": ids::encode(NodeKind::Membership, membership.id),
+                "userId": ids::encode(NodeKind::User, user.id),
+                "role": membership.role,
+            }),
+        },
+    )
+    .await?;
+    Ok(())
+}

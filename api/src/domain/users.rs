@@ -1,0 +1,289 @@
+//! The organization and its people: listing, invitations, org roles and deactivation.
+//! An organization always keeps at least one active admin.
+
+use chrono::{DateTime, Utc};
+use entity::{OrgRole, invitation, organization, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    PaginatorTrait, QueryFilter, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::auth::{AuthService, Passwords, Viewer, secret};
+use crate::clock;
+use crate::db;
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::identity::{self, MAX_NAME_CHARS, Session};
+use crate::domain::pagination::{Page, PageRequest, paginate};
+use crate::domain::validate;
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+pub async fn organization(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<organization::Model> {
+    organization::Entity::find_by_id(viewer.org_id).one(db).await?.ok_or(AppError::NotFound("organization"))
+}
+
+/// A user of the viewer's organization; users of other organizations do not exist for it.
+pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, user_id: Uuid) -> AppResult<user::Model> {
+    user::Entity::find_by_id(user_id)
+        .filter(user::Column::OrganizationId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("user"))
+}
+
+pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, user_id: Uuid) -> AppResult<Option<user::Model>> {
+    match find_in_org(db, viewer.org_id, user_id).await {
+        Ok(user) => Ok(Some(user)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The organization's users ordered by email, optionally matching `search` in email or name.
+pub async fn list(db: &impl ConnectionTrait, viewer: &Viewer, search: Option<&str>, page: &PageRequest) -> AppResult<Page<user::Model>> {
+    let mut select = user::Entity::find().filter(user::Column::OrganizationId.eq(viewer.org_id));
+    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+        let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+        select = select.filter(
+            Condition::any()
+                .add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern.clone()).escape('\\')))
+                .add(
+                    Expr::expr(Func::lower(Expr::col(user::Column::DisplayName)))
+                        .like(LikeExpr::new(pattern).escape('\\')),
+                ),
+        );
+    }
+    paginate(db, select, user::Column::Email, |u| u.email.clone(), page).await
+}
+
+fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// A new invitation and its one-time token (shown once, stored hashed).
+pub struct NewInvitation {
+    pub invitation: invitation::Model,
+    pub token: String,
+}
+
+pub async fn invite(db: &DatabaseConnection, auth: &AuthService, viewer: &Viewer, email: &str, role: OrgRole) -> AppResult<NewInvitation> {
+    viewer.require_session()?;
+    viewer.require_admin()?;
+    let email = validate::email("email", email)?;
+    let tx = db::begin_write(db).await?;
+    if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&tx).await?.is_some() {
+        return Err(AppError::invalid("email", "this email already belongs to a user"));
+    }
+    let now = clock::now();
+    // A new invitation replaces any pending one for the same email.
+    invitation::Entity::update_many()
+        .col_expr(invitation::Column::RevokedAt, Expr::value(now))
+        .filter(invitation::Column::OrganizationId.eq(viewer.org_id))
+        .filter(invitation::Column::Email.eq(&email))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(&tx)
+        .await?;
+    let token = secret::generate("hsi_");
+    let invitation = invitation::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(viewer.org_id),
+        email: Set(email),
+        role: Set(role),
+        token_hash: Set(secret::digest(&token)),
+        invited_by: Set(viewer.user_id),
+        expires_at: Set(now + clock::lifetime(auth.invitation_ttl)),
+        accepted_at: Set(None),
+        revoked_at: Set(None),
+        created_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind: EventKind::UserInvited,
+            subject_id: ids::encode(NodeKind::Invitation, invitation.id),
+            payload: serde_json::json!({ "email": invitation.email, "role": invitation.role }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(NewInvitation { invitation, token })
+}
+
+/// An invitation of the organization, visible to its admins.
+pub async fn get_invitation(db: &impl ConnectionTrait, viewer: &Viewer, invitation_id: Uuid) -> AppResult<Option<invitation::Model>> {
+    if !viewer.is_admin() {
+        return Ok(None);
+    }
+    Ok(invitation::Entity::find_by_id(invitation_id)
+        .filter(invitation::Column::OrganizationId.eq(viewer.org_id))
+        .one(db)
+        .await?)
+}
+
+pub struct AcceptInvitation {
+    pub token: String,
+    pub password: String,
+    pub display_name: String,
+}
+
+/// Turns a pending invitation into an active user of its organization, signed in.
+pub async fn accept_invitation(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitation) -> AppResult<Session> {
+    let display_name = validate::required_text("displayName", &input.display_name, MAX_NAME_CHARS)?;
+    Passwords::validate_new(&input.password, "password")?;
+    let invalid = || AppError::invalid("token", "this invitation is not valid: it may have been used, replaced or mistyped");
+    let pending = invitation::Entity::find()
+        .filter(invitation::Column::TokenHash.eq(secret::digest(input.token.trim())))
+        .one(db)
+        .await?
+        .ok_or_else(invalid)?;
+    check_pending(&pending, clock::now())?;
+    let password_hash = auth.passwords.hash(&input.password).await?;
+
+    let tx = db::begin_write(db).await?;
+    let now = clock::now();
+    // Claim the invitation; zero rows means a concurrent acceptance won.
+    let claimed = invitation::Entity::update_many()
+        .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
+        .filter(invitation::Column::Id.eq(pending.id))
+        .filter(invitation::Column::AcceptedAt.is_null())
+        .filter(invitation::Column::RevokedAt.is_null())
+        .exec(&tx)
+        .await?;
+    if claimed.rows_affected != 1 {
+        return Err(invalid());
+    }
+    identity::ensure_email_free(&tx, &pending.email).await?;
+    let user = user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(pending.organization_id),
+        email: Set(pending.email.clone()),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        role: Set(pending.role),
+        active: Set(true),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, || AppError::invalid("token", "an account with this email already exists")))?;
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: user.organization_id,
+            actor_id: Some(user.id),
+            kind: EventKind::UserJoined,
+            subject_id: ids::encode(NodeKind::User, user.id),
+            payload: serde_json::json!({ "invitationId": ids::encode(NodeKind::Invitation, pending.id), "role": user.role }),
+        },
+    )
+    .await?;
+    let session = identity::start_session(&tx, auth, user, None).await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+fn check_pending(invitation: &invitation::Model, now: DateTime<Utc>) -> AppResult<()> {
+    if invitation.accepted_at.is_some() {
+        return Err(AppError::invalid("token", "this invitation has already been accepted"));
+    }
+    if invitation.revoked_at.is_some() {
+        return Err(AppError::invalid("token", "this invitation was replaced by a newer one"));
+    }
+    if invitation.expires_at <= now {
+        return Err(AppError::invalid("token", "this invitation has expired; ask an admin for a new one"));
+    }
+    Ok(())
+}
+
+pub async fn set_org_role(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid, role: OrgRole) -> AppResult<user::Model> {
+    change_user(db, viewer, user_id, EventKind::UserRoleChanged, |user| {
+        let mut active = user.into_active_model();
+        active.role = Set(role);
+        active
+    })
+    .await
+}
+
+/// Deactivates a user: they can no longer sign in, and every token they hold stops at once.
+pub async fn deactivate(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid) -> AppResult<user::Model> {
+    let user = change_user(db, viewer, user_id, EventKind::UserDeactivated, |user| {
+        let mut active = user.into_active_model();
+        active.active = Set(false);
+        active
+    })
+    .await?;
+    Ok(user)
+}
+
+pub async fn reactivate(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid) -> AppResult<user::Model> {
+    change_user(db, viewer, user_id, EventKind::UserReactivated, |user| {
+        let mut active = user.into_active_model();
+        active.active = Set(true);
+        active
+    })
+    .await
+}
+
+/// Applies an admin's change to a user of the organization, then checks that an active admin
+/// remains. The organization row is locked first (PostgreSQL; SQLite has one writer), so two
+/// admins demoting each other at once cannot both succeed.
+async fn change_user(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: Uuid,
+    kind: EventKind,
+    change: impl FnOnce(user::Model) -> user::ActiveModel,
+) -> AppResult<user::Model> {
+    viewer.require_session()?;
+    viewer.require_admin()?;
+    let tx = db::begin_write(db).await?;
+    organization::Entity::find_by_id(viewer.org_id).lock_exclusive().one(&tx).await?;
+    let user = find_in_org(&tx, viewer.org_id, user_id).await?;
+    let before = (user.role, user.active);
+    let mut active = change(user);
+    active.updated_at = Set(clock::now());
+    let user = active.update(&tx).await?;
+    if (user.role, user.active) == before {
+        tx.commit().await?;
+        return Ok(user);
+    }
+    ensure_an_active_admin(&tx, viewer.org_id).await?;
+    if !user.active {
+        identity::revoke_all_sessions(&tx, user.id).await?;
+    }
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind,
+            subject_id: ids::encode(NodeKind::User, user.id),
+            payload: serde_json::json!({ "role": user.role, "active": user.active }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
+}
+
+async fn ensure_an_active_admin(tx: &impl ConnectionTrait, org_id: Uuid) -> AppResult<()> {
+    let admins = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(org_id))
+        .filter(user::Column::Role.eq(OrgRole::Admin))
+        .filter(user::Column::Active.eq(true))
+        .count(tx)
+        .await?;
+    if admins == 0 {
+        return Err(AppError::invalid("userId", "an organization must keep at least one active admin"));
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The one error type of the API. Client errors carry a stable code (and the field at fault);
+//! internal errors are logged with their cause and reach clients only as `INTERNAL`.
+
+use async_graphql::ErrorExtensionValues;
+use sea_orm::{DbErr, SqlErr};
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    Unauthenticated(String),
+    #[error("{0}")]
+    Forbidden(String),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    #[error("{message}")]
+    BadInput { message: String, field: Option<String> },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("too many attempts; retry in {retry_after_secs} seconds")]
+    RateLimited { retry_after_secs: u64 },
+    #[error("internal error")]
+    Internal(#[source] anyhow::Error),
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Forbidden(_) => "FORBIDDEN",
+            Self::NotFound(_) => "NOT_FOUND",
+            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::Conflict(_) => "CONFLICT",
+            Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::Internal(_) => "INTERNAL",
+        }
+    }
+
+    /// Bad input in one named field (the GraphQL argument or input field name).
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        Self::BadInput { message: message.into(), field: Some(field.to_owned()) }
+    }
+
+    /// Bad input that is not about a single field (an illegal state transition, say).
+    pub fn bad_input(message: impl Into<String>) -> Self {
+        Self::BadInput { message: message.into(), field: None }
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::Forbidden(message.into())
+    }
+
+    pub fn unauthenticated(message: impl Into<String>) -> Self {
+        Self::Unauthenticated(message.into())
+    }
+
+    pub fn internal(error: impl Into<anyhow::Error>) -> Self {
+        Self::Internal(error.into())
+    }
+
+    /// Maps a unique-constraint violation to `on_unique`, anything else to an internal error.
+    /// Used where a concurrent writer may slip past a pre-check.
+    pub fn unique_violation_or(err: DbErr, on_unique: impl FnOnce() -> AppError) -> AppError {
+        match err.sql_err() {
+            Some(SqlErr::UniqueConstraintViolation(_)) => on_unique(),
+            _ => AppError::from(err),
+        }
+    }
+}
+
+impl From<DbErr> for AppError {
+    fn from(err: DbErr) -> Self {
+        Self::Internal(err.into())
+    }
+}
+
+impl From<AppError> for async_graphql::Error {
+    fn from(err: AppError) -> Self {
+        if let AppError::Internal(cause) = &err {
+            tracing::error!(error = ?cause, "internal error");
+        }
+        let mut extensions = ErrorExtensionValues::default();
+        extensions.set("code", err.code());
+        match &err {
+            AppError::BadInput { field: Some(field), .. } => extensions.set("field", field.as_str()),
+            AppError::RateLimited { retry_after_secs } => extensions.set("retryAfter", *retry_after_secs),
+            _ => {}
+        }
+        async_graphql::Error { message: err.to_string(), source: None, extensions: Some(extensions) }
+    }
+}

@@ -1,0 +1,31 @@
+use async_graphql::Context;
+use sea_orm::DatabaseConnection;
+
+use crate::app::AppState;
+use crate::auth::{RequestAuth, Viewer};
+use crate::error::AppResult;
+
+static ANONYMOUS: RequestAuth = RequestAuth::Anonymous;
+
+/// What resolvers read from the request context.
+pub trait ContextExt {
+    fn state(&self) -> &AppState;
+    fn db(&self) -> &DatabaseConnection {
+        &self.state().db
+    }
+    fn auth(&self) -> &RequestAuth;
+    /// The signed-in viewer, or UNAUTHENTICATED.
+    fn viewer(&self) -> AppResult<&Viewer> {
+        self.auth().viewer()
+    }
+}
+
+impl ContextExt for Context<'_> {
+    fn state(&self) -> &AppState {
+        self.data_unchecked::<AppState>()
+    }
+
+    fn auth(&self) -> &RequestAuth {
+        self.data_opt::<RequestAuth>().unwrap_or(&ANONYMOUS)
+    }
+}

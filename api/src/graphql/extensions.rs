@@ -1,0 +1,87 @@
+//! Schema extensions: every error gets a code, and read-only API tokens cannot mutate.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{Response, ServerResult, Variables};
+use futures_util::FutureExt;
+use futures_util::stream::{BoxStream, StreamExt};
+
+use crate::auth::RequestAuth;
+use crate::error::AppError;
+use crate::graphql::server_error;
+
+/// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
+/// rest come from the GraphQL engine itself (syntax, validation, argument coercion, limits)
+/// and are the client's to fix. A panic becomes INTERNAL instead of a dropped connection.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+fn with_codes(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
+        if !has_code {
+            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+        }
+    }
+    response
+}
+
+fn internal_error() -> Response {
+    Response::from_errors(vec![server_error(AppError::internal(anyhow::anyhow!("a resolver panicked")))])
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        match AssertUnwindSafe(next.run(ctx)).catch_unwind().await {
+            Ok(response) => with_codes(response),
+            Err(_) => internal_error(),
+        }
+    }
+
+    fn subscribe<'s>(&self, ctx: &ExtensionContext<'_>, stream: BoxStream<'s, Response>, next: NextSubscribe<'_>) -> BoxStream<'s, Response> {
+        next.run(ctx, stream).map(with_codes).boxed()
+    }
+}
+
+/// Refuses any mutation made with a `READ` API token, before anything runs.
+pub struct ReadOnlyTokens;
+
+impl ExtensionFactory for ReadOnlyTokens {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ReadOnlyTokensExtension)
+    }
+}
+
+struct ReadOnlyTokensExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ReadOnlyTokensExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let is_mutation = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
+        if is_mutation
+            && let Some(RequestAuth::Authenticated(viewer)) = ctx.data_opt::<RequestAuth>()
+            && let Err(refusal) = viewer.require_write()
+        {
+            return Err(server_error(refusal));
+        }
+        Ok(document)
+    }
+}

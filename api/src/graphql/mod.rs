@@ -1,0 +1,57 @@
+//! The GraphQL layer: thin resolvers over `domain/`, GraphQL types built from entity models.
+
+mod context;
+mod extensions;
+mod mutation;
+mod query;
+pub mod types;
+
+use async_graphql::{EmptySubscription, Response, Schema, SchemaBuilder, ServerError};
+
+pub use context::ContextExt;
+pub use mutation::Mutation;
+pub use query::Query;
+
+use crate::app::AppState;
+use crate::error::AppError;
+
+pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// Deepest query accepted.
+pub const MAX_DEPTH: usize = 12;
+
+fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .extension(extensions::ErrorCodes)
+        .extension(extensions::ReadOnlyTokens)
+        .limit_depth(MAX_DEPTH)
+}
+
+/// The executable schema, bound to the server's state.
+pub fn build_schema(state: AppState) -> AppSchema {
+    let introspection = state.config.introspection;
+    let mut builder = builder().data(state);
+    if !introspection {
+        builder = builder.disable_introspection().disable_suggestions();
+    }
+    builder.finish()
+}
+
+/// The schema in SDL, as committed in `schema.graphql`.
+pub fn sdl() -> String {
+    builder().finish().sdl()
+}
+
+/// An error raised outside a resolver (a request-level refusal), with its code.
+pub(crate) fn server_error(err: AppError) -> ServerError {
+    let error = async_graphql::Error::from(err);
+    let mut server_error = ServerError::new(error.message, None);
+    server_error.extensions = error.extensions;
+    server_error
+}
+
+/// The answer to a batch with more operations than allowed.
+pub fn batch_too_large(max: usize) -> async_graphql::BatchResponse {
+    let error = server_error(AppError::bad_input(format!("a batch may hold at most {max} operations")));
+    async_graphql::BatchResponse::Single(Response::from_errors(vec![error]))
+}

@@ -1,0 +1,20 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, Object, Result};
+
+use crate::domain::api_tokens;
+use crate::domain::pagination::PageRequest;
+use crate::graphql::ContextExt;
+use crate::graphql::types::{ApiToken, ConnectionFields, connection};
+
+#[derive(Default)]
+pub struct ApiTokenQuery;
+
+#[Object]
+impl ApiTokenQuery {
+    /// The viewer's own API tokens, oldest first (secrets are never shown again).
+    async fn api_tokens(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, ApiToken, ConnectionFields, EmptyFields>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let tokens = api_tokens::list_own(ctx.db(), ctx.viewer()?, &page).await?;
+        Ok(connection(tokens, ApiToken))
+    }
+}

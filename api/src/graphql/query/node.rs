@@ -1,0 +1,36 @@
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::domain::{api_tokens, teams, users};
+use crate::error::AppError;
+use crate::graphql::ContextExt;
+use crate::graphql::types::{ApiToken, Invitation, Membership, Node, Organization, Team, User};
+use crate::ids::{self, NodeKind};
+
+#[derive(Default)]
+pub struct NodeQuery;
+
+#[Object]
+impl NodeQuery {
+    /// Any object by its global ID; null when it does not exist or is not visible to the viewer.
+    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+        let viewer = ctx.viewer()?;
+        let db = ctx.db();
+        let Some((kind, key)) = ids::parse(&id) else {
+            return Err(AppError::invalid("id", format!("`{}` is not a valid ID", id.as_str())).into());
+        };
+        let node = match kind {
+            NodeKind::Organization if key == viewer.org_id => Some(Node::Organization(Organization(users::organization(db, viewer).await?))),
+            NodeKind::Organization => None,
+            NodeKind::User => users::get(db, viewer, key).await?.map(|u| Node::User(User(u))),
+            NodeKind::Invitation => users::get_invitation(db, viewer, key).await?.map(|i| Node::Invitation(Invitation(i))),
+            NodeKind::Team => teams::get(db, viewer, key).await?.map(|t| Node::Team(Team(t))),
+            NodeKind::Membership => teams::get_membership(db, viewer, key).await?.map(|m| Node::Membership(Membership(m))),
+            NodeKind::ApiToken => match api_tokens::find_visible(db, viewer, key).await {
+                Ok(token) => Some(Node::ApiToken(ApiToken(token))),
+                Err(AppError::NotFound(_)) => None,
+                Err(e) => return Err(e.into()),
+            },
+        };
+        Ok(node)
+    }
+}

@@ -1,0 +1,30 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::domain::pagination::PageRequest;
+use crate::domain::teams;
+use crate::graphql::ContextExt;
+use crate::graphql::types::{ConnectionFields, Team, connection};
+use crate::ids::{self, NodeKind};
+
+#[derive(Default)]
+pub struct TeamQuery;
+
+#[Object]
+impl TeamQuery {
+    /// The organization's teams, ordered by slug.
+    async fn teams(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, Team, ConnectionFields, EmptyFields>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let teams = teams::list(ctx.db(), ctx.viewer()?, &page).await?;
+        Ok(connection(teams, Team))
+    }
+
+    /// One team; null when it does not exist in the viewer's organization.
+    async fn team(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Team>> {
+        let viewer = ctx.viewer()?;
+        let Some(id) = ids::decode_lookup(&id, NodeKind::Team, "id")? else {
+            return Ok(None);
+        };
+        Ok(teams::get(ctx.db(), viewer, id).await?.map(Team))
+    }
+}

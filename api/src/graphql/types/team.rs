@@ -1,0 +1,74 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{membership, team};
+
+use super::{ConnectionFields, TeamRole, User, connection};
+use crate::domain::pagination::PageRequest;
+use crate::domain::{teams, users};
+use crate::graphql::ContextExt;
+use crate::ids::{self, NodeKind};
+
+pub struct Team(pub team::Model);
+
+/// A team: owns incidents, reviews and actions.
+#[Object]
+impl Team {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Team, self.0.id).into()
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Unique in the organization.
+    async fn slug(&self) -> &str {
+        &self.0.slug
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+    /// The viewer's role in this team, if they belong to it.
+    async fn viewer_role(&self, ctx: &Context<'_>) -> Result<Option<TeamRole>> {
+        let viewer = ctx.viewer()?;
+        Ok(teams::role_of(ctx.db(), viewer.user_id, self.0.id).await?.map(Into::into))
+    }
+    /// The team's members, oldest membership first.
+    async fn members(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Membership, ConnectionFields, EmptyFields>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let members = teams::members(ctx.db(), ctx.viewer()?, self.0.id, &page).await?;
+        Ok(connection(members, Membership))
+    }
+}
+
+pub struct Membership(pub membership::Model);
+
+/// A user's place in a team.
+#[Object]
+impl Membership {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Membership, self.0.id).into()
+    }
+    async fn role(&self) -> TeamRole {
+        self.0.role.into()
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
+        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+    }
+    async fn user(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(users::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.user_id).await?))
+    }
+}

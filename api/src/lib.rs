@@ -1,0 +1,17 @@
+//! Hindsight's API: configuration, storage, the rules of the domain and the GraphQL server.
+
+pub mod app;
+pub mod auth;
+pub mod clock;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod graphql;
+pub mod ids;
+pub mod telemetry;
+
+pub use app::{AppState, Application};
+pub use config::{Cli, Command, Config};
+pub use error::{AppError, AppResult};
