@@ -8,13 +8,14 @@ use anyhow::Context as _;
 use async_graphql::http::GraphiQLSource;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
 use axum::Router;
-use axum::extract::{DefaultBodyLimit, State, WebSocketUpgrade};
+use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthService, JwtKeys, Passwords, RequestAuth};
@@ -93,7 +94,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .with_state(Server { state, schema })
-        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http());
     if let Some(cors) = cors {
         router = router.layer(cors);
@@ -121,7 +122,11 @@ async fn graphiql(State(server): State<Server>) -> Response {
     Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
 }
 
-async fn graphql_http(State(server): State<Server>, headers: HeaderMap, request: GraphQLBatchRequest) -> GraphQLResponse {
+async fn graphql_http(
+    State(server): State<Server>,
+    headers: HeaderMap,
+    request: GraphQLBatchRequest,
+) -> GraphQLResponse {
     let batch = request.into_inner();
     let max_batch = server.state.config.max_batch;
     if let async_graphql::BatchRequest::Batch(requests) = &batch
@@ -135,23 +140,22 @@ async fn graphql_http(State(server): State<Server>, headers: HeaderMap, request:
 }
 
 async fn graphql_ws(State(server): State<Server>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
-    upgrade
-        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| {
-            let state = server.state.clone();
-            GraphQLWebSocket::new(socket, server.schema.clone(), protocol)
-                .on_connection_init(move |payload| async move {
-                    let authorization = payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str());
-                    let auth = state.authenticate(authorization).await;
-                    if let RequestAuth::Rejected { message } = &auth {
-                        return Err(async_graphql::Error::new(message.clone()));
-                    }
-                    let mut data = async_graphql::Data::default();
-                    data.insert(auth);
-                    Ok(data)
-                })
-                .serve()
-        })
+    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
+        let state = server.state.clone();
+        GraphQLWebSocket::new(socket, server.schema.clone(), protocol)
+            .on_connection_init(move |payload| async move {
+                let authorization =
+                    payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str());
+                let auth = state.authenticate(authorization).await;
+                if let RequestAuth::Rejected { message } = &auth {
+                    return Err(async_graphql::Error::new(message.clone()));
+                }
+                let mut data = async_graphql::Data::default();
+                data.insert(auth);
+                Ok(data)
+            })
+            .serve()
+    })
 }
 
 async fn healthz() -> &'static str {
@@ -178,11 +182,16 @@ impl Application {
     /// Connects, migrates, seeds demo data when asked, and binds the listener
     /// (port 0 picks a free port: tests use that).
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let bind = config.bind;
         let state = AppState::connect(config).await?;
         if state.config.demo {
             demo::seed(&state).await.context("cannot seed demo data")?;
         }
+        Self::bind(state).await
+    }
+
+    /// Binds the configured address for an already connected state.
+    pub async fn bind(state: AppState) -> anyhow::Result<Self> {
+        let bind = state.config.bind;
         let listener = TcpListener::bind(bind).await.with_context(|| format!("cannot listen on {bind}"))?;
         Ok(Self { listener, state })
     }

@@ -39,10 +39,8 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
 /// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when it
 /// upgrades a read lock. PostgreSQL uses its default isolation with row locks where needed.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..Default::default()
-    };
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
     db.begin_with_options(options).await
 }
 

@@ -43,9 +43,28 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
         credential: Credential::Session { session_id: uuid::Uuid::nil() },
     };
 
-    let payments = teams::create(db, &admin, NewTeam { name: "Payments".into(), slug: None, description: Some("Card processing and payouts".into()) }).await?;
-    let platform = teams::create(db, &admin, NewTeam { name: "Platform".into(), slug: None, description: Some("Clusters, databases and the deploy pipeline".into()) }).await?;
-    let support = teams::create(db, &admin, NewTeam { name: "Customer Support".into(), slug: Some("support".into()), description: None }).await?;
+    let payments = teams::create(
+        db,
+        &admin,
+        NewTeam { name: "Payments".into(), slug: None, description: Some("Card processing and payouts".into()) },
+    )
+    .await?;
+    let platform = teams::create(
+        db,
+        &admin,
+        NewTeam {
+            name: "Platform".into(),
+            slug: None,
+            description: Some("Clusters, databases and the deploy pipeline".into()),
+        },
+    )
+    .await?;
+    let support = teams::create(
+        db,
+        &admin,
+        NewTeam { name: "Customer Support".into(), slug: Some("support".into()), description: None },
+    )
+    .await?;
 
     let people = [
         ("priya@demo.hindsight.dev", "Priya Lead", payments.id, TeamRole::Lead),

@@ -43,7 +43,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_index(manager, AppUser::Table, "idx_app_user_org_email", &[AppUser::OrganizationId, AppUser::Email], false).await?;
+        create_index(
+            manager,
+            AppUser::Table,
+            "idx_app_user_org_email",
+            &[AppUser::OrganizationId, AppUser::Email],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -74,7 +81,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_index(manager, Invitation::Table, "idx_invitation_org_email", &[Invitation::OrganizationId, Invitation::Email], false).await?;
+        create_index(
+            manager,
+            Invitation::Table,
+            "idx_invitation_org_email",
+            &[Invitation::OrganizationId, Invitation::Email],
+            false,
+        )
+        .await?;
 
         manager
             .create_table(
@@ -123,7 +137,14 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_index(manager, Membership::Table, "uq_membership_team_user", &[Membership::TeamId, Membership::UserId], true).await?;
+        create_index(
+            manager,
+            Membership::Table,
+            "uq_membership_team_user",
+            &[Membership::TeamId, Membership::UserId],
+            true,
+        )
+        .await?;
         create_index(manager, Membership::Table, "idx_membership_user", &[Membership::UserId], false).await?;
 
         manager
@@ -173,7 +194,8 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        create_index(manager, RefreshToken::Table, "idx_refresh_token_family", &[RefreshToken::FamilyId], false).await?;
+        create_index(manager, RefreshToken::Table, "idx_refresh_token_family", &[RefreshToken::FamilyId], false)
+            .await?;
         create_index(manager, RefreshToken::Table, "idx_refresh_token_user", &[RefreshToken::UserId], false).await?;
 
         manager
@@ -218,7 +240,13 @@ impl MigrationTrait for Migration {
     }
 }
 
-async fn create_index<T, C>(manager: &SchemaManager<'_>, table: T, name: &str, columns: &[C], unique: bool) -> Result<(), DbErr>
+async fn create_index<T, C>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    name: &str,
+    columns: &[C],
+    unique: bool,
+) -> Result<(), DbErr>
 where
     T: IntoIden + Copy + 'static,
     C: IntoIden + Copy + 'static,

@@ -42,7 +42,15 @@ impl JwtKeys {
         Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret), validation }
     }
 
-    pub fn issue(&self, user: Uuid, org: Uuid, ver: i32, sid: Uuid, now: DateTime<Utc>, expires_at: DateTime<Utc>) -> AppResult<String> {
+    pub fn issue(
+        &self,
+        user: Uuid,
+        org: Uuid,
+        ver: i32,
+        sid: Uuid,
+        now: DateTime<Utc>,
+        expires_at: DateTime<Utc>,
+    ) -> AppResult<String> {
         let claims = AccessClaims {
             iss: ISSUER.into(),
             aud: AUDIENCE.into(),
@@ -58,15 +66,15 @@ impl JwtKeys {
 
     /// Verifies signature, algorithm, issuer, audience and expiry.
     pub fn verify(&self, token: &str) -> AppResult<AccessClaims> {
-        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation)
-            .map(|data| data.claims)
-            .map_err(|e| {
+        jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(
+            |e| {
                 use jsonwebtoken::errors::ErrorKind;
                 let message = match e.kind() {
                     ErrorKind::ExpiredSignature => "access token has expired",
                     _ => "invalid access token",
                 };
                 AppError::unauthenticated(message)
-            })
+            },
+        )
     }
 }

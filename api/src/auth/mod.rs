@@ -46,14 +46,18 @@ impl Viewer {
     pub fn require_session(&self) -> AppResult<()> {
         match self.credential {
             Credential::Session { .. } => Ok(()),
-            Credential::ApiToken { .. } => Err(AppError::forbidden("API tokens cannot administer users, sessions or tokens")),
+            Credential::ApiToken { .. } => {
+                Err(AppError::forbidden("API tokens cannot administer users, sessions or tokens"))
+            }
         }
     }
 
     /// Refuses read-only API tokens.
     pub fn require_write(&self) -> AppResult<()> {
         match self.credential {
-            Credential::ApiToken { scope: TokenScope::Read, .. } => Err(AppError::forbidden("this API token is read-only")),
+            Credential::ApiToken { scope: TokenScope::Read, .. } => {
+                Err(AppError::forbidden("this API token is read-only"))
+            }
             _ => Ok(()),
         }
     }
@@ -151,7 +155,11 @@ impl AuthService {
         }
         let user = active_user(db, token.user_id).await?;
         if token.last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
-            let touch = api_token::ActiveModel { id: sea_orm::ActiveValue::Unchanged(token.id), last_used_at: Set(Some(now)), ..Default::default() };
+            let touch = api_token::ActiveModel {
+                id: sea_orm::ActiveValue::Unchanged(token.id),
+                last_used_at: Set(Some(now)),
+                ..Default::default()
+            };
             touch.update(db).await?;
         }
         Ok(Viewer {

@@ -2,7 +2,10 @@
 
 use chrono::{DateTime, Utc};
 use entity::{TokenScope, api_token};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter,
+};
 use uuid::Uuid;
 
 use crate::auth::{Viewer, secret};
@@ -84,12 +87,21 @@ pub async fn find_visible(db: &impl ConnectionTrait, viewer: &Viewer, token_id: 
 }
 
 /// The viewer's own tokens, oldest first.
-pub async fn list_own(db: &impl ConnectionTrait, viewer: &Viewer, page: &PageRequest) -> AppResult<Page<api_token::Model>> {
+pub async fn list_own(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    page: &PageRequest,
+) -> AppResult<Page<api_token::Model>> {
     let select = api_token::Entity::find().filter(api_token::Column::UserId.eq(viewer.user_id));
     paginate(db, select, api_token::Column::Id, |t| t.id.to_string(), page).await
 }
 
-async fn record(tx: &impl ConnectionTrait, viewer: &Viewer, token: &api_token::Model, kind: EventKind) -> AppResult<()> {
+async fn record(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    token: &api_token::Model,
+    kind: EventKind,
+) -> AppResult<()> {
     events::record(
         tx,
         NewEvent {

@@ -4,7 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::{OrgRole, organization, refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -103,7 +104,8 @@ async fn free_org_slug(db: &impl ConnectionTrait, name: &str) -> AppResult<Strin
     };
     let mut candidate = base.clone();
     loop {
-        let taken = organization::Entity::find().filter(organization::Column::Slug.eq(&candidate)).one(db).await?.is_some();
+        let taken =
+            organization::Entity::find().filter(organization::Column::Slug.eq(&candidate)).one(db).await?.is_some();
         if !taken {
             return Ok(candidate);
         }

@@ -4,7 +4,10 @@
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect, Select, Value};
+use sea_orm::{
+    ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    Select, Value,
+};
 use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
@@ -81,7 +84,9 @@ where
     let mut query = select;
     if let Some(after) = &page.after {
         let value: Value = match key.def().get_column_type() {
-            ColumnType::Uuid => Uuid::parse_str(after).map_err(|_| AppError::invalid("after", "not a cursor from this API"))?.into(),
+            ColumnType::Uuid => {
+                Uuid::parse_str(after).map_err(|_| AppError::invalid("after", "not a cursor from this API"))?.into()
+            }
             _ => after.clone().into(),
         };
         query = query.filter(Expr::col((E::default(), key)).gt(value));

@@ -2,8 +2,8 @@
 
 use entity::{TeamRole, membership, team, user};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel, ModelTrait,
-    QueryFilter, QueryOrder,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
+    ModelTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -111,7 +111,12 @@ async fn ensure_slug_free(db: &impl ConnectionTrait, org_id: Uuid, slug: &str, e
     }
 }
 
-async fn record_team_event(tx: &impl ConnectionTrait, viewer: &Viewer, team: &team::Model, kind: EventKind) -> AppResult<()> {
+async fn record_team_event(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team: &team::Model,
+    kind: EventKind,
+) -> AppResult<()> {
     events::record(
         tx,
         NewEvent {
@@ -133,7 +138,12 @@ pub struct TeamChanges {
     pub description: Option<String>,
 }
 
-pub async fn update(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, changes: TeamChanges) -> AppResult<team::Model> {
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    team_id: Uuid,
+    changes: TeamChanges,
+) -> AppResult<team::Model> {
     let tx = db::begin_write(db).await?;
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
     require_manager(&tx, viewer, team.id).await?;
@@ -157,14 +167,23 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, cha
 }
 
 /// The team's memberships, oldest first.
-pub async fn members(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid, page: &PageRequest) -> AppResult<Page<membership::Model>> {
+pub async fn members(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team_id: Uuid,
+    page: &PageRequest,
+) -> AppResult<Page<membership::Model>> {
     let team = find_in_org(db, viewer.org_id, team_id).await?;
     let select = membership::Entity::find().filter(membership::Column::TeamId.eq(team.id));
     paginate(db, select, membership::Column::Id, |m| m.id.to_string(), page).await
 }
 
 /// The teams a user of the viewer's organization belongs to.
-pub async fn memberships_of(db: &impl ConnectionTrait, viewer: &Viewer, user_id: Uuid) -> AppResult<Vec<membership::Model>> {
+pub async fn memberships_of(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    user_id: Uuid,
+) -> AppResult<Vec<membership::Model>> {
     users::find_in_org(db, viewer.org_id, user_id).await?;
     Ok(membership::Entity::find()
         .filter(membership::Column::UserId.eq(user_id))
@@ -174,14 +193,24 @@ pub async fn memberships_of(db: &impl ConnectionTrait, viewer: &Viewer, user_id:
 }
 
 /// A membership of one of the organization's teams, for `node(id:)`.
-pub async fn get_membership(db: &impl ConnectionTrait, viewer: &Viewer, membership_id: Uuid) -> AppResult<Option<membership::Model>> {
+pub async fn get_membership(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    membership_id: Uuid,
+) -> AppResult<Option<membership::Model>> {
     let Some(membership) = membership::Entity::find_by_id(membership_id).one(db).await? else {
         return Ok(None);
     };
     Ok(get(db, viewer, membership.team_id).await?.map(|_| membership))
 }
 
-pub async fn add_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, user_id: Uuid, role: TeamRole) -> AppResult<membership::Model> {
+pub async fn add_member(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    team_id: Uuid,
+    user_id: Uuid,
+    role: TeamRole,
+) -> AppResult<membership::Model> {
     let tx = db::begin_write(db).await?;
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
     require_manager(&tx, viewer, team.id).await?;
@@ -189,7 +218,12 @@ pub async fn add_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid,
     if !user.active {
         return Err(AppError::invalid("userId", "a deactivated user cannot join a team"));
     }
-    let already = || AppError::invalid("userId", "this user is already a member of the team; use updateTeamMember to change the role");
+    let already = || {
+        AppError::invalid(
+            "userId",
+            "this user is already a member of the team; use updateTeamMember to change the role",
+        )
+    };
     if role_of(&tx, user.id, team.id).await?.is_some() {
         return Err(already());
     }
@@ -210,7 +244,12 @@ pub async fn add_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid,
     Ok(membership)
 }
 
-async fn find_membership(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid, user_id: Uuid) -> AppResult<(membership::Model, user::Model)> {
+async fn find_membership(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<(membership::Model, user::Model)> {
     let team = find_in_org(db, viewer.org_id, team_id).await?;
     require_manager(db, viewer, team.id).await?;
     let user = users::find_in_org(db, viewer.org_id, user_id).await?;

@@ -5,8 +5,8 @@ use chrono::{DateTime, Utc};
 use entity::{OrgRole, invitation, organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -42,17 +42,19 @@ pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, user_id: Uuid) -> A
 }
 
 /// The organization's users ordered by email, optionally matching `search` in email or name.
-pub async fn list(db: &impl ConnectionTrait, viewer: &Viewer, search: Option<&str>, page: &PageRequest) -> AppResult<Page<user::Model>> {
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    search: Option<&str>,
+    page: &PageRequest,
+) -> AppResult<Page<user::Model>> {
     let mut select = user::Entity::find().filter(user::Column::OrganizationId.eq(viewer.org_id));
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
         let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
         select = select.filter(
-            Condition::any()
-                .add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern.clone()).escape('\\')))
-                .add(
-                    Expr::expr(Func::lower(Expr::col(user::Column::DisplayName)))
-                        .like(LikeExpr::new(pattern).escape('\\')),
-                ),
+            Condition::any().add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern.clone()).escape('\\'))).add(
+                Expr::expr(Func::lower(Expr::col(user::Column::DisplayName))).like(LikeExpr::new(pattern).escape('\\')),
+            ),
         );
     }
     paginate(db, select, user::Column::Email, |u| u.email.clone(), page).await
@@ -68,7 +70,13 @@ pub struct NewInvitation {
     pub token: String,
 }
 
-pub async fn invite(db: &DatabaseConnection, auth: &AuthService, viewer: &Viewer, email: &str, role: OrgRole) -> AppResult<NewInvitation> {
+pub async fn invite(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    viewer: &Viewer,
+    email: &str,
+    role: OrgRole,
+) -> AppResult<NewInvitation> {
     viewer.require_session()?;
     viewer.require_admin()?;
     let email = validate::email("email", email)?;
@@ -117,7 +125,11 @@ pub async fn invite(db: &DatabaseConnection, auth: &AuthService, viewer: &Viewer
 }
 
 /// An invitation of the organization, visible to its admins.
-pub async fn get_invitation(db: &impl ConnectionTrait, viewer: &Viewer, invitation_id: Uuid) -> AppResult<Option<invitation::Model>> {
+pub async fn get_invitation(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    invitation_id: Uuid,
+) -> AppResult<Option<invitation::Model>> {
     if !viewer.is_admin() {
         return Ok(None);
     }
@@ -134,10 +146,15 @@ pub struct AcceptInvitation {
 }
 
 /// Turns a pending invitation into an active user of its organization, signed in.
-pub async fn accept_invitation(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitation) -> AppResult<Session> {
+pub async fn accept_invitation(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    input: AcceptInvitation,
+) -> AppResult<Session> {
     let display_name = validate::required_text("displayName", &input.display_name, MAX_NAME_CHARS)?;
     Passwords::validate_new(&input.password, "password")?;
-    let invalid = || AppError::invalid("token", "this invitation is not valid: it may have been used, replaced or mistyped");
+    let invalid =
+        || AppError::invalid("token", "this invitation is not valid: it may have been used, replaced or mistyped");
     let pending = invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(secret::digest(input.token.trim())))
         .one(db)
@@ -174,7 +191,9 @@ pub async fn accept_invitation(db: &DatabaseConnection, auth: &AuthService, inpu
     }
     .insert(&tx)
     .await
-    .map_err(|e| AppError::unique_violation_or(e, || AppError::invalid("token", "an account with this email already exists")))?;
+    .map_err(|e| {
+        AppError::unique_violation_or(e, || AppError::invalid("token", "an account with this email already exists"))
+    })?;
     events::record(
         &tx,
         NewEvent {
@@ -204,7 +223,12 @@ fn check_pending(invitation: &invitation::Model, now: DateTime<Utc>) -> AppResul
     Ok(())
 }
 
-pub async fn set_org_role(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid, role: OrgRole) -> AppResult<user::Model> {
+pub async fn set_org_role(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    user_id: Uuid,
+    role: OrgRole,
+) -> AppResult<user::Model> {
     change_user(db, viewer, user_id, EventKind::UserRoleChanged, |user| {
         let mut active = user.into_active_model();
         active.role = Set(role);

@@ -7,7 +7,8 @@ pub const MAX_EMAIL_CHARS: usize = 320;
 /// Trims and lower-cases an email address and checks its form.
 pub fn email(field: &str, raw: &str) -> AppResult<String> {
     let email = raw.trim().to_lowercase();
-    if email.chars().count() > MAX_EMAIL_CHARS || !email_address::EmailAddress::is_valid(&email) || !email.contains('.') {
+    if email.chars().count() > MAX_EMAIL_CHARS || !email_address::EmailAddress::is_valid(&email) || !email.contains('.')
+    {
         return Err(AppError::invalid(field, format!("`{}` is not a valid email address", raw.trim())));
     }
     Ok(email)
@@ -47,7 +48,9 @@ pub fn slug(field: &str, raw: &str) -> AppResult<String> {
     if !well_formed {
         return Err(AppError::invalid(
             field,
-            format!("`{slug}` is not a valid slug: use 1 to {MAX_SLUG_CHARS} lower-case letters, digits and single dashes"),
+            format!(
+                "`{slug}` is not a valid slug: use 1 to {MAX_SLUG_CHARS} lower-case letters, digits and single dashes"
+            ),
         ));
     }
     Ok(slug.to_owned())

@@ -13,7 +13,13 @@ pub struct ApiTokenMutation;
 impl ApiTokenMutation {
     /// Creates an API token for scripts, acting as the viewer. The secret is shown only in
     /// this answer; send it as `Authorization: Bearer <secret>`.
-    async fn create_api_token(&self, ctx: &Context<'_>, name: String, scope: TokenScope, expires_at: Option<DateTime<Utc>>) -> Result<ApiTokenPayload> {
+    async fn create_api_token(
+        &self,
+        ctx: &Context<'_>,
+        name: String,
+        scope: TokenScope,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> Result<ApiTokenPayload> {
         let new = api_tokens::create(ctx.db(), ctx.viewer()?, &name, scope.into(), expires_at).await?;
         Ok(ApiTokenPayload { api_token: ApiToken(new.token), secret: new.secret })
     }

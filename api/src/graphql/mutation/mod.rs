@@ -8,4 +8,9 @@ mod teams;
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Mutation(identity::IdentityMutation, people::PeopleMutation, teams::TeamMutation, api_tokens::ApiTokenMutation);
+pub struct Mutation(
+    identity::IdentityMutation,
+    people::PeopleMutation,
+    teams::TeamMutation,
+    api_tokens::ApiTokenMutation,
+);

@@ -47,7 +47,13 @@ impl TeamMutation {
     }
 
     /// Changes a member's role in a team (admin or the team's lead).
-    async fn update_team_member(&self, ctx: &Context<'_>, team_id: ID, user_id: ID, role: TeamRole) -> Result<Membership> {
+    async fn update_team_member(
+        &self,
+        ctx: &Context<'_>,
+        team_id: ID,
+        user_id: ID,
+        role: TeamRole,
+    ) -> Result<Membership> {
         let team_id = ids::decode(&team_id, NodeKind::Team, "teamId")?;
         let user_id = ids::decode(&user_id, NodeKind::User, "userId")?;
         Ok(Membership(teams::update_member(ctx.db(), ctx.viewer()?, team_id, user_id, role.into()).await?))

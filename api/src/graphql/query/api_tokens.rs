@@ -12,7 +12,12 @@ pub struct ApiTokenQuery;
 #[Object]
 impl ApiTokenQuery {
     /// The viewer's own API tokens, oldest first (secrets are never shown again).
-    async fn api_tokens(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, ApiToken, ConnectionFields, EmptyFields>> {
+    async fn api_tokens(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, ApiToken, ConnectionFields, EmptyFields>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let tokens = api_tokens::list_own(ctx.db(), ctx.viewer()?, &page).await?;
         Ok(connection(tokens, ApiToken))

@@ -19,12 +19,18 @@ impl NodeQuery {
             return Err(AppError::invalid("id", format!("`{}` is not a valid ID", id.as_str())).into());
         };
         let node = match kind {
-            NodeKind::Organization if key == viewer.org_id => Some(Node::Organization(Organization(users::organization(db, viewer).await?))),
+            NodeKind::Organization if key == viewer.org_id => {
+                Some(Node::Organization(Organization(users::organization(db, viewer).await?)))
+            }
             NodeKind::Organization => None,
             NodeKind::User => users::get(db, viewer, key).await?.map(|u| Node::User(User(u))),
-            NodeKind::Invitation => users::get_invitation(db, viewer, key).await?.map(|i| Node::Invitation(Invitation(i))),
+            NodeKind::Invitation => {
+                users::get_invitation(db, viewer, key).await?.map(|i| Node::Invitation(Invitation(i)))
+            }
             NodeKind::Team => teams::get(db, viewer, key).await?.map(|t| Node::Team(Team(t))),
-            NodeKind::Membership => teams::get_membership(db, viewer, key).await?.map(|m| Node::Membership(Membership(m))),
+            NodeKind::Membership => {
+                teams::get_membership(db, viewer, key).await?.map(|m| Node::Membership(Membership(m)))
+            }
             NodeKind::ApiToken => match api_tokens::find_visible(db, viewer, key).await {
                 Ok(token) => Some(Node::ApiToken(ApiToken(token))),
                 Err(AppError::NotFound(_)) => None,

@@ -13,7 +13,12 @@ pub struct TeamQuery;
 #[Object]
 impl TeamQuery {
     /// The organization's teams, ordered by slug.
-    async fn teams(&self, ctx: &Context<'_>, first: Option<i32>, after: Option<String>) -> Result<Connection<String, Team, ConnectionFields, EmptyFields>> {
+    async fn teams(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Team, ConnectionFields, EmptyFields>> {
         let page = PageRequest::new(first, after.as_deref())?;
         let teams = teams::list(ctx.db(), ctx.viewer()?, &page).await?;
         Ok(connection(teams, Team))

@@ -11,9 +11,15 @@ pub struct ConnectionFields {
 }
 
 /// A Relay connection from one page of domain results.
-pub fn connection<T, N: OutputType>(page: Page<T>, node: impl Fn(T) -> N) -> Connection<String, N, ConnectionFields, EmptyFields> {
-    let mut connection =
-        Connection::with_additional_fields(page.has_previous_page, page.has_next_page, ConnectionFields { total_count: page.total_count });
+pub fn connection<T, N: OutputType>(
+    page: Page<T>,
+    node: impl Fn(T) -> N,
+) -> Connection<String, N, ConnectionFields, EmptyFields> {
+    let mut connection = Connection::with_additional_fields(
+        page.has_previous_page,
+        page.has_next_page,
+        ConnectionFields { total_count: page.total_count },
+    );
     connection.edges.extend(page.items.into_iter().map(|(cursor, item)| Edge::new(cursor, node(item))));
     connection
 }

@@ -1,0 +1,283 @@
+//! Test harness: a fresh database per test, the schema executed with a request context, and
+//! an HTTP server on port 0 when a test needs the wire.
+
+use std::net::SocketAddr;
+
+use async_graphql::{Request, Variables};
+use hindsight_api::config::Config;
+use hindsight_api::graphql::{self, AppSchema};
+use hindsight_api::{AppState, Application};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+
+pub const PASSWORD: &str = "correct horse battery";
+pub const JWT_SECRET: &str = "test-secret-that-is-at-least-32-bytes-long";
+
+enum TestDb {
+    Sqlite(#[allow(dead_code)] tempfile::TempDir),
+    Postgres { server_url: String, name: String },
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        if let TestDb::Postgres { server_url, name } = self {
+            let (server_url, name) = (server_url.clone(), name.clone());
+            // Dropping runs outside any runtime the test may still be tearing down.
+            let _ = std::thread::spawn(move || {
+                let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build().expect("runtime");
+                runtime.block_on(async {
+                    if let Ok(admin) = Database::connect(&server_url).await {
+                        let _ =
+                            admin.execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)")).await;
+                    }
+                });
+            })
+            .join();
+        }
+    }
+}
+
+/// Replaces the database name of a PostgreSQL URL.
+fn with_database(url: &str, name: &str) -> String {
+    let (base, query) = url.split_once('?').map_or((url, None), |(b, q)| (b, Some(q)));
+    let scheme_end = base.find("://").map_or(0, |i| i + 3);
+    let server = match base[scheme_end..].find('/') {
+        Some(slash) => &base[..scheme_end + slash],
+        None => base,
+    };
+    match query {
+        Some(q) => format!("{server}/{name}?{q}"),
+        None => format!("{server}/{name}"),
+    }
+}
+
+async fn fresh_database() -> (String, TestDb) {
+    match std::env::var("TEST_DATABASE_URL").ok().filter(|u| !u.is_empty()) {
+        Some(server_url) => {
+            let name = format!("hindsight_test_{}", uuid::Uuid::new_v4().simple());
+            let admin = Database::connect(&server_url).await.expect("TEST_DATABASE_URL must reach PostgreSQL");
+            admin.execute_unprepared(&format!("CREATE DATABASE \"{name}\"")).await.expect("create test database");
+            admin.close().await.ok();
+            (with_database(&server_url, &name), TestDb::Postgres { server_url, name })
+        }
+        None => {
+            let dir = tempfile::tempdir().expect("temp dir");
+            let url = format!("sqlite://{}?mode=rwc", dir.path().join("test.db").display());
+            (url, TestDb::Sqlite(dir))
+        }
+    }
+}
+
+pub struct TestApp {
+    pub state: AppState,
+    pub schema: AppSchema,
+    _db: TestDb,
+}
+
+/// A GraphQL answer as JSON.
+#[derive(Debug)]
+pub struct Answer(pub Value);
+
+impl Answer {
+    /// The data, failing the test when there is any error.
+    #[track_caller]
+    pub fn data(&self) -> &Value {
+        assert!(self.errors().is_empty(), "unexpected errors: {:#}", self.0);
+        &self.0["data"]
+    }
+
+    pub fn errors(&self) -> Vec<Value> {
+        self.0["errors"].as_array().cloned().unwrap_or_default()
+    }
+
+    /// The code of the first error, failing the test when there is none.
+    #[track_caller]
+    pub fn code(&self) -> String {
+        let errors = self.errors();
+        assert!(!errors.is_empty(), "expected an error, got: {:#}", self.0);
+        errors[0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("error without a code: {:#}", self.0))
+            .to_owned()
+    }
+
+    /// `extensions.field` of the first error.
+    #[track_caller]
+    pub fn field(&self) -> Option<String> {
+        self.errors().first().and_then(|e| e["extensions"]["field"].as_str().map(str::to_owned))
+    }
+
+    #[track_caller]
+    pub fn message(&self) -> String {
+        self.errors().first().and_then(|e| e["message"].as_str().map(str::to_owned)).expect("an error message")
+    }
+
+    /// Asserts the first error's code (and field when given).
+    #[track_caller]
+    pub fn assert_error(&self, code: &str, field: Option<&str>) {
+        assert_eq!(self.code(), code, "answer: {:#}", self.0);
+        if field.is_some() {
+            assert_eq!(self.field().as_deref(), field, "answer: {:#}", self.0);
+        }
+    }
+}
+
+/// A signed-in user of a test.
+#[derive(Debug, Clone)]
+pub struct Session {
+    pub token: String,
+    pub refresh_token: String,
+    pub user_id: String,
+}
+
+pub fn test_config(database_url: String) -> Config {
+    let mut config = Config::defaults();
+    config.database_url = database_url;
+    config.db_pool_size = 5;
+    config.jwt_secret = Some(JWT_SECRET.into());
+    config.bind = "127.0.0.1:0".parse().unwrap();
+    config.allow_signup = true;
+    config.graphiql = true;
+    config.introspection = true;
+    config.demo = false;
+    config
+}
+
+impl TestApp {
+    pub async fn new() -> Self {
+        Self::with_config(|_| {}).await
+    }
+
+    pub async fn with_config(change: impl FnOnce(&mut Config)) -> Self {
+        let (url, db) = fresh_database().await;
+        let mut config = test_config(url);
+        change(&mut config);
+        let state = AppState::connect(config).await.expect("connect and migrate the test database");
+        let schema = graphql::build_schema(state.clone());
+        TestApp { state, schema, _db: db }
+    }
+
+    /// Runs one operation as the holder of `token` (an access token or API token secret).
+    pub async fn exec(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
+        let header = token.map(|t| format!("Bearer {t}"));
+        let auth = self.state.authenticate(header.as_deref()).await;
+        let request = Request::new(query).variables(Variables::from_json(variables)).data(auth);
+        let response = self.schema.execute(request).await;
+        Answer(serde_json::to_value(&response).expect("responses serialize"))
+    }
+
+    /// Serves the API over HTTP on a free port.
+    pub async fn serve(&self) -> SocketAddr {
+        let app = Application::bind(self.state.clone()).await.expect("bind port 0");
+        let addr = app.local_addr();
+        tokio::spawn(app.run_until(std::future::pending()));
+        addr
+    }
+
+    /// Signs up a new organization; returns its admin.
+    pub async fn sign_up(&self, organization: &str, email: &str) -> Session {
+        let answer = self
+            .exec(
+                None,
+                "mutation($input: SignUpInput!) { signUp(input: $input) { accessToken refreshToken user { id email } } }",
+                json!({ "input": { "organizationName": organization, "email": email, "password": PASSWORD, "displayName": "Ada Admin" } }),
+            )
+            .await;
+        session_from(&answer.data()["signUp"])
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Answer {
+        self.exec(
+            None,
+            "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken refreshToken expiresAt user { id email } } }",
+            json!({ "e": email, "p": password }),
+        )
+        .await
+    }
+
+    /// Invites `email` with `role` as `admin`, and accepts; returns the new user's session.
+    pub async fn invite_and_join(&self, admin: &Session, email: &str, role: &str) -> Session {
+        let token = self.invite(admin, email, role).await;
+        let answer = self.accept(&token, PASSWORD, "Invited Person").await;
+        session_from(&answer.data()["acceptInvitation"])
+    }
+
+    pub async fn invite(&self, admin: &Session, email: &str, role: &str) -> String {
+        let answer = self
+            .exec(
+                Some(&admin.token),
+                "mutation($input: InviteUserInput!) { inviteUser(input: $input) { token invitation { id email role } } }",
+                json!({ "input": { "email": email, "role": role } }),
+            )
+            .await;
+        answer.data()["inviteUser"]["token"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn accept(&self, token: &str, password: &str, name: &str) -> Answer {
+        self.exec(
+            None,
+            "mutation($input: AcceptInvitationInput!) { acceptInvitation(input: $input) { accessToken refreshToken user { id email role } } }",
+            json!({ "input": { "token": token, "password": password, "displayName": name } }),
+        )
+        .await
+    }
+
+    pub async fn create_team(&self, session: &Session, name: &str, slug: Option<&str>) -> Answer {
+        self.exec(
+            Some(&session.token),
+            "mutation($input: CreateTeamInput!) { createTeam(input: $input) { id name slug description } }",
+            json!({ "input": { "name": name, "slug": slug } }),
+        )
+        .await
+    }
+
+    /// Creates a team and returns its ID.
+    pub async fn team(&self, admin: &Session, name: &str) -> String {
+        self.create_team(admin, name, None).await.data()["createTeam"]["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn add_member(&self, session: &Session, team_id: &str, user_id: &str, role: &str) -> Answer {
+        self.exec(
+            Some(&session.token),
+            "mutation($t: ID!, $u: ID!, $r: TeamRole!) { addTeamMember(teamId: $t, userId: $u, role: $r) { id role user { id } team { id } } }",
+            json!({ "t": team_id, "u": user_id, "r": role }),
+        )
+        .await
+    }
+
+    pub async fn api_token(&self, session: &Session, scope: &str) -> String {
+        let answer = self
+            .exec(
+                Some(&session.token),
+                "mutation($s: TokenScope!) { createApiToken(name: \"script\", scope: $s) { secret apiToken { id } } }",
+                json!({ "s": scope }),
+            )
+            .await;
+        answer.data()["createApiToken"]["secret"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn me(&self, token: &str) -> Answer {
+        self.exec(Some(token), "{ me { id email role active } }", json!({})).await
+    }
+
+    /// Kinds of the events recorded for the organization, oldest first.
+    pub async fn event_kinds(&self) -> Vec<String> {
+        use sea_orm::{EntityTrait, QueryOrder};
+        entity::event::Entity::find()
+            .order_by_asc(entity::event::Column::Id)
+            .all(&self.state.db)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|e| e.kind)
+            .collect()
+    }
+}
+
+pub fn session_from(payload: &Value) -> Session {
+    Session {
+        token: payload["accessToken"].as_str().expect("accessToken").to_owned(),
+        refresh_token: payload["refreshToken"].as_str().expect("refreshToken").to_owned(),
+        user_id: payload["user"]["id"].as_str().expect("user.id").to_owned(),
+    }
+}

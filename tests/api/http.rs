@@ -1,0 +1,191 @@
+//! The API over the wire: HTTP on port 0, GraphiQL, health checks, batches and WebSockets.
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+use crate::harness::{PASSWORD, TestApp};
+
+struct Client {
+    http: reqwest::Client,
+    url: String,
+}
+
+impl Client {
+    async fn new(app: &TestApp) -> Self {
+        let addr = app.serve().await;
+        Self { http: reqwest::Client::new(), url: format!("http://{addr}") }
+    }
+
+    async fn post(&self, token: Option<&str>, body: Value) -> (reqwest::StatusCode, Value) {
+        let mut request = self.http.post(format!("{}/graphql", self.url)).json(&body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        let response = request.send().await.expect("request");
+        let status = response.status();
+        (status, response.json().await.expect("JSON answer"))
+    }
+
+    async fn gql(&self, token: Option<&str>, query: &str, variables: Value) -> Value {
+        let (status, body) = self.post(token, json!({ "query": query, "variables": variables })).await;
+        assert_eq!(status, 200);
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+}
+
+#[tokio::test]
+async fn a_newcomer_round_trip_over_http() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    let signed_up = client
+        .gql(
+            None,
+            "mutation { signUp(input: { organizationName: \"Acme\", email: \"ada@acme.test\", password: \"correct horse battery\", displayName: \"Ada\" }) { accessToken } }",
+            json!({}),
+        )
+        .await;
+    assert!(signed_up["signUp"]["accessToken"].is_string());
+    let login = client
+        .gql(
+            None,
+            "mutation($p: String!) { login(email: \"ada@acme.test\", password: $p) { accessToken user { id } } }",
+            json!({ "p": PASSWORD }),
+        )
+        .await;
+    let token = login["login"]["accessToken"].as_str().unwrap().to_owned();
+    let me = client.gql(Some(&token), "{ me { email role } }", json!({})).await;
+    assert_eq!(me["me"], json!({ "email": "ada@acme.test", "role": "ADMIN" }));
+    let team =
+        client.gql(Some(&token), "mutation { createTeam(input: { name: \"Payments\" }) { id slug } }", json!({})).await;
+    let team_id = team["createTeam"]["id"].as_str().unwrap().to_owned();
+    let invite = client
+        .gql(
+            Some(&token),
+            "mutation { inviteUser(input: { email: \"bob@acme.test\", role: MEMBER }) { token } }",
+            json!({}),
+        )
+        .await;
+    let accepted = client
+        .gql(
+            None,
+            "mutation($t: String!) { acceptInvitation(input: { token: $t, password: \"another good password\", displayName: \"Bob\" }) { accessToken user { id } } }",
+            json!({ "t": invite["inviteUser"]["token"] }),
+        )
+        .await;
+    let bob_id = accepted["acceptInvitation"]["user"]["id"].clone();
+    let added = client
+        .gql(
+            Some(&token),
+            "mutation($t: ID!, $u: ID!) { addTeamMember(teamId: $t, userId: $u, role: MEMBER) { role user { id } } }",
+            json!({ "t": team_id, "u": bob_id }),
+        )
+        .await;
+    assert_eq!(added["addTeamMember"]["user"]["id"], bob_id);
+    let bob_token = accepted["acceptInvitation"]["accessToken"].as_str().unwrap();
+    let bobs_teams = client.gql(Some(bob_token), "{ me { teams { team { slug } } } }", json!({})).await;
+    assert_eq!(bobs_teams["me"]["teams"][0]["team"]["slug"], "payments");
+}
+
+#[tokio::test]
+async fn graphiql_is_served_on_get() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    let page = client.http.get(format!("{}/graphql", client.url)).send().await.unwrap();
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+}
+
+#[tokio::test]
+async fn graphiql_can_be_switched_off() {
+    let app = TestApp::with_config(|c| c.graphiql = false).await;
+    let client = Client::new(&app).await;
+    let page = client.http.get(format!("{}/graphql", client.url)).send().await.unwrap();
+    assert_eq!(page.status(), 404);
+}
+
+#[tokio::test]
+async fn health_and_readiness() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    for path in ["/healthz", "/readyz"] {
+        let response = client.http.get(format!("{}{path}", client.url)).send().await.unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+    }
+}
+
+#[tokio::test]
+async fn a_bad_authorization_header_is_unauthenticated() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    let response = client
+        .http
+        .post(format!("{}/graphql", client.url))
+        .header("Authorization", "Token abc")
+        .json(&json!({ "query": "{ me { id } }" }))
+        .send()
+        .await
+        .unwrap();
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+}
+
+#[tokio::test]
+async fn batches_work_up_to_the_limit() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    let one = json!({ "query": "{ __typename }" });
+    let (status, body) = client.post(None, json!([one, one])).await;
+    assert_eq!(status, 200);
+    assert_eq!(body.as_array().map(Vec::len), Some(2));
+    let (_, body) = client.post(None, Value::Array(vec![one; 11])).await;
+    assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body:#}");
+}
+
+#[tokio::test]
+async fn an_oversized_body_is_refused() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    let huge = "x".repeat(2 * 1024 * 1024);
+    let response =
+        client.http.post(format!("{}/graphql", client.url)).json(&json!({ "query": huge })).send().await.unwrap();
+    assert_eq!(response.status(), 413);
+}
+
+async fn ws_handshake(app: &TestApp, protocol: &str, authorization: Option<&str>) -> Option<Value> {
+    let addr = app.serve().await;
+    let mut request = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", protocol.parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.expect("websocket upgrade");
+    let payload = authorization.map_or(json!({}), |a| json!({ "authorization": a }));
+    socket
+        .send(Message::Text(json!({ "type": "connection_init", "payload": payload }).to_string().into()))
+        .await
+        .unwrap();
+    let reply =
+        tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await.expect("an answer in time");
+    match reply {
+        Some(Ok(Message::Text(text))) => Some(serde_json::from_str(&text).unwrap()),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn a_websocket_accepts_a_token_in_connection_init() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let bearer = format!("Bearer {}", admin.token);
+    let ack = ws_handshake(&app, "graphql-transport-ws", Some(&bearer)).await.expect("an ack");
+    assert_eq!(ack["type"], "connection_ack");
+    let ack = ws_handshake(&app, "graphql-ws", Some(&bearer)).await.expect("an ack");
+    assert_eq!(ack["type"], "connection_ack");
+}
+
+#[tokio::test]
+async fn a_websocket_with_a_bad_token_is_refused() {
+    let app = TestApp::new().await;
+    let answer = ws_handshake(&app, "graphql-transport-ws", Some("Bearer nope")).await;
+    assert_ne!(answer.as_ref().map(|a| a["type"].clone()), Some(json!("connection_ack")), "{answer:?}");
+}

@@ -1,0 +1,12 @@
+//! The whole API through GraphQL, on SQLite by default and on PostgreSQL when
+//! `TEST_DATABASE_URL` is set. Every test gets its own fresh database.
+
+mod api_tokens;
+mod errors;
+mod harness;
+mod http;
+mod identity;
+mod people;
+mod schema;
+mod teams;
+mod tenancy;

@@ -1,0 +1,55 @@
+//! The committed schema is the schema the code serves.
+
+use serde_json::json;
+
+use crate::harness::TestApp;
+
+#[test]
+fn schema_graphql_is_up_to_date() {
+    let committed = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/schema.graphql"))
+        .expect("schema.graphql at the repo root");
+    let current = hindsight_api::graphql::sdl();
+    assert!(committed == current, "schema.graphql is stale: run `cargo run -- schema > schema.graphql` and commit it");
+}
+
+#[test]
+fn the_contract_names_are_in_the_schema() {
+    let sdl = hindsight_api::graphql::sdl();
+    for name in [
+        "node(id: ID!): Node",
+        "me: User!",
+        "organization: Organization!",
+        "teams(first: Int, after: String): TeamConnection!",
+        "team(id: ID!): Team",
+        "users(search: String, first: Int, after: String): UserConnection!",
+        "signUp(input: SignUpInput!): AuthPayload!",
+        "login(email: String!, password: String!): AuthPayload!",
+        "refreshSession(refreshToken: String!): AuthPayload!",
+        "logout(refreshToken: String!): Boolean!",
+        "logoutEverywhere: Boolean!",
+        "changePassword(currentPassword: String!, newPassword: String!): Boolean!",
+        "inviteUser(input: InviteUserInput!): InvitationPayload!",
+        "acceptInvitation(input: AcceptInvitationInput!): AuthPayload!",
+        "setOrgRole(userId: ID!, role: OrgRole!): User!",
+        "deactivateUser(userId: ID!): User!",
+        "createTeam(input: CreateTeamInput!): Team!",
+        "updateTeam(id: ID!, input: UpdateTeamInput!): Team!",
+        "addTeamMember(teamId: ID!, userId: ID!, role: TeamRole!): Membership!",
+        "updateTeamMember(teamId: ID!, userId: ID!, role: TeamRole!): Membership!",
+        "removeTeamMember(teamId: ID!, userId: ID!): Boolean!",
+        "createApiToken(name: String!, scope: TokenScope!, expiresAt: DateTime): ApiTokenPayload!",
+        "revokeApiToken(id: ID!): ApiToken!",
+    ] {
+        assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
+    }
+}
+
+#[tokio::test]
+async fn introspection_can_be_switched_off() {
+    let app = TestApp::with_config(|c| c.introspection = false).await;
+    let answer = app.exec(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert!(!answer.errors().is_empty() || answer.0["data"]["__schema"].is_null(), "{answer:?}");
+    let open = TestApp::new().await;
+    let answer = open.exec(None, "{ __schema { queryType { name } } }", json!({})).await;
+    assert_eq!(answer.data()["__schema"]["queryType"]["name"], "Query");
+}
