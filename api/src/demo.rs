@@ -9,7 +9,7 @@ use crate::domain::identity::{self, SignUp};
 use crate::domain::teams::{self, NewTeam};
 use crate::domain::users::{self, AcceptInvitation};
 
-pub const DEMO_ADMIN_EMAIL: &str = "admin@demo.hindsight.dev";
+pub const DEMO_ADMIN_EMAIL: &str = "admin@hindsight.example";
 pub const DEMO_PASSWORD: &str = "hindsight-demo";
 
 /// Seeds the demo organization once; later starts find it and only log the sign-in.
@@ -67,11 +67,11 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
     .await?;
 
     let people = [
-        ("priya@demo.hindsight.dev", "Priya Lead", payments.id, TeamRole::Lead),
-        ("marco@demo.hindsight.dev", "Marco Engineer", payments.id, TeamRole::Member),
-        ("sam@demo.hindsight.dev", "Sam SRE", platform.id, TeamRole::Lead),
-        ("lee@demo.hindsight.dev", "Lee Engineer", platform.id, TeamRole::Member),
-        ("jo@demo.hindsight.dev", "Jo Support", support.id, TeamRole::Viewer),
+        ("priya@hindsight.example", "Priya Lead", payments.id, TeamRole::Lead),
+        ("marco@hindsight.example", "Marco Engineer", payments.id, TeamRole::Member),
+        ("sam@hindsight.example", "Sam SRE", platform.id, TeamRole::Lead),
+        ("lee@hindsight.example", "Lee Engineer", platform.id, TeamRole::Member),
+        ("jo@hindsight.example", "Jo Support", support.id, TeamRole::Viewer),
     ];
     for (email, name, team_id, role) in people {
         let invitation = users::invite(db, auth, &admin, email, OrgRole::Member).await?;
