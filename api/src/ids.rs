@@ -15,16 +15,28 @@ pub enum NodeKind {
     Team,
     Membership,
     ApiToken,
+    Incident,
+    Review,
+    TimelineEntry,
+    ParkedQuestion,
+    ContributingFactor,
+    Link,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 6] = [
+    const ALL: [NodeKind; 12] = [
         NodeKind::Organization,
         NodeKind::User,
         NodeKind::Invitation,
         NodeKind::Team,
         NodeKind::Membership,
         NodeKind::ApiToken,
+        NodeKind::Incident,
+        NodeKind::Review,
+        NodeKind::TimelineEntry,
+        NodeKind::ParkedQuestion,
+        NodeKind::ContributingFactor,
+        NodeKind::Link,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -35,6 +47,12 @@ impl NodeKind {
             NodeKind::Team => "Team",
             NodeKind::Membership => "Membership",
             NodeKind::ApiToken => "ApiToken",
+            NodeKind::Incident => "Incident",
+            NodeKind::Review => "Review",
+            NodeKind::TimelineEntry => "TimelineEntry",
+            NodeKind::ParkedQuestion => "ParkedQuestion",
+            NodeKind::ContributingFactor => "ContributingFactor",
+            NodeKind::Link => "Link",
         }
     }
 
@@ -72,4 +90,18 @@ pub fn decode_lookup(global_id: &str, kind: NodeKind, field: &str) -> AppResult<
         Err(AppError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
     }
+}
+
+/// Event IDs are sequence numbers: `base64url("Event:<n>")`, ordered as the log.
+pub fn encode_event(id: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("Event:{id}"))
+}
+
+pub fn decode_event(global_id: &str, field: &str) -> AppResult<i64> {
+    URL_SAFE_NO_PAD
+        .decode(global_id.trim())
+        .ok()
+        .and_then(|bytes| String::from_utf8(bytes).ok())
+        .and_then(|text| text.strip_prefix("Event:").and_then(|n| n.parse().ok()))
+        .ok_or_else(|| AppError::invalid(field, format!("`{global_id}` is not an event ID")))
 }

@@ -2,13 +2,28 @@
 //! directly (the API builds its GraphQL types from these models, so secrets never reach the schema).
 
 pub mod api_token;
+pub mod contributing_factor;
 pub mod event;
+pub mod incident;
+pub mod incident_affected_team;
+pub mod incident_responder;
+pub mod incident_tag;
 pub mod invitation;
+pub mod kinds;
 pub mod membership;
 pub mod organization;
+pub mod parked_question;
 pub mod refresh_token;
+pub mod review;
+pub mod review_link;
+pub mod review_participant;
+pub mod review_policy;
 pub mod roles;
+pub mod tag;
 pub mod team;
+pub mod timeline_entry;
 pub mod user;
+pub mod why;
 
+pub use kinds::{FactorCategory, IncidentStatus, ReviewRole, ReviewStatus, Severity, TimelineKind, Visibility};
 pub use roles::{OrgRole, TeamRole, TokenScope};

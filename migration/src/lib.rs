@@ -4,12 +4,39 @@
 pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_identity;
+mod m20261122_000002_incidents_and_reviews;
 
 pub struct Migrator;
 
 #[async_trait::async_trait]
 impl MigratorTrait for Migrator {
     fn migrations() -> Vec<Box<dyn MigrationTrait>> {
-        vec![Box::new(m20261122_000001_identity::Migration)]
+        vec![
+            Box::new(m20261122_000001_identity::Migration),
+            Box::new(m20261122_000002_incidents_and_reviews::Migration),
+        ]
     }
+}
+
+/// Creates a (unique) index over `columns` of `table`.
+pub(crate) async fn create_index<T, C>(
+    manager: &SchemaManager<'_>,
+    table: T,
+    name: &str,
+    columns: &[C],
+    unique: bool,
+) -> Result<(), DbErr>
+where
+    T: IntoIden + Copy + 'static,
+    C: IntoIden + Copy + 'static,
+{
+    let mut index = Index::create();
+    index.name(name).table(table);
+    for column in columns {
+        index.col(*column);
+    }
+    if unique {
+        index.unique();
+    }
+    manager.create_index(index.to_owned()).await
 }

@@ -2,6 +2,8 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
+use crate::create_index;
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
@@ -238,28 +240,6 @@ impl MigrationTrait for Migration {
         }
         Ok(())
     }
-}
-
-async fn create_index<T, C>(
-    manager: &SchemaManager<'_>,
-    table: T,
-    name: &str,
-    columns: &[C],
-    unique: bool,
-) -> Result<(), DbErr>
-where
-    T: IntoIden + Copy + 'static,
-    C: IntoIden + Copy + 'static,
-{
-    let mut index = Index::create();
-    index.name(name).table(table);
-    for column in columns {
-        index.col(*column);
-    }
-    if unique {
-        index.unique();
-    }
-    manager.create_index(index.to_owned()).await
 }
 
 #[derive(DeriveIden, Clone, Copy)]

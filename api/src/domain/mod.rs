@@ -2,10 +2,18 @@
 //! connection and the `Viewer`, checks permission, validates, and writes its rows together
 //! with the event in one transaction. Nothing here knows about GraphQL.
 
+pub mod access;
 pub mod api_tokens;
+pub mod blameless;
 pub mod events;
+pub mod history;
 pub mod identity;
+pub mod incidents;
 pub mod pagination;
+pub mod policy;
+pub mod reviews;
 pub mod teams;
 pub mod users;
 pub mod validate;
+pub mod versioning;
+pub mod writeup;

@@ -5,7 +5,7 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ColumnType, ConnectionTrait, EntityTrait, Order, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
     Select, Value,
 };
 use uuid::Uuid;
@@ -38,13 +38,17 @@ pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("k:{key}"))
 }
 
+fn bad_cursor() -> AppError {
+    AppError::invalid("after", "not a cursor from this API")
+}
+
 fn decode_cursor(cursor: &str) -> AppResult<String> {
     URL_SAFE_NO_PAD
         .decode(cursor)
         .ok()
         .and_then(|bytes| String::from_utf8(bytes).ok())
         .and_then(|text| text.strip_prefix("k:").map(str::to_owned))
-        .ok_or_else(|| AppError::invalid("after", "not a cursor from this API"))
+        .ok_or_else(bad_cursor)
 }
 
 /// One page of a connection: items with their cursors, whether more follow, and the total.
@@ -66,7 +70,7 @@ impl<T> Page<T> {
     }
 }
 
-/// Runs `select` as one page ordered by `key` (a unique text or UUID column).
+/// Runs `select` as one page in ascending order of `key` (a unique text or UUID column).
 /// `key_of` reads the same key back from a row to make its cursor.
 pub async fn paginate<E, C>(
     db: &C,
@@ -80,18 +84,35 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
+    paginate_in_order(db, select, key, Order::Asc, key_of, page).await
+}
+
+/// [`paginate`] in either order (newest first is `Order::Desc` over a UUIDv7 key).
+pub async fn paginate_in_order<E, C>(
+    db: &C,
+    select: Select<E>,
+    key: E::Column,
+    order: Order,
+    key_of: impl Fn(&E::Model) -> String,
+    page: &PageRequest,
+) -> AppResult<Page<E::Model>>
+where
+    E: EntityTrait,
+    E::Model: Sync,
+    C: ConnectionTrait,
+{
     let total_count = select.clone().count(db).await?;
     let mut query = select;
     if let Some(after) = &page.after {
         let value: Value = match key.def().get_column_type() {
-            ColumnType::Uuid => {
-                Uuid::parse_str(after).map_err(|_| AppError::invalid("after", "not a cursor from this API"))?.into()
-            }
+            ColumnType::Uuid => Uuid::parse_str(after).map_err(|_| bad_cursor())?.into(),
+            ColumnType::BigInteger => after.parse::<i64>().map_err(|_| bad_cursor())?.into(),
             _ => after.clone().into(),
         };
-        query = query.filter(Expr::col((E::default(), key)).gt(value));
+        let column = Expr::col((E::default(), key));
+        query = query.filter(if order == Order::Desc { column.lt(value) } else { column.gt(value) });
     }
-    let mut rows = query.order_by_asc(key).limit(page.first + 1).all(db).await?;
+    let mut rows = query.order_by(key, order).limit(page.first + 1).all(db).await?;
     let has_next_page = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
     let items = rows.into_iter().map(|row| (encode_cursor(&key_of(&row)), row)).collect();

@@ -50,7 +50,7 @@ pub async fn list(
 ) -> AppResult<Page<user::Model>> {
     let mut select = user::Entity::find().filter(user::Column::OrganizationId.eq(viewer.org_id));
     if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
-        let pattern = format!("%{}%", escape_like(&term.to_lowercase()));
+        let pattern = format!("%{}%", validate::escape_like(&term.to_lowercase()));
         select = select.filter(
             Condition::any().add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern.clone()).escape('\\'))).add(
                 Expr::expr(Func::lower(Expr::col(user::Column::DisplayName))).like(LikeExpr::new(pattern).escape('\\')),
@@ -60,8 +60,20 @@ pub async fn list(
     paginate(db, select, user::Column::Email, |u| u.email.clone(), page).await
 }
 
-fn escape_like(term: &str) -> String {
-    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+/// The names people of the organization go by (full and first names), for the blameless
+/// guardrails to spot in a review.
+pub async fn people_names(db: &impl ConnectionTrait, org_id: Uuid) -> AppResult<Vec<String>> {
+    let people = user::Entity::find().filter(user::Column::OrganizationId.eq(org_id)).all(db).await?;
+    let mut names: Vec<String> = people
+        .iter()
+        .flat_map(|u| {
+            let first = u.display_name.split_whitespace().next().map(str::to_owned);
+            std::iter::once(u.display_name.clone()).chain(first)
+        })
+        .collect();
+    names.sort();
+    names.dedup();
+    Ok(names)
 }
 
 /// A new invitation and its one-time token (shown once, stored hashed).

@@ -34,6 +34,22 @@ pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> AppResult<Op
     }
 }
 
+/// Escapes `%`, `_` and `\\` so a search term matches literally in `LIKE … ESCAPE '\\'`.
+pub fn escape_like(term: &str) -> String {
+    term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+}
+
+/// An http(s) URL.
+pub fn web_url(field: &str, raw: &str) -> AppResult<String> {
+    let text = raw.trim();
+    match url::Url::parse(text) {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && text.len() <= 2000 => {
+            Ok(text.to_owned())
+        }
+        _ => Err(AppError::invalid(field, format!("`{text}` is not an http or https URL"))),
+    }
+}
+
 pub const MAX_SLUG_CHARS: usize = 64;
 
 /// A URL-safe identifier: lower-case letters, digits and single dashes.

@@ -2,7 +2,10 @@
 
 mod api_tokens;
 mod identity;
+mod incidents;
 mod people;
+mod policy;
+mod reviews;
 mod teams;
 
 use async_graphql::MergedObject;
@@ -11,6 +14,9 @@ use async_graphql::MergedObject;
 pub struct Mutation(
     identity::IdentityMutation,
     people::PeopleMutation,
+    policy::PolicyMutation,
     teams::TeamMutation,
     api_tokens::ApiTokenMutation,
+    incidents::IncidentMutation,
+    reviews::ReviewMutation,
 );

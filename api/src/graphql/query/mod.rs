@@ -1,11 +1,20 @@
 //! Query root, merged from one segment per area.
 
 mod api_tokens;
+mod incidents;
 mod node;
 mod people;
+mod reviews;
 mod teams;
 
 use async_graphql::MergedObject;
 
 #[derive(MergedObject, Default)]
-pub struct Query(node::NodeQuery, people::PeopleQuery, teams::TeamQuery, api_tokens::ApiTokenQuery);
+pub struct Query(
+    node::NodeQuery,
+    people::PeopleQuery,
+    teams::TeamQuery,
+    incidents::IncidentQuery,
+    reviews::ReviewQuery,
+    api_tokens::ApiTokenQuery,
+);

@@ -1,9 +1,12 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::{api_tokens, teams, users};
+use crate::domain::{api_tokens, incidents, reviews, teams, users};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::graphql::types::{ApiToken, Invitation, Membership, Node, Organization, Team, User};
+use crate::graphql::types::{
+    ApiToken, ContributingFactor, Incident, Invitation, Link, Membership, Node, Organization, ParkedQuestion, Review,
+    Team, TimelineEntry, User,
+};
 use crate::ids::{self, NodeKind};
 
 #[derive(Default)]
@@ -36,6 +39,18 @@ impl NodeQuery {
                 Err(AppError::NotFound(_)) => None,
                 Err(e) => return Err(e.into()),
             },
+            NodeKind::Incident => incidents::get(db, viewer, key).await?.map(|i| Node::Incident(Incident(i))),
+            NodeKind::Review => reviews::get(db, viewer, key).await?.map(|r| Node::Review(Review(r))),
+            NodeKind::TimelineEntry => {
+                reviews::find_timeline_entry(db, viewer, key).await?.map(|e| Node::TimelineEntry(TimelineEntry(e)))
+            }
+            NodeKind::ParkedQuestion => {
+                reviews::find_parked_question(db, viewer, key).await?.map(|q| Node::ParkedQuestion(ParkedQuestion(q)))
+            }
+            NodeKind::ContributingFactor => reviews::find_contributing_factor(db, viewer, key)
+                .await?
+                .map(|f| Node::ContributingFactor(ContributingFactor(f))),
+            NodeKind::Link => reviews::find_link(db, viewer, key).await?.map(|l| Node::Link(Link(l))),
         };
         Ok(node)
     }

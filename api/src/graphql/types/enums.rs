@@ -31,3 +31,120 @@ pub enum TokenScope {
     /// Queries and mutations, except user and token administration.
     Write,
 }
+
+/// How bad an incident is; SEV1 is the worst.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::Severity")]
+pub enum Severity {
+    Sev1,
+    Sev2,
+    Sev3,
+    Sev4,
+}
+
+/// OPEN → MITIGATED → RESOLVED → CLOSED (OPEN may go straight to RESOLVED).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::IncidentStatus")]
+pub enum IncidentStatus {
+    Open,
+    Mitigated,
+    Resolved,
+    Closed,
+}
+
+/// DRAFT → IN_REVIEW → PUBLISHED; a published review can be reopened to IN_REVIEW.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ReviewStatus")]
+pub enum ReviewStatus {
+    Draft,
+    InReview,
+    Published,
+}
+
+/// Who reads a published review.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::Visibility")]
+pub enum Visibility {
+    /// Everyone in the organization: the learning feed (the default).
+    Org,
+    /// The owning team, participants and affected teams only.
+    Team,
+}
+
+/// What a participant brings to a review.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ReviewRole")]
+pub enum ReviewRole {
+    /// Responded to the incident (cannot also facilitate).
+    Responder,
+    /// Authored the change involved (cannot also facilitate).
+    ChangeAuthor,
+    SubjectMatterExpert,
+    NoteTaker,
+    Stakeholder,
+    Observer,
+}
+
+/// A timeline entry is a fact (what happened) or a signal (what could be seen).
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::TimelineKind")]
+pub enum TimelineKind {
+    Fact,
+    Signal,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::FactorCategory")]
+pub enum FactorCategory {
+    Technical,
+    Process,
+    Communication,
+    Environmental,
+}
+
+/// What an event records.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::events::EventKind")]
+pub enum EventKind {
+    OrganizationCreated,
+    UserInvited,
+    UserJoined,
+    UserRoleChanged,
+    UserDeactivated,
+    UserReactivated,
+    PasswordChanged,
+    SessionsRevoked,
+    TeamCreated,
+    TeamUpdated,
+    TeamMemberAdded,
+    TeamMemberUpdated,
+    TeamMemberRemoved,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    ReviewPolicyUpdated,
+    IncidentDeclared,
+    IncidentUpdated,
+    IncidentStatusChanged,
+    ResponderAdded,
+    ResponderRemoved,
+    AffectedTeamsSet,
+    IncidentTagged,
+    ReviewCreated,
+    ReviewUpdated,
+    FacilitatorAssigned,
+    ParticipantAdded,
+    ParticipantRemoved,
+    TimelineEntryAdded,
+    TimelineEntryUpdated,
+    TimelineEntryRemoved,
+    QuestionParked,
+    ParkedQuestionAnswered,
+    WhysSet,
+    ContributingFactorAdded,
+    ContributingFactorRemoved,
+    LinkAdded,
+    ReviewSubmitted,
+    ReviewReturnedToDraft,
+    ReviewPublished,
+    ReviewReopened,
+}

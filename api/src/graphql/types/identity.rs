@@ -2,8 +2,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{api_token, invitation, organization, user};
 
-use super::{Membership, OrgRole, TokenScope};
-use crate::domain::{identity::Session, teams};
+use super::{Membership, OrgRole, ReviewPolicy, TokenScope};
+use crate::domain::{identity::Session, policy, teams};
 use crate::graphql::ContextExt;
 use crate::ids::{self, NodeKind};
 
@@ -23,6 +23,10 @@ impl Organization {
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// The organization's review policy.
+    async fn review_policy(&self, ctx: &Context<'_>) -> Result<ReviewPolicy> {
+        Ok(ReviewPolicy(policy::for_org(ctx.db(), self.0.id).await?))
     }
 }
 

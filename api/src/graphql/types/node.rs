@@ -1,6 +1,9 @@
 use async_graphql::{ID, Interface};
 
-use super::{ApiToken, Invitation, Membership, Organization, Team, User};
+use super::{
+    ApiToken, ContributingFactor, Incident, Invitation, Link, Membership, Organization, ParkedQuestion, Review, Team,
+    TimelineEntry, User,
+};
 
 /// An object with a global ID, resolvable with `node(id:)`.
 #[derive(Interface)]
@@ -12,4 +15,10 @@ pub enum Node {
     Team(Team),
     Membership(Membership),
     ApiToken(ApiToken),
+    Incident(Incident),
+    Review(Review),
+    TimelineEntry(TimelineEntry),
+    ParkedQuestion(ParkedQuestion),
+    ContributingFactor(ContributingFactor),
+    Link(Link),
 }

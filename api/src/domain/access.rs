@@ -1,0 +1,191 @@
+//! Who may read and change incidents and reviews (DESIGN's permission table), in one place:
+//! as checks on one object, and as SQL conditions for lists.
+
+use std::collections::HashMap;
+
+use entity::{
+    IncidentStatus, ReviewStatus, TeamRole, Visibility, incident, incident_affected_team, incident_responder,
+    membership, review, review_participant,
+};
+use sea_orm::sea_query::Query;
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::error::{AppError, AppResult};
+
+/// The viewer's roles in their teams.
+#[derive(Debug, Clone, Default)]
+pub struct TeamRoles(HashMap<Uuid, TeamRole>);
+
+impl TeamRoles {
+    pub async fn of(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
+        let rows = membership::Entity::find().filter(membership::Column::UserId.eq(viewer.user_id)).all(db).await?;
+        Ok(Self(rows.into_iter().map(|m| (m.team_id, m.role)).collect()))
+    }
+
+    pub fn role(&self, team_id: Uuid) -> Option<TeamRole> {
+        self.0.get(&team_id).copied()
+    }
+
+    /// Lead or member: may change the team's incidents and reviews.
+    pub fn can_contribute(&self, team_id: Uuid) -> bool {
+        matches!(self.role(team_id), Some(TeamRole::Lead | TeamRole::Member))
+    }
+
+    pub fn is_lead(&self, team_id: Uuid) -> bool {
+        self.role(team_id) == Some(TeamRole::Lead)
+    }
+
+    pub fn team_ids(&self) -> Vec<Uuid> {
+        self.0.keys().copied().collect()
+    }
+}
+
+/// What the viewer is to one incident and its review.
+pub struct Standing {
+    pub admin: bool,
+    pub roles: TeamRoles,
+    pub responder: bool,
+    pub member_of_affected_team: bool,
+    pub participant: bool,
+    pub facilitator: bool,
+}
+
+impl Standing {
+    pub async fn of(
+        db: &impl ConnectionTrait,
+        viewer: &Viewer,
+        incident: &incident::Model,
+        review: Option<&review::Model>,
+    ) -> AppResult<Self> {
+        let roles = TeamRoles::of(db, viewer).await?;
+        let responder = incident_responder::Entity::find_by_id((incident.id, viewer.user_id)).one(db).await?.is_some();
+        let affected: Vec<Uuid> = incident_affected_team::Entity::find()
+            .filter(incident_affected_team::Column::IncidentId.eq(incident.id))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|a| a.team_id)
+            .collect();
+        let member_of_affected_team = affected.iter().any(|team| roles.role(*team).is_some());
+        let participant = match review {
+            Some(review) => review_participant::Entity::find()
+                .filter(review_participant::Column::ReviewId.eq(review.id))
+                .filter(review_participant::Column::UserId.eq(viewer.user_id))
+                .one(db)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        let facilitator = review.is_some_and(|r| r.facilitator_id == Some(viewer.user_id));
+        Ok(Self { admin: viewer.is_admin(), roles, responder, member_of_affected_team, participant, facilitator })
+    }
+
+    fn close_to(&self, team_id: Uuid) -> bool {
+        self.admin
+            || self.roles.role(team_id).is_some()
+            || self.responder
+            || self.member_of_affected_team
+            || self.participant
+            || self.facilitator
+    }
+
+    /// The owning team (any role), responders, affected teams, participants and the
+    /// facilitator read an incident; everyone in the organization once its review is a
+    /// published, organization-wide learning.
+    pub fn can_read_incident(&self, incident: &incident::Model, review: Option<&review::Model>) -> bool {
+        self.close_to(incident.team_id) || review.is_some_and(is_shared_learning)
+    }
+
+    /// Leads and members of the owning team, and admins, change an incident.
+    pub fn can_change_incident(&self, incident: &incident::Model) -> bool {
+        self.admin || self.roles.can_contribute(incident.team_id)
+    }
+
+    pub fn can_read_review(&self, review: &review::Model) -> bool {
+        self.close_to(review.team_id) || is_shared_learning(review)
+    }
+
+    /// Leads and members of the owning team, the facilitator and admins edit a review.
+    pub fn can_edit_review(&self, review: &review::Model) -> bool {
+        self.admin || self.roles.can_contribute(review.team_id) || self.facilitator
+    }
+
+    /// Leads of the owning team, the facilitator and admins publish.
+    pub fn can_publish_review(&self, review: &review::Model) -> bool {
+        self.admin || self.roles.is_lead(review.team_id) || self.facilitator
+    }
+
+    /// Leads of the owning team and admins reopen a published review.
+    pub fn can_reopen_review(&self, review: &review::Model) -> bool {
+        self.admin || self.roles.is_lead(review.team_id)
+    }
+}
+
+/// A published review with organization-wide visibility: the learning feed.
+pub fn is_shared_learning(review: &review::Model) -> bool {
+    review.status == ReviewStatus::Published && review.visibility == Visibility::Org
+}
+
+/// SQL for "incidents the viewer may read", matching [`Standing::can_read_incident`].
+pub fn readable_incidents(viewer: &Viewer, roles: &TeamRoles) -> Condition {
+    let org = Condition::all().add(incident::Column::OrganizationId.eq(viewer.org_id));
+    if viewer.is_admin() {
+        return org;
+    }
+    let teams = roles.team_ids();
+    let affected = Query::select()
+        .column(incident_affected_team::Column::IncidentId)
+        .from(incident_affected_team::Entity)
+        .and_where(incident_affected_team::Column::TeamId.is_in(teams.clone()))
+        .to_owned();
+    let responded = Query::select()
+        .column(incident_responder::Column::IncidentId)
+        .from(incident_responder::Entity)
+        .and_where(incident_responder::Column::UserId.eq(viewer.user_id))
+        .to_owned();
+    let reviews_near = Query::select()
+        .column(review::Column::IncidentId)
+        .from(review::Entity)
+        .cond_where(
+            Condition::any()
+                .add(review::Column::FacilitatorId.eq(viewer.user_id))
+                .add(
+                    Condition::all()
+                        .add(review::Column::Status.eq(ReviewStatus::Published))
+                        .add(review::Column::Visibility.eq(Visibility::Org)),
+                )
+                .add(
+                    review::Column::Id.in_subquery(
+                        Query::select()
+                            .column(review_participant::Column::ReviewId)
+                            .from(review_participant::Entity)
+                            .and_where(review_participant::Column::UserId.eq(viewer.user_id))
+                            .to_owned(),
+                    ),
+                ),
+        )
+        .to_owned();
+    org.add(
+        Condition::any()
+            .add(incident::Column::TeamId.is_in(teams))
+            .add(incident::Column::Id.in_subquery(affected))
+            .add(incident::Column::Id.in_subquery(responded))
+            .add(incident::Column::Id.in_subquery(reviews_near)),
+    )
+}
+
+/// Refusal for a review that is published: only its actions, follow-ups and
+/// acknowledgements still change.
+pub fn ensure_editable(review: &review::Model) -> AppResult<()> {
+    if review.status == ReviewStatus::Published {
+        return Err(AppError::bad_input("the review is PUBLISHED and read-only; a lead or admin can reopen it"));
+    }
+    Ok(())
+}
+
+/// Incidents that are resolved or closed have their resolution stamped.
+pub fn is_resolved(status: IncidentStatus) -> bool {
+    matches!(status, IncidentStatus::Resolved | IncidentStatus::Closed)
+}

@@ -1,0 +1,236 @@
+//! Blameless guardrails: find blame language in post-mortem text and suggest a systemic
+//! rephrasing. Findings warn; only a root cause that names human error blocks publishing.
+
+use std::sync::LazyLock;
+
+use regex::{Regex, RegexBuilder};
+
+/// One piece of blame language in a text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    /// Where in the review the text is (`rootCause`, `whys[2].answer`, …); none for free text.
+    pub location: Option<String>,
+    /// The words that matched.
+    pub text: String,
+    /// Start and end of the match, in characters (Unicode code points) from the text's start.
+    pub start: usize,
+    pub end: usize,
+    pub reason: &'static str,
+    pub hint: &'static str,
+    /// Whether it stops the review from being published.
+    pub blocking: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RuleKind {
+    HumanError,
+    Blame,
+    Diligence,
+    HindsightBias,
+    PersonalFailure,
+    CareOnlyAction,
+}
+
+struct Rule {
+    kind: RuleKind,
+    pattern: Regex,
+    reason: &'static str,
+    hint: &'static str,
+}
+
+fn rule(kind: RuleKind, pattern: &str, reason: &'static str, hint: &'static str) -> Rule {
+    let pattern = RegexBuilder::new(pattern).case_insensitive(true).build().expect("blameless patterns compile");
+    Rule { kind, pattern, reason, hint }
+}
+
+static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
+    vec![
+        rule(
+            RuleKind::HumanError,
+            r"\b(human|operator|user|pilot|engineer|developer|people|personnel|staff|manual)[\s-]+(error|errors|mistake|mistakes|slip|slips|slip-up|oversight)\b|\bsomeone (made a mistake|messed up|screwed up|slipped)\b|\bmistake (made )?by\b",
+            "names human error as a cause",
+            "Human error is where an investigation starts, not where it ends: describe the condition in the system that made the mistake easy to make and hard to catch (a missing guardrail, a confusing interface, an unsafe default).",
+        ),
+        rule(
+            RuleKind::Blame,
+            r"\b\w+'s fault\b|\bat fault\b|\bfault of\b|\bto blame\b|\bblamed?\b",
+            "assigns blame to a person",
+            "Describe what happened and what in the system allowed it, not whose fault it was.",
+        ),
+        rule(
+            RuleKind::Diligence,
+            r"\bcareless(ly|ness)?\b|\bnegligen(t|tly|ce)\b|\bsloppy\b|\blazy\b|\bincompeten(t|ce)\b|\breckless(ly|ness)?\b",
+            "judges a person's diligence",
+            "Ask what made the careful path harder than the careless one, and change that.",
+        ),
+        rule(
+            RuleKind::HindsightBias,
+            r"\bshould(n't| not)? have (known|noticed|seen|checked|caught|realized|realised|asked)\b|\bshould'?ve\b|\bobviously\b",
+            "judges with hindsight",
+            "Describe what the person knew and saw at the time, and why acting as they did made sense then.",
+        ),
+        rule(
+            RuleKind::PersonalFailure,
+            r"\bfailed to\b|\bdid ?n[o']t bother\b|\bneglected to\b|\bforgot to\b|\bignored the\b",
+            "frames an event as a personal failure",
+            "Say what did not happen and what would have made it happen without relying on memory or attention (a check, an alert, a default).",
+        ),
+        rule(
+            RuleKind::CareOnlyAction,
+            r"\bbe (more |extra )?(careful|vigilant|attentive|cautious)\b|\bpay (more |closer )?attention\b|\bremind(ers?)?\b|\bmemo\b|\bdouble[- ]check\b|\bretrain(ing)?\b|\b(read|re-read|review) the (docs|documentation|runbook)\b",
+            "only asks people to be more careful",
+            "Change the system instead: automate the check, add a guardrail, or make the safe path the default.",
+        ),
+    ]
+});
+
+fn char_offset(text: &str, byte: usize) -> usize {
+    text[..byte].chars().count()
+}
+
+fn find(
+    text: &str,
+    location: Option<&str>,
+    mut keep: impl FnMut(RuleKind) -> bool,
+    blocking: impl Fn(RuleKind) -> bool,
+) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for rule in RULES.iter().filter(|r| keep(r.kind)) {
+        for found in rule.pattern.find_iter(text) {
+            findings.push(Finding {
+                location: location.map(str::to_owned),
+                text: found.as_str().to_owned(),
+                start: char_offset(text, found.start()),
+                end: char_offset(text, found.end()),
+                reason: rule.reason,
+                hint: rule.hint,
+                blocking: blocking(rule.kind),
+            });
+        }
+    }
+    findings.sort_by_key(|f| (f.start, f.end));
+    findings
+}
+
+/// Every finding in free text (none of them blocking).
+pub fn check(text: &str) -> Vec<Finding> {
+    find(text, None, |_| true, |_| false)
+}
+
+/// Whether a root cause names human error (the one finding that blocks publishing).
+pub fn names_human_error(text: &str) -> bool {
+    RULES.iter().any(|r| r.kind == RuleKind::HumanError && r.pattern.is_match(text))
+}
+
+const NAME_REASON: &str = "names a person";
+const NAME_HINT: &str =
+    "Name the role, the system or the condition instead of the person: \"the on-call engineer\", \"the deploy tool\".";
+
+/// Mentions of people's names (whole words, as written) in a text.
+pub fn names(text: &str, location: &str, people: &[String]) -> Vec<Finding> {
+    let mut findings = Vec::new();
+    for name in people.iter().filter(|n| n.chars().count() >= 3) {
+        let Ok(pattern) = Regex::new(&format!(r"\b{}\b", regex::escape(name))) else { continue };
+        for found in pattern.find_iter(text) {
+            findings.push(Finding {
+                location: Some(location.to_owned()),
+                text: found.as_str().to_owned(),
+                start: char_offset(text, found.start()),
+                end: char_offset(text, found.end()),
+                reason: NAME_REASON,
+                hint: NAME_HINT,
+                blocking: false,
+            });
+        }
+    }
+    findings
+}
+
+/// The parts of a review the guardrails read.
+pub struct ReviewText<'a> {
+    pub summary: Option<&'a str>,
+    pub impact: Option<&'a str>,
+    pub timeline: Vec<&'a str>,
+    pub whys: Vec<(&'a str, &'a str)>,
+    pub factors: Vec<&'a str>,
+    pub learnings: Vec<&'a str>,
+    pub actions: Vec<&'a str>,
+    /// Full and first names of the organization's people.
+    pub people: Vec<String>,
+}
+
+/// Every finding in a review. A human-error root cause (the last why's answer) blocks.
+pub fn review_findings(review: &ReviewText<'_>) -> Vec<Finding> {
+    let mut all = Vec::new();
+    let not_care = |k: RuleKind| k != RuleKind::CareOnlyAction;
+    if let Some(summary) = review.summary {
+        all.extend(find(summary, Some("summary"), not_care, |_| false));
+    }
+    if let Some(impact) = review.impact {
+        all.extend(find(impact, Some("impact"), not_care, |_| false));
+    }
+    for (i, event) in review.timeline.iter().enumerate() {
+        all.extend(find(event, Some(&format!("timeline[{i}]")), not_care, |_| false));
+    }
+    let last = review.whys.len().saturating_sub(1);
+    for (i, (question, answer)) in review.whys.iter().enumerate() {
+        all.extend(find(question, Some(&format!("whys[{i}].question")), not_care, |_| false));
+        if i == last {
+            all.extend(find(answer, Some("rootCause"), not_care, |k| k == RuleKind::HumanError));
+            all.extend(names(answer, "rootCause", &review.people));
+        } else {
+            all.extend(find(answer, Some(&format!("whys[{i}].answer")), not_care, |_| false));
+        }
+    }
+    for (i, factor) in review.factors.iter().enumerate() {
+        let location = format!("contributingFactors[{i}]");
+        all.extend(find(factor, Some(&location), not_care, |_| false));
+        all.extend(names(factor, &location, &review.people));
+    }
+    for (i, learning) in review.learnings.iter().enumerate() {
+        all.extend(find(learning, Some(&format!("learnings[{i}]")), |_| true, |_| false));
+    }
+    for (i, action) in review.actions.iter().enumerate() {
+        all.extend(find(action, Some(&format!("actions[{i}]")), |_| true, |_| false));
+    }
+    all
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn human_error_and_its_paraphrases_are_found() {
+        for text in
+            ["Root cause: human error", "an operator error during deploy", "a user mistake", "Someone made a mistake"]
+        {
+            assert!(names_human_error(text), "{text}");
+        }
+        assert!(!names_human_error("the deploy tool accepted an unvalidated config"));
+    }
+
+    #[test]
+    fn spans_are_in_characters() {
+        let findings = check("Ärger: it was Bob's fault");
+        let fault = findings.iter().find(|f| f.reason == "assigns blame to a person").unwrap();
+        assert_eq!(fault.text, "Bob's fault");
+        assert_eq!(
+            &"Ärger: it was Bob's fault".chars().skip(fault.start).take(fault.end - fault.start).collect::<String>(),
+            "Bob's fault"
+        );
+    }
+
+    #[test]
+    fn care_only_actions_are_flagged() {
+        assert!(!check("Remind engineers to be more careful").is_empty());
+        assert!(check("Add a pre-deploy check that validates the config schema").is_empty());
+    }
+
+    #[test]
+    fn names_are_matched_as_whole_words() {
+        let people = vec!["Bob".to_owned()];
+        assert_eq!(names("Bob restarted the node", "x", &people).len(), 1);
+        assert!(names("Bobcat restarted", "x", &people).is_empty());
+    }
+}

@@ -1,0 +1,624 @@
+//! Incidents: declared by a team, moved through OPEN → MITIGATED → RESOLVED → CLOSED with
+//! their times checked, and handed to a review when the policy says so.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{
+    IncidentStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag, team,
+    user,
+};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::clock;
+use crate::db;
+use crate::domain::access::{Standing, TeamRoles, readable_incidents};
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
+use crate::domain::versioning::{self, Versioned};
+use crate::domain::{policy, reviews, teams, users, validate};
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+/// How far ahead of the server's clock a client's timestamp may be.
+pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
+pub const MAX_TITLE_CHARS: usize = 200;
+pub const MAX_TEXT_CHARS: usize = 20_000;
+pub const MAX_TAGS: usize = 20;
+pub const MAX_TAG_CHARS: usize = 40;
+
+pub fn not_in_future(field: &str, at: DateTime<Utc>) -> AppResult<()> {
+    if at > clock::now() + CLOCK_SKEW {
+        return Err(AppError::invalid(field, format!("{field} is in the future")));
+    }
+    Ok(())
+}
+
+fn not_before(field: &str, at: DateTime<Utc>, earlier_field: &str, earlier: DateTime<Utc>) -> AppResult<()> {
+    if at < earlier {
+        return Err(AppError::invalid(field, format!("{field} must not be before {earlier_field}")));
+    }
+    Ok(())
+}
+
+/// Checks every stamped time of an incident against the ones before it.
+fn check_times(incident: &incident::ActiveModel) -> AppResult<()> {
+    let started = *incident.started_at.as_ref();
+    let detected = *incident.detected_at.as_ref();
+    not_in_future("startedAt", started)?;
+    not_in_future("detectedAt", detected)?;
+    not_before("detectedAt", detected, "startedAt", started)?;
+    let mitigated = *incident.mitigated_at.as_ref();
+    if let Some(mitigated) = mitigated {
+        not_before("mitigatedAt", mitigated, "detectedAt", detected)?;
+    }
+    if let Some(resolved) = *incident.resolved_at.as_ref() {
+        not_before("resolvedAt", resolved, "mitigatedAt", mitigated.unwrap_or(detected))?;
+    }
+    if let (Some(closed), Some(resolved)) = (*incident.closed_at.as_ref(), *incident.resolved_at.as_ref()) {
+        not_before("closedAt", closed, "resolvedAt", resolved)?;
+    }
+    Ok(())
+}
+
+pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, incident_id: Uuid) -> AppResult<incident::Model> {
+    incident::Entity::find_by_id(incident_id)
+        .filter(incident::Column::OrganizationId.eq(org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("incident"))
+}
+
+pub async fn review_of(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Option<review::Model>> {
+    Ok(review::Entity::find().filter(review::Column::IncidentId.eq(incident_id)).one(db).await?)
+}
+
+/// An incident the viewer may read; anything else is NOT_FOUND.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    incident_id: Uuid,
+) -> AppResult<(incident::Model, Standing)> {
+    let incident = find_in_org(db, viewer.org_id, incident_id).await?;
+    let review = review_of(db, incident.id).await?;
+    let standing = Standing::of(db, viewer, &incident, review.as_ref()).await?;
+    if !standing.can_read_incident(&incident, review.as_ref()) {
+        return Err(AppError::NotFound("incident"));
+    }
+    Ok((incident, standing))
+}
+
+pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, incident_id: Uuid) -> AppResult<Option<incident::Model>> {
+    match readable(db, viewer, incident_id).await {
+        Ok((incident, _)) => Ok(Some(incident)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// An incident the viewer may change.
+async fn changeable(db: &impl ConnectionTrait, viewer: &Viewer, incident_id: Uuid) -> AppResult<incident::Model> {
+    let (incident, standing) = readable(db, viewer, incident_id).await?;
+    if !standing.can_change_incident(&incident) {
+        return Err(AppError::forbidden("only the owning team's leads and members may change this incident"));
+    }
+    Ok(incident)
+}
+
+const INCIDENT: fn() -> Versioned<incident::Entity> =
+    || Versioned { id_column: incident::Column::Id, version_column: incident::Column::Version, what: "incident" };
+
+async fn record(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    kind: EventKind,
+    payload: serde_json::Value,
+) -> AppResult<()> {
+    events::record(
+        tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind,
+            subject_id: ids::encode(NodeKind::Incident, incident_id),
+            payload,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+pub struct Declaration {
+    pub team_id: Uuid,
+    pub title: String,
+    pub severity: Severity,
+    pub started_at: DateTime<Utc>,
+    pub detected_at: Option<DateTime<Utc>>,
+    pub summary: Option<String>,
+    pub customer_impact: Option<String>,
+    pub near_miss: Option<bool>,
+}
+
+/// Declares an incident for a team the viewer leads or belongs to (not as a viewer).
+pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaration) -> AppResult<incident::Model> {
+    let team = teams::find_in_org(db, viewer.org_id, input.team_id).await?;
+    let roles = TeamRoles::of(db, viewer).await?;
+    if !viewer.is_admin() && !roles.can_contribute(team.id) {
+        return Err(AppError::forbidden("only leads and members of the team may declare its incidents"));
+    }
+    let now = clock::now();
+    let incident = incident::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(viewer.org_id),
+        team_id: Set(team.id),
+        title: Set(validate::required_text("title", &input.title, MAX_TITLE_CHARS)?),
+        summary: Set(validate::optional_text("summary", input.summary.as_deref(), MAX_TEXT_CHARS)?),
+        severity: Set(input.severity),
+        status: Set(IncidentStatus::Open),
+        near_miss: Set(input.near_miss.unwrap_or(false)),
+        customer_impact: Set(validate::optional_text(
+            "customerImpact",
+            input.customer_impact.as_deref(),
+            MAX_TEXT_CHARS,
+        )?),
+        started_at: Set(input.started_at),
+        detected_at: Set(input.detected_at.unwrap_or(Ord::max(now, input.started_at))),
+        mitigated_at: Set(None),
+        resolved_at: Set(None),
+        closed_at: Set(None),
+        declared_by: Set(viewer.user_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    };
+    check_times(&incident)?;
+    let tx = db::begin_write(db).await?;
+    let incident = incident.insert(&tx).await?;
+    record(
+        &tx,
+        viewer,
+        incident.id,
+        EventKind::IncidentDeclared,
+        serde_json::json!({ "title": incident.title, "severity": incident.severity, "teamId": ids::encode(NodeKind::Team, team.id) }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+/// Changes to an incident's description; `None` keeps a field.
+#[derive(Default)]
+pub struct IncidentChanges {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub customer_impact: Option<String>,
+    pub severity: Option<Severity>,
+    pub near_miss: Option<bool>,
+    pub started_at: Option<DateTime<Utc>>,
+    pub detected_at: Option<DateTime<Utc>>,
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    changes: IncidentChanges,
+    expected_version: Option<i32>,
+) -> AppResult<incident::Model> {
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    let version = incident.version;
+    let mut active = incident.into_active_model();
+    if let Some(title) = changes.title.as_deref() {
+        active.title = Set(validate::required_text("title", title, MAX_TITLE_CHARS)?);
+    }
+    if let Some(summary) = changes.summary.as_deref() {
+        active.summary = Set(validate::optional_text("summary", Some(summary), MAX_TEXT_CHARS)?);
+    }
+    if let Some(impact) = changes.customer_impact.as_deref() {
+        active.customer_impact = Set(validate::optional_text("customerImpact", Some(impact), MAX_TEXT_CHARS)?);
+    }
+    if let Some(severity) = changes.severity {
+        active.severity = Set(severity);
+    }
+    if let Some(near_miss) = changes.near_miss {
+        active.near_miss = Set(near_miss);
+    }
+    if let Some(started_at) = changes.started_at {
+        active.started_at = Set(started_at);
+    }
+    if let Some(detected_at) = changes.detected_at {
+        active.detected_at = Set(detected_at);
+    }
+    check_times(&active)?;
+    active.updated_at = Set(clock::now());
+    let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
+    record(
+        &tx,
+        viewer,
+        incident.id,
+        EventKind::IncidentUpdated,
+        serde_json::json!({ "title": incident.title, "severity": incident.severity }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+fn transition_allowed(from: IncidentStatus, to: IncidentStatus) -> bool {
+    use IncidentStatus::*;
+    matches!((from, to), (Open, Mitigated) | (Open, Resolved) | (Mitigated, Resolved) | (Resolved, Closed))
+}
+
+/// Moves an incident to its next state and stamps the time (now, or `at`). Resolving an
+/// incident the policy covers creates its review in the same transaction.
+pub async fn set_status(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    status: IncidentStatus,
+    at: Option<DateTime<Utc>>,
+    expected_version: Option<i32>,
+) -> AppResult<incident::Model> {
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    if !transition_allowed(incident.status, status) {
+        return Err(AppError::invalid(
+            "status",
+            format!("an incident that is {} cannot become {}", incident.status.to_value(), status.to_value()),
+        ));
+    }
+    let at = at.unwrap_or_else(clock::now);
+    let (from, version) = (incident.status, incident.version);
+    let mut active = incident.into_active_model();
+    active.status = Set(status);
+    match status {
+        IncidentStatus::Mitigated => active.mitigated_at = Set(Some(at)),
+        IncidentStatus::Resolved => active.resolved_at = Set(Some(at)),
+        IncidentStatus::Closed => active.closed_at = Set(Some(at)),
+        IncidentStatus::Open => {}
+    }
+    check_times(&active).map_err(|e| match e {
+        AppError::BadInput { message, .. } => AppError::invalid("at", message),
+        other => other,
+    })?;
+    active.updated_at = Set(clock::now());
+    let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
+    record(
+        &tx,
+        viewer,
+        incident.id,
+        EventKind::IncidentStatusChanged,
+        serde_json::json!({ "from": from, "to": status, "at": at }),
+    )
+    .await?;
+    if status == IncidentStatus::Resolved {
+        let policy = policy::for_org(&tx, viewer.org_id).await?;
+        match review_of(&tx, incident.id).await? {
+            Some(review) => reviews::set_deadline(&tx, &review, &incident, &policy).await?,
+            None if policy.requires_review(incident.severity, incident.near_miss) => {
+                reviews::create_for(&tx, viewer, &incident, &policy).await?;
+            }
+            None => {}
+        }
+    }
+    tx.commit().await?;
+    Ok(incident)
+}
+
+/// Bumps the incident's version for a change to its responders, teams or tags.
+async fn touch(tx: &impl ConnectionTrait, incident: incident::Model) -> AppResult<incident::Model> {
+    let (id, version) = (incident.id, incident.version);
+    let mut active = incident.into_active_model();
+    active.updated_at = Set(clock::now());
+    versioning::save(tx, INCIDENT(), id, version, None, active).await
+}
+
+pub async fn add_responder(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<incident::Model> {
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    let user = users::find_in_org(&tx, viewer.org_id, user_id).await?;
+    if !user.active {
+        return Err(AppError::invalid("userId", "a deactivated user cannot be a responder"));
+    }
+    if let Some(review) = review_of(&tx, incident.id).await?
+        && review.facilitator_id == Some(user.id)
+    {
+        return Err(AppError::invalid(
+            "userId",
+            "the review's facilitator cannot be a responder: a facilitator must not have responded",
+        ));
+    }
+    if incident_responder::Entity::find_by_id((incident.id, user.id)).one(&tx).await?.is_some() {
+        return Ok(incident);
+    }
+    incident_responder::ActiveModel {
+        incident_id: Set(incident.id),
+        user_id: Set(user.id),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    record(
+        &tx,
+        viewer,
+        incident.id,
+        EventKind::ResponderAdded,
+        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id) }),
+    )
+    .await?;
+    let incident = touch(&tx, incident).await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+pub async fn remove_responder(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<incident::Model> {
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    let user = users::find_in_org(&tx, viewer.org_id, user_id).await?;
+    let removed = incident_responder::Entity::delete_by_id((incident.id, user.id)).exec(&tx).await?;
+    if removed.rows_affected == 0 {
+        return Err(AppError::invalid("userId", "this user is not a responder of the incident"));
+    }
+    record(
+        &tx,
+        viewer,
+        incident.id,
+        EventKind::ResponderRemoved,
+        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id) }),
+    )
+    .await?;
+    let incident = touch(&tx, incident).await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+/// Replaces the teams the incident affected (besides its own).
+pub async fn set_affected_teams(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    team_ids: Vec<Uuid>,
+) -> AppResult<incident::Model> {
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    let mut team_ids = team_ids;
+    team_ids.sort();
+    team_ids.dedup();
+    for team_id in &team_ids {
+        teams::find_in_org(&tx, viewer.org_id, *team_id).await?;
+    }
+    incident_affected_team::Entity::delete_many()
+        .filter(incident_affected_team::Column::IncidentId.eq(incident.id))
+        .exec(&tx)
+        .await?;
+    for team_id in &team_ids {
+        incident_affected_team::ActiveModel { incident_id: Set(incident.id), team_id: Set(*team_id) }
+            .insert(&tx)
+            .await?;
+    }
+    let encoded: Vec<String> = team_ids.iter().map(|t| ids::encode(NodeKind::Team, *t)).collect();
+    record(&tx, viewer, incident.id, EventKind::AffectedTeamsSet, serde_json::json!({ "teamIds": encoded })).await?;
+    let incident = touch(&tx, incident).await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+/// A tag as stored: trimmed, lower-case, letters, digits, spaces, `-`, `_`, `.` and `/`.
+pub fn normalize_tag(raw: &str) -> AppResult<String> {
+    let tag = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
+    let valid = !tag.is_empty()
+        && tag.chars().count() <= MAX_TAG_CHARS
+        && tag.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '/'));
+    if !valid {
+        return Err(AppError::invalid(
+            "tags",
+            format!(
+                "`{}` is not a valid tag: use 1 to {MAX_TAG_CHARS} letters, digits, spaces, -, _, . or /",
+                raw.trim()
+            ),
+        ));
+    }
+    Ok(tag)
+}
+
+/// Replaces the incident's tags; tags are organization-wide and case-insensitive.
+pub async fn set_tags(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    incident_id: Uuid,
+    tags: Vec<String>,
+) -> AppResult<incident::Model> {
+    let mut names = tags.iter().map(|t| normalize_tag(t)).collect::<AppResult<Vec<_>>>()?;
+    names.sort();
+    names.dedup();
+    if names.len() > MAX_TAGS {
+        return Err(AppError::invalid("tags", format!("an incident has at most {MAX_TAGS} tags")));
+    }
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    incident_tag::Entity::delete_many().filter(incident_tag::Column::IncidentId.eq(incident.id)).exec(&tx).await?;
+    for name in &names {
+        let tag = match tag::Entity::find()
+            .filter(tag::Column::OrganizationId.eq(viewer.org_id))
+            .filter(tag::Column::Name.eq(name))
+            .one(&tx)
+            .await?
+        {
+            Some(tag) => tag,
+            None => {
+                tag::ActiveModel {
+                    id: Set(Uuid::now_v7()),
+                    organization_id: Set(viewer.org_id),
+                    name: Set(name.clone()),
+                    created_at: Set(clock::now()),
+                }
+                .insert(&tx)
+                .await?
+            }
+        };
+        incident_tag::ActiveModel { incident_id: Set(incident.id), tag_id: Set(tag.id) }.insert(&tx).await?;
+    }
+    record(&tx, viewer, incident.id, EventKind::IncidentTagged, serde_json::json!({ "tags": names })).await?;
+    let incident = touch(&tx, incident).await?;
+    tx.commit().await?;
+    Ok(incident)
+}
+
+#[derive(Debug, Default)]
+pub struct IncidentFilter {
+    pub team_ids: Vec<Uuid>,
+    pub severities: Vec<Severity>,
+    pub statuses: Vec<IncidentStatus>,
+    pub tag: Option<String>,
+    pub near_miss: Option<bool>,
+    /// Incidents that started at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Incidents that started before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Words in the title or summary.
+    pub search: Option<String>,
+}
+
+/// Incidents the viewer may read, newest first.
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: IncidentFilter,
+    page: &PageRequest,
+) -> AppResult<Page<incident::Model>> {
+    let roles = TeamRoles::of(db, viewer).await?;
+    let mut select = incident::Entity::find().filter(readable_incidents(viewer, &roles));
+    if !filter.team_ids.is_empty() {
+        select = select.filter(incident::Column::TeamId.is_in(filter.team_ids));
+    }
+    if !filter.severities.is_empty() {
+        select = select.filter(incident::Column::Severity.is_in(filter.severities));
+    }
+    if !filter.statuses.is_empty() {
+        select = select.filter(incident::Column::Status.is_in(filter.statuses));
+    }
+    if let Some(near_miss) = filter.near_miss {
+        select = select.filter(incident::Column::NearMiss.eq(near_miss));
+    }
+    if let Some(from) = filter.from {
+        select = select.filter(incident::Column::StartedAt.gte(from));
+    }
+    if let Some(to) = filter.to {
+        select = select.filter(incident::Column::StartedAt.lt(to));
+    }
+    if let Some(tag) = filter.tag.as_deref() {
+        let tagged = Query::select()
+            .column(incident_tag::Column::IncidentId)
+            .from(incident_tag::Entity)
+            .inner_join(
+                tag::Entity,
+                Expr::col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)),
+            )
+            .and_where(Expr::col((tag::Entity, tag::Column::Name)).eq(normalize_tag(tag)?))
+            .and_where(Expr::col((tag::Entity, tag::Column::OrganizationId)).eq(viewer.org_id))
+            .to_owned();
+        select = select.filter(incident::Column::Id.in_subquery(tagged));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        let mut words = Condition::all();
+        for word in search.split_whitespace().take(10) {
+            let pattern = format!("%{}%", validate::escape_like(&word.to_lowercase()));
+            words = words.add(
+                Condition::any()
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(incident::Column::Title)))
+                            .like(LikeExpr::new(pattern.clone()).escape('\\')),
+                    )
+                    .add(
+                        Expr::expr(Func::lower(Expr::col(incident::Column::Summary)))
+                            .like(LikeExpr::new(pattern).escape('\\')),
+                    ),
+            );
+        }
+        select = select.filter(words);
+    }
+    paginate_in_order(db, select, incident::Column::Id, Order::Desc, |i| i.id.to_string(), page).await
+}
+
+pub async fn responders(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<user::Model>> {
+    let ids = Query::select()
+        .column(incident_responder::Column::UserId)
+        .from(incident_responder::Entity)
+        .and_where(incident_responder::Column::IncidentId.eq(incident_id))
+        .to_owned();
+    Ok(user::Entity::find()
+        .filter(user::Column::Id.in_subquery(ids))
+        .order_by_asc(user::Column::DisplayName)
+        .all(db)
+        .await?)
+}
+
+pub async fn responder_ids(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(incident_responder::Entity::find()
+        .filter(incident_responder::Column::IncidentId.eq(incident_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| r.user_id)
+        .collect())
+}
+
+pub async fn affected_teams(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<team::Model>> {
+    let ids = Query::select()
+        .column(incident_affected_team::Column::TeamId)
+        .from(incident_affected_team::Entity)
+        .and_where(incident_affected_team::Column::IncidentId.eq(incident_id))
+        .to_owned();
+    Ok(team::Entity::find().filter(team::Column::Id.in_subquery(ids)).order_by_asc(team::Column::Slug).all(db).await?)
+}
+
+pub async fn tags_of(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<String>> {
+    let ids = Query::select()
+        .column(incident_tag::Column::TagId)
+        .from(incident_tag::Entity)
+        .and_where(incident_tag::Column::IncidentId.eq(incident_id))
+        .to_owned();
+    Ok(tag::Entity::find()
+        .filter(tag::Column::Id.in_subquery(ids))
+        .order_by_asc(tag::Column::Name)
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect())
+}
+
+/// The organization's tags with how many incidents carry each, most used first.
+pub async fn org_tags(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<(String, i64)>> {
+    let tags = tag::Entity::find().filter(tag::Column::OrganizationId.eq(viewer.org_id)).all(db).await?;
+    let counts: Vec<(Uuid, i64)> = incident_tag::Entity::find()
+        .select_only()
+        .column(incident_tag::Column::TagId)
+        .column_as(Expr::col(incident_tag::Column::IncidentId).count(), "incidents")
+        .filter(incident_tag::Column::TagId.is_in(tags.iter().map(|t| t.id)))
+        .group_by(incident_tag::Column::TagId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+    let mut rows: Vec<(String, i64)> =
+        tags.into_iter().map(|t| (t.name, counts.get(&t.id).copied().unwrap_or(0))).collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    Ok(rows)
+}

@@ -1,0 +1,165 @@
+//! The organization's review policy: which incidents need a review, how soon, and what a
+//! publishable review holds. Organizations start with the defaults; admins change them.
+
+use entity::{Severity, review_policy};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::clock;
+use crate::db;
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReviewPolicy {
+    pub required_severities: Vec<Severity>,
+    pub review_near_misses: bool,
+    pub review_deadline_hours: i32,
+    pub min_actions: i32,
+    pub max_actions: i32,
+    pub min_whys: i32,
+    pub max_action_due_days: i32,
+    pub follow_up_days: i32,
+    pub long_term_review_days: i32,
+}
+
+impl Default for ReviewPolicy {
+    fn default() -> Self {
+        Self {
+            required_severities: vec![Severity::Sev1, Severity::Sev2],
+            review_near_misses: true,
+            review_deadline_hours: 48,
+            min_actions: 2,
+            max_actions: 3,
+            min_whys: 3,
+            max_action_due_days: 90,
+            follow_up_days: 21,
+            long_term_review_days: 75,
+        }
+    }
+}
+
+impl ReviewPolicy {
+    /// Whether resolving an incident of this severity creates its review.
+    pub fn requires_review(&self, severity: Severity, near_miss: bool) -> bool {
+        self.required_severities.contains(&severity) && (!near_miss || self.review_near_misses)
+    }
+
+    fn from_row(row: review_policy::Model) -> Self {
+        let defaults = Self::default();
+        let required_severities =
+            serde_json::from_value(row.required_severities).unwrap_or(defaults.required_severities);
+        Self {
+            required_severities,
+            review_near_misses: row.review_near_misses,
+            review_deadline_hours: row.review_deadline_hours,
+            min_actions: row.min_actions,
+            max_actions: row.max_actions,
+            min_whys: row.min_whys,
+            max_action_due_days: row.max_action_due_days,
+            follow_up_days: row.follow_up_days,
+            long_term_review_days: row.long_term_review_days,
+        }
+    }
+
+    fn validate(&self) -> AppResult<()> {
+        let range = |field: &str, value: i32, min: i32, max: i32| {
+            if (min..=max).contains(&value) {
+                Ok(())
+            } else {
+                Err(AppError::invalid(field, format!("{field} must be between {min} and {max}")))
+            }
+        };
+        range("reviewDeadlineHours", self.review_deadline_hours, 1, 720)?;
+        range("minActions", self.min_actions, 1, 10)?;
+        range("maxActions", self.max_actions, 1, 10)?;
+        if self.max_actions < self.min_actions {
+            return Err(AppError::invalid("maxActions", "maxActions must be at least minActions"));
+        }
+        range("minWhys", self.min_whys, 1, 10)?;
+        range("maxActionDueDays", self.max_action_due_days, 1, 365)?;
+        range("followUpDays", self.follow_up_days, 14, 28)?;
+        range("longTermReviewDays", self.long_term_review_days, 60, 90)?;
+        Ok(())
+    }
+}
+
+pub async fn for_org(db: &impl ConnectionTrait, org_id: Uuid) -> AppResult<ReviewPolicy> {
+    Ok(review_policy::Entity::find_by_id(org_id).one(db).await?.map(ReviewPolicy::from_row).unwrap_or_default())
+}
+
+/// Changes to the policy; `None` keeps a setting.
+#[derive(Debug, Default)]
+pub struct PolicyChanges {
+    pub required_severities: Option<Vec<Severity>>,
+    pub review_near_misses: Option<bool>,
+    pub review_deadline_hours: Option<i32>,
+    pub min_actions: Option<i32>,
+    pub max_actions: Option<i32>,
+    pub min_whys: Option<i32>,
+    pub max_action_due_days: Option<i32>,
+    pub follow_up_days: Option<i32>,
+    pub long_term_review_days: Option<i32>,
+}
+
+pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyChanges) -> AppResult<ReviewPolicy> {
+    viewer.require_admin()?;
+    let tx = db::begin_write(db).await?;
+    let existing = review_policy::Entity::find_by_id(viewer.org_id).one(&tx).await?;
+    let mut policy = existing.clone().map(ReviewPolicy::from_row).unwrap_or_default();
+    if let Some(mut severities) = changes.required_severities {
+        severities.sort();
+        severities.dedup();
+        policy.required_severities = severities;
+    }
+    policy.review_near_misses = changes.review_near_misses.unwrap_or(policy.review_near_misses);
+    policy.review_deadline_hours = changes.review_deadline_hours.unwrap_or(policy.review_deadline_hours);
+    policy.min_actions = changes.min_actions.unwrap_or(policy.min_actions);
+    policy.max_actions = changes.max_actions.unwrap_or(policy.max_actions);
+    policy.min_whys = changes.min_whys.unwrap_or(policy.min_whys);
+    policy.max_action_due_days = changes.max_action_due_days.unwrap_or(policy.max_action_due_days);
+    policy.follow_up_days = changes.follow_up_days.unwrap_or(policy.follow_up_days);
+    policy.long_term_review_days = changes.long_term_review_days.unwrap_or(policy.long_term_review_days);
+    policy.validate()?;
+
+    let mut row = match existing {
+        Some(row) => row.into_active_model(),
+        None => review_policy::ActiveModel { organization_id: Set(viewer.org_id), ..Default::default() },
+    };
+    row.required_severities = Set(serde_json::to_value(&policy.required_severities).map_err(AppError::internal)?);
+    row.review_near_misses = Set(policy.review_near_misses);
+    row.review_deadline_hours = Set(policy.review_deadline_hours);
+    row.min_actions = Set(policy.min_actions);
+    row.max_actions = Set(policy.max_actions);
+    row.min_whys = Set(policy.min_whys);
+    row.max_action_due_days = Set(policy.max_action_due_days);
+    row.follow_up_days = Set(policy.follow_up_days);
+    row.long_term_review_days = Set(policy.long_term_review_days);
+    row.updated_at = Set(clock::now());
+    row.save(&tx).await?;
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind: EventKind::ReviewPolicyUpdated,
+            subject_id: ids::encode(NodeKind::Organization, viewer.org_id),
+            payload: serde_json::json!({
+                "requiredSeverities": policy.required_severities,
+                "reviewNearMisses": policy.review_near_misses,
+                "reviewDeadlineHours": policy.review_deadline_hours,
+                "minActions": policy.min_actions,
+                "maxActions": policy.max_actions,
+                "minWhys": policy.min_whys,
+                "maxActionDueDays": policy.max_action_due_days,
+                "followUpDays": policy.follow_up_days,
+                "longTermReviewDays": policy.long_term_review_days,
+            }),
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(policy)
+}

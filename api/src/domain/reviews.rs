@@ -1,0 +1,970 @@
+//! Reviews: the blameless post-mortem of one incident, from DRAFT through IN_REVIEW to
+//! PUBLISHED, with the rules that make it worth publishing.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{
+    FactorCategory, ReviewRole, ReviewStatus, TimelineKind, Visibility, contributing_factor, incident, parked_question,
+    review, review_link, review_participant, timeline_entry, user, why,
+};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder,
+};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::clock;
+use crate::db;
+use crate::domain::access::{Standing, ensure_editable};
+use crate::domain::blameless::{self, Finding, ReviewText};
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::incidents::{self, MAX_TEXT_CHARS, MAX_TITLE_CHARS, not_in_future};
+use crate::domain::policy::{self, ReviewPolicy};
+use crate::domain::versioning::{self, Versioned};
+use crate::domain::{users, validate};
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+/// How long before an incident started a timeline entry may be.
+pub const TIMELINE_LOOKBACK: TimeDelta = TimeDelta::days(7);
+pub const MAX_WHYS: usize = 20;
+pub const MAX_LIST_ITEMS: usize = 50;
+const MAX_ITEM_CHARS: usize = 2000;
+
+const REVIEW: fn() -> Versioned<review::Entity> =
+    || Versioned { id_column: review::Column::Id, version_column: review::Column::Version, what: "review" };
+
+async fn record(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    review_id: Uuid,
+    kind: EventKind,
+    payload: serde_json::Value,
+) -> AppResult<()> {
+    events::record(
+        tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind,
+            subject_id: ids::encode(NodeKind::Review, review_id),
+            payload,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+fn deadline(incident: &incident::Model, policy: &ReviewPolicy) -> Option<DateTime<Utc>> {
+    incident.resolved_at.map(|at| at + TimeDelta::hours(i64::from(policy.review_deadline_hours)))
+}
+
+fn empty_list() -> serde_json::Value {
+    serde_json::Value::Array(Vec::new())
+}
+
+/// Creates the review of an incident (DRAFT, owned by the incident's team, due after the
+/// policy's deadline once the incident is resolved) and records it.
+pub(crate) async fn create_for(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    incident: &incident::Model,
+    policy: &ReviewPolicy,
+) -> AppResult<review::Model> {
+    let now = clock::now();
+    let review = review::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(incident.organization_id),
+        incident_id: Set(incident.id),
+        team_id: Set(incident.team_id),
+        title: Set(incident.title.clone()),
+        status: Set(ReviewStatus::Draft),
+        visibility: Set(Visibility::Org),
+        facilitator_id: Set(None),
+        summary: Set(None),
+        impact: Set(incident.customer_impact.clone()),
+        scheduled_for: Set(None),
+        due_at: Set(deadline(incident, policy)),
+        went_well: Set(empty_list()),
+        got_lucky: Set(empty_list()),
+        learnings: Set(empty_list()),
+        published_at: Set(None),
+        follow_up_at: Set(None),
+        long_term_review_at: Set(None),
+        reopen_reason: Set(None),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(tx)
+    .await
+    .map_err(|e| {
+        AppError::unique_violation_or(e, || AppError::invalid("incidentId", "this incident already has a review"))
+    })?;
+    record(
+        tx,
+        viewer,
+        review.id,
+        EventKind::ReviewCreated,
+        serde_json::json!({ "incidentId": ids::encode(NodeKind::Incident, incident.id), "dueAt": review.due_at }),
+    )
+    .await?;
+    Ok(review)
+}
+
+/// Sets the deadline of a review started before its incident was resolved.
+pub(crate) async fn set_deadline(
+    tx: &impl ConnectionTrait,
+    review: &review::Model,
+    incident: &incident::Model,
+    policy: &ReviewPolicy,
+) -> AppResult<()> {
+    if review.due_at.is_none() {
+        let mut active = review.clone().into_active_model();
+        active.due_at = Set(deadline(incident, policy));
+        versioning::save(tx, REVIEW(), review.id, review.version, None, active).await?;
+    }
+    Ok(())
+}
+
+/// Starts the review of an incident the policy did not cover (or before it is resolved).
+pub async fn start(db: &DatabaseConnection, viewer: &Viewer, incident_id: Uuid) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (incident, standing) = incidents::readable(&tx, viewer, incident_id).await?;
+    if !standing.can_change_incident(&incident) {
+        return Err(AppError::forbidden("only the owning team's leads and members may start its review"));
+    }
+    if incidents::review_of(&tx, incident.id).await?.is_some() {
+        return Err(AppError::invalid("incidentId", "this incident already has a review"));
+    }
+    let policy = policy::for_org(&tx, viewer.org_id).await?;
+    let review = create_for(&tx, viewer, &incident, &policy).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+/// A review the viewer may read, with its incident; anything else is NOT_FOUND.
+pub async fn readable(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    review_id: Uuid,
+) -> AppResult<(review::Model, incident::Model, Standing)> {
+    let review = review::Entity::find_by_id(review_id)
+        .filter(review::Column::OrganizationId.eq(viewer.org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("review"))?;
+    let incident = incidents::find_in_org(db, viewer.org_id, review.incident_id).await?;
+    let standing = Standing::of(db, viewer, &incident, Some(&review)).await?;
+    if !standing.can_read_review(&review) {
+        return Err(AppError::NotFound("review"));
+    }
+    Ok((review, incident, standing))
+}
+
+pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, review_id: Uuid) -> AppResult<Option<review::Model>> {
+    match readable(db, viewer, review_id).await {
+        Ok((review, _, _)) => Ok(Some(review)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// The review of an incident, if the viewer may read it.
+pub async fn of_incident(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    incident_id: Uuid,
+) -> AppResult<Option<review::Model>> {
+    match incidents::review_of(db, incident_id).await? {
+        Some(review) => get(db, viewer, review.id).await,
+        None => Ok(None),
+    }
+}
+
+/// A review the viewer may edit: readable, not published, and theirs to change.
+async fn editable(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    review_id: Uuid,
+) -> AppResult<(review::Model, incident::Model)> {
+    let (review, incident, standing) = readable(tx, viewer, review_id).await?;
+    if !standing.can_edit_review(&review) {
+        return Err(AppError::forbidden(
+            "only the owning team's leads and members, or the facilitator, may edit this review",
+        ));
+    }
+    ensure_editable(&review)?;
+    Ok((review, incident))
+}
+
+/// Bumps the review's version for a change to something it holds.
+async fn touch(tx: &impl ConnectionTrait, review: review::Model) -> AppResult<review::Model> {
+    let (id, version) = (review.id, review.version);
+    let mut active = review.into_active_model();
+    active.updated_at = Set(clock::now());
+    versioning::save(tx, REVIEW(), id, version, None, active).await
+}
+
+fn text_list(field: &str, items: Vec<String>) -> AppResult<serde_json::Value> {
+    if items.len() > MAX_LIST_ITEMS {
+        return Err(AppError::invalid(field, format!("{field} holds at most {MAX_LIST_ITEMS} items")));
+    }
+    let items = items
+        .iter()
+        .filter(|i| !i.trim().is_empty())
+        .map(|i| validate::required_text(field, i, MAX_ITEM_CHARS))
+        .collect::<AppResult<Vec<_>>>()?;
+    Ok(serde_json::Value::from(items))
+}
+
+pub fn strings(value: &serde_json::Value) -> Vec<String> {
+    value
+        .as_array()
+        .map(|items| items.iter().filter_map(|i| i.as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
+}
+
+/// Changes to a review's own fields; `None` keeps a field, an empty text clears it.
+#[derive(Default)]
+pub struct ReviewChanges {
+    pub title: Option<String>,
+    pub summary: Option<String>,
+    pub impact: Option<String>,
+    pub scheduled_for: Option<DateTime<Utc>>,
+    pub went_well: Option<Vec<String>>,
+    pub got_lucky: Option<Vec<String>>,
+    pub learnings: Option<Vec<String>>,
+    pub visibility: Option<Visibility>,
+}
+
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    changes: ReviewChanges,
+    expected_version: Option<i32>,
+) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    let version = review.version;
+    let mut active = review.into_active_model();
+    if let Some(title) = changes.title.as_deref() {
+        active.title = Set(validate::required_text("title", title, MAX_TITLE_CHARS)?);
+    }
+    if let Some(summary) = changes.summary.as_deref() {
+        active.summary = Set(validate::optional_text("summary", Some(summary), MAX_TEXT_CHARS)?);
+    }
+    if let Some(impact) = changes.impact.as_deref() {
+        active.impact = Set(validate::optional_text("impact", Some(impact), MAX_TEXT_CHARS)?);
+    }
+    if let Some(at) = changes.scheduled_for {
+        active.scheduled_for = Set(Some(at));
+    }
+    if let Some(items) = changes.went_well {
+        active.went_well = Set(text_list("wentWell", items)?);
+    }
+    if let Some(items) = changes.got_lucky {
+        active.got_lucky = Set(text_list("gotLucky", items)?);
+    }
+    if let Some(items) = changes.learnings {
+        active.learnings = Set(text_list("learnings", items)?);
+    }
+    if let Some(visibility) = changes.visibility {
+        active.visibility = Set(visibility);
+    }
+    active.updated_at = Set(clock::now());
+    let review = versioning::save(&tx, REVIEW(), review_id, version, expected_version, active).await?;
+    record(&tx, viewer, review.id, EventKind::ReviewUpdated, serde_json::json!({ "version": review.version })).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+async fn participant_roles(db: &impl ConnectionTrait, review_id: Uuid, user_id: Uuid) -> AppResult<Vec<ReviewRole>> {
+    Ok(review_participant::Entity::find()
+        .filter(review_participant::Column::ReviewId.eq(review_id))
+        .filter(review_participant::Column::UserId.eq(user_id))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|p| p.role)
+        .collect())
+}
+
+async fn active_member(db: &impl ConnectionTrait, viewer: &Viewer, user_id: Uuid) -> AppResult<user::Model> {
+    let user = users::find_in_org(db, viewer.org_id, user_id).await?;
+    if !user.active {
+        return Err(AppError::invalid("userId", "this user is deactivated"));
+    }
+    Ok(user)
+}
+
+/// Assigns the facilitator: never someone who responded to the incident or who takes part
+/// as a responder or change author.
+pub async fn assign_facilitator(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, incident) = editable(&tx, viewer, review_id).await?;
+    let user = active_member(&tx, viewer, user_id).await?;
+    if incidents::responder_ids(&tx, incident.id).await?.contains(&user.id) {
+        return Err(AppError::invalid("userId", "a responder of the incident cannot facilitate its review"));
+    }
+    if participant_roles(&tx, review.id, user.id).await?.iter().any(|r| r.conflicts_with_facilitation()) {
+        return Err(AppError::invalid(
+            "userId",
+            "a participant who responded or authored the change cannot facilitate the review",
+        ));
+    }
+    let version = review.version;
+    let mut active = review.into_active_model();
+    active.facilitator_id = Set(Some(user.id));
+    active.updated_at = Set(clock::now());
+    let review = versioning::save(&tx, REVIEW(), review_id, version, None, active).await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::FacilitatorAssigned,
+        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id) }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+pub async fn add_participant(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    user_id: Uuid,
+    role: ReviewRole,
+) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    let user = active_member(&tx, viewer, user_id).await?;
+    if role.conflicts_with_facilitation() && review.facilitator_id == Some(user.id) {
+        return Err(AppError::invalid("role", format!("the facilitator cannot take part as {}", role.to_value())));
+    }
+    if participant_roles(&tx, review.id, user.id).await?.contains(&role) {
+        return Ok(review);
+    }
+    review_participant::ActiveModel {
+        review_id: Set(review.id),
+        user_id: Set(user.id),
+        role: Set(role),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::ParticipantAdded,
+        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id), "role": role }),
+    )
+    .await?;
+    let review = touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+pub async fn remove_participant(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    user_id: Uuid,
+    role: ReviewRole,
+) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    let removed = review_participant::Entity::delete_by_id((review.id, user_id, role)).exec(&tx).await?;
+    if removed.rows_affected == 0 {
+        return Err(AppError::NotFound("participant"));
+    }
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::ParticipantRemoved,
+        serde_json::json!({ "userId": ids::encode(NodeKind::User, user_id), "role": role }),
+    )
+    .await?;
+    let review = touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+pub struct TimelineInput {
+    pub occurred_at: DateTime<Utc>,
+    pub event: String,
+    pub information_available: Option<String>,
+    pub decision: Option<String>,
+    pub kind: Option<TimelineKind>,
+    pub source_url: Option<String>,
+}
+
+fn timeline_values(
+    input: TimelineInput,
+    incident: &incident::Model,
+    entry: &mut timeline_entry::ActiveModel,
+) -> AppResult<()> {
+    not_in_future("occurredAt", input.occurred_at)?;
+    if input.occurred_at < incident.started_at - TIMELINE_LOOKBACK {
+        return Err(AppError::invalid("occurredAt", "occurredAt is more than 7 days before the incident started"));
+    }
+    entry.occurred_at = Set(input.occurred_at);
+    entry.event = Set(validate::required_text("event", &input.event, MAX_ITEM_CHARS)?);
+    entry.information_available =
+        Set(validate::optional_text("informationAvailable", input.information_available.as_deref(), MAX_ITEM_CHARS)?);
+    entry.decision = Set(validate::optional_text("decision", input.decision.as_deref(), MAX_ITEM_CHARS)?);
+    entry.kind = Set(input.kind.unwrap_or(TimelineKind::Fact));
+    entry.source_url = Set(input
+        .source_url
+        .as_deref()
+        .map(str::trim)
+        .filter(|u| !u.is_empty())
+        .map(|u| validate::web_url("sourceUrl", u))
+        .transpose()?);
+    Ok(())
+}
+
+pub async fn add_timeline_entry(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    input: TimelineInput,
+) -> AppResult<timeline_entry::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, incident) = editable(&tx, viewer, review_id).await?;
+    let mut entry = timeline_entry::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        created_at: Set(clock::now()),
+        ..Default::default()
+    };
+    timeline_values(input, &incident, &mut entry)?;
+    let entry = entry.insert(&tx).await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::TimelineEntryAdded,
+        serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
+    )
+    .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+/// Finds a row of a review's child table, then the review it belongs to if the viewer may edit it.
+async fn child_review(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    review_id: Option<Uuid>,
+    what: &'static str,
+) -> AppResult<(review::Model, incident::Model)> {
+    let review_id = review_id.ok_or(AppError::NotFound(what))?;
+    editable(tx, viewer, review_id).await.map_err(|e| match e {
+        AppError::NotFound(_) => AppError::NotFound(what),
+        other => other,
+    })
+}
+
+pub async fn update_timeline_entry(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    entry_id: Uuid,
+    input: TimelineInput,
+) -> AppResult<timeline_entry::Model> {
+    let tx = db::begin_write(db).await?;
+    let entry = timeline_entry::Entity::find_by_id(entry_id).one(&tx).await?;
+    let (review, incident) = child_review(&tx, viewer, entry.as_ref().map(|e| e.review_id), "timeline entry").await?;
+    let mut active = entry.ok_or(AppError::NotFound("timeline entry"))?.into_active_model();
+    timeline_values(input, &incident, &mut active)?;
+    let entry = active.update(&tx).await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::TimelineEntryUpdated,
+        serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
+    )
+    .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(entry)
+}
+
+pub async fn remove_timeline_entry(db: &DatabaseConnection, viewer: &Viewer, entry_id: Uuid) -> AppResult<()> {
+    let tx = db::begin_write(db).await?;
+    let entry = timeline_entry::Entity::find_by_id(entry_id).one(&tx).await?;
+    let (review, _) = child_review(&tx, viewer, entry.as_ref().map(|e| e.review_id), "timeline entry").await?;
+    let entry = entry.ok_or(AppError::NotFound("timeline entry"))?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::TimelineEntryRemoved,
+        serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
+    )
+    .await?;
+    entry.delete(&tx).await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn park_question(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    text: &str,
+) -> AppResult<parked_question::Model> {
+    let text = validate::required_text("text", text, MAX_ITEM_CHARS)?;
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    let question = parked_question::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        text: Set(text),
+        answer: Set(None),
+        answered_at: Set(None),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::QuestionParked,
+        serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id), "text": question.text }),
+    )
+    .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(question)
+}
+
+pub async fn answer_parked_question(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    question_id: Uuid,
+    answer: &str,
+) -> AppResult<parked_question::Model> {
+    let answer = validate::required_text("answer", answer, MAX_ITEM_CHARS)?;
+    let tx = db::begin_write(db).await?;
+    let question = parked_question::Entity::find_by_id(question_id).one(&tx).await?;
+    let (review, _) = child_review(&tx, viewer, question.as_ref().map(|q| q.review_id), "parked question").await?;
+    let mut active = question.ok_or(AppError::NotFound("parked question"))?.into_active_model();
+    active.answer = Set(Some(answer));
+    active.answered_at = Set(Some(clock::now()));
+    let question = active.update(&tx).await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::ParkedQuestionAnswered,
+        serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id) }),
+    )
+    .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(question)
+}
+
+/// Replaces the why chain; the last answer is the root cause.
+pub async fn set_whys(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    whys: Vec<(String, String)>,
+) -> AppResult<review::Model> {
+    if whys.len() > MAX_WHYS {
+        return Err(AppError::invalid("whys", format!("a why chain holds at most {MAX_WHYS} whys")));
+    }
+    let whys = whys
+        .iter()
+        .map(|(q, a)| {
+            Ok((
+                validate::required_text("question", q, MAX_ITEM_CHARS)?,
+                validate::required_text("answer", a, MAX_ITEM_CHARS)?,
+            ))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    why::Entity::delete_many().filter(why::Column::ReviewId.eq(review.id)).exec(&tx).await?;
+    for (position, (question, answer)) in whys.iter().enumerate() {
+        why::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            review_id: Set(review.id),
+            position: Set(position as i32 + 1),
+            question: Set(question.clone()),
+            answer: Set(answer.clone()),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::WhysSet,
+        serde_json::json!({ "count": whys.len(), "rootCause": whys.last().map(|w| &w.1) }),
+    )
+    .await?;
+    let review = touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+pub async fn add_contributing_factor(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    category: FactorCategory,
+    description: &str,
+) -> AppResult<contributing_factor::Model> {
+    let description = validate::required_text("description", description, MAX_ITEM_CHARS)?;
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    let factor = contributing_factor::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        category: Set(category),
+        description: Set(description),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::ContributingFactorAdded,
+        serde_json::json!({ "factorId": ids::encode(NodeKind::ContributingFactor, factor.id), "category": category }),
+    )
+    .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(factor)
+}
+
+pub async fn remove_contributing_factor(db: &DatabaseConnection, viewer: &Viewer, factor_id: Uuid) -> AppResult<()> {
+    let tx = db::begin_write(db).await?;
+    let factor = contributing_factor::Entity::find_by_id(factor_id).one(&tx).await?;
+    let (review, _) = child_review(&tx, viewer, factor.as_ref().map(|f| f.review_id), "contributing factor").await?;
+    let factor = factor.ok_or(AppError::NotFound("contributing factor"))?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::ContributingFactorRemoved,
+        serde_json::json!({ "factorId": ids::encode(NodeKind::ContributingFactor, factor.id) }),
+    )
+    .await?;
+    factor.delete(&tx).await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub async fn add_link(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    title: &str,
+    url: &str,
+) -> AppResult<review_link::Model> {
+    let title = validate::required_text("title", title, MAX_TITLE_CHARS)?;
+    let url = validate::web_url("url", url)?;
+    let tx = db::begin_write(db).await?;
+    let (review, _) = editable(&tx, viewer, review_id).await?;
+    let link = review_link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        title: Set(title),
+        url: Set(url),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    record(&tx, viewer, review.id, EventKind::LinkAdded, serde_json::json!({ "title": link.title, "url": link.url }))
+        .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(link)
+}
+
+/// Moves a review between states, checking who may and from which state.
+async fn transition(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    from: ReviewStatus,
+    to: ReviewStatus,
+    expected_version: Option<i32>,
+    reason: Option<String>,
+) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, _, standing) = readable(&tx, viewer, review_id).await?;
+    let (allowed, who) = match to {
+        ReviewStatus::Published => {
+            (standing.can_publish_review(&review), "the facilitator, a lead of the team or an admin")
+        }
+        ReviewStatus::InReview if from == ReviewStatus::Published => {
+            (standing.can_reopen_review(&review), "a lead of the team or an admin")
+        }
+        _ => (standing.can_edit_review(&review), "the owning team's leads and members or the facilitator"),
+    };
+    if !allowed {
+        return Err(AppError::forbidden(format!("only {who} may do this")));
+    }
+    if review.status != from {
+        return Err(AppError::bad_input(format!(
+            "the review is {}; only a {} review can become {}",
+            review.status.to_value(),
+            from.to_value(),
+            to.to_value()
+        )));
+    }
+    let now = clock::now();
+    let mut active = review.clone().into_active_model();
+    active.status = Set(to);
+    active.updated_at = Set(now);
+    let kind = match (from, to) {
+        (ReviewStatus::Draft, ReviewStatus::InReview) => EventKind::ReviewSubmitted,
+        (ReviewStatus::InReview, ReviewStatus::Draft) => EventKind::ReviewReturnedToDraft,
+        (ReviewStatus::InReview, ReviewStatus::Published) => {
+            let readiness = readiness(&tx, &review).await?;
+            if !readiness.ready {
+                return Err(AppError::bad_input(format!(
+                    "the review is not ready to publish: {}",
+                    readiness.unmet.join("; ")
+                )));
+            }
+            let policy = policy::for_org(&tx, viewer.org_id).await?;
+            active.published_at = Set(Some(now));
+            active.follow_up_at = Set(Some(now + TimeDelta::days(i64::from(policy.follow_up_days))));
+            active.long_term_review_at = Set(Some(now + TimeDelta::days(i64::from(policy.long_term_review_days))));
+            EventKind::ReviewPublished
+        }
+        _ => {
+            active.published_at = Set(None);
+            active.reopen_reason = Set(reason.clone());
+            EventKind::ReviewReopened
+        }
+    };
+    let review = versioning::save(&tx, REVIEW(), review_id, review.version, expected_version, active).await?;
+    record(&tx, viewer, review.id, kind, serde_json::json!({ "from": from, "to": to, "reason": reason })).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
+    transition(db, viewer, review_id, ReviewStatus::Draft, ReviewStatus::InReview, None, None).await
+}
+
+pub async fn return_to_draft(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
+    transition(db, viewer, review_id, ReviewStatus::InReview, ReviewStatus::Draft, None, None).await
+}
+
+/// Publishes a review whose readiness is met; stamps the follow-up dates.
+pub async fn publish(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    expected_version: Option<i32>,
+) -> AppResult<review::Model> {
+    transition(db, viewer, review_id, ReviewStatus::InReview, ReviewStatus::Published, expected_version, None).await
+}
+
+/// Reopens a published review for editing (back to IN_REVIEW); the reason is kept.
+pub async fn reopen(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    reason: &str,
+) -> AppResult<review::Model> {
+    let reason = validate::required_text("reason", reason, MAX_ITEM_CHARS)?;
+    transition(db, viewer, review_id, ReviewStatus::Published, ReviewStatus::InReview, None, Some(reason)).await
+}
+
+/// What a review still lacks before it can be published.
+pub struct Readiness {
+    pub ready: bool,
+    pub unmet: Vec<String>,
+}
+
+pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Readiness> {
+    let policy = policy::for_org(db, review.organization_id).await?;
+    let contents = Contents::load(db, review.id).await?;
+    let mut unmet = Vec::new();
+    if review.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        unmet.push("Write a summary of what happened.".to_owned());
+    }
+    if review.facilitator_id.is_none() {
+        unmet.push("Assign a facilitator who did not respond to the incident.".to_owned());
+    }
+    if contents.timeline.is_empty() {
+        unmet.push("Add at least one timeline entry.".to_owned());
+    }
+    let min_whys = usize::try_from(policy.min_whys).unwrap_or(0);
+    if contents.whys.len() < min_whys {
+        unmet.push(format!("Ask why at least {min_whys} times (the chain has {}).", contents.whys.len()));
+    }
+    if let Some(root) = contents.whys.last()
+        && blameless::names_human_error(&root.answer)
+    {
+        unmet.push(
+            "The root cause names human error: describe the system condition that made the mistake possible."
+                .to_owned(),
+        );
+    }
+    if contents.factors.is_empty() {
+        unmet.push("Add at least one contributing factor.".to_owned());
+    }
+    let open = contents.questions.iter().filter(|q| q.answer.is_none()).count();
+    if open > 0 {
+        unmet.push(format!("Answer the {open} open parked question(s)."));
+    }
+    Ok(Readiness { ready: unmet.is_empty(), unmet })
+}
+
+/// Everything a review holds besides its own row.
+pub struct Contents {
+    pub timeline: Vec<timeline_entry::Model>,
+    pub whys: Vec<why::Model>,
+    pub factors: Vec<contributing_factor::Model>,
+    pub questions: Vec<parked_question::Model>,
+    pub links: Vec<review_link::Model>,
+}
+
+impl Contents {
+    pub async fn load(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Self> {
+        Ok(Self {
+            timeline: timeline(db, review_id).await?,
+            whys: why::Entity::find()
+                .filter(why::Column::ReviewId.eq(review_id))
+                .order_by_asc(why::Column::Position)
+                .all(db)
+                .await?,
+            factors: contributing_factor::Entity::find()
+                .filter(contributing_factor::Column::ReviewId.eq(review_id))
+                .order_by_asc(contributing_factor::Column::Id)
+                .all(db)
+                .await?,
+            questions: parked_question::Entity::find()
+                .filter(parked_question::Column::ReviewId.eq(review_id))
+                .order_by_asc(parked_question::Column::Id)
+                .all(db)
+                .await?,
+            links: review_link::Entity::find()
+                .filter(review_link::Column::ReviewId.eq(review_id))
+                .order_by_asc(review_link::Column::Id)
+                .all(db)
+                .await?,
+        })
+    }
+}
+
+/// The timeline, chronologically.
+pub async fn timeline(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<timeline_entry::Model>> {
+    Ok(timeline_entry::Entity::find()
+        .filter(timeline_entry::Column::ReviewId.eq(review_id))
+        .order_by_asc(timeline_entry::Column::OccurredAt)
+        .order_by_asc(timeline_entry::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn participants(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<(user::Model, ReviewRole)>> {
+    let rows = review_participant::Entity::find()
+        .filter(review_participant::Column::ReviewId.eq(review_id))
+        .order_by_asc(review_participant::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let people: std::collections::HashMap<Uuid, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(rows.into_iter().filter_map(|p| people.get(&p.user_id).map(|u| (u.clone(), p.role))).collect())
+}
+
+/// Blame language anywhere in the review.
+pub async fn findings(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Vec<Finding>> {
+    let contents = Contents::load(db, review.id).await?;
+    let people = users::people_names(db, review.organization_id).await?;
+    let learnings = strings(&review.learnings);
+    let text = ReviewText {
+        summary: review.summary.as_deref(),
+        impact: review.impact.as_deref(),
+        timeline: contents.timeline.iter().map(|t| t.event.as_str()).collect(),
+        whys: contents.whys.iter().map(|w| (w.question.as_str(), w.answer.as_str())).collect(),
+        factors: contents.factors.iter().map(|f| f.description.as_str()).collect(),
+        learnings: learnings.iter().map(String::as_str).collect(),
+        actions: Vec::new(),
+        people,
+    };
+    Ok(blameless::review_findings(&text))
+}
+
+/// Whether the review meeting is (or was) later than its deadline.
+pub fn is_late(review: &review::Model, now: DateTime<Utc>) -> bool {
+    match (review.due_at, review.scheduled_for) {
+        (None, _) => false,
+        (Some(due), Some(meeting)) => meeting > due,
+        (Some(due), None) => review.published_at.unwrap_or(now) > due,
+    }
+}
+
+/// A row of a review's child table, if the viewer may read its review.
+async fn visible_child<M>(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    row: Option<M>,
+    review_id: impl Fn(&M) -> Uuid,
+) -> AppResult<Option<M>> {
+    match row {
+        Some(row) if get(db, viewer, review_id(&row)).await?.is_some() => Ok(Some(row)),
+        _ => Ok(None),
+    }
+}
+
+pub async fn find_timeline_entry(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<timeline_entry::Model>> {
+    visible_child(db, viewer, timeline_entry::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
+}
+
+pub async fn find_parked_question(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<parked_question::Model>> {
+    visible_child(db, viewer, parked_question::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
+}
+
+pub async fn find_contributing_factor(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<contributing_factor::Model>> {
+    visible_child(db, viewer, contributing_factor::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
+}
+
+pub async fn find_link(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<Option<review_link::Model>> {
+    visible_child(db, viewer, review_link::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
+}

@@ -1,0 +1,76 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+use chrono::{DateTime, Utc};
+
+use crate::domain::incidents::{self, IncidentFilter as Filter};
+use crate::domain::pagination::PageRequest;
+use crate::graphql::ContextExt;
+use crate::graphql::types::{ConnectionFields, Incident, IncidentStatus, Severity, Tag, connection};
+use crate::ids::{self, NodeKind};
+
+/// Narrows `incidents`; every given condition must hold.
+#[derive(InputObject, Default)]
+pub struct IncidentFilter {
+    /// Owned by this team.
+    pub team_id: Option<ID>,
+    /// Owned by any of these teams.
+    pub team_ids: Option<Vec<ID>>,
+    pub severity: Option<Vec<Severity>>,
+    pub status: Option<Vec<IncidentStatus>>,
+    /// Carrying this tag (case-insensitive).
+    pub tag: Option<String>,
+    pub near_miss: Option<bool>,
+    /// Started at or after this time.
+    pub from: Option<DateTime<Utc>>,
+    /// Started before this time.
+    pub to: Option<DateTime<Utc>>,
+    /// Words that must all appear in the title or summary.
+    pub search: Option<String>,
+}
+
+#[derive(Default)]
+pub struct IncidentQuery;
+
+#[Object]
+impl IncidentQuery {
+    /// Incidents the viewer may read, newest first.
+    async fn incidents(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<IncidentFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Incident, ConnectionFields, EmptyFields>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let mut team_ids = Vec::new();
+        for id in filter.team_id.iter().chain(filter.team_ids.iter().flatten()) {
+            team_ids.push(ids::decode(id, NodeKind::Team, "teamIds")?);
+        }
+        let filter = Filter {
+            team_ids,
+            severities: filter.severity.unwrap_or_default().into_iter().map(Into::into).collect(),
+            statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            tag: filter.tag,
+            near_miss: filter.near_miss,
+            from: filter.from,
+            to: filter.to,
+            search: filter.search,
+        };
+        Ok(connection(incidents::list(ctx.db(), viewer, filter, &page).await?, Incident))
+    }
+
+    /// One incident; null when it does not exist or the viewer may not read it.
+    async fn incident(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Incident>> {
+        let viewer = ctx.viewer()?;
+        let Some(id) = ids::decode_lookup(&id, NodeKind::Incident, "id")? else { return Ok(None) };
+        Ok(incidents::get(ctx.db(), viewer, id).await?.map(Incident))
+    }
+
+    /// The organization's tags, most used first.
+    async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
+        let tags = incidents::org_tags(ctx.db(), ctx.viewer()?).await?;
+        Ok(tags.into_iter().map(|(name, incident_count)| Tag { name, incident_count }).collect())
+    }
+}

@@ -1,0 +1,40 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, ID, Object, Result};
+
+use crate::domain::pagination::PageRequest;
+use crate::domain::{blameless, history, reviews};
+use crate::graphql::ContextExt;
+use crate::graphql::types::{BlamelessFinding, ConnectionFields, Event, Review, connection};
+use crate::ids::{self, NodeKind};
+
+#[derive(Default)]
+pub struct ReviewQuery;
+
+#[Object]
+impl ReviewQuery {
+    /// One review; null when it does not exist or the viewer may not read it.
+    async fn review(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Review>> {
+        let viewer = ctx.viewer()?;
+        let Some(id) = ids::decode_lookup(&id, NodeKind::Review, "id")? else { return Ok(None) };
+        Ok(reviews::get(ctx.db(), viewer, id).await?.map(Review))
+    }
+
+    /// Blame language in a text, with systemic rephrasings (warnings only).
+    async fn blameless_check(&self, ctx: &Context<'_>, text: String) -> Result<Vec<BlamelessFinding>> {
+        ctx.viewer()?;
+        Ok(blameless::check(&text).into_iter().map(BlamelessFinding).collect())
+    }
+
+    /// The change log of one object, oldest first.
+    async fn history(
+        &self,
+        ctx: &Context<'_>,
+        subject_id: ID,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Event, ConnectionFields, EmptyFields>> {
+        let page = PageRequest::new(first, after.as_deref())?;
+        let events = history::of_subject(ctx.db(), ctx.viewer()?, &subject_id, &page).await?;
+        Ok(connection(events, Event))
+    }
+}

@@ -1,0 +1,39 @@
+use async_graphql::{Context, ID, Json, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::event;
+
+use super::{EventKind, User};
+use crate::domain::events::EventKind as Kind;
+use crate::domain::users;
+use crate::graphql::ContextExt;
+use crate::ids;
+
+pub struct Event(pub event::Model);
+
+/// One entry of the append-only log of changes.
+#[Object]
+impl Event {
+    /// Ordered as the log: a later event has a later ID.
+    async fn id(&self) -> ID {
+        ids::encode_event(self.0.id).into()
+    }
+    async fn kind(&self) -> Option<EventKind> {
+        Kind::parse(&self.0.kind).map(Into::into)
+    }
+    /// Who made the change.
+    async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(actor) = self.0.actor_id else { return Ok(None) };
+        Ok(users::get(ctx.db(), ctx.viewer()?, actor).await?.map(User))
+    }
+    /// The global ID of the object changed.
+    async fn subject_id(&self) -> ID {
+        self.0.subject_id.clone().into()
+    }
+    /// What changed, as recorded.
+    async fn payload(&self) -> Json<serde_json::Value> {
+        Json(self.0.payload.clone())
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

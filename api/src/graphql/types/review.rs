@@ -1,0 +1,316 @@
+use async_graphql::{Context, ID, Object, Result, SimpleObject};
+use chrono::{DateTime, Utc};
+use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
+
+use super::{FactorCategory, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind, User, Visibility};
+use crate::clock;
+use crate::domain::blameless::Finding;
+use crate::domain::policy::ReviewPolicy as Policy;
+use crate::domain::reviews::{self, Contents, strings};
+use crate::domain::{incidents, teams, users, writeup};
+use crate::graphql::ContextExt;
+use crate::ids::{self, NodeKind};
+
+pub struct Review(pub review::Model);
+
+/// The blameless post-mortem of one incident.
+#[Object]
+impl Review {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Review, self.0.id).into()
+    }
+    async fn incident(&self, ctx: &Context<'_>) -> Result<Incident> {
+        Ok(Incident(incidents::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.incident_id).await?))
+    }
+    /// The owning team.
+    async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
+        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn status(&self) -> ReviewStatus {
+        self.0.status.into()
+    }
+    async fn visibility(&self) -> Visibility {
+        self.0.visibility.into()
+    }
+    async fn summary(&self) -> Option<&str> {
+        self.0.summary.as_deref()
+    }
+    async fn impact(&self) -> Option<&str> {
+        self.0.impact.as_deref()
+    }
+    /// When the review meeting is scheduled.
+    async fn scheduled_for(&self) -> Option<DateTime<Utc>> {
+        self.0.scheduled_for
+    }
+    /// When the review meeting is due: the incident's resolution plus the policy's deadline.
+    async fn due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.due_at
+    }
+    /// The meeting is (or was) held after its deadline.
+    async fn is_late(&self) -> bool {
+        reviews::is_late(&self.0, clock::now())
+    }
+    async fn facilitator(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.facilitator_id else { return Ok(None) };
+        Ok(Some(User(users::find_in_org(ctx.db(), ctx.viewer()?.org_id, id).await?)))
+    }
+    async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Participant>> {
+        let rows = reviews::participants(ctx.db(), self.0.id).await?;
+        Ok(rows.into_iter().map(|(user, role)| Participant { user: User(user), role: role.into() }).collect())
+    }
+    /// What happened, in chronological order.
+    async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
+        Ok(reviews::timeline(ctx.db(), self.0.id).await?.into_iter().map(TimelineEntry).collect())
+    }
+    async fn parked_questions(&self, ctx: &Context<'_>) -> Result<Vec<ParkedQuestion>> {
+        Ok(Contents::load(ctx.db(), self.0.id).await?.questions.into_iter().map(ParkedQuestion).collect())
+    }
+    /// The why chain, in order; the last answer is the root cause.
+    async fn whys(&self, ctx: &Context<'_>) -> Result<Vec<Why>> {
+        Ok(Contents::load(ctx.db(), self.0.id).await?.whys.into_iter().map(Why).collect())
+    }
+    /// The last answer of the why chain.
+    async fn root_cause(&self, ctx: &Context<'_>) -> Result<Option<String>> {
+        Ok(Contents::load(ctx.db(), self.0.id).await?.whys.pop().map(|w| w.answer))
+    }
+    async fn contributing_factors(&self, ctx: &Context<'_>) -> Result<Vec<ContributingFactor>> {
+        Ok(Contents::load(ctx.db(), self.0.id).await?.factors.into_iter().map(ContributingFactor).collect())
+    }
+    async fn went_well(&self) -> Vec<String> {
+        strings(&self.0.went_well)
+    }
+    async fn got_lucky(&self) -> Vec<String> {
+        strings(&self.0.got_lucky)
+    }
+    async fn learnings(&self) -> Vec<String> {
+        strings(&self.0.learnings)
+    }
+    async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Link>> {
+        Ok(Contents::load(ctx.db(), self.0.id).await?.links.into_iter().map(Link).collect())
+    }
+    /// Whether the review can be published, and what is missing if not.
+    async fn readiness(&self, ctx: &Context<'_>) -> Result<Readiness> {
+        let readiness = reviews::readiness(ctx.db(), &self.0).await?;
+        Ok(Readiness { ready: readiness.ready, unmet: readiness.unmet })
+    }
+    /// Blame language in the review, with systemic rephrasings.
+    async fn blameless_findings(&self, ctx: &Context<'_>) -> Result<Vec<BlamelessFinding>> {
+        Ok(reviews::findings(ctx.db(), &self.0).await?.into_iter().map(BlamelessFinding).collect())
+    }
+    /// The one-page write-up, as GitHub-flavoured Markdown.
+    async fn markdown(&self, ctx: &Context<'_>) -> Result<String> {
+        let incident = incidents::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.incident_id).await?;
+        Ok(writeup::render(ctx.db(), &self.0, &incident).await?)
+    }
+    async fn published_at(&self) -> Option<DateTime<Utc>> {
+        self.0.published_at
+    }
+    /// The short-term follow-up review date, stamped on publishing.
+    async fn follow_up_at(&self) -> Option<DateTime<Utc>> {
+        self.0.follow_up_at
+    }
+    /// The long-term follow-up review date, stamped on publishing.
+    async fn long_term_review_at(&self) -> Option<DateTime<Utc>> {
+        self.0.long_term_review_at
+    }
+    /// Why the review was last reopened.
+    async fn reopen_reason(&self) -> Option<&str> {
+        self.0.reopen_reason.as_deref()
+    }
+    /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+/// Someone taking part in a review, and in which role.
+#[derive(SimpleObject)]
+pub struct Participant {
+    pub user: User,
+    pub role: ReviewRole,
+}
+
+/// Whether a review may be published.
+#[derive(SimpleObject)]
+pub struct Readiness {
+    pub ready: bool,
+    /// Every unmet requirement, in words a UI can show.
+    pub unmet: Vec<String>,
+}
+
+pub struct TimelineEntry(pub timeline_entry::Model);
+
+/// One fact or signal of the incident, with what was known and decided.
+#[Object]
+impl TimelineEntry {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::TimelineEntry, self.0.id).into()
+    }
+    async fn occurred_at(&self) -> DateTime<Utc> {
+        self.0.occurred_at
+    }
+    async fn event(&self) -> &str {
+        &self.0.event
+    }
+    async fn information_available(&self) -> Option<&str> {
+        self.0.information_available.as_deref()
+    }
+    async fn decision(&self) -> Option<&str> {
+        self.0.decision.as_deref()
+    }
+    async fn kind(&self) -> TimelineKind {
+        self.0.kind.into()
+    }
+    async fn source_url(&self) -> Option<&str> {
+        self.0.source_url.as_deref()
+    }
+}
+
+pub struct ParkedQuestion(pub parked_question::Model);
+
+/// An interpretation question parked while building the timeline.
+#[Object]
+impl ParkedQuestion {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::ParkedQuestion, self.0.id).into()
+    }
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    async fn answer(&self) -> Option<&str> {
+        self.0.answer.as_deref()
+    }
+    async fn answered_at(&self) -> Option<DateTime<Utc>> {
+        self.0.answered_at
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}
+
+pub struct Why(pub why::Model);
+
+/// One step of the why chain.
+#[Object]
+impl Why {
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    async fn question(&self) -> &str {
+        &self.0.question
+    }
+    async fn answer(&self) -> &str {
+        &self.0.answer
+    }
+}
+
+pub struct ContributingFactor(pub contributing_factor::Model);
+
+#[Object]
+impl ContributingFactor {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::ContributingFactor, self.0.id).into()
+    }
+    async fn category(&self) -> FactorCategory {
+        self.0.category.into()
+    }
+    async fn description(&self) -> &str {
+        &self.0.description
+    }
+}
+
+pub struct Link(pub review_link::Model);
+
+/// A link from a review to a dashboard, a chat log, a ticket…
+#[Object]
+impl Link {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Link, self.0.id).into()
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn url(&self) -> &str {
+        &self.0.url
+    }
+}
+
+pub struct BlamelessFinding(pub Finding);
+
+/// Blame language, where it is and how to say it systemically.
+#[Object]
+impl BlamelessFinding {
+    /// The words that matched.
+    async fn text(&self) -> &str {
+        &self.0.text
+    }
+    /// Start of the match, in characters (Unicode code points) from the start of the text.
+    async fn start(&self) -> i32 {
+        i32::try_from(self.0.start).unwrap_or(i32::MAX)
+    }
+    /// End of the match (exclusive), in characters.
+    async fn end(&self) -> i32 {
+        i32::try_from(self.0.end).unwrap_or(i32::MAX)
+    }
+    async fn reason(&self) -> &str {
+        self.0.reason
+    }
+    /// A systemic way to say it.
+    async fn hint(&self) -> &str {
+        self.0.hint
+    }
+    /// Whether it stops the review from being published (a human-error root cause).
+    async fn blocking(&self) -> bool {
+        self.0.blocking
+    }
+    /// Where in a review the text is, e.g. `rootCause`, `whys[1].answer`; null for `blamelessCheck`.
+    async fn location(&self) -> Option<&str> {
+        self.0.location.as_deref()
+    }
+}
+
+pub struct ReviewPolicy(pub Policy);
+
+/// Which incidents need a review, how soon, and what a publishable review holds.
+#[Object]
+impl ReviewPolicy {
+    /// Resolving an incident of these severities creates its review.
+    async fn required_severities(&self) -> Vec<Severity> {
+        self.0.required_severities.iter().map(|s| (*s).into()).collect()
+    }
+    /// Near misses of a required severity get a review too.
+    async fn review_near_misses(&self) -> bool {
+        self.0.review_near_misses
+    }
+    /// The review meeting is due this long after resolution.
+    async fn review_deadline_hours(&self) -> i32 {
+        self.0.review_deadline_hours
+    }
+    async fn min_actions(&self) -> i32 {
+        self.0.min_actions
+    }
+    async fn max_actions(&self) -> i32 {
+        self.0.max_actions
+    }
+    async fn min_whys(&self) -> i32 {
+        self.0.min_whys
+    }
+    async fn max_action_due_days(&self) -> i32 {
+        self.0.max_action_due_days
+    }
+    async fn follow_up_days(&self) -> i32 {
+        self.0.follow_up_days
+    }
+    async fn long_term_review_days(&self) -> i32 {
+        self.0.long_term_review_days
+    }
+}

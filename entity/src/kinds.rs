@@ -1,0 +1,99 @@
+use sea_orm::entity::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// How bad an incident is; SEV1 is the worst.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum, Serialize, Deserialize,
+)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Severity {
+    #[sea_orm(string_value = "SEV1")]
+    Sev1,
+    #[sea_orm(string_value = "SEV2")]
+    Sev2,
+    #[sea_orm(string_value = "SEV3")]
+    Sev3,
+    #[sea_orm(string_value = "SEV4")]
+    Sev4,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum IncidentStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "MITIGATED")]
+    Mitigated,
+    #[sea_orm(string_value = "RESOLVED")]
+    Resolved,
+    #[sea_orm(string_value = "CLOSED")]
+    Closed,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ReviewStatus {
+    #[sea_orm(string_value = "DRAFT")]
+    Draft,
+    #[sea_orm(string_value = "IN_REVIEW")]
+    InReview,
+    #[sea_orm(string_value = "PUBLISHED")]
+    Published,
+}
+
+/// Who may read a published review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Visibility {
+    #[sea_orm(string_value = "ORG")]
+    Org,
+    #[sea_orm(string_value = "TEAM")]
+    Team,
+}
+
+/// What a participant brings to a review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum ReviewRole {
+    #[sea_orm(string_value = "RESPONDER")]
+    Responder,
+    #[sea_orm(string_value = "CHANGE_AUTHOR")]
+    ChangeAuthor,
+    #[sea_orm(string_value = "SUBJECT_MATTER_EXPERT")]
+    SubjectMatterExpert,
+    #[sea_orm(string_value = "NOTE_TAKER")]
+    NoteTaker,
+    #[sea_orm(string_value = "STAKEHOLDER")]
+    Stakeholder,
+    #[sea_orm(string_value = "OBSERVER")]
+    Observer,
+}
+
+impl ReviewRole {
+    /// Roles too close to the incident for their holder to facilitate its review.
+    pub fn conflicts_with_facilitation(self) -> bool {
+        matches!(self, ReviewRole::Responder | ReviewRole::ChangeAuthor)
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum TimelineKind {
+    #[sea_orm(string_value = "FACT")]
+    Fact,
+    #[sea_orm(string_value = "SIGNAL")]
+    Signal,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FactorCategory {
+    #[sea_orm(string_value = "TECHNICAL")]
+    Technical,
+    #[sea_orm(string_value = "PROCESS")]
+    Process,
+    #[sea_orm(string_value = "COMMUNICATION")]
+    Communication,
+    #[sea_orm(string_value = "ENVIRONMENTAL")]
+    Environmental,
+}

@@ -1,0 +1,38 @@
+use crate::{ReviewStatus, Visibility};
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "review")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    #[sea_orm(unique)]
+    pub incident_id: Uuid,
+    pub team_id: Uuid,
+    pub title: String,
+    pub status: ReviewStatus,
+    pub visibility: Visibility,
+    pub facilitator_id: Option<Uuid>,
+    pub summary: Option<String>,
+    pub impact: Option<String>,
+    pub scheduled_for: Option<DateTimeUtc>,
+    /// When the review meeting is due (resolution + the policy's deadline).
+    pub due_at: Option<DateTimeUtc>,
+    /// JSON arrays of strings.
+    pub went_well: Json,
+    pub got_lucky: Json,
+    pub learnings: Json,
+    pub published_at: Option<DateTimeUtc>,
+    pub follow_up_at: Option<DateTimeUtc>,
+    pub long_term_review_at: Option<DateTimeUtc>,
+    pub reopen_reason: Option<String>,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

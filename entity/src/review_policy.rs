@@ -1,0 +1,25 @@
+use sea_orm::entity::prelude::*;
+
+/// An organization's review policy; organizations without a row use the defaults.
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "review_policy")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub organization_id: Uuid,
+    /// Severities whose resolution creates a review, as a JSON array of `SEV1`…`SEV4`.
+    pub required_severities: Json,
+    pub review_near_misses: bool,
+    pub review_deadline_hours: i32,
+    pub min_actions: i32,
+    pub max_actions: i32,
+    pub min_whys: i32,
+    pub max_action_due_days: i32,
+    pub follow_up_days: i32,
+    pub long_term_review_days: i32,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
