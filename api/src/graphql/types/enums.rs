@@ -36,9 +36,13 @@ pub enum TokenScope {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::Severity")]
 pub enum Severity {
+    #[graphql(name = "SEV1")]
     Sev1,
+    #[graphql(name = "SEV2")]
     Sev2,
+    #[graphql(name = "SEV3")]
     Sev3,
+    #[graphql(name = "SEV4")]
     Sev4,
 }
 
