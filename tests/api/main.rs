@@ -7,6 +7,7 @@ mod harness;
 mod http;
 mod identity;
 mod people;
+mod reviews;
 mod schema;
 mod teams;
 mod tenancy;
