@@ -1,11 +1,16 @@
-//! Demo data for `--demo`: an organization with teams and people, so a newcomer sees data at once.
+//! Demo data for `--demo`: an organization with teams, people, incidents and reviews in every
+//! state, so a newcomer sees data at once.
 
-use entity::{OrgRole, TeamRole, user};
+use chrono::{TimeDelta, Utc};
+use entity::{FactorCategory, IncidentStatus, OrgRole, ReviewRole, Severity, TeamRole, TimelineKind, user};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::{Credential, Viewer};
 use crate::domain::identity::{self, SignUp};
+use crate::domain::incidents::{self, Declaration};
+use crate::domain::reviews::{self, ReviewChanges, TimelineInput};
 use crate::domain::teams::{self, NewTeam};
 use crate::domain::users::{self, AcceptInvitation};
 
@@ -84,5 +89,148 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
         teams::add_member(db, &admin, team_id, joined.user.id, role).await?;
     }
     teams::add_member(db, &admin, platform.id, session.user.id, TeamRole::Lead).await?;
+    let sam = user_id(state, "sam@hindsight.example").await?;
+    let marco = user_id(state, "marco@hindsight.example").await?;
+    seed_incidents(state, &admin, payments.id, platform.id, sam, marco).await
+}
+
+async fn user_id(state: &AppState, email: &str) -> anyhow::Result<Uuid> {
+    let user = user::Entity::find().filter(user::Column::Email.eq(email)).one(&state.db).await?;
+    user.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo user {email} is missing"))
+}
+
+/// Incidents in every state: a published review, a draft due soon, an open incident and a
+/// mitigated near miss.
+async fn seed_incidents(
+    state: &AppState,
+    admin: &Viewer,
+    payments: Uuid,
+    platform: Uuid,
+    sam: Uuid,
+    marco: Uuid,
+) -> anyhow::Result<()> {
+    let db = &state.db;
+    let now = Utc::now();
+    let declare = |team_id, title: &str, severity, started_at, near_miss| Declaration {
+        team_id,
+        title: title.into(),
+        severity,
+        started_at,
+        detected_at: Some(started_at + TimeDelta::minutes(6)),
+        summary: None,
+        customer_impact: None,
+        near_miss: Some(near_miss),
+    };
+
+    // A SEV1 from ten days ago, reviewed and published.
+    let started = now - TimeDelta::days(10);
+    let checkout =
+        incidents::declare(db, admin, declare(payments, "Checkout latency spike", Severity::Sev1, started, false))
+            .await?;
+    incidents::add_responder(db, admin, checkout.id, marco).await?;
+    incidents::set_tags(db, admin, checkout.id, vec!["database".into(), "checkout".into()]).await?;
+    incidents::set_status(
+        db,
+        admin,
+        checkout.id,
+        IncidentStatus::Mitigated,
+        Some(started + TimeDelta::minutes(35)),
+        None,
+    )
+    .await?;
+    incidents::set_status(db, admin, checkout.id, IncidentStatus::Resolved, Some(started + TimeDelta::hours(2)), None)
+        .await?;
+    let review = incidents::review_of(db, checkout.id).await?.ok_or_else(|| anyhow::anyhow!("a SEV1 gets a review"))?;
+    reviews::assign_facilitator(db, admin, review.id, sam).await?;
+    reviews::add_participant(db, admin, review.id, marco, ReviewRole::Responder).await?;
+    let changes = ReviewChanges {
+        summary: Some(
+            "A slow query plan on the orders table made checkout p99 latency reach 9 s for 35 minutes.".into(),
+        ),
+        impact: Some("About 4% of checkouts timed out; customers retried successfully.".into()),
+        went_well: Some(vec!["The latency alert paged within 6 minutes".into()]),
+        got_lucky: Some(vec!["The spike started after the evening peak".into()]),
+        learnings: Some(vec!["Query plans can change under us after statistics refresh".into()]),
+        scheduled_for: Some(started + TimeDelta::hours(26)),
+        ..Default::default()
+    };
+    reviews::update(db, admin, review.id, changes, None).await?;
+    for (minutes, event, kind) in [
+        (0, "Statistics refresh finished on the orders table", TimelineKind::Fact),
+        (6, "Checkout latency alert fired", TimelineKind::Signal),
+        (20, "On-call pinned the previous query plan", TimelineKind::Fact),
+    ] {
+        let entry = TimelineInput {
+            occurred_at: started + TimeDelta::minutes(minutes),
+            event: event.into(),
+            information_available: None,
+            decision: None,
+            kind: Some(kind),
+            source_url: None,
+        };
+        reviews::add_timeline_entry(db, admin, review.id, entry).await?;
+    }
+    let whys = [
+        ("Why was checkout slow?", "The orders query switched to a sequential scan."),
+        ("Why did the plan change?", "The nightly statistics refresh skewed the row estimates."),
+        (
+            "Why did a skewed estimate reach production unnoticed?",
+            "Nothing checks query plans of critical paths after a statistics refresh.",
+        ),
+    ];
+    reviews::set_whys(db, admin, review.id, whys.iter().map(|(q, a)| (q.to_string(), a.to_string())).collect()).await?;
+    reviews::add_contributing_factor(
+        db,
+        admin,
+        review.id,
+        FactorCategory::Technical,
+        "No plan regression check for the checkout queries",
+    )
+    .await?;
+    reviews::add_contributing_factor(
+        db,
+        admin,
+        review.id,
+        FactorCategory::Process,
+        "Statistics refresh runs without a change record",
+    )
+    .await?;
+    reviews::submit(db, admin, review.id).await?;
+    reviews::publish(db, admin, review.id, None).await?;
+
+    // A SEV2 resolved yesterday: its review is a draft, due tomorrow.
+    let started = now - TimeDelta::hours(30);
+    let failover = incidents::declare(
+        db,
+        admin,
+        declare(platform, "Database failover took 9 minutes", Severity::Sev2, started, false),
+    )
+    .await?;
+    incidents::set_affected_teams(db, admin, failover.id, vec![payments]).await?;
+    incidents::set_tags(db, admin, failover.id, vec!["database".into(), "failover".into()]).await?;
+    incidents::set_status(
+        db,
+        admin,
+        failover.id,
+        IncidentStatus::Resolved,
+        Some(started + TimeDelta::minutes(40)),
+        None,
+    )
+    .await?;
+
+    // A SEV3 still open, and a mitigated near miss.
+    incidents::declare(
+        db,
+        admin,
+        declare(platform, "Flaky deploy pipeline", Severity::Sev3, now - TimeDelta::hours(3), false),
+    )
+    .await?;
+    let cert = incidents::declare(
+        db,
+        admin,
+        declare(payments, "Expiring TLS certificate caught by canary", Severity::Sev2, now - TimeDelta::hours(6), true),
+    )
+    .await?;
+    incidents::set_status(db, admin, cert.id, IncidentStatus::Mitigated, Some(now - TimeDelta::hours(5)), None).await?;
     Ok(())
 }

@@ -2,6 +2,7 @@
 //! `TEST_DATABASE_URL` is set. Every test gets its own fresh database.
 
 mod api_tokens;
+mod demo;
 mod errors;
 mod harness;
 mod http;

@@ -1,0 +1,33 @@
+//! `--demo` seeds an organization a newcomer can explore at once.
+
+use hindsight_api::demo::{DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed};
+use serde_json::json;
+
+use crate::harness::{TestApp, session_from};
+
+#[tokio::test]
+async fn the_demo_holds_teams_incidents_and_reviews_in_every_state() {
+    let app = TestApp::new().await;
+    seed(&app.state).await.expect("demo data seeds");
+    // Seeding again finds the demo and adds nothing.
+    seed(&app.state).await.expect("seeding twice is harmless");
+    let admin = session_from(&app.login(DEMO_ADMIN_EMAIL, DEMO_PASSWORD).await.data()["login"]);
+    let answer = app
+        .exec(
+            Some(&admin.token),
+            "{ teams { totalCount } users { totalCount } incidents { totalCount edges { node { title status nearMiss review { status readiness { ready } } } } } }",
+            json!({}),
+        )
+        .await;
+    let data = answer.data();
+    assert_eq!(data["teams"]["totalCount"], 3);
+    assert_eq!(data["users"]["totalCount"], 6);
+    assert_eq!(data["incidents"]["totalCount"], 4);
+    let incidents = data["incidents"]["edges"].as_array().unwrap();
+    let statuses: Vec<_> = incidents.iter().map(|e| e["node"]["status"].as_str().unwrap()).collect();
+    for status in ["OPEN", "MITIGATED", "RESOLVED"] {
+        assert!(statuses.contains(&status), "{status} missing from {statuses:?}");
+    }
+    let reviews: Vec<_> = incidents.iter().filter_map(|e| e["node"]["review"]["status"].as_str()).collect();
+    assert!(reviews.contains(&"PUBLISHED") && reviews.contains(&"DRAFT"), "{reviews:?}");
+}
