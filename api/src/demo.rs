@@ -2,15 +2,20 @@
 //! state, so a newcomer sees data at once.
 
 use chrono::{TimeDelta, Utc};
-use entity::{FactorCategory, IncidentStatus, OrgRole, ReviewRole, Severity, TeamRole, TimelineKind, user};
+use entity::{
+    ActionKind, Effectiveness, FactorCategory, FollowUpKind, IncidentStatus, OrgRole, ReviewRole, Severity, TeamRole,
+    TimelineKind, action, review, user,
+};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
 use crate::app::AppState;
 use crate::auth::{Credential, Viewer};
+use crate::domain::actions::{self, NewAction};
 use crate::domain::identity::{self, SignUp};
 use crate::domain::incidents::{self, Declaration};
-use crate::domain::reviews::{self, ReviewChanges, TimelineInput};
+use crate::domain::reviews::{self, FollowUpInput, ReviewChanges, TimelineInput};
 use crate::domain::teams::{self, NewTeam};
 use crate::domain::users::{self, AcceptInvitation};
 
@@ -89,9 +94,41 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
         teams::add_member(db, &admin, team_id, joined.user.id, role).await?;
     }
     teams::add_member(db, &admin, platform.id, session.user.id, TeamRole::Lead).await?;
-    let sam = user_id(state, "sam@hindsight.example").await?;
-    let marco = user_id(state, "marco@hindsight.example").await?;
-    seed_incidents(state, &admin, payments.id, platform.id, sam, marco).await
+    let people = People {
+        priya: user_id(state, "priya@hindsight.example").await?,
+        marco: user_id(state, "marco@hindsight.example").await?,
+        sam: user_id(state, "sam@hindsight.example").await?,
+        lee: user_id(state, "lee@hindsight.example").await?,
+    };
+    seed_incidents(state, &admin, payments.id, platform.id, &people).await
+}
+
+struct People {
+    priya: Uuid,
+    marco: Uuid,
+    sam: Uuid,
+    lee: Uuid,
+}
+
+/// Demo data only: moves a due date into the past, as time would have.
+async fn backdate_due_date(state: &AppState, action_id: Uuid, due: chrono::NaiveDate) -> anyhow::Result<()> {
+    action::Entity::update_many()
+        .col_expr(action::Column::DueDate, Expr::value(due))
+        .filter(action::Column::Id.eq(action_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
+}
+
+/// Demo data only: makes a review's follow-up dates come due.
+async fn backdate_follow_ups(state: &AppState, review_id: Uuid, at: chrono::DateTime<Utc>) -> anyhow::Result<()> {
+    review::Entity::update_many()
+        .col_expr(review::Column::FollowUpAt, Expr::value(at))
+        .col_expr(review::Column::LongTermReviewAt, Expr::value(at))
+        .filter(review::Column::Id.eq(review_id))
+        .exec(&state.db)
+        .await?;
+    Ok(())
 }
 
 async fn user_id(state: &AppState, email: &str) -> anyhow::Result<Uuid> {
@@ -99,15 +136,14 @@ async fn user_id(state: &AppState, email: &str) -> anyhow::Result<Uuid> {
     user.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo user {email} is missing"))
 }
 
-/// Incidents in every state: a published review, a draft due soon, an open incident and a
-/// mitigated near miss.
+/// Incidents in every state: a published review with actions in every state (one overdue) and
+/// a follow-up, a draft due soon, an open incident and a mitigated near miss.
 async fn seed_incidents(
     state: &AppState,
     admin: &Viewer,
     payments: Uuid,
     platform: Uuid,
-    sam: Uuid,
-    marco: Uuid,
+    people: &People,
 ) -> anyhow::Result<()> {
     let db = &state.db;
     let now = Utc::now();
@@ -127,7 +163,7 @@ async fn seed_incidents(
     let checkout =
         incidents::declare(db, admin, declare(payments, "Checkout latency spike", Severity::Sev1, started, false))
             .await?;
-    incidents::add_responder(db, admin, checkout.id, marco).await?;
+    incidents::add_responder(db, admin, checkout.id, people.marco).await?;
     incidents::set_tags(db, admin, checkout.id, vec!["database".into(), "checkout".into()]).await?;
     incidents::set_status(
         db,
@@ -141,8 +177,8 @@ async fn seed_incidents(
     incidents::set_status(db, admin, checkout.id, IncidentStatus::Resolved, Some(started + TimeDelta::hours(2)), None)
         .await?;
     let review = incidents::review_of(db, checkout.id).await?.ok_or_else(|| anyhow::anyhow!("a SEV1 gets a review"))?;
-    reviews::assign_facilitator(db, admin, review.id, sam).await?;
-    reviews::add_participant(db, admin, review.id, marco, ReviewRole::Responder).await?;
+    reviews::assign_facilitator(db, admin, review.id, people.sam).await?;
+    reviews::add_participant(db, admin, review.id, people.marco, ReviewRole::Responder).await?;
     let changes = ReviewChanges {
         summary: Some(
             "A slow query plan on the orders table made checkout p99 latency reach 9 s for 35 minutes.".into(),
@@ -195,8 +231,50 @@ async fn seed_incidents(
         "Statistics refresh runs without a change record",
     )
     .await?;
+    let today = actions::today();
+    let action = |title: &str, owner, days, kind| NewAction {
+        review_id: review.id,
+        title: title.into(),
+        description: None,
+        owner_id: owner,
+        team_id: None,
+        due_date: today + TimeDelta::days(days),
+        success_metric: "Checkout p99 stays under 800 ms through statistics refreshes".into(),
+        kind,
+    };
+    let check = actions::create(
+        db,
+        admin,
+        action("Add a plan-regression check for the checkout queries", people.marco, 20, ActionKind::Systemic),
+    )
+    .await?;
+    actions::start(db, admin, check.id).await?;
+    let pin =
+        actions::create(db, admin, action("Pin the orders query plan", people.priya, 3, ActionKind::Tactical)).await?;
+    actions::complete(db, admin, pin.id, "Plan pinned in migration 2026-11-14; p99 back to 310 ms").await?;
+    let window = actions::create(
+        db,
+        admin,
+        action("Run statistics refreshes in a change window", people.priya, 10, ActionKind::Systemic),
+    )
+    .await?;
+    let alert =
+        actions::create(db, admin, action("Alert on query plan changes", people.marco, 30, ActionKind::Tactical))
+            .await?;
+    actions::drop(db, admin, alert.id, "Covered by the plan-regression check").await?;
     reviews::submit(db, admin, review.id).await?;
     reviews::publish(db, admin, review.id, None).await?;
+    // Let time pass: the change-window action is overdue, the short-term follow-up was held
+    // and the long-term one is due.
+    backdate_due_date(state, window.id, today - TimeDelta::days(4)).await?;
+    backdate_follow_ups(state, review.id, now - TimeDelta::days(1)).await?;
+    let follow_up = FollowUpInput {
+        kind: FollowUpKind::ShortTerm,
+        notes: "The plan check caught one regression in staging; no recurrence.".into(),
+        actions_effective: Effectiveness::Partly,
+        recurred: false,
+    };
+    reviews::record_follow_up(db, admin, review.id, follow_up).await?;
 
     // A SEV2 resolved yesterday: its review is a draft, due tomorrow.
     let started = now - TimeDelta::hours(30);
@@ -217,6 +295,19 @@ async fn seed_incidents(
         None,
     )
     .await?;
+    let draft = incidents::review_of(db, failover.id).await?.ok_or_else(|| anyhow::anyhow!("a SEV2 gets a review"))?;
+    let runbook = NewAction {
+        review_id: draft.id,
+        title: "Automate the failover runbook".into(),
+        description: None,
+        owner_id: people.lee,
+        team_id: None,
+        due_date: actions::today() + TimeDelta::days(30),
+        success_metric: "A failover drill completes in under 2 minutes".into(),
+        kind: ActionKind::Systemic,
+    };
+    let runbook = actions::create(db, admin, runbook).await?;
+    backdate_due_date(state, runbook.id, actions::today() - TimeDelta::days(2)).await?;
 
     // A SEV3 still open, and a mitigated near miss.
     incidents::declare(

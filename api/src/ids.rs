@@ -21,10 +21,12 @@ pub enum NodeKind {
     ParkedQuestion,
     ContributingFactor,
     Link,
+    Action,
+    FollowUp,
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 12] = [
+    const ALL: [NodeKind; 14] = [
         NodeKind::Organization,
         NodeKind::User,
         NodeKind::Invitation,
@@ -37,6 +39,8 @@ impl NodeKind {
         NodeKind::ParkedQuestion,
         NodeKind::ContributingFactor,
         NodeKind::Link,
+        NodeKind::Action,
+        NodeKind::FollowUp,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -53,6 +57,8 @@ impl NodeKind {
             NodeKind::ParkedQuestion => "ParkedQuestion",
             NodeKind::ContributingFactor => "ContributingFactor",
             NodeKind::Link => "Link",
+            NodeKind::Action => "Action",
+            NodeKind::FollowUp => "FollowUp",
         }
     }
 

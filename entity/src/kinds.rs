@@ -97,3 +97,53 @@ pub enum FactorCategory {
     #[sea_orm(string_value = "ENVIRONMENTAL")]
     Environmental,
 }
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ActionStatus {
+    #[sea_orm(string_value = "OPEN")]
+    Open,
+    #[sea_orm(string_value = "IN_PROGRESS")]
+    InProgress,
+    #[sea_orm(string_value = "DONE")]
+    Done,
+    #[sea_orm(string_value = "WONT_DO")]
+    WontDo,
+}
+
+impl ActionStatus {
+    /// Open or in progress: still to be done, and overdue once its date has passed.
+    pub fn is_live(self) -> bool {
+        matches!(self, ActionStatus::Open | ActionStatus::InProgress)
+    }
+}
+
+/// Tactical actions fix this instance; systemic ones change the conditions that allowed it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum ActionKind {
+    #[sea_orm(string_value = "TACTICAL")]
+    Tactical,
+    #[sea_orm(string_value = "SYSTEMIC")]
+    Systemic,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FollowUpKind {
+    #[sea_orm(string_value = "SHORT_TERM")]
+    ShortTerm,
+    #[sea_orm(string_value = "LONG_TERM")]
+    LongTerm,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(8))")]
+pub enum Effectiveness {
+    #[sea_orm(string_value = "YES")]
+    Yes,
+    #[sea_orm(string_value = "PARTLY")]
+    Partly,
+    #[sea_orm(string_value = "NO")]
+    No,
+}

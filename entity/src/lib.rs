@@ -1,9 +1,12 @@
 //! Storage models for Hindsight. Plain sea-orm entities: nothing here is exposed to clients
 //! directly (the API builds its GraphQL types from these models, so secrets never reach the schema).
 
+pub mod action;
 pub mod api_token;
 pub mod contributing_factor;
+pub mod due_date_change;
 pub mod event;
+pub mod follow_up;
 pub mod incident;
 pub mod incident_affected_team;
 pub mod incident_responder;
@@ -25,5 +28,8 @@ pub mod timeline_entry;
 pub mod user;
 pub mod why;
 
-pub use kinds::{FactorCategory, IncidentStatus, ReviewRole, ReviewStatus, Severity, TimelineKind, Visibility};
+pub use kinds::{
+    ActionKind, ActionStatus, Effectiveness, FactorCategory, FollowUpKind, IncidentStatus, ReviewRole, ReviewStatus,
+    Severity, TimelineKind, Visibility,
+};
 pub use roles::{OrgRole, TeamRole, TokenScope};

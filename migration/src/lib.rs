@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_identity;
 mod m20261122_000002_incidents_and_reviews;
+mod m20261122_000003_actions_and_follow_ups;
 
 pub struct Migrator;
 
@@ -14,8 +15,17 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_identity::Migration),
             Box::new(m20261122_000002_incidents_and_reviews::Migration),
+            Box::new(m20261122_000003_actions_and_follow_ups::Migration),
         ]
     }
+}
+
+/// A foreign key from `from` (table, column) to `to`, deleting with its parent.
+pub(crate) fn cascade(
+    from: (impl IntoIden + Copy + 'static, impl IntoIden + Copy + 'static),
+    to: (impl IntoIden + Copy + 'static, impl IntoIden + Copy + 'static),
+) -> ForeignKeyCreateStatement {
+    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
 }
 
 /// Creates a (unique) index over `columns` of `table`.

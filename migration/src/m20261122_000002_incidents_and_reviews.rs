@@ -2,17 +2,10 @@
 
 use sea_orm_migration::{prelude::*, schema::*};
 
-use crate::create_index;
+use crate::{cascade as fk, create_index};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn fk(
-    from: (impl IntoIden + Copy + 'static, impl IntoIden + Copy + 'static),
-    to: (impl IntoIden + Copy + 'static, impl IntoIden + Copy + 'static),
-) -> ForeignKeyCreateStatement {
-    ForeignKey::create().from(from.0, from.1).to(to.0, to.1).on_delete(ForeignKeyAction::Cascade).to_owned()
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

@@ -30,4 +30,20 @@ async fn the_demo_holds_teams_incidents_and_reviews_in_every_state() {
     }
     let reviews: Vec<_> = incidents.iter().filter_map(|e| e["node"]["review"]["status"].as_str()).collect();
     assert!(reviews.contains(&"PUBLISHED") && reviews.contains(&"DRAFT"), "{reviews:?}");
+
+    let follow_through = app
+        .exec(
+            Some(&admin.token),
+            "{ actions { edges { node { status } } } overdueActions { totalCount } dueFollowUps { edges { node { followUps { kind } } } } }",
+            json!({}),
+        )
+        .await;
+    let data = follow_through.data();
+    let statuses: Vec<_> =
+        data["actions"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["status"].as_str().unwrap()).collect();
+    for status in ["OPEN", "IN_PROGRESS", "DONE", "WONT_DO"] {
+        assert!(statuses.contains(&status), "{status} missing from {statuses:?}");
+    }
+    assert_eq!(data["overdueActions"]["totalCount"], 2);
+    assert_eq!(data["dueFollowUps"]["edges"][0]["node"]["followUps"], json!([{ "kind": "SHORT_TERM" }]));
 }

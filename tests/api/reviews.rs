@@ -47,9 +47,13 @@ async fn scene() -> Scene {
         )
         .await;
     let incident = declared.data()["declareIncident"]["id"].as_str().unwrap().to_owned();
-    app.exec(Some(&member.token), "mutation($i: ID!, $u: ID!) { addResponder(incidentId: $i, userId: $u) { id } }", json!({ "i": incident, "u": member.user_id }))
-        .await
-        .data();
+    app.exec(
+        Some(&member.token),
+        "mutation($i: ID!, $u: ID!) { addResponder(incidentId: $i, userId: $u) { id } }",
+        json!({ "i": incident, "u": member.user_id }),
+    )
+    .await
+    .data();
     Scene { app, admin, lead, member, viewer, facilitator, outsider, incident, started }
 }
 
@@ -68,7 +72,10 @@ impl Scene {
     async fn resolve(&self) -> String {
         self.status("MITIGATED", self.started + TimeDelta::hours(1)).await.data();
         let resolved = self.status("RESOLVED", self.started + TimeDelta::hours(2)).await;
-        resolved.data()["setIncidentStatus"]["review"]["id"].as_str().expect("resolving a SEV1 creates its review").to_owned()
+        resolved.data()["setIncidentStatus"]["review"]["id"]
+            .as_str()
+            .expect("resolving a SEV1 creates its review")
+            .to_owned()
     }
 
     async fn run(&self, who: &Session, query: &str, variables: Value) -> Answer {
@@ -94,8 +101,30 @@ impl Scene {
         self.run(who, TIMELINE, json!({ "r": review, "i": { "occurredAt": (self.started + TimeDelta::minutes(5)).to_rfc3339(), "event": "Config push reached all regions", "kind": "FACT" } }))
             .await
             .data();
-        self.run(who, WHYS, json!({ "r": review, "w": three_whys("The config pipeline has no canary stage for processor settings.") })).await.data();
+        self.run(
+            who,
+            WHYS,
+            json!({ "r": review, "w": three_whys("The config pipeline has no canary stage for processor settings.") }),
+        )
+        .await
+        .data();
         self.run(who, FACTOR, json!({ "r": review, "i": { "category": "TECHNICAL", "description": "No schema validation for retry settings" } })).await.data();
+        for (title, owner) in [
+            ("Add a canary stage for processor config", &self.member),
+            ("Validate retry settings against a schema", &self.lead),
+        ] {
+            self.run(
+                who,
+                CREATE_ACTION,
+                json!({ "i": {
+                "reviewId": review, "title": title, "ownerId": owner.user_id, "kind": "SYSTEMIC",
+                "dueDate": (Utc::now() + TimeDelta::days(14)).date_naive().to_string(),
+                "successMetric": "No processor config reaches all regions without a canary"
+            } }),
+            )
+            .await
+            .data();
+        }
         self.run(who, "mutation($r: ID!) { submitReview(id: $r) { status } }", json!({ "r": review })).await.data();
     }
 }
@@ -109,12 +138,16 @@ fn three_whys(root: &str) -> Value {
 }
 
 const REVIEW: &str = "query($r: ID!) { review(id: $r) { id status version readiness { ready unmet } rootCause isLate dueAt followUpAt longTermReviewAt publishedAt reopenReason facilitator { id } participants { role user { id } } timeline { event occurredAt } whys { position question answer } contributingFactors { category description } blamelessFindings { text reason hint blocking location } } }";
-const ASSIGN: &str = "mutation($r: ID!, $u: ID!) { assignFacilitator(reviewId: $r, userId: $u) { facilitator { id } } }";
+const ASSIGN: &str =
+    "mutation($r: ID!, $u: ID!) { assignFacilitator(reviewId: $r, userId: $u) { facilitator { id } } }";
 const UPDATE: &str = "mutation($r: ID!, $i: UpdateReviewInput!, $v: Int) { updateReview(id: $r, input: $i, expectedVersion: $v) { version summary visibility } }";
-const TIMELINE: &str = "mutation($r: ID!, $i: TimelineEntryInput!) { addTimelineEntry(reviewId: $r, input: $i) { id occurredAt } }";
+const TIMELINE: &str =
+    "mutation($r: ID!, $i: TimelineEntryInput!) { addTimelineEntry(reviewId: $r, input: $i) { id occurredAt } }";
 const WHYS: &str = "mutation($r: ID!, $w: [WhyInput!]!) { setWhys(reviewId: $r, whys: $w) { rootCause } }";
-const FACTOR: &str = "mutation($r: ID!, $i: ContributingFactorInput!) { addContributingFactor(reviewId: $r, input: $i) { id } }";
+const FACTOR: &str =
+    "mutation($r: ID!, $i: ContributingFactorInput!) { addContributingFactor(reviewId: $r, input: $i) { id } }";
 const PUBLISH: &str = "mutation($r: ID!, $v: Int) { publishReview(id: $r, expectedVersion: $v) { status publishedAt followUpAt longTermReviewAt } }";
+const CREATE_ACTION: &str = "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }";
 const PARTICIPANT: &str = "mutation($r: ID!, $u: ID!, $role: ReviewRole!) { addParticipant(reviewId: $r, userId: $u, role: $role) { participants { role } } }";
 
 #[tokio::test]
@@ -130,22 +163,30 @@ async fn the_whole_practice_from_a_sev1_to_a_published_write_up() {
     assert!((due - (resolved + TimeDelta::hours(48))).num_seconds().abs() <= 1, "due {due}, resolved {resolved}");
     let unmet = data["readiness"]["unmet"].as_array().unwrap();
     assert_eq!(data["readiness"]["ready"], false);
-    for needle in ["summary", "facilitator", "timeline", "why", "contributing factor"] {
-        assert!(unmet.iter().any(|u| u.as_str().unwrap().to_lowercase().contains(needle)), "{needle} missing from {unmet:?}");
+    for needle in ["summary", "facilitator", "timeline", "why", "contributing factor", "actions"] {
+        assert!(
+            unmet.iter().any(|u| u.as_str().unwrap().to_lowercase().contains(needle)),
+            "{needle} missing from {unmet:?}"
+        );
     }
 
     s.run(&s.member, PARTICIPANT, json!({ "r": review, "u": s.member.user_id, "role": "RESPONDER" })).await.data();
     s.run(&s.member, PARTICIPANT, json!({ "r": review, "u": s.lead.user_id, "role": "OBSERVER" })).await.data();
-    s.run(&s.member, "mutation($r: ID!, $t: String!) { parkQuestion(reviewId: $r, text: $t) { id } }", json!({ "r": review, "t": "Was the push reviewed?" }))
-        .await
-        .data();
+    s.run(
+        &s.member,
+        "mutation($r: ID!, $t: String!) { parkQuestion(reviewId: $r, text: $t) { id } }",
+        json!({ "r": review, "t": "Was the push reviewed?" }),
+    )
+    .await
+    .data();
     s.make_ready(&review).await;
 
     // Publishing is refused while a parked question is open.
     let refused = s.run(&s.facilitator, PUBLISH, json!({ "r": review })).await;
     refused.assert_error("BAD_USER_INPUT", None);
     assert!(refused.message().contains("parked question"), "{}", refused.message());
-    let questions = s.run(&s.member, "query($r: ID!) { review(id: $r) { parkedQuestions { id } } }", json!({ "r": review })).await;
+    let questions =
+        s.run(&s.member, "query($r: ID!) { review(id: $r) { parkedQuestions { id } } }", json!({ "r": review })).await;
     let question = questions.data()["review"]["parkedQuestions"][0]["id"].clone();
     s.run(&s.member, "mutation($q: ID!) { answerParkedQuestion(id: $q, answer: \"Yes, but the diff hid the value\") { answeredAt } }", json!({ "q": question }))
         .await
@@ -180,6 +221,7 @@ async fn the_whole_practice_from_a_sev1_to_a_published_write_up() {
         "## Learnings",
         "## Actions",
         "| Action | Owner | Due date | Success metric | Status |",
+        "| Add a canary stage for processor config | Invited Person |",
         "## Follow-up",
     ] {
         assert!(markdown.contains(section), "`{section}` missing from:\n{markdown}");
@@ -194,7 +236,9 @@ async fn the_whole_practice_from_a_sev1_to_a_published_write_up() {
 async fn a_responder_cannot_facilitate() {
     let s = scene().await;
     let review = s.resolve().await;
-    s.run(&s.lead, ASSIGN, json!({ "r": review, "u": s.member.user_id })).await.assert_error("BAD_USER_INPUT", Some("userId"));
+    s.run(&s.lead, ASSIGN, json!({ "r": review, "u": s.member.user_id }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("userId"));
 }
 
 #[tokio::test]
@@ -202,11 +246,17 @@ async fn the_facilitator_cannot_be_made_a_responder() {
     let s = scene().await;
     let review = s.resolve().await;
     s.run(&s.lead, ASSIGN, json!({ "r": review, "u": s.facilitator.user_id })).await.data();
-    s.run(&s.lead, "mutation($i: ID!, $u: ID!) { addResponder(incidentId: $i, userId: $u) { id } }", json!({ "i": s.incident, "u": s.facilitator.user_id }))
-        .await
-        .assert_error("BAD_USER_INPUT", Some("userId"));
+    s.run(
+        &s.lead,
+        "mutation($i: ID!, $u: ID!) { addResponder(incidentId: $i, userId: $u) { id } }",
+        json!({ "i": s.incident, "u": s.facilitator.user_id }),
+    )
+    .await
+    .assert_error("BAD_USER_INPUT", Some("userId"));
     for role in ["RESPONDER", "CHANGE_AUTHOR"] {
-        s.run(&s.lead, PARTICIPANT, json!({ "r": review, "u": s.facilitator.user_id, "role": role })).await.assert_error("BAD_USER_INPUT", Some("role"));
+        s.run(&s.lead, PARTICIPANT, json!({ "r": review, "u": s.facilitator.user_id, "role": role }))
+            .await
+            .assert_error("BAD_USER_INPUT", Some("role"));
     }
     // Other roles are fine.
     s.run(&s.lead, PARTICIPANT, json!({ "r": review, "u": s.facilitator.user_id, "role": "NOTE_TAKER" })).await.data();
@@ -217,7 +267,9 @@ async fn a_change_author_cannot_facilitate() {
     let s = scene().await;
     let review = s.resolve().await;
     s.run(&s.lead, PARTICIPANT, json!({ "r": review, "u": s.outsider.user_id, "role": "CHANGE_AUTHOR" })).await.data();
-    s.run(&s.lead, ASSIGN, json!({ "r": review, "u": s.outsider.user_id })).await.assert_error("BAD_USER_INPUT", Some("userId"));
+    s.run(&s.lead, ASSIGN, json!({ "r": review, "u": s.outsider.user_id }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("userId"));
 }
 
 #[tokio::test]
@@ -225,12 +277,15 @@ async fn a_human_error_root_cause_blocks_publishing() {
     let s = scene().await;
     let review = s.resolve().await;
     s.make_ready(&review).await;
-    s.run(&s.member, WHYS, json!({ "r": review, "w": three_whys("Human error: the operator typed zero.") })).await.data();
+    s.run(&s.member, WHYS, json!({ "r": review, "w": three_whys("Human error: the operator typed zero.") }))
+        .await
+        .data();
     let answer = s.run(&s.member, REVIEW, json!({ "r": review })).await;
     let data = &answer.data()["review"];
     assert_eq!(data["readiness"]["ready"], false);
     assert!(data["readiness"]["unmet"][0].as_str().unwrap().contains("human error"));
-    let blocking: Vec<_> = data["blamelessFindings"].as_array().unwrap().iter().filter(|f| f["blocking"] == true).collect();
+    let blocking: Vec<_> =
+        data["blamelessFindings"].as_array().unwrap().iter().filter(|f| f["blocking"] == true).collect();
     assert_eq!(blocking.len(), 1, "{data:#}");
     assert_eq!(blocking[0]["location"], "rootCause");
     assert_eq!(blocking[0]["text"].as_str().unwrap().to_lowercase(), "human error");
@@ -242,7 +297,9 @@ async fn a_short_why_chain_blocks_publishing() {
     let s = scene().await;
     let review = s.resolve().await;
     s.make_ready(&review).await;
-    s.run(&s.member, WHYS, json!({ "r": review, "w": [{ "question": "Why?", "answer": "No canary for config." }] })).await.data();
+    s.run(&s.member, WHYS, json!({ "r": review, "w": [{ "question": "Why?", "answer": "No canary for config." }] }))
+        .await
+        .data();
     let refused = s.run(&s.lead, PUBLISH, json!({ "r": review })).await;
     refused.assert_error("BAD_USER_INPUT", None);
     assert!(refused.message().contains("at least 3"), "{}", refused.message());
@@ -254,7 +311,9 @@ async fn a_stale_version_is_a_conflict_and_changes_nothing() {
     let review = s.resolve().await;
     let first = s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "First" }, "v": 1 })).await;
     assert_eq!(first.data()["updateReview"]["version"], 2);
-    s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "Stale" }, "v": 1 })).await.assert_error("CONFLICT", None);
+    s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "Stale" }, "v": 1 }))
+        .await
+        .assert_error("CONFLICT", None);
     let now = s.run(&s.member, "query($r: ID!) { review(id: $r) { summary version } }", json!({ "r": review })).await;
     assert_eq!(now.data()["review"], json!({ "summary": "First", "version": 2 }));
     s.make_ready(&review).await;
@@ -283,15 +342,24 @@ async fn a_published_review_is_read_only_until_reopened() {
     let review = s.resolve().await;
     s.make_ready(&review).await;
     s.run(&s.lead, PUBLISH, json!({ "r": review })).await.data();
-    s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "Edited later" } })).await.assert_error("BAD_USER_INPUT", None);
-    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "late" } })).await.assert_error("BAD_USER_INPUT", None);
-    s.run(&s.member, WHYS, json!({ "r": review, "w": three_whys("changed") })).await.assert_error("BAD_USER_INPUT", None);
+    s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "Edited later" } }))
+        .await
+        .assert_error("BAD_USER_INPUT", None);
+    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "late" } }))
+        .await
+        .assert_error("BAD_USER_INPUT", None);
+    s.run(&s.member, WHYS, json!({ "r": review, "w": three_whys("changed") }))
+        .await
+        .assert_error("BAD_USER_INPUT", None);
 
     let reopen = "mutation($r: ID!, $why: String!) { reopenReview(id: $r, reason: $why) { status reopenReason } }";
     s.run(&s.member, reopen, json!({ "r": review, "why": "new facts" })).await.assert_error("FORBIDDEN", None);
     s.run(&s.lead, reopen, json!({ "r": review, "why": "  " })).await.assert_error("BAD_USER_INPUT", Some("reason"));
     let reopened = s.run(&s.lead, reopen, json!({ "r": review, "why": "The vendor sent new logs" })).await;
-    assert_eq!(reopened.data()["reopenReview"], json!({ "status": "IN_REVIEW", "reopenReason": "The vendor sent new logs" }));
+    assert_eq!(
+        reopened.data()["reopenReview"],
+        json!({ "status": "IN_REVIEW", "reopenReason": "The vendor sent new logs" })
+    );
     s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "Edited after reopening" } })).await.data();
 }
 
@@ -318,7 +386,9 @@ async fn a_team_viewer_reads_but_cannot_edit() {
     let review = s.resolve().await;
     s.run(&s.viewer, REVIEW, json!({ "r": review })).await.data();
     s.run(&s.viewer, UPDATE, json!({ "r": review, "i": { "summary": "mine" } })).await.assert_error("FORBIDDEN", None);
-    s.run(&s.viewer, FACTOR, json!({ "r": review, "i": { "category": "PROCESS", "description": "x" } })).await.assert_error("FORBIDDEN", None);
+    s.run(&s.viewer, FACTOR, json!({ "r": review, "i": { "category": "PROCESS", "description": "x" } }))
+        .await
+        .assert_error("FORBIDDEN", None);
 }
 
 #[tokio::test]
@@ -337,7 +407,9 @@ async fn the_facilitator_edits_a_review_of_another_team() {
     s.run(&s.lead, ASSIGN, json!({ "r": review, "u": s.facilitator.user_id })).await.data();
     s.run(&s.facilitator, UPDATE, json!({ "r": review, "i": { "summary": "Facilitated" } })).await.data();
     // Someone else of that other team is not part of it.
-    s.run(&s.outsider, UPDATE, json!({ "r": review, "i": { "summary": "Nope" } })).await.assert_error("NOT_FOUND", None);
+    s.run(&s.outsider, UPDATE, json!({ "r": review, "i": { "summary": "Nope" } }))
+        .await
+        .assert_error("NOT_FOUND", None);
 }
 
 #[tokio::test]
@@ -348,7 +420,9 @@ async fn drafts_are_private_to_the_team_participants_and_affected_teams() {
     assert_eq!(hidden.data()["review"], Value::Null);
     let incident = s.run(&s.outsider, "query($i: ID!) { incident(id: $i) { id } }", json!({ "i": s.incident })).await;
     assert_eq!(incident.data()["incident"], Value::Null);
-    s.run(&s.outsider, "query($r: ID!) { history(subjectId: $r) { totalCount } }", json!({ "r": review })).await.assert_error("NOT_FOUND", None);
+    s.run(&s.outsider, "query($r: ID!) { history(subjectId: $r) { totalCount } }", json!({ "r": review }))
+        .await
+        .assert_error("NOT_FOUND", None);
 
     // A participant reads it.
     s.run(&s.lead, PARTICIPANT, json!({ "r": review, "u": s.outsider.user_id, "role": "OBSERVER" })).await.data();
@@ -359,16 +433,21 @@ async fn drafts_are_private_to_the_team_participants_and_affected_teams() {
 async fn members_of_an_affected_team_read_the_draft() {
     let s = scene().await;
     let review = s.resolve().await;
-    let platform = s.run(&s.admin, "{ teams { edges { node { id slug } } } }", json!({})).await.data()["teams"]["edges"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|e| e["node"]["slug"] == "platform")
-        .unwrap()["node"]["id"]
-        .clone();
-    s.run(&s.lead, "mutation($i: ID!, $t: [ID!]!) { setAffectedTeams(incidentId: $i, teamIds: $t) { id } }", json!({ "i": s.incident, "t": [platform] }))
-        .await
-        .data();
+    let platform =
+        s.run(&s.admin, "{ teams { edges { node { id slug } } } }", json!({})).await.data()["teams"]["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|e| e["node"]["slug"] == "platform")
+            .unwrap()["node"]["id"]
+            .clone();
+    s.run(
+        &s.lead,
+        "mutation($i: ID!, $t: [ID!]!) { setAffectedTeams(incidentId: $i, teamIds: $t) { id } }",
+        json!({ "i": s.incident, "t": [platform] }),
+    )
+    .await
+    .data();
     assert_eq!(s.run(&s.outsider, REVIEW, json!({ "r": review })).await.data()["review"]["id"], review);
     // Reading is not editing.
     s.run(&s.outsider, UPDATE, json!({ "r": review, "i": { "summary": "x" } })).await.assert_error("FORBIDDEN", None);
@@ -396,10 +475,23 @@ async fn another_organization_reads_nothing() {
     s.make_ready(&review).await;
     s.run(&s.lead, PUBLISH, json!({ "r": review })).await.data();
     let stranger = s.app.sign_up("Globex", "hank@globex.test").await;
-    let answer = s.app.exec(Some(&stranger.token), "query($r: ID!, $i: ID!) { review(id: $r) { id } incident(id: $i) { id } node(id: $r) { id } }", json!({ "r": review, "i": s.incident })).await;
+    let answer = s
+        .app
+        .exec(
+            Some(&stranger.token),
+            "query($r: ID!, $i: ID!) { review(id: $r) { id } incident(id: $i) { id } node(id: $r) { id } }",
+            json!({ "r": review, "i": s.incident }),
+        )
+        .await;
     assert_eq!(answer.data(), &json!({ "review": null, "incident": null, "node": null }));
-    s.app.exec(Some(&stranger.token), UPDATE, json!({ "r": review, "i": { "summary": "x" } })).await.assert_error("NOT_FOUND", None);
-    s.app.exec(Some(&stranger.token), "query($r: ID!) { history(subjectId: $r) { totalCount } }", json!({ "r": review })).await.assert_error("NOT_FOUND", None);
+    s.app
+        .exec(Some(&stranger.token), UPDATE, json!({ "r": review, "i": { "summary": "x" } }))
+        .await
+        .assert_error("NOT_FOUND", None);
+    s.app
+        .exec(Some(&stranger.token), "query($r: ID!) { history(subjectId: $r) { totalCount } }", json!({ "r": review }))
+        .await
+        .assert_error("NOT_FOUND", None);
     let incidents = s.app.exec(Some(&stranger.token), "{ incidents { totalCount } }", json!({})).await;
     assert_eq!(incidents.data()["incidents"]["totalCount"], 0);
 }
@@ -414,32 +506,63 @@ async fn the_timeline_is_chronological_and_its_times_are_checked() {
             .data();
     }
     let answer = s.run(&s.member, REVIEW, json!({ "r": review })).await;
-    let events: Vec<_> = answer.data()["review"]["timeline"].as_array().unwrap().iter().map(|e| e["event"].as_str().unwrap().to_owned()).collect();
+    let events: Vec<_> = answer.data()["review"]["timeline"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["event"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(events, ["first", "second", "third"]);
 
     let future = (Utc::now() + TimeDelta::hours(1)).to_rfc3339();
-    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": future, "event": "later" } })).await.assert_error("BAD_USER_INPUT", Some("occurredAt"));
-    let too_early = (s.started - TimeDelta::days(8)).to_rfc3339();
-    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": too_early, "event": "ages ago" } })).await.assert_error("BAD_USER_INPUT", Some("occurredAt"));
-    let early_enough = (s.started - TimeDelta::days(6)).to_rfc3339();
-    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": early_enough, "event": "the risky change merged" } })).await.data();
-    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "x", "sourceUrl": "ftp://logs" } }))
+    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": future, "event": "later" } }))
         .await
-        .assert_error("BAD_USER_INPUT", Some("sourceUrl"));
+        .assert_error("BAD_USER_INPUT", Some("occurredAt"));
+    let too_early = (s.started - TimeDelta::days(8)).to_rfc3339();
+    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": too_early, "event": "ages ago" } }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("occurredAt"));
+    let early_enough = (s.started - TimeDelta::days(6)).to_rfc3339();
+    s.run(
+        &s.member,
+        TIMELINE,
+        json!({ "r": review, "i": { "occurredAt": early_enough, "event": "the risky change merged" } }),
+    )
+    .await
+    .data();
+    s.run(
+        &s.member,
+        TIMELINE,
+        json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "x", "sourceUrl": "ftp://logs" } }),
+    )
+    .await
+    .assert_error("BAD_USER_INPUT", Some("sourceUrl"));
 }
 
 #[tokio::test]
 async fn timeline_entries_are_updated_and_removed() {
     let s = scene().await;
     let review = s.resolve().await;
-    let added = s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "Alert fired" } })).await;
+    let added = s
+        .run(
+            &s.member,
+            TIMELINE,
+            json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "Alert fired" } }),
+        )
+        .await;
     let entry = added.data()["addTimelineEntry"]["id"].clone();
-    let update = "mutation($e: ID!, $i: TimelineEntryInput!) { updateTimelineEntry(id: $e, input: $i) { event kind decision } }";
+    let update =
+        "mutation($e: ID!, $i: TimelineEntryInput!) { updateTimelineEntry(id: $e, input: $i) { event kind decision } }";
     let updated = s
         .run(&s.member, update, json!({ "e": entry, "i": { "occurredAt": s.started.to_rfc3339(), "event": "Alert fired in #payments", "kind": "SIGNAL", "decision": "Paged on-call" } }))
         .await;
-    assert_eq!(updated.data()["updateTimelineEntry"], json!({ "event": "Alert fired in #payments", "kind": "SIGNAL", "decision": "Paged on-call" }));
-    s.run(&s.viewer, "mutation($e: ID!) { removeTimelineEntry(id: $e) }", json!({ "e": entry })).await.assert_error("FORBIDDEN", None);
+    assert_eq!(
+        updated.data()["updateTimelineEntry"],
+        json!({ "event": "Alert fired in #payments", "kind": "SIGNAL", "decision": "Paged on-call" })
+    );
+    s.run(&s.viewer, "mutation($e: ID!) { removeTimelineEntry(id: $e) }", json!({ "e": entry }))
+        .await
+        .assert_error("FORBIDDEN", None);
     s.run(&s.member, "mutation($e: ID!) { removeTimelineEntry(id: $e) }", json!({ "e": entry })).await.data();
     let answer = s.run(&s.member, REVIEW, json!({ "r": review })).await;
     assert_eq!(answer.data()["review"]["timeline"], json!([]));
@@ -450,19 +573,33 @@ async fn links_must_be_http_or_https() {
     let s = scene().await;
     let review = s.resolve().await;
     let add = "mutation($r: ID!, $u: String!) { addLink(reviewId: $r, title: \"Dashboard\", url: $u) { url } }";
-    s.run(&s.member, add, json!({ "r": review, "u": "javascript:alert(1)" })).await.assert_error("BAD_USER_INPUT", Some("url"));
+    s.run(&s.member, add, json!({ "r": review, "u": "javascript:alert(1)" }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("url"));
     s.run(&s.member, add, json!({ "r": review, "u": "https://grafana.example/d/payments" })).await.data();
-    let links = s.run(&s.member, "query($r: ID!) { review(id: $r) { links { title url } } }", json!({ "r": review })).await;
-    assert_eq!(links.data()["review"]["links"], json!([{ "title": "Dashboard", "url": "https://grafana.example/d/payments" }]));
+    let links =
+        s.run(&s.member, "query($r: ID!) { review(id: $r) { links { title url } } }", json!({ "r": review })).await;
+    assert_eq!(
+        links.data()["review"]["links"],
+        json!([{ "title": "Dashboard", "url": "https://grafana.example/d/payments" }])
+    );
 }
 
 #[tokio::test]
 async fn contributing_factors_are_added_and_removed() {
     let s = scene().await;
     let review = s.resolve().await;
-    let added = s.run(&s.member, FACTOR, json!({ "r": review, "i": { "category": "COMMUNICATION", "description": "Status page updated late" } })).await;
+    let added = s
+        .run(
+            &s.member,
+            FACTOR,
+            json!({ "r": review, "i": { "category": "COMMUNICATION", "description": "Status page updated late" } }),
+        )
+        .await;
     let id = added.data()["addContributingFactor"]["id"].clone();
-    s.run(&s.member, FACTOR, json!({ "r": review, "i": { "category": "PROCESS", "description": "  " } })).await.assert_error("BAD_USER_INPUT", Some("description"));
+    s.run(&s.member, FACTOR, json!({ "r": review, "i": { "category": "PROCESS", "description": "  " } }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("description"));
     s.run(&s.member, "mutation($f: ID!) { removeContributingFactor(id: $f) }", json!({ "f": id })).await.data();
     let answer = s.run(&s.member, REVIEW, json!({ "r": review })).await;
     assert_eq!(answer.data()["review"]["contributingFactors"], json!([]));
@@ -498,11 +635,20 @@ async fn the_guardrails_point_at_blame_language_with_hints() {
 async fn a_persons_name_in_a_contributing_factor_is_flagged() {
     let s = scene().await;
     let review = s.resolve().await;
-    s.run(&s.member, FACTOR, json!({ "r": review, "i": { "category": "PROCESS", "description": "Invited Person pushed without review" } })).await.data();
+    s.run(
+        &s.member,
+        FACTOR,
+        json!({ "r": review, "i": { "category": "PROCESS", "description": "Invited Person pushed without review" } }),
+    )
+    .await
+    .data();
     let answer = s.run(&s.member, REVIEW, json!({ "r": review })).await;
     let findings = answer.data()["review"]["blamelessFindings"].as_array().unwrap().clone();
     assert!(
-        findings.iter().any(|f| f["location"] == "contributingFactors[0]" && f["reason"].as_str().unwrap().contains("names a person")),
+        findings
+            .iter()
+            .any(|f| f["location"] == "contributingFactors[0]"
+                && f["reason"].as_str().unwrap().contains("names a person")),
         "{findings:#?}"
     );
 }
@@ -511,7 +657,13 @@ async fn a_persons_name_in_a_contributing_factor_is_flagged() {
 async fn the_write_up_escapes_table_cells() {
     let s = scene().await;
     let review = s.resolve().await;
-    s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "grep 'a|b' returned\nnothing" } })).await.data();
+    s.run(
+        &s.member,
+        TIMELINE,
+        json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "grep 'a|b' returned\nnothing" } }),
+    )
+    .await
+    .data();
     let answer = s.run(&s.member, "query($r: ID!) { review(id: $r) { markdown } }", json!({ "r": review })).await;
     let markdown = answer.data()["review"]["markdown"].as_str().unwrap().to_owned();
     assert!(markdown.contains("grep 'a\\|b' returned<br>nothing"), "{markdown}");
@@ -537,7 +689,9 @@ async fn a_review_held_after_its_deadline_is_late() {
     assert_eq!(answer.data()["review"]["isLate"], true);
     // A meeting scheduled before the deadline is not late.
     let due = long_ago + TimeDelta::hours(1) + TimeDelta::hours(48);
-    s.run(&s.member, UPDATE, json!({ "r": review, "i": { "scheduledFor": (due - TimeDelta::hours(2)).to_rfc3339() } })).await.data();
+    s.run(&s.member, UPDATE, json!({ "r": review, "i": { "scheduledFor": (due - TimeDelta::hours(2)).to_rfc3339() } }))
+        .await
+        .data();
     let answer = s.run(&s.member, "query($r: ID!) { review(id: $r) { isLate } }", json!({ "r": review })).await;
     assert_eq!(answer.data()["review"]["isLate"], false);
 }
@@ -554,8 +708,17 @@ async fn history_lists_a_reviews_changes_in_order() {
     assert_eq!(history["edges"][0]["node"]["subjectId"], review);
     assert_eq!(history["edges"][1]["node"]["actor"]["id"], s.member.user_id);
     let rest = s
-        .run(&s.member, "query($r: ID!, $a: String) { history(subjectId: $r, after: $a) { edges { node { kind } } } }", json!({ "r": review, "a": history["pageInfo"]["endCursor"] }))
+        .run(
+            &s.member,
+            "query($r: ID!, $a: String) { history(subjectId: $r, after: $a) { edges { node { kind } } } }",
+            json!({ "r": review, "a": history["pageInfo"]["endCursor"] }),
+        )
         .await;
-    let kinds: Vec<_> = rest.data()["history"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["kind"].as_str().unwrap().to_owned()).collect();
+    let kinds: Vec<_> = rest.data()["history"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["kind"].as_str().unwrap().to_owned())
+        .collect();
     assert_eq!(kinds.last().map(String::as_str), Some("REVIEW_SUBMITTED"));
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use entity::{
-    IncidentStatus, ReviewStatus, TeamRole, Visibility, incident, incident_affected_team, incident_responder,
+    IncidentStatus, ReviewStatus, TeamRole, Visibility, action, incident, incident_affected_team, incident_responder,
     membership, review, review_participant,
 };
 use sea_orm::sea_query::Query;
@@ -126,6 +126,63 @@ impl Standing {
 /// A published review with organization-wide visibility: the learning feed.
 pub fn is_shared_learning(review: &review::Model) -> bool {
     review.status == ReviewStatus::Published && review.visibility == Visibility::Org
+}
+
+/// SQL for "reviews the viewer may read", matching [`Standing::can_read_review`].
+pub fn readable_reviews(viewer: &Viewer, roles: &TeamRoles) -> Condition {
+    let org = Condition::all().add(review::Column::OrganizationId.eq(viewer.org_id));
+    if viewer.is_admin() {
+        return org;
+    }
+    let teams = roles.team_ids();
+    let affected = Query::select()
+        .column(incident_affected_team::Column::IncidentId)
+        .from(incident_affected_team::Entity)
+        .and_where(incident_affected_team::Column::TeamId.is_in(teams.clone()))
+        .to_owned();
+    let responded = Query::select()
+        .column(incident_responder::Column::IncidentId)
+        .from(incident_responder::Entity)
+        .and_where(incident_responder::Column::UserId.eq(viewer.user_id))
+        .to_owned();
+    let participating = Query::select()
+        .column(review_participant::Column::ReviewId)
+        .from(review_participant::Entity)
+        .and_where(review_participant::Column::UserId.eq(viewer.user_id))
+        .to_owned();
+    org.add(
+        Condition::any()
+            .add(review::Column::TeamId.is_in(teams))
+            .add(review::Column::FacilitatorId.eq(viewer.user_id))
+            .add(review::Column::Id.in_subquery(participating))
+            .add(review::Column::IncidentId.in_subquery(affected))
+            .add(review::Column::IncidentId.in_subquery(responded))
+            .add(
+                Condition::all()
+                    .add(review::Column::Status.eq(ReviewStatus::Published))
+                    .add(review::Column::Visibility.eq(Visibility::Org)),
+            ),
+    )
+}
+
+/// SQL for "actions the viewer may read": their own, their teams', and those of reviews they
+/// may read.
+pub fn readable_actions(viewer: &Viewer, roles: &TeamRoles) -> Condition {
+    let org = Condition::all().add(action::Column::OrganizationId.eq(viewer.org_id));
+    if viewer.is_admin() {
+        return org;
+    }
+    let reviews = Query::select()
+        .column(review::Column::Id)
+        .from(review::Entity)
+        .cond_where(readable_reviews(viewer, roles))
+        .to_owned();
+    org.add(
+        Condition::any()
+            .add(action::Column::OwnerId.eq(viewer.user_id))
+            .add(action::Column::TeamId.is_in(roles.team_ids()))
+            .add(action::Column::ReviewId.in_subquery(reviews)),
+    )
 }
 
 /// SQL for "incidents the viewer may read", matching [`Standing::can_read_incident`].

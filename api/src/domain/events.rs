@@ -50,10 +50,19 @@ pub enum EventKind {
     ReviewReturnedToDraft,
     ReviewPublished,
     ReviewReopened,
+    ActionCreated,
+    ActionUpdated,
+    ActionRescheduled,
+    ActionReassigned,
+    ActionsRanked,
+    ActionStarted,
+    ActionCompleted,
+    ActionDropped,
+    FollowUpRecorded,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 41] = [
+    pub const ALL: [EventKind; 50] = [
         EventKind::OrganizationCreated,
         EventKind::UserInvited,
         EventKind::UserJoined,
@@ -95,6 +104,15 @@ impl EventKind {
         EventKind::ReviewReturnedToDraft,
         EventKind::ReviewPublished,
         EventKind::ReviewReopened,
+        EventKind::ActionCreated,
+        EventKind::ActionUpdated,
+        EventKind::ActionRescheduled,
+        EventKind::ActionReassigned,
+        EventKind::ActionsRanked,
+        EventKind::ActionStarted,
+        EventKind::ActionCompleted,
+        EventKind::ActionDropped,
+        EventKind::FollowUpRecorded,
     ];
 
     pub fn parse(kind: &str) -> Option<Self> {
@@ -144,6 +162,15 @@ impl EventKind {
             Self::ReviewReturnedToDraft => "REVIEW_RETURNED_TO_DRAFT",
             Self::ReviewPublished => "REVIEW_PUBLISHED",
             Self::ReviewReopened => "REVIEW_REOPENED",
+            Self::ActionCreated => "ACTION_CREATED",
+            Self::ActionUpdated => "ACTION_UPDATED",
+            Self::ActionRescheduled => "ACTION_RESCHEDULED",
+            Self::ActionReassigned => "ACTION_REASSIGNED",
+            Self::ActionsRanked => "ACTIONS_RANKED",
+            Self::ActionStarted => "ACTION_STARTED",
+            Self::ActionCompleted => "ACTION_COMPLETED",
+            Self::ActionDropped => "ACTION_DROPPED",
+            Self::FollowUpRecorded => "FOLLOW_UP_RECORDED",
         }
     }
 }

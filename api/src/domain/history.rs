@@ -5,7 +5,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Viewer;
 use crate::domain::pagination::{Page, PageRequest, paginate};
-use crate::domain::{api_tokens, incidents, reviews, teams, users};
+use crate::domain::{actions, api_tokens, incidents, reviews, teams, users};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
@@ -28,6 +28,8 @@ async fn can_read(db: &impl ConnectionTrait, viewer: &Viewer, kind: NodeKind, id
         NodeKind::ParkedQuestion => reviews::find_parked_question(db, viewer, id).await?.is_some(),
         NodeKind::ContributingFactor => reviews::find_contributing_factor(db, viewer, id).await?.is_some(),
         NodeKind::Link => reviews::find_link(db, viewer, id).await?.is_some(),
+        NodeKind::Action => actions::get(db, viewer, id).await?.is_some(),
+        NodeKind::FollowUp => reviews::find_follow_up(db, viewer, id).await?.is_some(),
     };
     Ok(found)
 }

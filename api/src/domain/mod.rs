@@ -3,12 +3,14 @@
 //! with the event in one transaction. Nothing here knows about GraphQL.
 
 pub mod access;
+pub mod actions;
 pub mod api_tokens;
 pub mod blameless;
 pub mod events;
 pub mod history;
 pub mod identity;
 pub mod incidents;
+pub mod metrics;
 pub mod pagination;
 pub mod policy;
 pub mod reviews;

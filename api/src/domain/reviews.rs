@@ -3,25 +3,28 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    FactorCategory, ReviewRole, ReviewStatus, TimelineKind, Visibility, contributing_factor, incident, parked_question,
-    review, review_link, review_participant, timeline_entry, user, why,
+    ActionStatus, Effectiveness, FactorCategory, FollowUpKind, ReviewRole, ReviewStatus, TimelineKind, Visibility,
+    action, contributing_factor, follow_up, incident, parked_question, review, review_link, review_participant,
+    timeline_entry, user, why,
 };
+use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
-    IntoActiveModel, ModelTrait, QueryFilter, QueryOrder,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::access::{Standing, ensure_editable};
+use crate::domain::access::{Standing, TeamRoles, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
 use crate::domain::events::{self, EventKind, NewEvent};
 use crate::domain::incidents::{self, MAX_TEXT_CHARS, MAX_TITLE_CHARS, not_in_future};
+use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
-use crate::domain::{users, validate};
+use crate::domain::{actions, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
@@ -183,7 +186,7 @@ pub async fn of_incident(
 }
 
 /// A review the viewer may edit: readable, not published, and theirs to change.
-async fn editable(
+pub(crate) async fn editable(
     tx: &impl ConnectionTrait,
     viewer: &Viewer,
     review_id: Uuid,
@@ -199,7 +202,7 @@ async fn editable(
 }
 
 /// Bumps the review's version for a change to something it holds.
-async fn touch(tx: &impl ConnectionTrait, review: review::Model) -> AppResult<review::Model> {
+pub(crate) async fn touch(tx: &impl ConnectionTrait, review: review::Model) -> AppResult<review::Model> {
     let (id, version) = (review.id, review.version);
     let mut active = review.into_active_model();
     active.updated_at = Set(clock::now());
@@ -831,6 +834,18 @@ pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> App
     if contents.factors.is_empty() {
         unmet.push("Add at least one contributing factor.".to_owned());
     }
+    let live = contents.actions.iter().filter(|a| a.status != ActionStatus::WontDo).count();
+    let (min, max) =
+        (usize::try_from(policy.min_actions).unwrap_or(0), usize::try_from(policy.max_actions).unwrap_or(0));
+    if live < min || live > max {
+        unmet.push(format!(
+            "Commit to between {min} and {max} actions, each with an owner and a due date (there are {live})."
+        ));
+    }
+    let orphaned = actions::with_inactive_owner(db, review.id).await?;
+    if orphaned > 0 {
+        unmet.push(format!("Reassign the {orphaned} action(s) owned by a deactivated user."));
+    }
     let open = contents.questions.iter().filter(|q| q.answer.is_none()).count();
     if open > 0 {
         unmet.push(format!("Answer the {open} open parked question(s)."));
@@ -845,6 +860,7 @@ pub struct Contents {
     pub factors: Vec<contributing_factor::Model>,
     pub questions: Vec<parked_question::Model>,
     pub links: Vec<review_link::Model>,
+    pub actions: Vec<action::Model>,
 }
 
 impl Contents {
@@ -871,6 +887,7 @@ impl Contents {
                 .order_by_asc(review_link::Column::Id)
                 .all(db)
                 .await?,
+            actions: actions::of_review(db, review_id).await?,
         })
     }
 }
@@ -913,7 +930,7 @@ pub async fn findings(db: &impl ConnectionTrait, review: &review::Model) -> AppR
         whys: contents.whys.iter().map(|w| (w.question.as_str(), w.answer.as_str())).collect(),
         factors: contents.factors.iter().map(|f| f.description.as_str()).collect(),
         learnings: learnings.iter().map(String::as_str).collect(),
-        actions: Vec::new(),
+        actions: contents.actions.iter().map(|a| a.title.as_str()).collect(),
         people,
     };
     Ok(blameless::review_findings(&text))
@@ -967,4 +984,125 @@ pub async fn find_contributing_factor(
 
 pub async fn find_link(db: &impl ConnectionTrait, viewer: &Viewer, id: Uuid) -> AppResult<Option<review_link::Model>> {
     visible_child(db, viewer, review_link::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
+}
+
+/// Records a follow-up review of a published review: one of each kind.
+pub async fn record_follow_up(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    input: FollowUpInput,
+) -> AppResult<follow_up::Model> {
+    let notes = validate::required_text("notes", &input.notes, MAX_TEXT_CHARS)?;
+    let tx = db::begin_write(db).await?;
+    let (review, _, standing) = readable(&tx, viewer, review_id).await?;
+    if !standing.can_edit_review(&review) {
+        return Err(AppError::forbidden(
+            "only the owning team's leads and members, or the facilitator, may record a follow-up",
+        ));
+    }
+    if review.status != ReviewStatus::Published {
+        return Err(AppError::bad_input(format!(
+            "the review is {}; follow-ups are recorded on published reviews",
+            review.status.to_value()
+        )));
+    }
+    let taken = follow_up::Entity::find()
+        .filter(follow_up::Column::ReviewId.eq(review.id))
+        .filter(follow_up::Column::Kind.eq(input.kind))
+        .one(&tx)
+        .await?
+        .is_some();
+    let duplicate = || {
+        AppError::invalid("kind", format!("a {} follow-up is already recorded for this review", input.kind.to_value()))
+    };
+    if taken {
+        return Err(duplicate());
+    }
+    let follow_up = follow_up::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        kind: Set(input.kind),
+        notes: Set(notes),
+        actions_effective: Set(input.actions_effective),
+        recurred: Set(input.recurred),
+        recorded_by: Set(viewer.user_id),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, duplicate))?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        EventKind::FollowUpRecorded,
+        serde_json::json!({ "kind": input.kind, "actionsEffective": input.actions_effective, "recurred": input.recurred }),
+    )
+    .await?;
+    touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(follow_up)
+}
+
+pub struct FollowUpInput {
+    pub kind: FollowUpKind,
+    pub notes: String,
+    pub actions_effective: Effectiveness,
+    pub recurred: bool,
+}
+
+pub async fn follow_ups(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<follow_up::Model>> {
+    Ok(follow_up::Entity::find()
+        .filter(follow_up::Column::ReviewId.eq(review_id))
+        .order_by_asc(follow_up::Column::CreatedAt)
+        .all(db)
+        .await?)
+}
+
+/// Published reviews the viewer may read whose short- or long-term follow-up date has come
+/// without a follow-up of that kind recorded, oldest first.
+pub async fn due_follow_ups(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team_id: Option<Uuid>,
+    page: &PageRequest,
+) -> AppResult<Page<review::Model>> {
+    let roles = TeamRoles::of(db, viewer).await?;
+    let now = clock::now();
+    let recorded = |kind: FollowUpKind| {
+        Query::select()
+            .column(follow_up::Column::ReviewId)
+            .from(follow_up::Entity)
+            .and_where(follow_up::Column::Kind.eq(kind))
+            .to_owned()
+    };
+    let mut select = review::Entity::find()
+        .filter(readable_reviews(viewer, &roles))
+        .filter(review::Column::Status.eq(ReviewStatus::Published))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(review::Column::FollowUpAt.lte(now))
+                        .add(review::Column::Id.not_in_subquery(recorded(FollowUpKind::ShortTerm))),
+                )
+                .add(
+                    Condition::all()
+                        .add(review::Column::LongTermReviewAt.lte(now))
+                        .add(review::Column::Id.not_in_subquery(recorded(FollowUpKind::LongTerm))),
+                ),
+        );
+    if let Some(team_id) = team_id {
+        select = select.filter(review::Column::TeamId.eq(team_id));
+    }
+    paginate(db, select, review::Column::Id, |r| r.id.to_string(), page).await
+}
+
+pub async fn find_follow_up(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<follow_up::Model>> {
+    visible_child(db, viewer, follow_up::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
 }

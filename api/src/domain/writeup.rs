@@ -1,10 +1,12 @@
 //! The one-page write-up of a review as GitHub-flavoured Markdown.
 
+use std::collections::HashMap;
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
 use entity::{FactorCategory, incident, review, user};
-use sea_orm::{ActiveEnum, ConnectionTrait, EntityTrait};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
 
 use crate::domain::reviews::{Contents, strings};
 use crate::error::AppResult;
@@ -129,7 +131,26 @@ pub async fn render(
     bullets(&mut out, "Learnings", &strings(&review.learnings));
 
     out.push_str("## Actions\n\n");
-    out.push_str("| Action | Owner | Due date | Success metric | Status |\n| --- | --- | --- | --- | --- |\n\n");
+    out.push_str("| Action | Owner | Due date | Success metric | Status |\n| --- | --- | --- | --- | --- |\n");
+    let owners: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(contents.actions.iter().map(|a| a.owner_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    for action in &contents.actions {
+        let _ = writeln!(
+            out,
+            "| {} | {} | {} | {} | {} |",
+            cell(&action.title),
+            cell(owners.get(&action.owner_id).map_or("", String::as_str)),
+            action.due_date,
+            cell(&action.success_metric),
+            action.status.to_value(),
+        );
+    }
+    out.push('\n');
 
     if !contents.links.is_empty() {
         out.push_str("## Links\n\n");

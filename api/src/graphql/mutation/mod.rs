@@ -1,5 +1,6 @@
 //! Mutation root, merged from one segment per area.
 
+mod actions;
 mod api_tokens;
 mod identity;
 mod incidents;
@@ -19,4 +20,5 @@ pub struct Mutation(
     api_tokens::ApiTokenMutation,
     incidents::IncidentMutation,
     reviews::ReviewMutation,
+    actions::ActionMutation,
 );

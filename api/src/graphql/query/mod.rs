@@ -1,5 +1,6 @@
 //! Query root, merged from one segment per area.
 
+mod actions;
 mod api_tokens;
 mod incidents;
 mod node;
@@ -16,5 +17,6 @@ pub struct Query(
     teams::TeamQuery,
     incidents::IncidentQuery,
     reviews::ReviewQuery,
+    actions::ActionQuery,
     api_tokens::ApiTokenQuery,
 );

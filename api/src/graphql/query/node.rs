@@ -1,11 +1,11 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::{api_tokens, incidents, reviews, teams, users};
+use crate::domain::{actions, api_tokens, incidents, reviews, teams, users};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
-    ApiToken, ContributingFactor, Incident, Invitation, Link, Membership, Node, Organization, ParkedQuestion, Review,
-    Team, TimelineEntry, User,
+    Action, ApiToken, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Node, Organization,
+    ParkedQuestion, Review, Team, TimelineEntry, User,
 };
 use crate::ids::{self, NodeKind};
 
@@ -51,6 +51,8 @@ impl NodeQuery {
                 .await?
                 .map(|f| Node::ContributingFactor(ContributingFactor(f))),
             NodeKind::Link => reviews::find_link(db, viewer, key).await?.map(|l| Node::Link(Link(l))),
+            NodeKind::Action => actions::get(db, viewer, key).await?.map(|a| Node::Action(Action(a))),
+            NodeKind::FollowUp => reviews::find_follow_up(db, viewer, key).await?.map(|f| Node::FollowUp(FollowUp(f))),
         };
         Ok(node)
     }

@@ -151,4 +151,49 @@ pub enum EventKind {
     ReviewReturnedToDraft,
     ReviewPublished,
     ReviewReopened,
+    ActionCreated,
+    ActionUpdated,
+    ActionRescheduled,
+    ActionReassigned,
+    ActionsRanked,
+    ActionStarted,
+    ActionCompleted,
+    ActionDropped,
+    FollowUpRecorded,
+}
+
+/// OPEN → IN_PROGRESS → DONE (with evidence); WONT_DO (with a reason) from OPEN or IN_PROGRESS.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ActionStatus")]
+pub enum ActionStatus {
+    Open,
+    InProgress,
+    Done,
+    WontDo,
+}
+
+/// Tactical actions fix this instance; systemic ones change the conditions that allowed it.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ActionKind")]
+pub enum ActionKind {
+    Tactical,
+    Systemic,
+}
+
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::FollowUpKind")]
+pub enum FollowUpKind {
+    /// 2 to 4 weeks after publishing.
+    ShortTerm,
+    /// 2 to 3 months after publishing.
+    LongTerm,
+}
+
+/// Did the actions work?
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::Effectiveness")]
+pub enum Effectiveness {
+    Yes,
+    Partly,
+    No,
 }

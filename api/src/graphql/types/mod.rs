@@ -1,25 +1,31 @@
 //! GraphQL objects, built from entity models.
 
+mod action;
 mod connection;
 mod enums;
 mod event;
 mod identity;
 mod incident;
+mod metrics;
 mod node;
 mod review;
+mod scalars;
 mod team;
 
+pub use action::{Action, DueDateChange, FollowUp};
 pub use connection::{ConnectionFields, connection};
 pub use enums::{
-    EventKind, FactorCategory, IncidentStatus, OrgRole, ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind,
-    TokenScope, Visibility,
+    ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus, OrgRole,
+    ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
 };
 pub use event::Event;
 pub use identity::{ApiToken, ApiTokenPayload, AuthPayload, Invitation, InvitationPayload, Organization, User};
 pub use incident::{Incident, Tag};
+pub use metrics::{LearningMetrics, RepeatTheme};
 pub use node::Node;
 pub use review::{
     BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review, ReviewPolicy,
     TimelineEntry, Why,
 };
+pub use scalars::Date;
 pub use team::{Membership, Team};

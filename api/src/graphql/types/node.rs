@@ -1,8 +1,8 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    ApiToken, ContributingFactor, Incident, Invitation, Link, Membership, Organization, ParkedQuestion, Review, Team,
-    TimelineEntry, User,
+    Action, ApiToken, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Organization,
+    ParkedQuestion, Review, Team, TimelineEntry, User,
 };
 
 /// An object with a global ID, resolvable with `node(id:)`.
@@ -21,4 +21,6 @@ pub enum Node {
     ParkedQuestion(ParkedQuestion),
     ContributingFactor(ContributingFactor),
     Link(Link),
+    Action(Action),
+    FollowUp(FollowUp),
 }

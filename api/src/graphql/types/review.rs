@@ -2,12 +2,15 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
-use super::{FactorCategory, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind, User, Visibility};
+use super::{
+    Action, FactorCategory, FollowUp, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind, User,
+    Visibility,
+};
 use crate::clock;
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
 use crate::domain::reviews::{self, Contents, strings};
-use crate::domain::{incidents, teams, users, writeup};
+use crate::domain::{actions, incidents, teams, users, writeup};
 use crate::graphql::ContextExt;
 use crate::ids::{self, NodeKind};
 
@@ -90,6 +93,14 @@ impl Review {
     }
     async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Link>> {
         Ok(Contents::load(ctx.db(), self.0.id).await?.links.into_iter().map(Link).collect())
+    }
+    /// The committed actions, most important first.
+    async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
+        Ok(actions::of_review(ctx.db(), self.0.id).await?.into_iter().map(Action).collect())
+    }
+    /// Follow-up reviews recorded so far.
+    async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
+        Ok(reviews::follow_ups(ctx.db(), self.0.id).await?.into_iter().map(FollowUp).collect())
     }
     /// Whether the review can be published, and what is missing if not.
     async fn readiness(&self, ctx: &Context<'_>) -> Result<Readiness> {

@@ -1,0 +1,599 @@
+//! Actions: owned, dated follow-through of a review. Owners move their own actions; overdue
+//! ones are found by index for scripts and dashboards.
+
+use chrono::{NaiveDate, TimeDelta};
+use entity::{ActionKind, ActionStatus, TeamRole, action, due_date_change, review};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::clock;
+use crate::db;
+use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
+use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::pagination::{Page, PageRequest, encode_cursor};
+use crate::domain::policy::{self, ReviewPolicy};
+use crate::domain::versioning::{self, Versioned};
+use crate::domain::{reviews, teams, users, validate};
+use crate::error::{AppError, AppResult};
+use crate::ids::{self, NodeKind};
+
+const MAX_TEXT: usize = 2000;
+
+const ACTION: fn() -> Versioned<action::Entity> =
+    || Versioned { id_column: action::Column::Id, version_column: action::Column::Version, what: "action" };
+
+/// Today in UTC: due dates are calendar days.
+pub fn today() -> NaiveDate {
+    clock::now().date_naive()
+}
+
+/// How many days past its due date a live action is (0 when not overdue).
+pub fn days_overdue(action: &action::Model, today: NaiveDate) -> i64 {
+    if action.status.is_live() && action.due_date < today { (today - action.due_date).num_days() } else { 0 }
+}
+
+async fn record(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    action: &action::Model,
+    kind: EventKind,
+    payload: serde_json::Value,
+) -> AppResult<()> {
+    let mut payload = payload;
+    if let Some(map) = payload.as_object_mut() {
+        map.insert("reviewId".into(), ids::encode(NodeKind::Review, action.review_id).into());
+        map.insert("teamId".into(), ids::encode(NodeKind::Team, action.team_id).into());
+        map.insert("ownerId".into(), ids::encode(NodeKind::User, action.owner_id).into());
+        map.insert("status".into(), action.status.to_value().into());
+    }
+    events::record(
+        tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind,
+            subject_id: ids::encode(NodeKind::Action, action.id),
+            payload,
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// A due date is today or later (UTC) and within the policy's window.
+fn check_due_date(field: &str, due: NaiveDate, policy: &ReviewPolicy) -> AppResult<()> {
+    let today = today();
+    if due < today {
+        return Err(AppError::invalid(field, format!("{field} must be today ({today}) or later")));
+    }
+    let latest = today + TimeDelta::days(i64::from(policy.max_action_due_days));
+    if due > latest {
+        return Err(AppError::invalid(
+            field,
+            format!("{field} must be within {} days, by {latest}", policy.max_action_due_days),
+        ));
+    }
+    Ok(())
+}
+
+/// An owner is an active user who leads or is a member (not a viewer) of the responsible team.
+async fn ensure_owner(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid, owner_id: Uuid) -> AppResult<()> {
+    let owner = users::find_in_org(db, viewer.org_id, owner_id).await?;
+    if !owner.active {
+        return Err(AppError::invalid("ownerId", "a deactivated user cannot own an action"));
+    }
+    match teams::role_of(db, owner.id, team_id).await? {
+        Some(TeamRole::Lead | TeamRole::Member) => Ok(()),
+        Some(TeamRole::Viewer) => {
+            Err(AppError::invalid("ownerId", "a viewer of the responsible team cannot own an action"))
+        }
+        None => Err(AppError::invalid("ownerId", "the owner must be a member of the responsible team")),
+    }
+}
+
+/// What the viewer is to one action.
+struct Access {
+    action: action::Model,
+    review: review::Model,
+    /// May edit the review (its team's leads and members, the facilitator, admins).
+    edits_review: bool,
+    /// Owns the action or leads its responsible team.
+    moves: bool,
+}
+
+async fn access(db: &impl ConnectionTrait, viewer: &Viewer, action_id: Uuid) -> AppResult<Access> {
+    let action = action::Entity::find_by_id(action_id)
+        .filter(action::Column::OrganizationId.eq(viewer.org_id))
+        .one(db)
+        .await?
+        .ok_or(AppError::NotFound("action"))?;
+    let roles = TeamRoles::of(db, viewer).await?;
+    let owner = action.owner_id == viewer.user_id;
+    let review_access = match reviews::readable(db, viewer, action.review_id).await {
+        Ok((review, _, standing)) => Some((standing.can_edit_review(&review), review)),
+        Err(AppError::NotFound(_)) => None,
+        Err(e) => return Err(e),
+    };
+    let in_team = roles.role(action.team_id).is_some();
+    let (edits_review, review) = match review_access {
+        Some(found) => found,
+        None if owner || in_team => {
+            let review =
+                review::Entity::find_by_id(action.review_id).one(db).await?.ok_or(AppError::NotFound("action"))?;
+            (false, review)
+        }
+        None => return Err(AppError::NotFound("action")),
+    };
+    let moves = owner || viewer.is_admin() || roles.is_lead(action.team_id);
+    Ok(Access { action, review, edits_review, moves })
+}
+
+pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, action_id: Uuid) -> AppResult<Option<action::Model>> {
+    match access(db, viewer, action_id).await {
+        Ok(found) => Ok(Some(found.action)),
+        Err(AppError::NotFound(_)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+pub struct NewAction {
+    pub review_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_id: Uuid,
+    pub team_id: Option<Uuid>,
+    pub due_date: NaiveDate,
+    pub success_metric: String,
+    pub kind: ActionKind,
+}
+
+pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) -> AppResult<action::Model> {
+    let title = validate::required_text("title", &input.title, 200)?;
+    let description = validate::optional_text("description", input.description.as_deref(), MAX_TEXT)?;
+    let success_metric = validate::required_text("successMetric", &input.success_metric, MAX_TEXT)?;
+    let tx = db::begin_write(db).await?;
+    let (review, _) = reviews::editable(&tx, viewer, input.review_id).await?;
+    let team_id = match input.team_id {
+        Some(team_id) => teams::find_in_org(&tx, viewer.org_id, team_id).await?.id,
+        None => review.team_id,
+    };
+    ensure_owner(&tx, viewer, team_id, input.owner_id).await?;
+    let policy = policy::for_org(&tx, viewer.org_id).await?;
+    check_due_date("dueDate", input.due_date, &policy)?;
+    let last: Option<i32> = action::Entity::find()
+        .select_only()
+        .column_as(Expr::col(action::Column::Priority).max(), "priority")
+        .filter(action::Column::ReviewId.eq(review.id))
+        .into_tuple::<Option<i32>>()
+        .one(&tx)
+        .await?
+        .flatten();
+    let now = clock::now();
+    let action = action::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(viewer.org_id),
+        review_id: Set(review.id),
+        team_id: Set(team_id),
+        title: Set(title),
+        description: Set(description),
+        owner_id: Set(input.owner_id),
+        due_date: Set(input.due_date),
+        success_metric: Set(success_metric),
+        kind: Set(input.kind),
+        priority: Set(last.unwrap_or(0) + 1),
+        status: Set(ActionStatus::Open),
+        started_at: Set(None),
+        completed_at: Set(None),
+        evidence: Set(None),
+        drop_reason: Set(None),
+        created_by: Set(viewer.user_id),
+        version: Set(1),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+    .insert(&tx)
+    .await?;
+    record(
+        &tx,
+        viewer,
+        &action,
+        EventKind::ActionCreated,
+        serde_json::json!({ "title": action.title, "dueDate": action.due_date }),
+    )
+    .await?;
+    reviews::touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+/// Changes to an action's description; `None` keeps a field.
+#[derive(Default)]
+pub struct ActionChanges {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub success_metric: Option<String>,
+    pub kind: Option<ActionKind>,
+}
+
+/// Edits what an action is. Only while its review is editable: a published review's actions
+/// keep moving (start, complete, reschedule, reassign) but keep their wording.
+pub async fn update(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    changes: ActionChanges,
+    expected_version: Option<i32>,
+) -> AppResult<action::Model> {
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    if !found.edits_review {
+        return Err(AppError::forbidden("only those who may edit the review may change its actions"));
+    }
+    ensure_editable(&found.review)?;
+    let version = found.action.version;
+    let mut active = found.action.into_active_model();
+    if let Some(title) = changes.title.as_deref() {
+        active.title = Set(validate::required_text("title", title, 200)?);
+    }
+    if let Some(description) = changes.description.as_deref() {
+        active.description = Set(validate::optional_text("description", Some(description), MAX_TEXT)?);
+    }
+    if let Some(metric) = changes.success_metric.as_deref() {
+        active.success_metric = Set(validate::required_text("successMetric", metric, MAX_TEXT)?);
+    }
+    if let Some(kind) = changes.kind {
+        active.kind = Set(kind);
+    }
+    active.updated_at = Set(clock::now());
+    let action = versioning::save(&tx, ACTION(), action_id, version, expected_version, active).await?;
+    record(&tx, viewer, &action, EventKind::ActionUpdated, serde_json::json!({ "title": action.title })).await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+fn ensure_live(action: &action::Model) -> AppResult<()> {
+    if !action.status.is_live() {
+        return Err(AppError::bad_input(format!(
+            "the action is {}; only an OPEN or IN_PROGRESS action can change",
+            action.status.to_value()
+        )));
+    }
+    Ok(())
+}
+
+/// Moves the due date; the reason is kept in the action's history.
+pub async fn reschedule(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    due_date: NaiveDate,
+    reason: &str,
+) -> AppResult<action::Model> {
+    let reason = validate::required_text("reason", reason, MAX_TEXT)?;
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    if !(found.moves || found.edits_review) {
+        return Err(AppError::forbidden(
+            "only the owner, the team's lead or the review's editors may reschedule this action",
+        ));
+    }
+    ensure_live(&found.action)?;
+    if found.action.due_date == due_date {
+        return Err(AppError::invalid("dueDate", format!("the action is already due on {due_date}")));
+    }
+    let policy = policy::for_org(&tx, viewer.org_id).await?;
+    check_due_date("dueDate", due_date, &policy)?;
+    let from = found.action.due_date;
+    due_date_change::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        action_id: Set(action_id),
+        from_date: Set(from),
+        to_date: Set(due_date),
+        reason: Set(reason.clone()),
+        changed_by: Set(viewer.user_id),
+        changed_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    let version = found.action.version;
+    let mut active = found.action.into_active_model();
+    active.due_date = Set(due_date);
+    active.updated_at = Set(clock::now());
+    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
+    record(
+        &tx,
+        viewer,
+        &action,
+        EventKind::ActionRescheduled,
+        serde_json::json!({ "from": from, "to": due_date, "reason": reason }),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+pub async fn reassign(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    owner_id: Uuid,
+) -> AppResult<action::Model> {
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    let leads = viewer.is_admin() || TeamRoles::of(&tx, viewer).await?.is_lead(found.action.team_id);
+    if !(found.edits_review || leads) {
+        return Err(AppError::forbidden("only the team's lead or the review's editors may reassign this action"));
+    }
+    ensure_live(&found.action)?;
+    ensure_owner(&tx, viewer, found.action.team_id, owner_id).await?;
+    let version = found.action.version;
+    let mut active = found.action.into_active_model();
+    active.owner_id = Set(owner_id);
+    active.updated_at = Set(clock::now());
+    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
+    record(&tx, viewer, &action, EventKind::ActionReassigned, serde_json::json!({})).await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+/// Orders a review's actions: `action_ids` must name each of them exactly once.
+pub async fn rank(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    action_ids: Vec<Uuid>,
+) -> AppResult<Vec<action::Model>> {
+    let tx = db::begin_write(db).await?;
+    let (review, _, standing) = reviews::readable(&tx, viewer, review_id).await?;
+    if !standing.can_edit_review(&review) {
+        return Err(AppError::forbidden("only those who may edit the review may rank its actions"));
+    }
+    let current = of_review(&tx, review.id).await?;
+    let mut given = action_ids.clone();
+    given.sort();
+    given.dedup();
+    let mut expected: Vec<Uuid> = current.iter().map(|a| a.id).collect();
+    expected.sort();
+    if given.len() != action_ids.len() || given != expected {
+        return Err(AppError::invalid(
+            "actionIds",
+            format!("actionIds must list each of the review's {} actions exactly once", expected.len()),
+        ));
+    }
+    for (rank, id) in action_ids.iter().enumerate() {
+        action::Entity::update_many()
+            .col_expr(action::Column::Priority, Expr::value(rank as i32 + 1))
+            .col_expr(action::Column::Version, Expr::col(action::Column::Version).add(1))
+            .filter(action::Column::Id.eq(*id))
+            .exec(&tx)
+            .await?;
+    }
+    let encoded: Vec<String> = action_ids.iter().map(|id| ids::encode(NodeKind::Action, *id)).collect();
+    events::record(
+        &tx,
+        NewEvent {
+            organization_id: viewer.org_id,
+            actor_id: Some(viewer.user_id),
+            kind: EventKind::ActionsRanked,
+            subject_id: ids::encode(NodeKind::Review, review.id),
+            payload: serde_json::json!({ "actionIds": encoded }),
+        },
+    )
+    .await?;
+    let ranked = of_review(&tx, review.id).await?;
+    tx.commit().await?;
+    Ok(ranked)
+}
+
+/// OPEN → IN_PROGRESS → DONE (with evidence), or → WONT_DO (with a reason).
+async fn transition(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    to: ActionStatus,
+    note: Option<(&str, String)>,
+) -> AppResult<action::Model> {
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    if !(found.moves || found.edits_review) {
+        return Err(AppError::forbidden(
+            "only the owner, the team's lead or the review's editors may move this action",
+        ));
+    }
+    let from = found.action.status;
+    let allowed = match to {
+        ActionStatus::InProgress => from == ActionStatus::Open,
+        ActionStatus::Done | ActionStatus::WontDo => from.is_live(),
+        ActionStatus::Open => false,
+    };
+    if !allowed {
+        return Err(AppError::bad_input(format!(
+            "an action that is {} cannot become {}",
+            from.to_value(),
+            to.to_value()
+        )));
+    }
+    let now = clock::now();
+    let version = found.action.version;
+    let mut active = found.action.into_active_model();
+    active.status = Set(to);
+    active.updated_at = Set(now);
+    let kind = match to {
+        ActionStatus::InProgress => {
+            active.started_at = Set(Some(now));
+            EventKind::ActionStarted
+        }
+        ActionStatus::Done => {
+            active.completed_at = Set(Some(now));
+            active.evidence = Set(note.as_ref().map(|n| n.1.clone()));
+            EventKind::ActionCompleted
+        }
+        _ => {
+            active.completed_at = Set(Some(now));
+            active.drop_reason = Set(note.as_ref().map(|n| n.1.clone()));
+            EventKind::ActionDropped
+        }
+    };
+    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
+    record(&tx, viewer, &action, kind, serde_json::json!({ "from": from, "to": to, "note": note.map(|n| n.1) }))
+        .await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+pub async fn start(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid) -> AppResult<action::Model> {
+    transition(db, viewer, action_id, ActionStatus::InProgress, None).await
+}
+
+pub async fn complete(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    evidence: &str,
+) -> AppResult<action::Model> {
+    let evidence = validate::required_text("evidence", evidence, MAX_TEXT)?;
+    transition(db, viewer, action_id, ActionStatus::Done, Some(("evidence", evidence))).await
+}
+
+pub async fn drop(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid, reason: &str) -> AppResult<action::Model> {
+    let reason = validate::required_text("reason", reason, MAX_TEXT)?;
+    transition(db, viewer, action_id, ActionStatus::WontDo, Some(("reason", reason))).await
+}
+
+/// A review's actions in priority order.
+pub async fn of_review(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<action::Model>> {
+    Ok(action::Entity::find()
+        .filter(action::Column::ReviewId.eq(review_id))
+        .order_by_asc(action::Column::Priority)
+        .order_by_asc(action::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn due_date_changes(db: &impl ConnectionTrait, action_id: Uuid) -> AppResult<Vec<due_date_change::Model>> {
+    Ok(due_date_change::Entity::find()
+        .filter(due_date_change::Column::ActionId.eq(action_id))
+        .order_by_asc(due_date_change::Column::ChangedAt)
+        .all(db)
+        .await?)
+}
+
+#[derive(Debug, Default)]
+pub struct ActionFilter {
+    pub team_id: Option<Uuid>,
+    pub owner_id: Option<Uuid>,
+    pub review_id: Option<Uuid>,
+    pub statuses: Vec<ActionStatus>,
+    pub kind: Option<ActionKind>,
+    /// Only overdue (true) or only not overdue (false) actions.
+    pub overdue: Option<bool>,
+    pub due_before: Option<NaiveDate>,
+    pub due_after: Option<NaiveDate>,
+}
+
+fn overdue_condition(today: NaiveDate) -> Condition {
+    Condition::all()
+        .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
+        .add(action::Column::DueDate.lt(today))
+}
+
+/// Actions the viewer may read, by due date (soonest first).
+pub async fn list(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: ActionFilter,
+    page: &PageRequest,
+) -> AppResult<Page<action::Model>> {
+    let roles = TeamRoles::of(db, viewer).await?;
+    let mut condition = readable_actions(viewer, &roles);
+    if let Some(team_id) = filter.team_id {
+        condition = condition.add(action::Column::TeamId.eq(team_id));
+    }
+    if let Some(owner_id) = filter.owner_id {
+        condition = condition.add(action::Column::OwnerId.eq(owner_id));
+    }
+    if let Some(review_id) = filter.review_id {
+        condition = condition.add(action::Column::ReviewId.eq(review_id));
+    }
+    if !filter.statuses.is_empty() {
+        condition = condition.add(action::Column::Status.is_in(filter.statuses));
+    }
+    if let Some(kind) = filter.kind {
+        condition = condition.add(action::Column::Kind.eq(kind));
+    }
+    match filter.overdue {
+        Some(true) => condition = condition.add(overdue_condition(today())),
+        Some(false) => condition = condition.add(overdue_condition(today()).not()),
+        None => {}
+    }
+    if let Some(before) = filter.due_before {
+        condition = condition.add(action::Column::DueDate.lt(before));
+    }
+    if let Some(after) = filter.due_after {
+        condition = condition.add(action::Column::DueDate.gt(after));
+    }
+    by_due_date(db, condition, page).await
+}
+
+/// Overdue actions, most overdue first.
+pub async fn overdue(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+    page: &PageRequest,
+) -> AppResult<Page<action::Model>> {
+    let filter = ActionFilter { team_id, owner_id, overdue: Some(true), ..Default::default() };
+    list(db, viewer, filter, page).await
+}
+
+/// Keyset pages ordered by (due date, id): the cursor holds both.
+async fn by_due_date(
+    db: &impl ConnectionTrait,
+    condition: Condition,
+    page: &PageRequest,
+) -> AppResult<Page<action::Model>> {
+    let total_count = action::Entity::find().filter(condition.clone()).count(db).await?;
+    let mut query = action::Entity::find().filter(condition);
+    if let Some(after) = &page.after {
+        let bad = || AppError::invalid("after", "not a cursor from this API");
+        let (date, id) = after.split_once('|').ok_or_else(bad)?;
+        let date: NaiveDate = date.parse().map_err(|_| bad())?;
+        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+        query = query.filter(
+            Condition::any()
+                .add(action::Column::DueDate.gt(date))
+                .add(Condition::all().add(action::Column::DueDate.eq(date)).add(action::Column::Id.gt(id))),
+        );
+    }
+    let mut rows = query
+        .order_by_asc(action::Column::DueDate)
+        .order_by_asc(action::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = rows.len() as u64 > page.first;
+    rows.truncate(page.first as usize);
+    let items = rows.into_iter().map(|a| (encode_cursor(&format!("{}|{}", a.due_date, a.id)), a)).collect();
+    Ok(Page { items, has_previous_page: page.after.is_some(), has_next_page, total_count })
+}
+
+/// Live actions of a review whose owner can no longer do them.
+pub async fn with_inactive_owner(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<u64> {
+    let inactive = sea_orm::sea_query::Query::select()
+        .column(entity::user::Column::Id)
+        .from(entity::user::Entity)
+        .and_where(entity::user::Column::Active.eq(false))
+        .to_owned();
+    Ok(action::Entity::find()
+        .filter(action::Column::ReviewId.eq(review_id))
+        .filter(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
+        .filter(action::Column::OwnerId.in_subquery(inactive))
+        .count(db)
+        .await?)
+}

@@ -1,0 +1,105 @@
+use async_graphql::connection::{Connection, EmptyFields};
+use async_graphql::{Context, ID, InputObject, Object, Result};
+
+use crate::domain::actions::{self, ActionFilter as Filter};
+use crate::domain::pagination::PageRequest;
+use crate::domain::{metrics, reviews};
+use crate::graphql::ContextExt;
+use crate::graphql::types::{
+    Action, ActionKind, ActionStatus, ConnectionFields, Date, LearningMetrics, Review, connection,
+};
+use crate::ids::{self, NodeKind};
+
+/// Narrows `actions`; every given condition must hold.
+#[derive(InputObject, Default)]
+pub struct ActionFilter {
+    /// The responsible team.
+    pub team_id: Option<ID>,
+    pub owner_id: Option<ID>,
+    pub review_id: Option<ID>,
+    pub status: Option<Vec<ActionStatus>>,
+    pub kind: Option<ActionKind>,
+    /// Only overdue actions (true), or only those that are not (false).
+    pub overdue: Option<bool>,
+    /// Due before this date.
+    pub due_before: Option<Date>,
+    /// Due after this date.
+    pub due_after: Option<Date>,
+}
+
+fn optional_id(id: Option<&ID>, kind: NodeKind, field: &str) -> Result<Option<uuid::Uuid>> {
+    Ok(id.map(|id| ids::decode(id, kind, field)).transpose()?)
+}
+
+#[derive(Default)]
+pub struct ActionQuery;
+
+#[Object]
+impl ActionQuery {
+    /// Actions the viewer may read, soonest due first.
+    async fn actions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ActionFilter>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Action, ConnectionFields, EmptyFields>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let filter = filter.unwrap_or_default();
+        let filter = Filter {
+            team_id: optional_id(filter.team_id.as_ref(), NodeKind::Team, "teamId")?,
+            owner_id: optional_id(filter.owner_id.as_ref(), NodeKind::User, "ownerId")?,
+            review_id: optional_id(filter.review_id.as_ref(), NodeKind::Review, "reviewId")?,
+            statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
+            kind: filter.kind.map(Into::into),
+            overdue: filter.overdue,
+            due_before: filter.due_before.map(|d| d.0),
+            due_after: filter.due_after.map(|d| d.0),
+        };
+        Ok(connection(actions::list(ctx.db(), viewer, filter, &page).await?, Action))
+    }
+
+    /// Open or in-progress actions past their due date, most overdue first.
+    async fn overdue_actions(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        owner_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Action, ConnectionFields, EmptyFields>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
+        let owner_id = optional_id(owner_id.as_ref(), NodeKind::User, "ownerId")?;
+        Ok(connection(actions::overdue(ctx.db(), viewer, team_id, owner_id, &page).await?, Action))
+    }
+
+    /// Whether the organization (or one team) learns, over incidents that started and actions
+    /// created from `from` to `to` (inclusive).
+    async fn learning_metrics(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        from: Date,
+        to: Date,
+    ) -> Result<LearningMetrics> {
+        let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
+        Ok(metrics::learning_metrics(ctx.db(), ctx.viewer()?, team_id, from.0, to.0).await?.into())
+    }
+
+    /// Published reviews whose short- or long-term follow-up is due and not yet recorded.
+    async fn due_follow_ups(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Review, ConnectionFields, EmptyFields>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
+        Ok(connection(reviews::due_follow_ups(ctx.db(), viewer, team_id, &page).await?, Review))
+    }
+}

@@ -1,0 +1,138 @@
+use async_graphql::{Context, ID, Object, Result};
+use chrono::{DateTime, Utc};
+use entity::{action, due_date_change, follow_up};
+
+use super::{ActionKind, ActionStatus, Date, Effectiveness, FollowUpKind, Review, Team, User};
+use crate::domain::{actions, reviews, teams, users};
+use crate::graphql::ContextExt;
+use crate::ids::{self, NodeKind};
+
+pub struct Action(pub action::Model);
+
+/// One owned, dated commitment of a review.
+#[Object]
+impl Action {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::Action, self.0.id).into()
+    }
+    async fn review(&self, ctx: &Context<'_>) -> Result<Option<Review>> {
+        Ok(reviews::get(ctx.db(), ctx.viewer()?, self.0.review_id).await?.map(Review))
+    }
+    /// The responsible team.
+    async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
+        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+    }
+    async fn title(&self) -> &str {
+        &self.0.title
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    async fn owner(&self, ctx: &Context<'_>) -> Result<User> {
+        Ok(User(users::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.owner_id).await?))
+    }
+    async fn due_date(&self) -> Date {
+        Date(self.0.due_date)
+    }
+    /// Open or in progress, and due before today (UTC).
+    async fn is_overdue(&self) -> bool {
+        actions::days_overdue(&self.0, actions::today()) > 0
+    }
+    /// Days past the due date; 0 when not overdue.
+    async fn days_overdue(&self) -> i64 {
+        actions::days_overdue(&self.0, actions::today())
+    }
+    async fn status(&self) -> ActionStatus {
+        self.0.status.into()
+    }
+    /// 1 is the most important action of its review.
+    async fn priority(&self) -> i32 {
+        self.0.priority
+    }
+    async fn kind(&self) -> ActionKind {
+        self.0.kind.into()
+    }
+    /// How we will know it worked.
+    async fn success_metric(&self) -> &str {
+        &self.0.success_metric
+    }
+    async fn started_at(&self) -> Option<DateTime<Utc>> {
+        self.0.started_at
+    }
+    /// When it became DONE or WONT_DO.
+    async fn completed_at(&self) -> Option<DateTime<Utc>> {
+        self.0.completed_at
+    }
+    /// What shows it is done.
+    async fn evidence(&self) -> Option<&str> {
+        self.0.evidence.as_deref()
+    }
+    /// Why it will not be done.
+    async fn drop_reason(&self) -> Option<&str> {
+        self.0.drop_reason.as_deref()
+    }
+    /// Every reschedule, oldest first.
+    async fn due_date_changes(&self, ctx: &Context<'_>) -> Result<Vec<DueDateChange>> {
+        Ok(actions::due_date_changes(ctx.db(), self.0.id).await?.into_iter().map(DueDateChange).collect())
+    }
+    /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
+    async fn version(&self) -> i32 {
+        self.0.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.0.updated_at
+    }
+}
+
+pub struct DueDateChange(pub due_date_change::Model);
+
+/// One reschedule of an action.
+#[Object]
+impl DueDateChange {
+    async fn from(&self) -> Date {
+        Date(self.0.from_date)
+    }
+    async fn to(&self) -> Date {
+        Date(self.0.to_date)
+    }
+    async fn reason(&self) -> &str {
+        &self.0.reason
+    }
+    async fn changed_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(users::get(ctx.db(), ctx.viewer()?, self.0.changed_by).await?.map(User))
+    }
+    async fn changed_at(&self) -> DateTime<Utc> {
+        self.0.changed_at
+    }
+}
+
+pub struct FollowUp(pub follow_up::Model);
+
+/// A follow-up review: did the actions work, did the problem come back.
+#[Object]
+impl FollowUp {
+    pub async fn id(&self) -> ID {
+        ids::encode(NodeKind::FollowUp, self.0.id).into()
+    }
+    async fn kind(&self) -> FollowUpKind {
+        self.0.kind.into()
+    }
+    async fn notes(&self) -> &str {
+        &self.0.notes
+    }
+    async fn actions_effective(&self) -> Effectiveness {
+        self.0.actions_effective.into()
+    }
+    async fn recurred(&self) -> bool {
+        self.0.recurred
+    }
+    async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(users::get(ctx.db(), ctx.viewer()?, self.0.recorded_by).await?.map(User))
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.0.created_at
+    }
+}

@@ -1,0 +1,63 @@
+use async_graphql::SimpleObject;
+
+use crate::domain::metrics::LearningMetrics as Metrics;
+
+/// A tag on two or more incidents of the window: a theme that repeats.
+#[derive(SimpleObject)]
+pub struct RepeatTheme {
+    pub tag: String,
+    pub incidents: u64,
+}
+
+/// Whether the organization learns: reviews done on time, actions closed, themes that repeat.
+/// Counts cover incidents that started, and actions created, in the window, that the viewer
+/// may read. Rates are between 0 and 1, and null when there is nothing to divide by.
+#[derive(SimpleObject)]
+pub struct LearningMetrics {
+    /// Incidents that started in the window.
+    pub incidents: u64,
+    /// Of those, the ones the review policy requires a review for.
+    pub incidents_requiring_review: u64,
+    /// Published reviews of the window's incidents.
+    pub reviews_published: u64,
+    /// Share of incidents requiring review whose review is published.
+    pub review_completion_rate: Option<f64>,
+    /// Average hours from resolution to publication.
+    pub avg_hours_to_publish: Option<f64>,
+    /// Reviews whose meeting was (or still is) later than the deadline.
+    pub late_reviews: u64,
+    /// Actions created in the window.
+    pub actions: u64,
+    /// Share of those actions done within 30 days of their creation.
+    pub actions_closed_within_30_days_rate: Option<f64>,
+    /// Share of those actions done, not counting WONT_DO.
+    pub action_closure_rate: Option<f64>,
+    /// Of those actions, how many are overdue today.
+    pub overdue_actions: u64,
+    /// Median days past due of the overdue ones.
+    pub median_days_overdue: Option<f64>,
+    /// Times their due dates were pushed later.
+    pub due_date_slips: u64,
+    /// Tags on two or more incidents of the window, most frequent first.
+    pub repeat_themes: Vec<RepeatTheme>,
+}
+
+impl From<Metrics> for LearningMetrics {
+    fn from(m: Metrics) -> Self {
+        Self {
+            incidents: m.incidents,
+            incidents_requiring_review: m.incidents_requiring_review,
+            reviews_published: m.reviews_published,
+            review_completion_rate: m.review_completion_rate,
+            avg_hours_to_publish: m.avg_hours_to_publish,
+            late_reviews: m.late_reviews,
+            actions: m.actions,
+            actions_closed_within_30_days_rate: m.actions_closed_within_30_days_rate,
+            action_closure_rate: m.action_closure_rate,
+            overdue_actions: m.overdue_actions,
+            median_days_overdue: m.median_days_overdue,
+            due_date_slips: m.due_date_slips,
+            repeat_themes: m.repeat_themes.into_iter().map(|(tag, incidents)| RepeatTheme { tag, incidents }).collect(),
+        }
+    }
+}

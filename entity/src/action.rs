@@ -1,0 +1,37 @@
+use sea_orm::entity::prelude::*;
+
+use crate::{ActionKind, ActionStatus};
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "action")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub organization_id: Uuid,
+    pub review_id: Uuid,
+    /// The responsible team (the review's team unless another was named).
+    pub team_id: Uuid,
+    pub title: String,
+    pub description: Option<String>,
+    pub owner_id: Uuid,
+    pub due_date: Date,
+    pub success_metric: String,
+    pub kind: ActionKind,
+    /// 1 is the most important action of its review.
+    pub priority: i32,
+    pub status: ActionStatus,
+    pub started_at: Option<DateTimeUtc>,
+    /// When it became DONE or WONT_DO.
+    pub completed_at: Option<DateTimeUtc>,
+    pub evidence: Option<String>,
+    pub drop_reason: Option<String>,
+    pub created_by: Uuid,
+    pub version: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
