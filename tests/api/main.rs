@@ -1,6 +1,7 @@
 //! The whole API through GraphQL, on SQLite by default and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set. Every test gets its own fresh database.
 
+mod actions;
 mod api_tokens;
 mod demo;
 mod errors;
@@ -10,5 +11,6 @@ mod identity;
 mod people;
 mod reviews;
 mod schema;
+mod scripts;
 mod teams;
 mod tenancy;

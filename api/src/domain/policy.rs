@@ -124,6 +124,7 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     policy.long_term_review_days = changes.long_term_review_days.unwrap_or(policy.long_term_review_days);
     policy.validate()?;
 
+    let is_new = existing.is_none();
     let mut row = match existing {
         Some(row) => row.into_active_model(),
         None => review_policy::ActiveModel { organization_id: Set(viewer.org_id), ..Default::default() },
@@ -138,7 +139,11 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     row.follow_up_days = Set(policy.follow_up_days);
     row.long_term_review_days = Set(policy.long_term_review_days);
     row.updated_at = Set(clock::now());
-    row.save(&tx).await?;
+    if is_new {
+        row.insert(&tx).await?;
+    } else {
+        row.update(&tx).await?;
+    }
     events::record(
         &tx,
         NewEvent {

@@ -1,0 +1,537 @@
+//! Follow-through: owned, dated actions, their states, overdue queries and follow-ups.
+
+use chrono::{NaiveDate, TimeDelta, Utc};
+use entity::{action, review};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::harness::{Answer, Session, TestApp};
+
+/// A resolved SEV1 with its draft review, a team with a lead, a member and a viewer, and a
+/// second team with a member of its own.
+pub struct Crew {
+    pub app: TestApp,
+    pub admin: Session,
+    pub lead: Session,
+    pub member: Session,
+    pub viewer: Session,
+    pub other: Session,
+    pub platform: String,
+    pub review: String,
+}
+
+pub async fn crew() -> Crew {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let payments = app.team(&admin, "Payments").await;
+    let platform = app.team(&admin, "Platform").await;
+    let lead = app.invite_and_join(&admin, "lead@acme.test", "MEMBER").await;
+    let member = app.invite_and_join(&admin, "member@acme.test", "MEMBER").await;
+    let viewer = app.invite_and_join(&admin, "viewer@acme.test", "MEMBER").await;
+    let other = app.invite_and_join(&admin, "other@acme.test", "MEMBER").await;
+    app.add_member(&admin, &payments, &lead.user_id, "LEAD").await.data();
+    app.add_member(&admin, &payments, &member.user_id, "MEMBER").await.data();
+    app.add_member(&admin, &payments, &viewer.user_id, "VIEWER").await.data();
+    app.add_member(&admin, &platform, &other.user_id, "MEMBER").await.data();
+    let started = Utc::now() - TimeDelta::hours(6);
+    let incident = app
+        .exec(
+            Some(&member.token),
+            "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }",
+            json!({ "i": { "teamId": payments, "title": "Refunds stuck", "severity": "SEV1", "startedAt": started.to_rfc3339() } }),
+        )
+        .await;
+    let incident = incident.data()["declareIncident"]["id"].clone();
+    let resolved = app
+        .exec(
+            Some(&member.token),
+            "mutation($i: ID!) { setIncidentStatus(id: $i, status: RESOLVED) { review { id } } }",
+            json!({ "i": incident }),
+        )
+        .await;
+    let review = resolved.data()["setIncidentStatus"]["review"]["id"].as_str().unwrap().to_owned();
+    Crew { app, admin, lead, member, viewer, other, platform, review }
+}
+
+pub fn in_days(days: i64) -> String {
+    (Utc::now().date_naive() + TimeDelta::days(days)).to_string()
+}
+
+pub const CREATE: &str = "mutation($i: CreateActionInput!) { createAction(input: $i) { id status priority dueDate isOverdue daysOverdue version owner { id } team { slug } } }";
+const ACTION: &str = "query($id: ID!) { node(id: $id) { ... on Action { id status version dueDate evidence dropReason completedAt dueDateChanges { from to reason changedBy { id } } } } }";
+
+impl Crew {
+    pub async fn run(&self, who: &Session, query: &str, variables: Value) -> Answer {
+        self.app.exec(Some(&who.token), query, variables).await
+    }
+
+    pub fn input(&self, title: &str, owner: &Session, due: String) -> Value {
+        json!({ "reviewId": self.review, "title": title, "ownerId": owner.user_id, "dueDate": due, "successMetric": "Refund queue drains within 5 minutes", "kind": "SYSTEMIC" })
+    }
+
+    /// Creates an action owned by `owner`, due in 10 days; returns its ID.
+    pub async fn action(&self, title: &str, owner: &Session) -> String {
+        let answer = self.run(&self.member, CREATE, json!({ "i": self.input(title, owner, in_days(10)) })).await;
+        answer.data()["createAction"]["id"].as_str().unwrap().to_owned()
+    }
+
+    /// Moves an action's due date into the past, as time passing would.
+    pub async fn backdate(&self, action_id: &str, days_ago: i64) {
+        let (_, id) = hindsight_api::ids::parse(action_id).unwrap();
+        let due: NaiveDate = Utc::now().date_naive() - TimeDelta::days(days_ago);
+        action::Entity::update_many()
+            .col_expr(action::Column::DueDate, Expr::value(due))
+            .filter(action::Column::Id.eq(id))
+            .exec(&self.app.state.db)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn an_action_has_an_owner_a_due_date_and_a_rank() {
+    let c = crew().await;
+    let first =
+        c.run(&c.member, CREATE, json!({ "i": c.input("Alert on refund queue depth", &c.member, in_days(10)) })).await;
+    let first = &first.data()["createAction"];
+    assert_eq!(first["status"], "OPEN");
+    assert_eq!(first["priority"], 1);
+    assert_eq!(first["dueDate"], in_days(10));
+    assert_eq!(first["isOverdue"], false);
+    assert_eq!(first["daysOverdue"], 0);
+    assert_eq!(first["team"]["slug"], "payments");
+    let second =
+        c.run(&c.member, CREATE, json!({ "i": c.input("Retry refunds idempotently", &c.lead, in_days(0)) })).await;
+    assert_eq!(second.data()["createAction"]["priority"], 2);
+    assert!(c.app.event_kinds().await.contains(&"ACTION_CREATED".to_owned()));
+}
+
+#[tokio::test]
+async fn a_due_date_in_the_past_is_refused() {
+    let c = crew().await;
+    c.run(&c.member, CREATE, json!({ "i": c.input("Late", &c.member, in_days(-1)) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("dueDate"));
+}
+
+#[tokio::test]
+async fn a_due_date_beyond_the_policy_window_is_refused() {
+    let c = crew().await;
+    c.run(&c.member, CREATE, json!({ "i": c.input("Someday", &c.member, in_days(91)) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("dueDate"));
+    c.run(&c.member, CREATE, json!({ "i": c.input("In time", &c.member, in_days(90)) })).await.data();
+    c.run(&c.admin, "mutation { updateReviewPolicy(input: { maxActionDueDays: 30 }) { id } }", json!({})).await.data();
+    c.run(&c.member, CREATE, json!({ "i": c.input("Now too late", &c.member, in_days(31)) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("dueDate"));
+}
+
+#[tokio::test]
+async fn a_malformed_date_is_refused() {
+    let c = crew().await;
+    let answer = c.run(&c.member, CREATE, json!({ "i": c.input("Bad date", &c.member, "next tuesday".into()) })).await;
+    answer.assert_error("BAD_USER_INPUT", None);
+}
+
+#[tokio::test]
+async fn the_owner_must_be_a_member_of_the_responsible_team() {
+    let c = crew().await;
+    c.run(&c.member, CREATE, json!({ "i": c.input("Not theirs", &c.other, in_days(5)) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("ownerId"));
+}
+
+#[tokio::test]
+async fn a_viewer_cannot_own_an_action() {
+    let c = crew().await;
+    c.run(&c.member, CREATE, json!({ "i": c.input("Viewer's", &c.viewer, in_days(5)) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("ownerId"));
+}
+
+#[tokio::test]
+async fn a_deactivated_user_cannot_own_an_action() {
+    let c = crew().await;
+    c.run(&c.admin, "mutation($u: ID!) { deactivateUser(userId: $u) { id } }", json!({ "u": c.member.user_id }))
+        .await
+        .data();
+    c.run(&c.lead, CREATE, json!({ "i": c.input("Gone", &c.member, in_days(5)) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("ownerId"));
+}
+
+#[tokio::test]
+async fn a_cross_team_action_is_owned_in_the_other_team_and_moved_by_its_owner() {
+    let c = crew().await;
+    let mut input = c.input("Platform adds queue autoscaling", &c.other, in_days(20));
+    input["teamId"] = json!(c.platform);
+    let created = c.run(&c.member, CREATE, json!({ "i": input })).await;
+    let id = created.data()["createAction"]["id"].clone();
+    assert_eq!(created.data()["createAction"]["team"]["slug"], "platform");
+    // The owner cannot read the other team's draft review, yet moves their own action.
+    c.run(&c.other, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await.data();
+    let done = c
+        .run(
+            &c.other,
+            "mutation($a: ID!) { completeAction(id: $a, evidence: \"HPA merged, load test passed\") { status } }",
+            json!({ "a": id }),
+        )
+        .await;
+    assert_eq!(done.data()["completeAction"]["status"], "DONE");
+}
+
+#[tokio::test]
+async fn completing_needs_evidence_and_dropping_needs_a_reason() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    c.run(&c.member, "mutation($a: ID!) { completeAction(id: $a, evidence: \"  \") { status } }", json!({ "a": id }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("evidence"));
+    c.run(&c.member, "mutation($a: ID!) { dropAction(id: $a, reason: \"\") { status } }", json!({ "a": id }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("reason"));
+    let dropped = c.run(&c.member, "mutation($a: ID!) { dropAction(id: $a, reason: \"Superseded by the queue redesign\") { status dropReason completedAt } }", json!({ "a": id })).await;
+    let dropped = &dropped.data()["dropAction"];
+    assert_eq!(dropped["status"], "WONT_DO");
+    assert_eq!(dropped["dropReason"], "Superseded by the queue redesign");
+    assert!(dropped["completedAt"].is_string());
+}
+
+#[tokio::test]
+async fn rescheduling_needs_a_reason_and_is_kept_in_the_history() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    let reschedule =
+        "mutation($a: ID!, $d: Date!, $r: String!) { rescheduleAction(id: $a, dueDate: $d, reason: $r) { dueDate } }";
+    c.run(&c.member, reschedule, json!({ "a": id, "d": in_days(20), "r": " " }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("reason"));
+    c.run(&c.member, reschedule, json!({ "a": id, "d": in_days(-2), "r": "oops" }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("dueDate"));
+    c.run(&c.member, reschedule, json!({ "a": id, "d": in_days(20), "r": "Waiting for the vendor's API" }))
+        .await
+        .data();
+    let answer = c.run(&c.member, ACTION, json!({ "id": id })).await;
+    let node = &answer.data()["node"];
+    assert_eq!(node["dueDate"], in_days(20));
+    assert_eq!(
+        node["dueDateChanges"],
+        json!([{ "from": in_days(10), "to": in_days(20), "reason": "Waiting for the vendor's API", "changedBy": { "id": c.member.user_id } }])
+    );
+}
+
+#[tokio::test]
+async fn illegal_action_transitions_name_the_current_state() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await.data();
+    let again = c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await;
+    again.assert_error("BAD_USER_INPUT", None);
+    assert!(again.message().contains("IN_PROGRESS"), "{}", again.message());
+    c.run(
+        &c.member,
+        "mutation($a: ID!) { completeAction(id: $a, evidence: \"Dashboard link\") { status } }",
+        json!({ "a": id }),
+    )
+    .await
+    .data();
+    for mutation in [
+        "mutation($a: ID!) { startAction(id: $a) { status } }",
+        "mutation($a: ID!) { dropAction(id: $a, reason: \"no\") { status } }",
+        "mutation($a: ID!) { completeAction(id: $a, evidence: \"again\") { status } }",
+    ] {
+        let refused = c.run(&c.member, mutation, json!({ "a": id })).await;
+        refused.assert_error("BAD_USER_INPUT", None);
+        assert!(refused.message().contains("DONE"), "{}", refused.message());
+    }
+}
+
+#[tokio::test]
+async fn a_stale_action_version_is_a_conflict() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    let update = "mutation($a: ID!, $t: String!, $v: Int) { updateAction(id: $a, input: { title: $t }, expectedVersion: $v) { title version } }";
+    let first = c.run(&c.member, update, json!({ "a": id, "t": "Alert on queue depth and age", "v": 1 })).await;
+    assert_eq!(first.data()["updateAction"]["version"], 2);
+    c.run(&c.lead, update, json!({ "a": id, "t": "Stale", "v": 1 })).await.assert_error("CONFLICT", None);
+}
+
+#[tokio::test]
+async fn ranking_needs_every_action_of_the_review_once() {
+    let c = crew().await;
+    let a = c.action("A", &c.member).await;
+    let b = c.action("B", &c.member).await;
+    let z = c.action("C", &c.lead).await;
+    let rank = "mutation($r: ID!, $ids: [ID!]!) { rankActions(reviewId: $r, actionIds: $ids) { title priority } }";
+    for ids in [json!([a, b]), json!([a, b, b]), json!([a, b, z, a])] {
+        c.run(&c.member, rank, json!({ "r": c.review, "ids": ids }))
+            .await
+            .assert_error("BAD_USER_INPUT", Some("actionIds"));
+    }
+    let ranked = c.run(&c.member, rank, json!({ "r": c.review, "ids": [z, a, b] })).await;
+    assert_eq!(
+        ranked.data()["rankActions"],
+        json!([{ "title": "C", "priority": 1 }, { "title": "A", "priority": 2 }, { "title": "B", "priority": 3 }])
+    );
+    c.run(&c.viewer, rank, json!({ "r": c.review, "ids": [a, b, z] })).await.assert_error("FORBIDDEN", None);
+}
+
+#[tokio::test]
+async fn only_the_owner_leads_and_editors_move_an_action() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    // A viewer of the team reads it but may not move it; someone outside does not see it.
+    c.run(&c.viewer, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id }))
+        .await
+        .assert_error("FORBIDDEN", None);
+    c.run(&c.other, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id }))
+        .await
+        .assert_error("NOT_FOUND", None);
+    let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
+    c.run(&stranger, "mutation($a: ID!) { completeAction(id: $a, evidence: \"x\") { status } }", json!({ "a": id }))
+        .await
+        .assert_error("NOT_FOUND", None);
+    c.run(&c.lead, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await.data();
+}
+
+#[tokio::test]
+async fn reassigning_follows_the_ownership_rule() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    let reassign = "mutation($a: ID!, $o: ID!) { reassignAction(id: $a, ownerId: $o) { owner { id } } }";
+    c.run(&c.lead, reassign, json!({ "a": id, "o": c.viewer.user_id }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("ownerId"));
+    let answer = c.run(&c.lead, reassign, json!({ "a": id, "o": c.lead.user_id })).await;
+    assert_eq!(answer.data()["reassignAction"]["owner"]["id"], c.lead.user_id);
+}
+
+/// Fills the review so that only its actions decide readiness, and submits it.
+pub async fn ready_but_for_actions(c: &Crew, facilitator: &Session) {
+    let started = Utc::now() - TimeDelta::hours(5);
+    for (query, variables) in [
+        (
+            "mutation($r: ID!, $u: ID!) { assignFacilitator(reviewId: $r, userId: $u) { id } }",
+            json!({ "r": c.review, "u": facilitator.user_id }),
+        ),
+        (
+            "mutation($r: ID!) { updateReview(id: $r, input: { summary: \"Refunds queued behind a poison message.\" }) { id } }",
+            json!({ "r": c.review }),
+        ),
+        (
+            "mutation($r: ID!, $at: DateTime!) { addTimelineEntry(reviewId: $r, input: { occurredAt: $at, event: \"Queue depth alert\" }) { id } }",
+            json!({ "r": c.review, "at": started.to_rfc3339() }),
+        ),
+        (
+            "mutation($r: ID!) { setWhys(reviewId: $r, whys: [{ question: \"Why stuck?\", answer: \"A poison message blocked the queue.\" }, { question: \"Why blocked?\", answer: \"The consumer retries forever.\" }, { question: \"Why forever?\", answer: \"The consumer has no dead-letter queue.\" }]) { id } }",
+            json!({ "r": c.review }),
+        ),
+        (
+            "mutation($r: ID!) { addContributingFactor(reviewId: $r, input: { category: TECHNICAL, description: \"No dead-letter queue\" }) { id } }",
+            json!({ "r": c.review }),
+        ),
+        ("mutation($r: ID!) { submitReview(id: $r) { id } }", json!({ "r": c.review })),
+    ] {
+        c.run(&c.lead, query, variables).await.data();
+    }
+}
+
+const READINESS: &str = "query($r: ID!) { review(id: $r) { readiness { ready unmet } } }";
+const PUBLISH: &str = "mutation($r: ID!) { publishReview(id: $r) { status } }";
+
+#[tokio::test]
+async fn publishing_needs_two_or_three_live_actions() {
+    let c = crew().await;
+    ready_but_for_actions(&c, &c.other).await;
+    let first = c.action("Add a dead-letter queue", &c.member).await;
+    let unmet = c.run(&c.lead, READINESS, json!({ "r": c.review })).await;
+    assert_eq!(unmet.data()["review"]["readiness"]["ready"], false);
+    assert!(unmet.data()["review"]["readiness"]["unmet"][0].as_str().unwrap().contains("between 2 and 3 actions"));
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.assert_error("BAD_USER_INPUT", None);
+
+    let second = c.action("Alert on consumer retries", &c.lead).await;
+    let third = c.action("Bound consumer retries", &c.lead).await;
+    let fourth = c.action("Chaos test poison messages", &c.member).await;
+    assert_eq!(
+        c.run(&c.lead, READINESS, json!({ "r": c.review })).await.data()["review"]["readiness"]["ready"],
+        false,
+        "four is too many"
+    );
+    c.run(
+        &c.lead,
+        "mutation($a: ID!) { dropAction(id: $a, reason: \"Folded into the DLQ work\") { status } }",
+        json!({ "a": fourth }),
+    )
+    .await
+    .data();
+    assert_eq!(
+        c.run(&c.lead, READINESS, json!({ "r": c.review })).await.data()["review"]["readiness"],
+        json!({ "ready": true, "unmet": [] })
+    );
+    let _ = (first, second, third);
+    assert_eq!(c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data()["publishReview"]["status"], "PUBLISHED");
+}
+
+#[tokio::test]
+async fn an_action_owned_by_a_deactivated_user_blocks_publishing() {
+    let c = crew().await;
+    ready_but_for_actions(&c, &c.other).await;
+    c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    c.run(&c.admin, "mutation($u: ID!) { deactivateUser(userId: $u) { id } }", json!({ "u": c.member.user_id }))
+        .await
+        .data();
+    let unmet = c.run(&c.lead, READINESS, json!({ "r": c.review })).await;
+    assert!(unmet.data()["review"]["readiness"]["unmet"][0].as_str().unwrap().contains("deactivated"), "{unmet:?}");
+}
+
+#[tokio::test]
+async fn actions_of_a_published_review_keep_moving_but_keep_their_wording() {
+    let c = crew().await;
+    ready_but_for_actions(&c, &c.other).await;
+    let id = c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data();
+    c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await.data();
+    c.run(
+        &c.member,
+        "mutation($a: ID!) { rescheduleAction(id: $a, dueDate: \"2099-01-01\", reason: \"x\") { id } }",
+        json!({ "a": id }),
+    )
+    .await
+    .assert_error("BAD_USER_INPUT", Some("dueDate"));
+    c.run(
+        &c.member,
+        "mutation($a: ID!) { updateAction(id: $a, input: { title: \"Rewritten\" }) { id } }",
+        json!({ "a": id }),
+    )
+    .await
+    .assert_error("BAD_USER_INPUT", None);
+    let done = c
+        .run(
+            &c.member,
+            "mutation($a: ID!) { completeAction(id: $a, evidence: \"DLQ live in all regions\") { status evidence } }",
+            json!({ "a": id }),
+        )
+        .await;
+    assert_eq!(done.data()["completeAction"], json!({ "status": "DONE", "evidence": "DLQ live in all regions" }));
+    let markdown = c.run(&c.member, "query($r: ID!) { review(id: $r) { markdown } }", json!({ "r": c.review })).await;
+    let markdown = markdown.data()["review"]["markdown"].as_str().unwrap().to_owned();
+    assert!(markdown.contains("| Add a dead-letter queue | Invited Person | "), "{markdown}");
+    assert!(markdown.contains("| DONE |"), "{markdown}");
+}
+
+#[tokio::test]
+async fn overdue_actions_come_most_overdue_first() {
+    let c = crew().await;
+    let slightly = c.action("Slightly late", &c.member).await;
+    let very = c.action("Very late", &c.lead).await;
+    let done = c.action("Late but done", &c.member).await;
+    c.action("On time", &c.member).await;
+    c.backdate(&slightly, 2).await;
+    c.backdate(&very, 9).await;
+    c.backdate(&done, 20).await;
+    c.run(
+        &c.member,
+        "mutation($a: ID!) { completeAction(id: $a, evidence: \"shipped\") { id } }",
+        json!({ "a": done }),
+    )
+    .await
+    .data();
+
+    let query =
+        "query($o: ID) { overdueActions(ownerId: $o) { totalCount edges { node { title isOverdue daysOverdue } } } }";
+    let answer = c.run(&c.viewer, query, json!({})).await;
+    let overdue = &answer.data()["overdueActions"];
+    assert_eq!(overdue["totalCount"], 2);
+    assert_eq!(
+        overdue["edges"],
+        json!([
+            { "node": { "title": "Very late", "isOverdue": true, "daysOverdue": 9 } },
+            { "node": { "title": "Slightly late", "isOverdue": true, "daysOverdue": 2 } },
+        ])
+    );
+    let mine = c.run(&c.viewer, query, json!({ "o": c.member.user_id })).await;
+    assert_eq!(mine.data()["overdueActions"]["totalCount"], 1);
+    let filtered = c.run(&c.viewer, "{ actions(filter: { overdue: true }) { totalCount } done: actions(filter: { status: [DONE] }) { totalCount } }", json!({})).await;
+    assert_eq!(filtered.data()["actions"]["totalCount"], 2);
+    assert_eq!(filtered.data()["done"]["totalCount"], 1);
+    // Someone who may read none of it sees none of it.
+    assert_eq!(c.run(&c.other, query, json!({})).await.data()["overdueActions"]["totalCount"], 0);
+}
+
+#[tokio::test]
+async fn actions_page_by_due_date_with_cursors() {
+    let c = crew().await;
+    for (i, days) in [5, 1, 3, 1, 2].iter().enumerate() {
+        let answer =
+            c.run(&c.member, CREATE, json!({ "i": c.input(&format!("A{i}"), &c.member, in_days(*days)) })).await;
+        answer.data();
+    }
+    let query = "query($a: String) { actions(first: 2, after: $a) { pageInfo { hasNextPage endCursor } edges { node { dueDate } } } }";
+    let mut dates = Vec::new();
+    let mut after = Value::Null;
+    loop {
+        let answer = c.run(&c.viewer, query, json!({ "a": after })).await;
+        let page = answer.data()["actions"].clone();
+        dates.extend(
+            page["edges"].as_array().unwrap().iter().map(|e| e["node"]["dueDate"].as_str().unwrap().to_owned()),
+        );
+        if page["pageInfo"]["hasNextPage"] != true {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].clone();
+    }
+    assert_eq!(dates, [in_days(1), in_days(1), in_days(2), in_days(3), in_days(5)]);
+}
+
+#[tokio::test]
+async fn a_read_token_queries_actions_but_does_not_move_them() {
+    let c = crew().await;
+    let id = c.action("Alert on refund queue depth", &c.member).await;
+    let token = c.app.api_token(&c.member, "READ").await;
+    let answer = c.app.exec(Some(&token), "{ actions { totalCount } overdueActions { totalCount } }", json!({})).await;
+    assert_eq!(answer.data()["actions"]["totalCount"], 1);
+    c.app
+        .exec(Some(&token), "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id }))
+        .await
+        .assert_error("FORBIDDEN", None);
+}
+
+const FOLLOW_UP: &str = "mutation($r: ID!, $k: FollowUpKind!) { recordFollowUp(reviewId: $r, input: { kind: $k, notes: \"No recurrence; DLQ caught two poison messages\", actionsEffective: YES, recurred: false }) { kind actionsEffective recurred } }";
+const DUE: &str = "{ dueFollowUps { totalCount edges { node { id followUps { kind } } } } }";
+
+#[tokio::test]
+async fn follow_ups_are_recorded_on_published_reviews_once_per_kind() {
+    let c = crew().await;
+    c.run(&c.lead, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" })).await.assert_error("BAD_USER_INPUT", None);
+    ready_but_for_actions(&c, &c.other).await;
+    c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data();
+    assert_eq!(c.run(&c.lead, DUE, json!({})).await.data()["dueFollowUps"]["totalCount"], 0, "not due yet");
+
+    // Three weeks pass.
+    let (_, id) = hindsight_api::ids::parse(&c.review).unwrap();
+    review::Entity::update_many()
+        .col_expr(review::Column::FollowUpAt, Expr::value(Utc::now() - TimeDelta::hours(1)))
+        .filter(review::Column::Id.eq(id))
+        .exec(&c.app.state.db)
+        .await
+        .unwrap();
+    let due = c.run(&c.lead, DUE, json!({})).await;
+    assert_eq!(due.data()["dueFollowUps"]["edges"][0]["node"]["id"], c.review);
+    let recorded = c.run(&c.member, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" })).await;
+    assert_eq!(
+        recorded.data()["recordFollowUp"],
+        json!({ "kind": "SHORT_TERM", "actionsEffective": "YES", "recurred": false })
+    );
+    c.run(&c.member, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("kind"));
+    assert_eq!(c.run(&c.lead, DUE, json!({})).await.data()["dueFollowUps"]["totalCount"], 0);
+    c.run(&c.viewer, FOLLOW_UP, json!({ "r": c.review, "k": "LONG_TERM" })).await.assert_error("FORBIDDEN", None);
+}
