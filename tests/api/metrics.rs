@@ -1,0 +1,257 @@
+//! Learning metrics against a hand-built organization with known answers.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use serde_json::{Value, json};
+
+use crate::harness::{Session, TestApp};
+
+const METRICS: &str = "query($t: ID, $from: Date!, $to: Date!) { learningMetrics(teamId: $t, from: $from, to: $to) {
+    incidents incidentsRequiringReview reviewsPublished reviewCompletionRate avgHoursToPublish lateReviews
+    actions actionsClosedWithin30DaysRate actionClosureRate overdueActions medianDaysOverdue dueDateSlips
+    repeatThemes { tag incidents } } }";
+
+struct World {
+    app: TestApp,
+    admin: Session,
+    platform_member: Session,
+    payments: String,
+    /// Hours from the first incident's resolution to its review's publication.
+    hours_to_publish: f64,
+}
+
+async fn run(app: &TestApp, who: &Session, query: &str, variables: Value) -> Value {
+    app.exec(Some(&who.token), query, variables).await.data().clone()
+}
+
+async fn incident(
+    app: &TestApp,
+    admin: &Session,
+    team: &str,
+    severity: &str,
+    started: DateTime<Utc>,
+    near_miss: bool,
+    tags: &[&str],
+) -> String {
+    let declared = run(
+        app,
+        admin,
+        "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }",
+        json!({ "i": { "teamId": team, "title": format!("{severity} at {started}"), "severity": severity, "nearMiss": near_miss,
+                       "startedAt": started.to_rfc3339(), "detectedAt": (started + TimeDelta::minutes(5)).to_rfc3339() } }),
+    )
+    .await;
+    let id = declared["declareIncident"]["id"].as_str().unwrap().to_owned();
+    run(
+        app,
+        admin,
+        "mutation($i: ID!, $t: [String!]!) { tagIncident(incidentId: $i, tags: $t) { id } }",
+        json!({ "i": id, "t": tags }),
+    )
+    .await;
+    id
+}
+
+async fn resolve(app: &TestApp, admin: &Session, incident: &str, at: DateTime<Utc>) -> String {
+    let answer = run(
+        app,
+        admin,
+        "mutation($i: ID!, $at: DateTime!) { setIncidentStatus(id: $i, status: RESOLVED, at: $at) { review { id } } }",
+        json!({ "i": incident, "at": at.to_rfc3339() }),
+    )
+    .await;
+    answer["setIncidentStatus"]["review"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn action(app: &TestApp, admin: &Session, review: &str, owner: &Session) -> String {
+    let due = (Utc::now().date_naive() + TimeDelta::days(5)).to_string();
+    let answer = run(
+        app,
+        admin,
+        "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }",
+        json!({ "i": { "reviewId": review, "title": "Do the thing", "ownerId": owner.user_id, "dueDate": due, "successMetric": "It is done", "kind": "SYSTEMIC" } }),
+    )
+    .await;
+    answer["createAction"]["id"].as_str().unwrap().to_owned()
+}
+
+async fn world() -> World {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let payments = app.team(&admin, "Payments").await;
+    let platform = app.team(&admin, "Platform").await;
+    let member = app.invite_and_join(&admin, "pm@acme.test", "MEMBER").await;
+    let lead = app.invite_and_join(&admin, "pl@acme.test", "MEMBER").await;
+    let platform_member = app.invite_and_join(&admin, "bm@acme.test", "MEMBER").await;
+    app.add_member(&admin, &payments, &member.user_id, "MEMBER").await.data();
+    app.add_member(&admin, &payments, &lead.user_id, "LEAD").await.data();
+    app.add_member(&admin, &platform, &platform_member.user_id, "MEMBER").await.data();
+    let now = Utc::now();
+
+    // In the window: four incidents of Payments, one of Platform. Before it: one more.
+    let i1_start = now - TimeDelta::days(20);
+    let i1 = incident(&app, &admin, &payments, "SEV1", i1_start, false, &["Database", "checkout"]).await;
+    let i2_start = now - TimeDelta::days(10);
+    let i2 = incident(&app, &admin, &payments, "SEV2", i2_start, false, &["database"]).await;
+    incident(&app, &admin, &payments, "SEV3", now - TimeDelta::days(5), false, &["network"]).await;
+    let i4 = incident(&app, &admin, &payments, "SEV2", now - TimeDelta::days(3), true, &["database", "network"]).await;
+    let i5 = incident(&app, &admin, &payments, "SEV1", now - TimeDelta::days(60), false, &["database"]).await;
+    incident(&app, &admin, &platform, "SEV3", now - TimeDelta::days(2), false, &["database"]).await;
+
+    let i1_resolved = i1_start + TimeDelta::hours(2);
+    let r1 = resolve(&app, &admin, &i1, i1_resolved).await;
+    let r2 = resolve(&app, &admin, &i2, i2_start + TimeDelta::hours(1)).await;
+    resolve(&app, &admin, &i4, now - TimeDelta::hours(1)).await;
+    resolve(&app, &admin, &i5, now - TimeDelta::days(59)).await;
+
+    // Actions: done, overdue by 5 days, dropped (first review); overdue by 2 days, in
+    // progress and slipped once (second review).
+    let a1 = action(&app, &admin, &r1, &member).await;
+    run(&app, &member, "mutation($a: ID!) { completeAction(id: $a, evidence: \"Merged\") { id } }", json!({ "a": a1 }))
+        .await;
+    let a2 = action(&app, &admin, &r1, &lead).await;
+    let a3 = action(&app, &admin, &r1, &member).await;
+    run(&app, &member, "mutation($a: ID!) { dropAction(id: $a, reason: \"Duplicate\") { id } }", json!({ "a": a3 }))
+        .await;
+    let a4 = action(&app, &admin, &r2, &member).await;
+    let a5 = action(&app, &admin, &r2, &lead).await;
+    run(&app, &lead, "mutation($a: ID!) { startAction(id: $a) { id } }", json!({ "a": a5 })).await;
+    let reschedule =
+        "mutation($a: ID!, $d: Date!) { rescheduleAction(id: $a, dueDate: $d, reason: \"Vendor delay\") { id } }";
+    run(&app, &lead, reschedule, json!({ "a": a5, "d": (now.date_naive() + TimeDelta::days(20)).to_string() })).await;
+    run(&app, &lead, reschedule, json!({ "a": a5, "d": (now.date_naive() + TimeDelta::days(15)).to_string() })).await;
+    backdate(&app, &a2, 5).await;
+    backdate(&app, &a4, 2).await;
+
+    // The first review is published, facilitated by someone of the other team.
+    for (query, variables) in [
+        (
+            "mutation($r: ID!, $u: ID!) { assignFacilitator(reviewId: $r, userId: $u) { id } }",
+            json!({ "r": r1, "u": platform_member.user_id }),
+        ),
+        ("mutation($r: ID!) { updateReview(id: $r, input: { summary: \"Slow queries\" }) { id } }", json!({ "r": r1 })),
+        (
+            "mutation($r: ID!, $at: DateTime!) { addTimelineEntry(reviewId: $r, input: { occurredAt: $at, event: \"Alert\" }) { id } }",
+            json!({ "r": r1, "at": i1_start.to_rfc3339() }),
+        ),
+        (
+            "mutation($r: ID!) { setWhys(reviewId: $r, whys: [{ question: \"1\", answer: \"a\" }, { question: \"2\", answer: \"b\" }, { question: \"3\", answer: \"No plan check\" }]) { id } }",
+            json!({ "r": r1 }),
+        ),
+        (
+            "mutation($r: ID!) { addContributingFactor(reviewId: $r, input: { category: TECHNICAL, description: \"No plan check\" }) { id } }",
+            json!({ "r": r1 }),
+        ),
+        ("mutation($r: ID!) { submitReview(id: $r) { id } }", json!({ "r": r1 })),
+    ] {
+        run(&app, &admin, query, variables).await;
+    }
+    let published =
+        run(&app, &admin, "mutation($r: ID!) { publishReview(id: $r) { publishedAt } }", json!({ "r": r1 })).await;
+    let published_at: DateTime<Utc> = published["publishReview"]["publishedAt"].as_str().unwrap().parse().unwrap();
+    let hours_to_publish = (published_at - i1_resolved).num_microseconds().unwrap() as f64 / 3_600_000_000.0;
+    World { app, admin, platform_member, payments, hours_to_publish }
+}
+
+async fn backdate(app: &TestApp, action_id: &str, days: i64) {
+    use entity::action;
+    use sea_orm::sea_query::Expr;
+    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+    let (_, id) = hindsight_api::ids::parse(action_id).unwrap();
+    action::Entity::update_many()
+        .col_expr(action::Column::DueDate, Expr::value(Utc::now().date_naive() - TimeDelta::days(days)))
+        .filter(action::Column::Id.eq(id))
+        .exec(&app.state.db)
+        .await
+        .unwrap();
+}
+
+fn window() -> (String, String) {
+    let today = Utc::now().date_naive();
+    ((today - TimeDelta::days(30)).to_string(), today.to_string())
+}
+
+fn assert_close(actual: &Value, expected: f64) {
+    let actual = actual.as_f64().unwrap_or_else(|| panic!("{actual} is not a number"));
+    assert!((actual - expected).abs() < 0.01, "{actual} != {expected}");
+}
+
+#[tokio::test]
+async fn metrics_of_the_whole_organization() {
+    let w = world().await;
+    let (from, to) = window();
+    let answer = run(&w.app, &w.admin, METRICS, json!({ "from": from, "to": to })).await;
+    let m = &answer["learningMetrics"];
+    assert_eq!(m["incidents"], 5);
+    assert_eq!(m["incidentsRequiringReview"], 3);
+    assert_eq!(m["reviewsPublished"], 1);
+    assert_close(&m["reviewCompletionRate"], 1.0 / 3.0);
+    assert_close(&m["avgHoursToPublish"], w.hours_to_publish);
+    assert_eq!(m["lateReviews"], 2);
+    assert_eq!(m["actions"], 5);
+    assert_close(&m["actionsClosedWithin30DaysRate"], 0.2);
+    assert_close(&m["actionClosureRate"], 0.25);
+    assert_eq!(m["overdueActions"], 2);
+    assert_close(&m["medianDaysOverdue"], 3.5);
+    assert_eq!(m["dueDateSlips"], 1);
+    assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 4 }, { "tag": "network", "incidents": 2 }]));
+}
+
+#[tokio::test]
+async fn metrics_of_one_team() {
+    let w = world().await;
+    let (from, to) = window();
+    let answer = run(&w.app, &w.admin, METRICS, json!({ "t": w.payments, "from": from, "to": to })).await;
+    let m = &answer["learningMetrics"];
+    assert_eq!(m["incidents"], 4);
+    assert_eq!(m["incidentsRequiringReview"], 3);
+    assert_eq!(m["lateReviews"], 2);
+    assert_eq!(m["actions"], 5);
+    assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 3 }, { "tag": "network", "incidents": 2 }]));
+}
+
+#[tokio::test]
+async fn metrics_count_only_what_the_viewer_may_read() {
+    let w = world().await;
+    let (from, to) = window();
+    // A member of the other team reads its own incident and the published review they facilitated.
+    let answer = run(&w.app, &w.platform_member, METRICS, json!({ "from": from, "to": to })).await;
+    let m = &answer["learningMetrics"];
+    assert_eq!(m["incidents"], 2);
+    assert_eq!(m["incidentsRequiringReview"], 1);
+    assert_eq!(m["reviewsPublished"], 1);
+    assert_close(&m["reviewCompletionRate"], 1.0);
+    assert_eq!(m["lateReviews"], 1);
+    assert_eq!(m["actions"], 3);
+    assert_close(&m["actionsClosedWithin30DaysRate"], 1.0 / 3.0);
+    assert_close(&m["actionClosureRate"], 0.5);
+    assert_eq!(m["overdueActions"], 1);
+    assert_close(&m["medianDaysOverdue"], 5.0);
+    assert_eq!(m["dueDateSlips"], 0);
+    assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 2 }]));
+}
+
+#[tokio::test]
+async fn an_empty_window_has_no_rates() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let answer = run(&app, &admin, METRICS, json!({ "from": "2020-01-01", "to": "2020-01-31" })).await;
+    let m = &answer["learningMetrics"];
+    assert_eq!(m["incidents"], 0);
+    assert_eq!(m["reviewCompletionRate"], Value::Null);
+    assert_eq!(m["medianDaysOverdue"], Value::Null);
+    assert_eq!(m["repeatThemes"], json!([]));
+}
+
+#[tokio::test]
+async fn a_backwards_window_or_a_foreign_team_is_refused() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    app.exec(Some(&admin.token), METRICS, json!({ "from": "2026-02-01", "to": "2026-01-01" }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("to"));
+    let other = app.sign_up("Globex", "hank@globex.test").await;
+    let team = app.team(&other, "Secret").await;
+    app.exec(Some(&admin.token), METRICS, json!({ "t": team, "from": "2026-01-01", "to": "2026-02-01" }))
+        .await
+        .assert_error("NOT_FOUND", None);
+}
