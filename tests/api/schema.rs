@@ -71,6 +71,19 @@ fn the_contract_names_are_in_the_schema() {
         "blamelessCheck(text: String!): [BlamelessFinding!]!",
         "history(subjectId: ID!, first: Int, after: String): EventConnection!",
         "tags: [Tag!]!",
+        "createAction(input: CreateActionInput!): Action!",
+        "updateAction(id: ID!, input: UpdateActionInput!, expectedVersion: Int): Action!",
+        "rescheduleAction(id: ID!, dueDate: Date!, reason: String!): Action!",
+        "reassignAction(id: ID!, ownerId: ID!): Action!",
+        "rankActions(reviewId: ID!, actionIds: [ID!]!): [Action!]!",
+        "startAction(id: ID!): Action!",
+        "completeAction(id: ID!, evidence: String!): Action!",
+        "dropAction(id: ID!, reason: String!): Action!",
+        "recordFollowUp(reviewId: ID!, input: FollowUpInput!): FollowUp!",
+        "actions(filter: ActionFilter, first: Int, after: String): ActionConnection!",
+        "overdueActions(teamId: ID, ownerId: ID, first: Int, after: String): ActionConnection!",
+        "learningMetrics(teamId: ID, from: Date!, to: Date!): LearningMetrics!",
+        "dueFollowUps(teamId: ID, first: Int, after: String): ReviewConnection!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }
