@@ -14,7 +14,7 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, EventKind};
 use crate::domain::pagination::{Page, PageRequest, encode_cursor};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
@@ -51,18 +51,7 @@ async fn record(
         map.insert("ownerId".into(), ids::encode(NodeKind::User, action.owner_id).into());
         map.insert("status".into(), action.status.to_value().into());
     }
-    events::record(
-        tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::Action, action.id),
-            payload,
-        },
-    )
-    .await?;
-    Ok(())
+    events::record_change(tx, viewer, kind, (NodeKind::Action, action.id), payload).await
 }
 
 /// A due date is today or later (UTC) and within the policy's window.
@@ -374,17 +363,8 @@ pub async fn rank(
             .await?;
     }
     let encoded: Vec<String> = action_ids.iter().map(|id| ids::encode(NodeKind::Action, *id)).collect();
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind: EventKind::ActionsRanked,
-            subject_id: ids::encode(NodeKind::Review, review.id),
-            payload: serde_json::json!({ "actionIds": encoded }),
-        },
-    )
-    .await?;
+    let payload = serde_json::json!({ "actionIds": encoded });
+    events::record_change(&tx, viewer, EventKind::ActionsRanked, (NodeKind::Review, review.id), payload).await?;
     let ranked = of_review(&tx, review.id).await?;
     tx.commit().await?;
     Ok(ranked)

@@ -11,11 +11,11 @@ use uuid::Uuid;
 use crate::auth::{Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, EventKind};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::NodeKind;
 
 /// A new token and its secret, which is shown this once and stored only hashed.
 pub struct NewApiToken {
@@ -102,16 +102,6 @@ async fn record(
     token: &api_token::Model,
     kind: EventKind,
 ) -> AppResult<()> {
-    events::record(
-        tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::ApiToken, token.id),
-            payload: serde_json::json!({ "name": token.name, "scope": token.scope }),
-        },
-    )
-    .await?;
-    Ok(())
+    let payload = serde_json::json!({ "name": token.name, "scope": token.scope });
+    events::record_change(tx, viewer, kind, (NodeKind::ApiToken, token.id), payload).await
 }

@@ -4,8 +4,10 @@ use entity::event;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
 use uuid::Uuid;
 
+use crate::auth::Viewer;
 use crate::clock;
 use crate::error::AppResult;
+use crate::ids::{self, NodeKind};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum EventKind {
@@ -182,6 +184,25 @@ pub struct NewEvent {
     pub kind: EventKind,
     pub subject_id: String,
     pub payload: serde_json::Value,
+}
+
+/// Records a change the viewer made to `subject`.
+pub async fn record_change(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    kind: EventKind,
+    subject: (NodeKind, Uuid),
+    payload: serde_json::Value,
+) -> AppResult<()> {
+    let new = NewEvent {
+        organization_id: viewer.org_id,
+        actor_id: Some(viewer.user_id),
+        kind,
+        subject_id: ids::encode(subject.0, subject.1),
+        payload,
+    };
+    record(tx, new).await?;
+    Ok(())
 }
 
 pub async fn record(tx: &impl ConnectionTrait, new: NewEvent) -> AppResult<event::Model> {

@@ -17,7 +17,7 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, EventKind};
 use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{policy, reviews, teams, users, validate};
@@ -119,18 +119,7 @@ async fn record(
     kind: EventKind,
     payload: serde_json::Value,
 ) -> AppResult<()> {
-    events::record(
-        tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::Incident, incident_id),
-            payload,
-        },
-    )
-    .await?;
-    Ok(())
+    events::record_change(tx, viewer, kind, (NodeKind::Incident, incident_id), payload).await
 }
 
 pub struct Declaration {

@@ -10,7 +10,7 @@ use entity::{
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, ModelTrait, QueryFilter, QueryOrder,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -19,7 +19,7 @@ use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, EventKind};
 use crate::domain::incidents::{self, MAX_TEXT_CHARS, MAX_TITLE_CHARS, not_in_future};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
@@ -44,18 +44,7 @@ async fn record(
     kind: EventKind,
     payload: serde_json::Value,
 ) -> AppResult<()> {
-    events::record(
-        tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::Review, review_id),
-            payload,
-        },
-    )
-    .await?;
-    Ok(())
+    events::record_change(tx, viewer, kind, (NodeKind::Review, review_id), payload).await
 }
 
 fn deadline(incident: &incident::Model, policy: &ReviewPolicy) -> Option<DateTime<Utc>> {
@@ -199,6 +188,21 @@ pub(crate) async fn editable(
     }
     ensure_editable(&review)?;
     Ok((review, incident))
+}
+
+/// Ends a change to something the review holds: records it, bumps the review's version (so
+/// stale writers get CONFLICT) and commits.
+async fn commit_change(
+    tx: DatabaseTransaction,
+    viewer: &Viewer,
+    review: review::Model,
+    kind: EventKind,
+    payload: serde_json::Value,
+) -> AppResult<review::Model> {
+    record(&tx, viewer, review.id, kind, payload).await?;
+    let review = touch(&tx, review).await?;
+    tx.commit().await?;
+    Ok(review)
 }
 
 /// Bumps the review's version for a change to something it holds.
@@ -363,16 +367,14 @@ pub async fn add_participant(
     }
     .insert(&tx)
     .await?;
-    record(
-        &tx,
+    let review = commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::ParticipantAdded,
         serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id), "role": role }),
     )
     .await?;
-    let review = touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(review)
 }
 
@@ -389,16 +391,14 @@ pub async fn remove_participant(
     if removed.rows_affected == 0 {
         return Err(AppError::NotFound("participant"));
     }
-    record(
-        &tx,
+    let review = commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::ParticipantRemoved,
         serde_json::json!({ "userId": ids::encode(NodeKind::User, user_id), "role": role }),
     )
     .await?;
-    let review = touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(review)
 }
 
@@ -452,16 +452,14 @@ pub async fn add_timeline_entry(
     };
     timeline_values(input, &incident, &mut entry)?;
     let entry = entry.insert(&tx).await?;
-    record(
-        &tx,
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::TimelineEntryAdded,
         serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
     )
     .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(entry)
 }
 
@@ -491,16 +489,14 @@ pub async fn update_timeline_entry(
     let mut active = entry.ok_or(AppError::NotFound("timeline entry"))?.into_active_model();
     timeline_values(input, &incident, &mut active)?;
     let entry = active.update(&tx).await?;
-    record(
-        &tx,
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::TimelineEntryUpdated,
         serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
     )
     .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(entry)
 }
 
@@ -509,17 +505,15 @@ pub async fn remove_timeline_entry(db: &DatabaseConnection, viewer: &Viewer, ent
     let entry = timeline_entry::Entity::find_by_id(entry_id).one(&tx).await?;
     let (review, _) = child_review(&tx, viewer, entry.as_ref().map(|e| e.review_id), "timeline entry").await?;
     let entry = entry.ok_or(AppError::NotFound("timeline entry"))?;
-    record(
-        &tx,
+    timeline_entry::Entity::delete_by_id(entry.id).exec(&tx).await?;
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::TimelineEntryRemoved,
         serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
     )
     .await?;
-    entry.delete(&tx).await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -542,16 +536,14 @@ pub async fn park_question(
     }
     .insert(&tx)
     .await?;
-    record(
-        &tx,
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::QuestionParked,
         serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id), "text": question.text }),
     )
     .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(question)
 }
 
@@ -569,16 +561,14 @@ pub async fn answer_parked_question(
     active.answer = Set(Some(answer));
     active.answered_at = Set(Some(clock::now()));
     let question = active.update(&tx).await?;
-    record(
-        &tx,
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::ParkedQuestionAnswered,
         serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id) }),
     )
     .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(question)
 }
 
@@ -615,16 +605,14 @@ pub async fn set_whys(
         .insert(&tx)
         .await?;
     }
-    record(
-        &tx,
+    let review = commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::WhysSet,
         serde_json::json!({ "count": whys.len(), "rootCause": whys.last().map(|w| &w.1) }),
     )
     .await?;
-    let review = touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(review)
 }
 
@@ -647,16 +635,14 @@ pub async fn add_contributing_factor(
     }
     .insert(&tx)
     .await?;
-    record(
-        &tx,
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::ContributingFactorAdded,
         serde_json::json!({ "factorId": ids::encode(NodeKind::ContributingFactor, factor.id), "category": category }),
     )
     .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(factor)
 }
 
@@ -665,17 +651,15 @@ pub async fn remove_contributing_factor(db: &DatabaseConnection, viewer: &Viewer
     let factor = contributing_factor::Entity::find_by_id(factor_id).one(&tx).await?;
     let (review, _) = child_review(&tx, viewer, factor.as_ref().map(|f| f.review_id), "contributing factor").await?;
     let factor = factor.ok_or(AppError::NotFound("contributing factor"))?;
-    record(
-        &tx,
+    contributing_factor::Entity::delete_by_id(factor.id).exec(&tx).await?;
+    commit_change(
+        tx,
         viewer,
-        review.id,
+        review,
         EventKind::ContributingFactorRemoved,
         serde_json::json!({ "factorId": ids::encode(NodeKind::ContributingFactor, factor.id) }),
     )
     .await?;
-    factor.delete(&tx).await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
     Ok(())
 }
 
@@ -699,10 +683,14 @@ pub async fn add_link(
     }
     .insert(&tx)
     .await?;
-    record(&tx, viewer, review.id, EventKind::LinkAdded, serde_json::json!({ "title": link.title, "url": link.url }))
-        .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
+    commit_change(
+        tx,
+        viewer,
+        review,
+        EventKind::LinkAdded,
+        serde_json::json!({ "title": link.title, "url": link.url }),
+    )
+    .await?;
     Ok(link)
 }
 
@@ -1032,16 +1020,7 @@ pub async fn record_follow_up(
     .insert(&tx)
     .await
     .map_err(|e| AppError::unique_violation_or(e, duplicate))?;
-    record(
-        &tx,
-        viewer,
-        review.id,
-        EventKind::FollowUpRecorded,
-        serde_json::json!({ "kind": input.kind, "actionsEffective": input.actions_effective, "recurred": input.recurred }),
-    )
-    .await?;
-    touch(&tx, review).await?;
-    tx.commit().await?;
+    commit_change(tx, viewer, review, EventKind::FollowUpRecorded, serde_json::json!({ "kind": input.kind, "actionsEffective": input.actions_effective, "recurred": input.recurred })).await?;
     Ok(follow_up)
 }
 
