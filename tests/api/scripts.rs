@@ -23,7 +23,7 @@ async fn the_overdue_script_prints_every_overdue_action_as_csv() {
         expected.push((days, id, title));
     }
     c.action("Not late", &c.member).await;
-    expected.sort_by(|a, b| b.0.cmp(&a.0));
+    expected.sort_by_key(|e| std::cmp::Reverse(e.0));
     let token = c.app.api_token(&c.member, "READ").await;
     let addr = c.app.serve().await;
 
