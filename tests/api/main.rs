@@ -8,6 +8,7 @@ mod errors;
 mod harness;
 mod http;
 mod identity;
+mod incidents;
 mod metrics;
 mod people;
 mod reviews;

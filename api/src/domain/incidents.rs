@@ -54,13 +54,18 @@ fn check_times(incident: &incident::ActiveModel) -> AppResult<()> {
     not_before("detectedAt", detected, "startedAt", started)?;
     let mitigated = *incident.mitigated_at.as_ref();
     if let Some(mitigated) = mitigated {
+        not_in_future("mitigatedAt", mitigated)?;
         not_before("mitigatedAt", mitigated, "detectedAt", detected)?;
     }
     if let Some(resolved) = *incident.resolved_at.as_ref() {
+        not_in_future("resolvedAt", resolved)?;
         not_before("resolvedAt", resolved, "mitigatedAt", mitigated.unwrap_or(detected))?;
     }
-    if let (Some(closed), Some(resolved)) = (*incident.closed_at.as_ref(), *incident.resolved_at.as_ref()) {
-        not_before("closedAt", closed, "resolvedAt", resolved)?;
+    if let Some(closed) = *incident.closed_at.as_ref() {
+        not_in_future("closedAt", closed)?;
+        if let Some(resolved) = *incident.resolved_at.as_ref() {
+            not_before("closedAt", closed, "resolvedAt", resolved)?;
+        }
     }
     Ok(())
 }
@@ -471,6 +476,9 @@ pub async fn set_tags(
 
 #[derive(Debug, Default)]
 pub struct IncidentFilter {
+    /// Owned by this team.
+    pub team_id: Option<Uuid>,
+    /// Owned by any of these teams.
     pub team_ids: Vec<Uuid>,
     pub severities: Vec<Severity>,
     pub statuses: Vec<IncidentStatus>,
@@ -493,6 +501,9 @@ pub async fn list(
 ) -> AppResult<Page<incident::Model>> {
     let roles = TeamRoles::of(db, viewer).await?;
     let mut select = incident::Entity::find().filter(readable_incidents(viewer, &roles));
+    if let Some(team_id) = filter.team_id {
+        select = select.filter(incident::Column::TeamId.eq(team_id));
+    }
     if !filter.team_ids.is_empty() {
         select = select.filter(incident::Column::TeamId.is_in(filter.team_ids));
     }

@@ -44,12 +44,10 @@ impl IncidentQuery {
         let viewer = ctx.viewer()?;
         let page = PageRequest::new(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
-        let mut team_ids = Vec::new();
-        for id in filter.team_id.iter().chain(filter.team_ids.iter().flatten()) {
-            team_ids.push(ids::decode(id, NodeKind::Team, "teamIds")?);
-        }
+        let team_ids = filter.team_ids.unwrap_or_default();
         let filter = Filter {
-            team_ids,
+            team_id: filter.team_id.map(|id| ids::decode(&id, NodeKind::Team, "teamId")).transpose()?,
+            team_ids: team_ids.iter().map(|id| ids::decode(id, NodeKind::Team, "teamIds")).collect::<Result<_, _>>()?,
             severities: filter.severity.unwrap_or_default().into_iter().map(Into::into).collect(),
             statuses: filter.status.unwrap_or_default().into_iter().map(Into::into).collect(),
             tag: filter.tag,
