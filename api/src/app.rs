@@ -20,7 +20,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthService, JwtKeys, Passwords, RequestAuth};
 use crate::config::Config;
-use crate::graphql::{self, AppSchema};
+use crate::graphql::{self, AppSchema, SocketCredentials};
 use crate::{db, demo};
 
 /// Largest request body accepted.
@@ -144,14 +144,17 @@ async fn graphql_ws(State(server): State<Server>, protocol: GraphQLProtocol, upg
         let state = server.state.clone();
         GraphQLWebSocket::new(socket, server.schema.clone(), protocol)
             .on_connection_init(move |payload| async move {
-                let authorization =
-                    payload.get("authorization").or_else(|| payload.get("Authorization")).and_then(|v| v.as_str());
-                let auth = state.authenticate(authorization).await;
-                if let RequestAuth::Rejected { message } = &auth {
-                    return Err(async_graphql::Error::new(message.clone()));
+                let authorization = payload
+                    .get("authorization")
+                    .or_else(|| payload.get("Authorization"))
+                    .and_then(|v| v.as_str())
+                    .map(str::to_owned);
+                // Refuse a bad token at once; every operation authenticates again (SocketAuth).
+                if let RequestAuth::Rejected { message } = state.authenticate(authorization.as_deref()).await {
+                    return Err(async_graphql::Error::new(message));
                 }
                 let mut data = async_graphql::Data::default();
-                data.insert(auth);
+                data.insert(SocketCredentials(authorization));
                 Ok(data)
             })
             .serve()

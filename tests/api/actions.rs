@@ -535,3 +535,94 @@ async fn follow_ups_are_recorded_on_published_reviews_once_per_kind() {
     assert_eq!(c.run(&c.lead, DUE, json!({})).await.data()["dueFollowUps"]["totalCount"], 0);
     c.run(&c.viewer, FOLLOW_UP, json!({ "r": c.review, "k": "LONG_TERM" })).await.assert_error("FORBIDDEN", None);
 }
+
+#[tokio::test]
+async fn after_publishing_only_owners_leads_and_admins_move_actions() {
+    let c = crew().await;
+    ready_but_for_actions(&c, &c.other).await;
+    let leads = c.action("Add a dead-letter queue", &c.lead).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    // Before publishing, any editor of the review may move it.
+    c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": leads })).await.data();
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data();
+    c.run(
+        &c.member,
+        "mutation($a: ID!) { dropAction(id: $a, reason: \"not mine\") { status } }",
+        json!({ "a": leads }),
+    )
+    .await
+    .assert_error("FORBIDDEN", None);
+    let rank = "mutation($r: ID!, $ids: [ID!]!) { rankActions(reviewId: $r, actionIds: $ids) { id } }";
+    let ids: Vec<Value> = c
+        .run(&c.lead, "query($r: ID!) { review(id: $r) { actions { id } } }", json!({ "r": c.review }))
+        .await
+        .data()["review"]["actions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["id"].clone())
+        .collect();
+    c.run(&c.lead, rank, json!({ "r": c.review, "ids": ids })).await.assert_error("BAD_USER_INPUT", None);
+    c.run(
+        &c.lead,
+        "mutation($a: ID!) { completeAction(id: $a, evidence: \"DLQ live\") { status } }",
+        json!({ "a": leads }),
+    )
+    .await
+    .data();
+}
+
+#[tokio::test]
+async fn an_action_owner_of_another_team_reads_its_review() {
+    let c = crew().await;
+    let mut input = c.input("Platform adds queue autoscaling", &c.other, in_days(20));
+    input["teamId"] = json!(c.platform);
+    let created = c.run(&c.member, CREATE, json!({ "i": input })).await;
+    let id = created.data()["createAction"]["id"].clone();
+    let answer = c
+        .run(
+            &c.other,
+            "query($a: ID!) { node(id: $a) { ... on Action { review { id incident { title } } } } }",
+            json!({ "a": id }),
+        )
+        .await;
+    assert_eq!(answer.data()["node"]["review"]["id"], c.review);
+    assert_eq!(answer.data()["node"]["review"]["incident"]["title"], "Refunds stuck");
+}
+
+#[tokio::test]
+async fn an_owner_who_left_the_responsible_team_blocks_publishing() {
+    let c = crew().await;
+    ready_but_for_actions(&c, &c.other).await;
+    c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    let team = c
+        .run(&c.member, "query($r: ID!) { review(id: $r) { team { id } } }", json!({ "r": c.review }))
+        .await
+        .data()["review"]["team"]["id"]
+        .clone();
+    c.run(
+        &c.admin,
+        "mutation($t: ID!, $u: ID!) { updateTeamMember(teamId: $t, userId: $u, role: VIEWER) { role } }",
+        json!({ "t": team, "u": c.member.user_id }),
+    )
+    .await
+    .data();
+    let unmet = c.run(&c.lead, READINESS, json!({ "r": c.review })).await;
+    assert!(
+        unmet.data()["review"]["readiness"]["unmet"][0].as_str().unwrap().contains("no longer a member"),
+        "{unmet:?}"
+    );
+}
+
+#[tokio::test]
+async fn far_off_or_malformed_dates_are_bad_input() {
+    let c = crew().await;
+    for date in ["+262142-12-31", "2026-1-5", "99999-01-01"] {
+        c.run(&c.member, CREATE, json!({ "i": c.input("Odd date", &c.member, date.into()) }))
+            .await
+            .assert_error("BAD_USER_INPUT", None);
+        let metrics = "query($d: Date!) { learningMetrics(from: \"2026-01-01\", to: $d) { incidents } }";
+        c.run(&c.member, metrics, json!({ "d": date })).await.assert_error("BAD_USER_INPUT", None);
+    }
+}

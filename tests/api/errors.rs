@@ -53,3 +53,17 @@ async fn queries_deeper_than_the_limit_are_refused() {
     let deep = "{ me { teams { team { members { edges { node { user { teams { team { members { edges { node { role } } } } } } } } } } } } }";
     app.exec(Some(&admin.token), deep, json!({})).await.assert_error("BAD_USER_INPUT", None);
 }
+
+#[tokio::test]
+async fn control_characters_in_text_are_bad_input() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let answer = app
+        .exec(
+            Some(&admin.token),
+            "mutation($n: String!) { createTeam(input: { name: $n }) { id } }",
+            json!({ "n": "Pay\u{0}ments" }),
+        )
+        .await;
+    answer.assert_error("BAD_USER_INPUT", Some("name"));
+}

@@ -125,13 +125,15 @@ async fn a_lead_of_one_team_cannot_manage_another() {
 }
 
 #[tokio::test]
-async fn a_lead_updates_the_team() {
+async fn an_admin_updates_the_team_and_a_lead_may_not() {
     let c = crew().await;
+    let rename = "mutation($t: ID!) { updateTeam(id: $t, input: { name: \"Mine\" }) { name } }";
+    c.app.exec(Some(&c.lead.token), rename, json!({ "t": c.team })).await.assert_error("FORBIDDEN", None);
     let update = "mutation($t: ID!, $i: UpdateTeamInput!) { updateTeam(id: $t, input: $i) { name slug description } }";
     let answer = c
         .app
         .exec(
-            Some(&c.lead.token),
+            Some(&c.admin.token),
             update,
             json!({ "t": c.team, "i": { "name": "Payments Core", "slug": "payments-core", "description": "Cards" } }),
         )
@@ -140,11 +142,11 @@ async fn a_lead_updates_the_team() {
         answer.data()["updateTeam"],
         json!({ "name": "Payments Core", "slug": "payments-core", "description": "Cards" })
     );
-    let answer = c.app.exec(Some(&c.lead.token), update, json!({ "t": c.team, "i": { "description": "" } })).await;
+    let answer = c.app.exec(Some(&c.admin.token), update, json!({ "t": c.team, "i": { "description": "" } })).await;
     assert_eq!(answer.data()["updateTeam"]["description"], serde_json::Value::Null);
     c.app.team(&c.admin, "Platform").await;
     c.app
-        .exec(Some(&c.lead.token), update, json!({ "t": c.team, "i": { "slug": "platform" } }))
+        .exec(Some(&c.admin.token), update, json!({ "t": c.team, "i": { "slug": "platform" } }))
         .await
         .assert_error("BAD_USER_INPUT", Some("slug"));
 }

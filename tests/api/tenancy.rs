@@ -175,3 +175,33 @@ async fn invitations_are_visible_to_admins_only() {
         .await;
     assert_eq!(answer.data()["node"], Value::Null);
 }
+
+#[tokio::test]
+async fn tags_of_incidents_one_may_not_read_stay_hidden() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let hr = app.team(&admin, "HR").await;
+    let payments = app.team(&admin, "Payments").await;
+    let outsider = app.invite_and_join(&admin, "pay@acme.test", "MEMBER").await;
+    app.add_member(&admin, &payments, &outsider.user_id, "MEMBER").await.data();
+    let declared = app
+        .exec(
+            Some(&admin.token),
+            "mutation($t: ID!, $s: DateTime!) { declareIncident(input: { teamId: $t, title: \"Payroll data exposure\", severity: SEV3, startedAt: $s }) { id } }",
+            json!({ "t": hr, "s": chrono::Utc::now().to_rfc3339() }),
+        )
+        .await;
+    let id = declared.data()["declareIncident"]["id"].clone();
+    app.exec(
+        Some(&admin.token),
+        "mutation($i: ID!) { tagIncident(incidentId: $i, tags: [\"payroll-exposure\"]) { id } }",
+        json!({ "i": id }),
+    )
+    .await
+    .data();
+    assert_eq!(
+        app.exec(Some(&admin.token), "{ tags { name incidentCount } }", json!({})).await.data()["tags"],
+        json!([{ "name": "payroll-exposure", "incidentCount": 1 }])
+    );
+    assert_eq!(app.exec(Some(&outsider.token), "{ tags { name } }", json!({})).await.data()["tags"], json!([]));
+}

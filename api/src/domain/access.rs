@@ -50,6 +50,8 @@ pub struct Standing {
     pub member_of_affected_team: bool,
     pub participant: bool,
     pub facilitator: bool,
+    /// Owns one of the review's actions.
+    pub action_owner: bool,
 }
 
 impl Standing {
@@ -79,7 +81,24 @@ impl Standing {
             None => false,
         };
         let facilitator = review.is_some_and(|r| r.facilitator_id == Some(viewer.user_id));
-        Ok(Self { admin: viewer.is_admin(), roles, responder, member_of_affected_team, participant, facilitator })
+        let action_owner = match review {
+            Some(review) => action::Entity::find()
+                .filter(action::Column::ReviewId.eq(review.id))
+                .filter(action::Column::OwnerId.eq(viewer.user_id))
+                .one(db)
+                .await?
+                .is_some(),
+            None => false,
+        };
+        Ok(Self {
+            admin: viewer.is_admin(),
+            roles,
+            responder,
+            member_of_affected_team,
+            participant,
+            facilitator,
+            action_owner,
+        })
     }
 
     fn close_to(&self, team_id: Uuid) -> bool {
@@ -89,6 +108,7 @@ impl Standing {
             || self.member_of_affected_team
             || self.participant
             || self.facilitator
+            || self.action_owner
     }
 
     /// The owning team (any role), responders, affected teams, participants and the
@@ -128,6 +148,15 @@ pub fn is_shared_learning(review: &review::Model) -> bool {
     review.status == ReviewStatus::Published && review.visibility == Visibility::Org
 }
 
+/// The reviews holding an action the viewer owns.
+fn owned_actions_reviews(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(action::Column::ReviewId)
+        .from(action::Entity)
+        .and_where(action::Column::OwnerId.eq(viewer.user_id))
+        .to_owned()
+}
+
 /// SQL for "reviews the viewer may read", matching [`Standing::can_read_review`].
 pub fn readable_reviews(viewer: &Viewer, roles: &TeamRoles) -> Condition {
     let org = Condition::all().add(review::Column::OrganizationId.eq(viewer.org_id));
@@ -155,6 +184,7 @@ pub fn readable_reviews(viewer: &Viewer, roles: &TeamRoles) -> Condition {
             .add(review::Column::TeamId.is_in(teams))
             .add(review::Column::FacilitatorId.eq(viewer.user_id))
             .add(review::Column::Id.in_subquery(participating))
+            .add(review::Column::Id.in_subquery(owned_actions_reviews(viewer)))
             .add(review::Column::IncidentId.in_subquery(affected))
             .add(review::Column::IncidentId.in_subquery(responded))
             .add(
@@ -208,6 +238,7 @@ pub fn readable_incidents(viewer: &Viewer, roles: &TeamRoles) -> Condition {
         .cond_where(
             Condition::any()
                 .add(review::Column::FacilitatorId.eq(viewer.user_id))
+                .add(review::Column::Id.in_subquery(owned_actions_reviews(viewer)))
                 .add(
                     Condition::all()
                         .add(review::Column::Status.eq(ReviewStatus::Published))

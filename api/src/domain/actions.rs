@@ -2,7 +2,7 @@
 //! ones are found by index for scripts and dashboards.
 
 use chrono::{NaiveDate, TimeDelta};
-use entity::{ActionKind, ActionStatus, TeamRole, action, due_date_change, review};
+use entity::{ActionKind, ActionStatus, ReviewStatus, TeamRole, action, due_date_change, review};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
@@ -91,8 +91,16 @@ struct Access {
     review: review::Model,
     /// May edit the review (its team's leads and members, the facilitator, admins).
     edits_review: bool,
-    /// Owns the action or leads its responsible team.
+    /// Owns the action, leads its responsible team or the review's team, or is an admin.
     moves: bool,
+}
+
+impl Access {
+    /// Who moves an action on (status, date, owner): its owner, the leads and admins; while the
+    /// review is not yet published, also everyone who edits the review.
+    fn may_move(&self) -> bool {
+        self.moves || (self.edits_review && self.review.status != ReviewStatus::Published)
+    }
 }
 
 async fn access(db: &impl ConnectionTrait, viewer: &Viewer, action_id: Uuid) -> AppResult<Access> {
@@ -118,7 +126,7 @@ async fn access(db: &impl ConnectionTrait, viewer: &Viewer, action_id: Uuid) -> 
         }
         None => return Err(AppError::NotFound("action")),
     };
-    let moves = owner || viewer.is_admin() || roles.is_lead(action.team_id);
+    let moves = owner || viewer.is_admin() || roles.is_lead(action.team_id) || roles.is_lead(review.team_id);
     Ok(Access { action, review, edits_review, moves })
 }
 
@@ -266,10 +274,8 @@ pub async fn reschedule(
     let reason = validate::required_text("reason", reason, MAX_TEXT)?;
     let tx = db::begin_write(db).await?;
     let found = access(&tx, viewer, action_id).await?;
-    if !(found.moves || found.edits_review) {
-        return Err(AppError::forbidden(
-            "only the owner, the team's lead or the review's editors may reschedule this action",
-        ));
+    if !found.may_move() {
+        return Err(AppError::forbidden("only the owner, a lead or an admin may reschedule this action"));
     }
     ensure_live(&found.action)?;
     if found.action.due_date == due_date {
@@ -314,9 +320,8 @@ pub async fn reassign(
 ) -> AppResult<action::Model> {
     let tx = db::begin_write(db).await?;
     let found = access(&tx, viewer, action_id).await?;
-    let leads = viewer.is_admin() || TeamRoles::of(&tx, viewer).await?.is_lead(found.action.team_id);
-    if !(found.edits_review || leads) {
-        return Err(AppError::forbidden("only the team's lead or the review's editors may reassign this action"));
+    if !found.may_move() {
+        return Err(AppError::forbidden("only the owner, a lead or an admin may reassign this action"));
     }
     ensure_live(&found.action)?;
     ensure_owner(&tx, viewer, found.action.team_id, owner_id).await?;
@@ -342,6 +347,7 @@ pub async fn rank(
     if !standing.can_edit_review(&review) {
         return Err(AppError::forbidden("only those who may edit the review may rank its actions"));
     }
+    ensure_editable(&review)?;
     let current = of_review(&tx, review.id).await?;
     let mut given = action_ids.clone();
     given.sort();
@@ -365,6 +371,7 @@ pub async fn rank(
     let encoded: Vec<String> = action_ids.iter().map(|id| ids::encode(NodeKind::Action, *id)).collect();
     let payload = serde_json::json!({ "actionIds": encoded });
     events::record_change(&tx, viewer, EventKind::ActionsRanked, (NodeKind::Review, review.id), payload).await?;
+    reviews::touch(&tx, review.clone()).await?;
     let ranked = of_review(&tx, review.id).await?;
     tx.commit().await?;
     Ok(ranked)
@@ -380,10 +387,8 @@ async fn transition(
 ) -> AppResult<action::Model> {
     let tx = db::begin_write(db).await?;
     let found = access(&tx, viewer, action_id).await?;
-    if !(found.moves || found.edits_review) {
-        return Err(AppError::forbidden(
-            "only the owner, the team's lead or the review's editors may move this action",
-        ));
+    if !found.may_move() {
+        return Err(AppError::forbidden("only the owner, a lead or an admin may move this action"));
     }
     let from = found.action.status;
     let allowed = match to {
@@ -563,17 +568,24 @@ async fn by_due_date(
     Ok(Page { items, has_previous_page: page.after.is_some(), has_next_page, total_count })
 }
 
-/// Live actions of a review whose owner can no longer do them.
-pub async fn with_inactive_owner(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<u64> {
-    let inactive = sea_orm::sea_query::Query::select()
-        .column(entity::user::Column::Id)
-        .from(entity::user::Entity)
-        .and_where(entity::user::Column::Active.eq(false))
-        .to_owned();
-    Ok(action::Entity::find()
+/// Live actions of a review whose owner can no longer own them: deactivated, or no longer a
+/// lead or member of the responsible team. A review holds a handful of actions.
+pub async fn with_unfit_owner(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<usize> {
+    let live = action::Entity::find()
         .filter(action::Column::ReviewId.eq(review_id))
         .filter(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
-        .filter(action::Column::OwnerId.in_subquery(inactive))
-        .count(db)
-        .await?)
+        .all(db)
+        .await?;
+    let mut unfit = 0;
+    for action in &live {
+        let active = entity::user::Entity::find_by_id(action.owner_id).one(db).await?.is_some_and(|u| u.active);
+        let member = matches!(
+            teams::role_of(db, action.owner_id, action.team_id).await?,
+            Some(TeamRole::Lead | TeamRole::Member)
+        );
+        if !(active && member) {
+            unfit += 1;
+        }
+    }
+    Ok(unfit)
 }

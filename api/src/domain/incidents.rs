@@ -9,7 +9,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -68,6 +68,11 @@ fn check_times(incident: &incident::ActiveModel) -> AppResult<()> {
         }
     }
     Ok(())
+}
+
+/// A concurrent request changed the same rows first (a unique key caught it).
+pub(crate) fn changed_concurrently() -> AppError {
+    AppError::Conflict("someone else changed this at the same moment; reload it and try again".into())
 }
 
 pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, incident_id: Uuid) -> AppResult<incident::Model> {
@@ -414,14 +419,14 @@ pub async fn set_affected_teams(
 }
 
 /// A tag as stored: trimmed, lower-case, letters, digits, spaces, `-`, `_`, `.` and `/`.
-pub fn normalize_tag(raw: &str) -> AppResult<String> {
+pub fn normalize_tag(field: &str, raw: &str) -> AppResult<String> {
     let tag = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     let valid = !tag.is_empty()
         && tag.chars().count() <= MAX_TAG_CHARS
         && tag.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '/'));
     if !valid {
         return Err(AppError::invalid(
-            "tags",
+            field,
             format!(
                 "`{}` is not a valid tag: use 1 to {MAX_TAG_CHARS} letters, digits, spaces, -, _, . or /",
                 raw.trim()
@@ -438,7 +443,7 @@ pub async fn set_tags(
     incident_id: Uuid,
     tags: Vec<String>,
 ) -> AppResult<incident::Model> {
-    let mut names = tags.iter().map(|t| normalize_tag(t)).collect::<AppResult<Vec<_>>>()?;
+    let mut names = tags.iter().map(|t| normalize_tag("tags", t)).collect::<AppResult<Vec<_>>>()?;
     names.sort();
     names.dedup();
     if names.len() > MAX_TAGS {
@@ -455,16 +460,15 @@ pub async fn set_tags(
             .await?
         {
             Some(tag) => tag,
-            None => {
-                tag::ActiveModel {
-                    id: Set(Uuid::now_v7()),
-                    organization_id: Set(viewer.org_id),
-                    name: Set(name.clone()),
-                    created_at: Set(clock::now()),
-                }
-                .insert(&tx)
-                .await?
+            None => tag::ActiveModel {
+                id: Set(Uuid::now_v7()),
+                organization_id: Set(viewer.org_id),
+                name: Set(name.clone()),
+                created_at: Set(clock::now()),
             }
+            .insert(&tx)
+            .await
+            .map_err(|e| AppError::unique_violation_or(e, changed_concurrently))?,
         };
         incident_tag::ActiveModel { incident_id: Set(incident.id), tag_id: Set(tag.id) }.insert(&tx).await?;
     }
@@ -530,7 +534,7 @@ pub async fn list(
                 tag::Entity,
                 Expr::col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)),
             )
-            .and_where(Expr::col((tag::Entity, tag::Column::Name)).eq(normalize_tag(tag)?))
+            .and_where(Expr::col((tag::Entity, tag::Column::Name)).eq(normalize_tag("tag", tag)?))
             .and_where(Expr::col((tag::Entity, tag::Column::OrganizationId)).eq(viewer.org_id))
             .to_owned();
         select = select.filter(incident::Column::Id.in_subquery(tagged));
@@ -604,19 +608,26 @@ pub async fn tags_of(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<
         .collect())
 }
 
-/// The organization's tags with how many incidents carry each, most used first.
+/// The tags on incidents the viewer may read, with how many of those incidents carry each,
+/// most used first.
 pub async fn org_tags(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<(String, i64)>> {
-    let tags = tag::Entity::find().filter(tag::Column::OrganizationId.eq(viewer.org_id)).all(db).await?;
+    let roles = TeamRoles::of(db, viewer).await?;
+    let readable = incident::Entity::find()
+        .select_only()
+        .column(incident::Column::Id)
+        .filter(readable_incidents(viewer, &roles))
+        .into_query();
     let counts: Vec<(Uuid, i64)> = incident_tag::Entity::find()
         .select_only()
         .column(incident_tag::Column::TagId)
         .column_as(Expr::col(incident_tag::Column::IncidentId).count(), "incidents")
-        .filter(incident_tag::Column::TagId.is_in(tags.iter().map(|t| t.id)))
+        .filter(incident_tag::Column::IncidentId.in_subquery(readable))
         .group_by(incident_tag::Column::TagId)
         .into_tuple()
         .all(db)
         .await?;
     let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
+    let tags = tag::Entity::find().filter(tag::Column::Id.is_in(counts.keys().copied())).all(db).await?;
     let mut rows: Vec<(String, i64)> =
         tags.into_iter().map(|t| (t.name, counts.get(&t.id).copied().unwrap_or(0))).collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));

@@ -366,7 +366,8 @@ pub async fn add_participant(
         created_at: Set(clock::now()),
     }
     .insert(&tx)
-    .await?;
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, incidents::changed_concurrently))?;
     let review = commit_change(
         tx,
         viewer,
@@ -830,9 +831,11 @@ pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> App
             "Commit to between {min} and {max} actions, each with an owner and a due date (there are {live})."
         ));
     }
-    let orphaned = actions::with_inactive_owner(db, review.id).await?;
-    if orphaned > 0 {
-        unmet.push(format!("Reassign the {orphaned} action(s) owned by a deactivated user."));
+    let unfit = actions::with_unfit_owner(db, review.id).await?;
+    if unfit > 0 {
+        unmet.push(format!(
+            "Reassign the {unfit} action(s) whose owner is deactivated or no longer a member of the responsible team."
+        ));
     }
     let open = contents.questions.iter().filter(|q| q.answer.is_none()).count();
     if open > 0 {

@@ -145,8 +145,8 @@ pub async fn update(
     changes: TeamChanges,
 ) -> AppResult<team::Model> {
     let tx = db::begin_write(db).await?;
+    viewer.require_admin()?;
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
-    require_manager(&tx, viewer, team.id).await?;
     let mut active = team.into_active_model();
     if let Some(name) = changes.name.as_deref() {
         active.name = Set(validate::required_text("name", name, MAX_TEAM_NAME_CHARS)?);

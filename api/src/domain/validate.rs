@@ -14,9 +14,13 @@ pub fn email(field: &str, raw: &str) -> AppResult<String> {
     Ok(email)
 }
 
-/// A required single-line text: trimmed, not blank, at most `max` characters.
+/// A required text: trimmed, not blank, at most `max` characters, no control characters but
+/// line breaks and tabs.
 pub fn required_text(field: &str, raw: &str, max: usize) -> AppResult<String> {
     let text = raw.trim();
+    if text.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        return Err(AppError::invalid(field, format!("{field} must not contain control characters")));
+    }
     if text.is_empty() {
         return Err(AppError::invalid(field, format!("{field} must not be blank")));
     }

@@ -1,16 +1,18 @@
-//! Schema extensions: every error gets a code, and read-only API tokens cannot mutate.
+//! Schema extensions: every error gets a code, WebSocket operations authenticate again, and
+//! read-only API tokens cannot mutate.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextRequest, NextSubscribe,
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest, NextSubscribe,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{Response, ServerResult, Variables};
+use async_graphql::{Request, Response, ServerResult, Variables};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
+use crate::app::AppState;
 use crate::auth::RequestAuth;
 use crate::error::AppError;
 use crate::graphql::server_error;
@@ -90,5 +92,38 @@ impl Extension for ReadOnlyTokensExtension {
             return Err(server_error(refusal));
         }
         Ok(document)
+    }
+}
+
+/// The credentials a WebSocket connection presented in `connection_init`.
+pub struct SocketCredentials(pub Option<String>);
+
+/// Authenticates every operation of a WebSocket connection again, so that a deactivated user,
+/// a revoked or expired token or a changed role takes effect on open sockets too.
+pub struct SocketAuth;
+
+impl ExtensionFactory for SocketAuth {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SocketAuthExtension)
+    }
+}
+
+struct SocketAuthExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for SocketAuthExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let request = match (ctx.data_opt::<SocketCredentials>(), ctx.data_opt::<AppState>()) {
+            (Some(SocketCredentials(authorization)), Some(state)) => {
+                request.data(state.authenticate(authorization.as_deref()).await)
+            }
+            _ => request,
+        };
+        next.run(ctx, request).await
     }
 }

@@ -9,6 +9,7 @@ pub mod types;
 use async_graphql::{EmptySubscription, Response, Schema, SchemaBuilder, ServerError};
 
 pub use context::ContextExt;
+pub use extensions::SocketCredentials;
 pub use mutation::Mutation;
 pub use query::Query;
 
@@ -23,6 +24,7 @@ pub const MAX_DEPTH: usize = 12;
 fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .extension(extensions::ErrorCodes)
+        .extension(extensions::SocketAuth)
         .extension(extensions::ReadOnlyTokens)
         .limit_depth(MAX_DEPTH)
 }

@@ -32,7 +32,7 @@ impl TeamMutation {
         Ok(Team(teams::create(ctx.db(), ctx.viewer()?, input).await?))
     }
 
-    /// Renames or describes a team (admin or the team's lead).
+    /// Renames or describes a team (admin).
     async fn update_team(&self, ctx: &Context<'_>, id: ID, input: UpdateTeamInput) -> Result<Team> {
         let id = ids::decode(&id, NodeKind::Team, "id")?;
         let changes = TeamChanges { name: input.name, slug: input.slug, description: input.description };

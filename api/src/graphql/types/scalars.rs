@@ -9,9 +9,13 @@ pub struct Date(pub NaiveDate);
 impl ScalarType for Date {
     fn parse(value: Value) -> InputValueResult<Self> {
         match &value {
-            Value::String(text) => NaiveDate::parse_from_str(text, "%Y-%m-%d")
+            // Exactly YYYY-MM-DD, years 1000 to 9999: far-off dates would overflow date arithmetic.
+            Value::String(text) if text.len() == 10 => NaiveDate::parse_from_str(text, "%Y-%m-%d")
                 .map(Date)
                 .map_err(|_| InputValueError::custom(format!("`{text}` is not a date of the form YYYY-MM-DD"))),
+            Value::String(text) => {
+                Err(InputValueError::custom(format!("`{text}` is not a date of the form YYYY-MM-DD")))
+            }
             _ => Err(InputValueError::expected_type(value)),
         }
     }
