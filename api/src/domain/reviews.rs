@@ -858,29 +858,49 @@ impl Contents {
     pub async fn load(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Self> {
         Ok(Self {
             timeline: timeline(db, review_id).await?,
-            whys: why::Entity::find()
-                .filter(why::Column::ReviewId.eq(review_id))
-                .order_by_asc(why::Column::Position)
-                .all(db)
-                .await?,
-            factors: contributing_factor::Entity::find()
-                .filter(contributing_factor::Column::ReviewId.eq(review_id))
-                .order_by_asc(contributing_factor::Column::Id)
-                .all(db)
-                .await?,
-            questions: parked_question::Entity::find()
-                .filter(parked_question::Column::ReviewId.eq(review_id))
-                .order_by_asc(parked_question::Column::Id)
-                .all(db)
-                .await?,
-            links: review_link::Entity::find()
-                .filter(review_link::Column::ReviewId.eq(review_id))
-                .order_by_asc(review_link::Column::Id)
-                .all(db)
-                .await?,
+            whys: whys(db, review_id).await?,
+            factors: contributing_factors(db, review_id).await?,
+            questions: parked_questions(db, review_id).await?,
+            links: links(db, review_id).await?,
             actions: actions::of_review(db, review_id).await?,
         })
     }
+}
+
+/// The why chain in order; the last answer is the root cause.
+pub async fn whys(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<why::Model>> {
+    Ok(why::Entity::find()
+        .filter(why::Column::ReviewId.eq(review_id))
+        .order_by_asc(why::Column::Position)
+        .all(db)
+        .await?)
+}
+
+pub async fn contributing_factors(
+    db: &impl ConnectionTrait,
+    review_id: Uuid,
+) -> AppResult<Vec<contributing_factor::Model>> {
+    Ok(contributing_factor::Entity::find()
+        .filter(contributing_factor::Column::ReviewId.eq(review_id))
+        .order_by_asc(contributing_factor::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn parked_questions(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<parked_question::Model>> {
+    Ok(parked_question::Entity::find()
+        .filter(parked_question::Column::ReviewId.eq(review_id))
+        .order_by_asc(parked_question::Column::Id)
+        .all(db)
+        .await?)
+}
+
+pub async fn links(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<review_link::Model>> {
+    Ok(review_link::Entity::find()
+        .filter(review_link::Column::ReviewId.eq(review_id))
+        .order_by_asc(review_link::Column::Id)
+        .all(db)
+        .await?)
 }
 
 /// The timeline, chronologically.

@@ -9,7 +9,7 @@ use super::{
 use crate::clock;
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
-use crate::domain::reviews::{self, Contents, strings};
+use crate::domain::reviews::{self, strings};
 use crate::domain::{actions, incidents, teams, users, writeup};
 use crate::graphql::ContextExt;
 use crate::ids::{self, NodeKind};
@@ -69,18 +69,18 @@ impl Review {
         Ok(reviews::timeline(ctx.db(), self.0.id).await?.into_iter().map(TimelineEntry).collect())
     }
     async fn parked_questions(&self, ctx: &Context<'_>) -> Result<Vec<ParkedQuestion>> {
-        Ok(Contents::load(ctx.db(), self.0.id).await?.questions.into_iter().map(ParkedQuestion).collect())
+        Ok(reviews::parked_questions(ctx.db(), self.0.id).await?.into_iter().map(ParkedQuestion).collect())
     }
     /// The why chain, in order; the last answer is the root cause.
     async fn whys(&self, ctx: &Context<'_>) -> Result<Vec<Why>> {
-        Ok(Contents::load(ctx.db(), self.0.id).await?.whys.into_iter().map(Why).collect())
+        Ok(reviews::whys(ctx.db(), self.0.id).await?.into_iter().map(Why).collect())
     }
     /// The last answer of the why chain.
     async fn root_cause(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(Contents::load(ctx.db(), self.0.id).await?.whys.pop().map(|w| w.answer))
+        Ok(reviews::whys(ctx.db(), self.0.id).await?.pop().map(|w| w.answer))
     }
     async fn contributing_factors(&self, ctx: &Context<'_>) -> Result<Vec<ContributingFactor>> {
-        Ok(Contents::load(ctx.db(), self.0.id).await?.factors.into_iter().map(ContributingFactor).collect())
+        Ok(reviews::contributing_factors(ctx.db(), self.0.id).await?.into_iter().map(ContributingFactor).collect())
     }
     async fn went_well(&self) -> Vec<String> {
         strings(&self.0.went_well)
@@ -92,7 +92,7 @@ impl Review {
         strings(&self.0.learnings)
     }
     async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Link>> {
-        Ok(Contents::load(ctx.db(), self.0.id).await?.links.into_iter().map(Link).collect())
+        Ok(reviews::links(ctx.db(), self.0.id).await?.into_iter().map(Link).collect())
     }
     /// The committed actions, most important first.
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
