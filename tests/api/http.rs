@@ -199,7 +199,8 @@ async fn ws_operation(
     let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query } });
     socket.send(Message::Text(message.to_string().into())).await.unwrap();
     loop {
-        let reply = tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await.expect("an answer in time");
+        let reply =
+            tokio::time::timeout(std::time::Duration::from_secs(5), socket.next()).await.expect("an answer in time");
         if let Some(Ok(Message::Text(text))) = reply {
             let value: Value = serde_json::from_str(&text).unwrap();
             if value["id"] == id && value["type"] != "complete" {
@@ -225,7 +226,13 @@ async fn an_open_websocket_loses_access_when_its_user_is_deactivated() {
 
     let before = ws_operation(&mut socket, "1", "{ me { email } }").await;
     assert_eq!(before["payload"]["data"]["me"]["email"], "bob@acme.test", "{before}");
-    app.exec(Some(&admin.token), "mutation($u: ID!) { deactivateUser(userId: $u) { id } }", json!({ "u": bob.user_id })).await.data();
+    app.exec(
+        Some(&admin.token),
+        "mutation($u: ID!) { deactivateUser(userId: $u) { id } }",
+        json!({ "u": bob.user_id }),
+    )
+    .await
+    .data();
     let after = ws_operation(&mut socket, "2", "{ me { email } }").await;
     let code = after["payload"]["errors"][0]["extensions"]["code"].clone();
     let code = if code.is_null() { after["payload"][0]["extensions"]["code"].clone() } else { code };
