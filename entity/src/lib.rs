@@ -1,6 +1,7 @@
 //! Storage models for Hindsight. Plain sea-orm entities: nothing here is exposed to clients
 //! directly (the API builds its GraphQL types from these models, so secrets never reach the schema).
 
+pub mod acknowledgement;
 pub mod action;
 pub mod api_token;
 pub mod contributing_factor;

@@ -27,6 +27,8 @@ pub struct Model {
     pub follow_up_at: Option<DateTimeUtc>,
     pub long_term_review_at: Option<DateTimeUtc>,
     pub reopen_reason: Option<String>,
+    /// Everything the learning feed searches, gathered when the review is published.
+    pub search_text: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -6,6 +6,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_identity;
 mod m20261122_000002_incidents_and_reviews;
 mod m20261122_000003_actions_and_follow_ups;
+mod m20261122_000004_acknowledgements;
 
 pub struct Migrator;
 
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_identity::Migration),
             Box::new(m20261122_000002_incidents_and_reviews::Migration),
             Box::new(m20261122_000003_actions_and_follow_ups::Migration),
+            Box::new(m20261122_000004_acknowledgements::Migration),
         ]
     }
 }

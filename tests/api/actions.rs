@@ -340,7 +340,8 @@ pub async fn ready_but_for_actions(c: &Crew, facilitator: &Session) {
 }
 
 const READINESS: &str = "query($r: ID!) { review(id: $r) { readiness { ready unmet } } }";
-const PUBLISH: &str = "mutation($r: ID!) { publishReview(id: $r) { status } }";
+pub const PUBLISH_QUERY: &str = "mutation($r: ID!) { publishReview(id: $r) { status } }";
+const PUBLISH: &str = PUBLISH_QUERY;
 
 #[tokio::test]
 async fn publishing_needs_two_or_three_live_actions() {

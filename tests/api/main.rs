@@ -9,6 +9,7 @@ mod harness;
 mod http;
 mod identity;
 mod incidents;
+mod learning;
 mod metrics;
 mod people;
 mod reviews;

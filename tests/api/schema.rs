@@ -84,6 +84,8 @@ fn the_contract_names_are_in_the_schema() {
         "overdueActions(teamId: ID, ownerId: ID, first: Int, after: String): ActionConnection!",
         "learningMetrics(teamId: ID, from: Date!, to: Date!): LearningMetrics!",
         "dueFollowUps(teamId: ID, first: Int, after: String): ReviewConnection!",
+        "learningFeed(teamIds: [ID!], tags: [String!], search: String, first: Int, after: String): ReviewConnection!",
+        "acknowledgeLearning(reviewId: ID!): Review!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

@@ -61,10 +61,11 @@ pub enum EventKind {
     ActionCompleted,
     ActionDropped,
     FollowUpRecorded,
+    LearningAcknowledged,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 50] = [
+    pub const ALL: [EventKind; 51] = [
         EventKind::OrganizationCreated,
         EventKind::UserInvited,
         EventKind::UserJoined,
@@ -115,6 +116,7 @@ impl EventKind {
         EventKind::ActionCompleted,
         EventKind::ActionDropped,
         EventKind::FollowUpRecorded,
+        EventKind::LearningAcknowledged,
     ];
 
     pub fn parse(kind: &str) -> Option<Self> {
@@ -173,6 +175,7 @@ impl EventKind {
             Self::ActionCompleted => "ACTION_COMPLETED",
             Self::ActionDropped => "ACTION_DROPPED",
             Self::FollowUpRecorded => "FOLLOW_UP_RECORDED",
+            Self::LearningAcknowledged => "LEARNING_ACKNOWLEDGED",
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod events;
 pub mod history;
 pub mod identity;
 pub mod incidents;
+pub mod learning;
 pub mod metrics;
 pub mod pagination;
 pub mod policy;

@@ -84,6 +84,7 @@ pub(crate) async fn create_for(
         follow_up_at: Set(None),
         long_term_review_at: Set(None),
         reopen_reason: Set(None),
+        search_text: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -746,6 +747,7 @@ async fn transition(
             active.published_at = Set(Some(now));
             active.follow_up_at = Set(Some(now + TimeDelta::days(i64::from(policy.follow_up_days))));
             active.long_term_review_at = Set(Some(now + TimeDelta::days(i64::from(policy.long_term_review_days))));
+            active.search_text = Set(Some(search_text(&tx, &review).await?));
             EventKind::ReviewPublished
         }
         _ => {
@@ -758,6 +760,19 @@ async fn transition(
     record(&tx, viewer, review.id, kind, serde_json::json!({ "from": from, "to": to, "reason": reason })).await?;
     tx.commit().await?;
     Ok(review)
+}
+
+/// The words the learning feed searches: title, summary, impact, learnings, what went well, the why
+/// chain down to the root cause, and the contributing factors.
+async fn search_text(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<String> {
+    let mut parts = vec![review.title.clone()];
+    parts.extend(review.summary.clone());
+    parts.extend(review.impact.clone());
+    parts.extend(strings(&review.learnings));
+    parts.extend(strings(&review.went_well));
+    parts.extend(whys(db, review.id).await?.into_iter().map(|w| w.answer));
+    parts.extend(contributing_factors(db, review.id).await?.into_iter().map(|f| f.description));
+    Ok(parts.join("\n"))
 }
 
 pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {

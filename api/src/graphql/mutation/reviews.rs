@@ -1,6 +1,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
+use crate::domain::learning;
 use crate::domain::reviews::{self, ReviewChanges, TimelineInput};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
@@ -216,6 +217,11 @@ impl ReviewMutation {
     async fn publish_review(&self, ctx: &Context<'_>, id: ID, expected_version: Option<i32>) -> Result<Review> {
         let id = ids::decode(&id, NodeKind::Review, "id")?;
         Ok(Review(reviews::publish(ctx.db(), ctx.viewer()?, id, expected_version).await?))
+    }
+
+    /// Records that the viewer read a published learning (once).
+    async fn acknowledge_learning(&self, ctx: &Context<'_>, review_id: ID) -> Result<Review> {
+        Ok(Review(learning::acknowledge(ctx.db(), ctx.viewer()?, self::review_id(&review_id)?).await?))
     }
 
     /// PUBLISHED → IN_REVIEW (a lead or admin), keeping the reason.

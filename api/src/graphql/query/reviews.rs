@@ -1,6 +1,7 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 
+use crate::domain::learning::{self, FeedFilter};
 use crate::domain::pagination::PageRequest;
 use crate::domain::{blameless, history, reviews};
 use crate::graphql::ContextExt;
@@ -17,6 +18,28 @@ impl ReviewQuery {
         let viewer = ctx.viewer()?;
         let Some(id) = ids::decode_lookup(&id, NodeKind::Review, "id")? else { return Ok(None) };
         Ok(reviews::get(ctx.db(), viewer, id).await?.map(Review))
+    }
+
+    /// Published reviews shared with the whole organization, most recently published first:
+    /// what other teams learned.
+    async fn learning_feed(
+        &self,
+        ctx: &Context<'_>,
+        team_ids: Option<Vec<ID>>,
+        tags: Option<Vec<String>>,
+        search: Option<String>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Review, ConnectionFields, EmptyFields>> {
+        let viewer = ctx.viewer()?;
+        let page = PageRequest::new(first, after.as_deref())?;
+        let team_ids = team_ids
+            .unwrap_or_default()
+            .iter()
+            .map(|id| ids::decode(id, NodeKind::Team, "teamIds"))
+            .collect::<Result<_, _>>()?;
+        let filter = FeedFilter { team_ids, tags: tags.unwrap_or_default(), search };
+        Ok(connection(learning::feed(ctx.db(), viewer, filter, &page).await?, Review))
     }
 
     /// Blame language in a text, with systemic rephrasings (warnings only).

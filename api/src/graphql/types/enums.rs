@@ -160,6 +160,7 @@ pub enum EventKind {
     ActionCompleted,
     ActionDropped,
     FollowUpRecorded,
+    LearningAcknowledged,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); WONT_DO (with a reason) from OPEN or IN_PROGRESS.

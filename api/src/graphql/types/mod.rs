@@ -24,8 +24,8 @@ pub use incident::{Incident, Tag};
 pub use metrics::{LearningMetrics, RepeatTheme};
 pub use node::Node;
 pub use review::{
-    BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review, ReviewPolicy,
-    TimelineEntry, Why,
+    Acknowledgement, BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review,
+    ReviewPolicy, TeamAcknowledgements, TimelineEntry, Why,
 };
 pub use scalars::Date;
 pub use team::{Membership, Team};

@@ -10,7 +10,7 @@ use crate::clock;
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
 use crate::domain::reviews::{self, strings};
-use crate::domain::{actions, incidents, teams, users, writeup};
+use crate::domain::{actions, incidents, learning, teams, users, writeup};
 use crate::graphql::ContextExt;
 use crate::ids::{self, NodeKind};
 
@@ -102,6 +102,19 @@ impl Review {
     async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
         Ok(reviews::follow_ups(ctx.db(), self.0.id).await?.into_iter().map(FollowUp).collect())
     }
+    /// Who acknowledged reading this learning, and when.
+    async fn acknowledgements(&self, ctx: &Context<'_>) -> Result<Vec<Acknowledgement>> {
+        let rows = learning::acknowledgements(ctx.db(), self.0.id).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(user, acknowledged_at)| Acknowledgement { user: User(user), acknowledged_at })
+            .collect())
+    }
+    /// How many people of each team acknowledged it, most first.
+    async fn acknowledgements_by_team(&self, ctx: &Context<'_>) -> Result<Vec<TeamAcknowledgements>> {
+        let rows = learning::acknowledgements_by_team(ctx.db(), self.0.id).await?;
+        Ok(rows.into_iter().map(|(team, count)| TeamAcknowledgements { team: Team(team), count }).collect())
+    }
     /// Whether the review can be published, and what is missing if not.
     async fn readiness(&self, ctx: &Context<'_>) -> Result<Readiness> {
         let readiness = reviews::readiness(ctx.db(), &self.0).await?;
@@ -141,6 +154,20 @@ impl Review {
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
+}
+
+/// Someone who read a published learning.
+#[derive(SimpleObject)]
+pub struct Acknowledgement {
+    pub user: User,
+    pub acknowledged_at: DateTime<Utc>,
+}
+
+/// How many people of one team acknowledged a learning.
+#[derive(SimpleObject)]
+pub struct TeamAcknowledgements {
+    pub team: Team,
+    pub count: u64,
 }
 
 /// Someone taking part in a review, and in which role.

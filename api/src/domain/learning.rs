@@ -1,0 +1,193 @@
+//! The cross-team learning feed: published, organization-wide reviews, and who read them.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+use entity::{ReviewStatus, Visibility, acknowledgement, incident_tag, membership, review, tag, team, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::clock;
+use crate::db;
+use crate::domain::events::{self, EventKind};
+use crate::domain::pagination::{Page, PageRequest, encode_cursor};
+use crate::domain::{incidents, reviews, validate};
+use crate::error::{AppError, AppResult};
+use crate::ids::NodeKind;
+
+#[derive(Debug, Default)]
+pub struct FeedFilter {
+    pub team_ids: Vec<Uuid>,
+    /// Reviews of incidents carrying any of these tags.
+    pub tags: Vec<String>,
+    /// Words that must all appear in the title, summary, learnings, whys or factors.
+    pub search: Option<String>,
+}
+
+/// Reviews whose published text matches `search`: PostgreSQL full-text search (English stemming,
+/// web-search syntax: `"quoted phrases"`, `or`, `-excluded`), or on SQLite every word as a
+/// case-insensitive substring.
+fn matches(backend: DatabaseBackend, search: &str) -> Condition {
+    let document = Expr::col(review::Column::SearchText);
+    if backend == DatabaseBackend::Postgres {
+        return Condition::all().add(Expr::cust_with_exprs(
+            "to_tsvector('english', coalesce($1, '')) @@ websearch_to_tsquery('english', $2)",
+            [document, Expr::val(search)],
+        ));
+    }
+    search.split_whitespace().take(MAX_SEARCH_WORDS).fold(Condition::all(), |all, word| {
+        let pattern = format!("%{}%", validate::escape_like(&word.to_lowercase()));
+        all.add(Expr::expr(Func::lower(document.clone())).like(LikeExpr::new(pattern).escape('\\')))
+    })
+}
+
+const MAX_SEARCH_WORDS: usize = 10;
+
+/// Published reviews shared with the whole organization, most recently published first.
+pub async fn feed(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    filter: FeedFilter,
+    page: &PageRequest,
+) -> AppResult<Page<review::Model>> {
+    let mut condition = Condition::all()
+        .add(review::Column::OrganizationId.eq(viewer.org_id))
+        .add(review::Column::Status.eq(ReviewStatus::Published))
+        .add(review::Column::Visibility.eq(Visibility::Org));
+    if !filter.team_ids.is_empty() {
+        condition = condition.add(review::Column::TeamId.is_in(filter.team_ids));
+    }
+    if !filter.tags.is_empty() {
+        let names = filter.tags.iter().map(|t| incidents::normalize_tag("tags", t)).collect::<AppResult<Vec<_>>>()?;
+        let tagged = Query::select()
+            .column((incident_tag::Entity, incident_tag::Column::IncidentId))
+            .from(incident_tag::Entity)
+            .inner_join(
+                tag::Entity,
+                Expr::col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)),
+            )
+            .and_where(Expr::col((tag::Entity, tag::Column::OrganizationId)).eq(viewer.org_id))
+            .and_where(Expr::col((tag::Entity, tag::Column::Name)).is_in(names))
+            .to_owned();
+        condition = condition.add(review::Column::IncidentId.in_subquery(tagged));
+    }
+    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        condition = condition.add(matches(db.get_database_backend(), search));
+    }
+    let total_count = review::Entity::find().filter(condition.clone()).count(db).await?;
+    let mut query = review::Entity::find().filter(condition);
+    if let Some(after) = &page.after {
+        let bad = || AppError::invalid("after", "not a cursor from this API");
+        let (at, id) = after.split_once('|').ok_or_else(bad)?;
+        let at: DateTime<Utc> = at.parse().map_err(|_| bad())?;
+        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+        query = query.filter(
+            Condition::any()
+                .add(review::Column::PublishedAt.lt(at))
+                .add(Condition::all().add(review::Column::PublishedAt.eq(at)).add(review::Column::Id.lt(id))),
+        );
+    }
+    let mut rows = query
+        .order_by_desc(review::Column::PublishedAt)
+        .order_by_desc(review::Column::Id)
+        .limit(page.first + 1)
+        .all(db)
+        .await?;
+    let has_next_page = rows.len() as u64 > page.first;
+    rows.truncate(page.first as usize);
+    let items = rows
+        .into_iter()
+        .map(|r| {
+            (encode_cursor(&format!("{}|{}", r.published_at.map(|at| at.to_rfc3339()).unwrap_or_default(), r.id)), r)
+        })
+        .collect();
+    Ok(Page { items, has_previous_page: page.after.is_some(), has_next_page, total_count })
+}
+
+/// Records that the viewer read a published review (once; acknowledging again changes nothing).
+pub async fn acknowledge(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, _, _) = reviews::readable(&tx, viewer, review_id).await?;
+    if review.status != ReviewStatus::Published {
+        return Err(AppError::bad_input("only a published review can be acknowledged"));
+    }
+    if acknowledgement::Entity::find_by_id((review.id, viewer.user_id)).one(&tx).await?.is_none() {
+        acknowledgement::ActiveModel {
+            review_id: Set(review.id),
+            user_id: Set(viewer.user_id),
+            created_at: Set(clock::now()),
+        }
+        .insert(&tx)
+        .await
+        .map_err(|e| AppError::unique_violation_or(e, incidents::changed_concurrently))?;
+        events::record_change(
+            &tx,
+            viewer,
+            EventKind::LearningAcknowledged,
+            (NodeKind::Review, review.id),
+            serde_json::json!({}),
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(review)
+}
+
+/// Who acknowledged a review, and when, first first.
+pub async fn acknowledgements(
+    db: &impl ConnectionTrait,
+    review_id: Uuid,
+) -> AppResult<Vec<(user::Model, DateTime<Utc>)>> {
+    let rows = acknowledgement::Entity::find()
+        .filter(acknowledgement::Column::ReviewId.eq(review_id))
+        .order_by_asc(acknowledgement::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let people: HashMap<Uuid, user::Model> = user::Entity::find()
+        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u))
+        .collect();
+    Ok(rows.into_iter().filter_map(|r| people.get(&r.user_id).map(|u| (u.clone(), r.created_at))).collect())
+}
+
+/// How many people of each team acknowledged a review, most first.
+pub async fn acknowledgements_by_team(
+    db: &impl ConnectionTrait,
+    review_id: Uuid,
+) -> AppResult<Vec<(team::Model, u64)>> {
+    let readers = Query::select()
+        .column(acknowledgement::Column::UserId)
+        .from(acknowledgement::Entity)
+        .and_where(acknowledgement::Column::ReviewId.eq(review_id))
+        .to_owned();
+    let counts: Vec<(Uuid, i64)> = membership::Entity::find()
+        .select_only()
+        .column(membership::Column::TeamId)
+        .column_as(Expr::col(membership::Column::UserId).count(), "readers")
+        .filter(membership::Column::UserId.in_subquery(readers))
+        .group_by(membership::Column::TeamId)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let teams: HashMap<Uuid, team::Model> = team::Entity::find()
+        .filter(team::Column::Id.is_in(counts.iter().map(|c| c.0)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.id, t))
+        .collect();
+    let mut rows: Vec<(team::Model, u64)> = counts
+        .into_iter()
+        .filter_map(|(id, n)| teams.get(&id).map(|t| (t.clone(), u64::try_from(n).unwrap_or(0))))
+        .collect();
+    rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.slug.cmp(&b.0.slug)));
+    Ok(rows)
+}
