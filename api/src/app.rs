@@ -5,8 +5,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context as _;
-use async_graphql::http::GraphiQLSource;
-use async_graphql_axum::{GraphQLBatchRequest, GraphQLProtocol, GraphQLResponse, GraphQLWebSocket};
+use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
+use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
@@ -20,18 +20,21 @@ use tower_http::trace::TraceLayer;
 
 use crate::auth::{AuthService, JwtKeys, Passwords, RequestAuth};
 use crate::config::Config;
-use crate::graphql::{self, AppSchema, SocketCredentials};
+use crate::graphql::{self, AppSchema};
+use crate::live::{self, EventHub};
 use crate::{db, demo};
 
 /// Largest request body accepted.
 pub const MAX_BODY_BYTES: usize = 1024 * 1024;
 
-/// What every request can reach: the database, the auth service and the configuration.
+/// What every request can reach: the database, the auth service, the configuration and the
+/// hub that delivers events to subscribers.
 #[derive(Clone)]
 pub struct AppState {
     pub db: DatabaseConnection,
     pub auth: Arc<AuthService>,
     pub config: Arc<Config>,
+    pub hub: Arc<EventHub>,
 }
 
 impl AppState {
@@ -41,10 +44,11 @@ impl AppState {
             .await
             .with_context(|| format!("cannot open the database at {}", redact(&config.database_url)))?;
         db::migrate(&db).await.context("cannot apply database migrations")?;
-        Self::new(db, config)
+        Self::new(db, config).await
     }
 
-    pub fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
+    /// Builds the state on a migrated database and starts its event hub.
+    pub async fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
         let secret = match &config.jwt_secret {
             Some(secret) if secret.len() < 32 => anyhow::bail!("the JWT secret must be at least 32 bytes long"),
             Some(secret) => secret.as_bytes().to_vec(),
@@ -63,7 +67,10 @@ impl AppState {
             refresh_ttl: config.refresh_token_ttl,
             invitation_ttl: config.invitation_ttl,
         };
-        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config) })
+        let hub = EventHub::start(db.clone(), config.subscriber_buffer, config.event_poll_interval)
+            .await
+            .context("cannot start the event hub")?;
+        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub })
     }
 
     pub async fn authenticate(&self, authorization: Option<&str>) -> RequestAuth {
@@ -139,26 +146,17 @@ async fn graphql_http(
     server.schema.execute_batch(batch.data(auth)).await.into()
 }
 
-async fn graphql_ws(State(server): State<Server>, protocol: GraphQLProtocol, upgrade: WebSocketUpgrade) -> Response {
-    upgrade.protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS).on_upgrade(move |socket| {
-        let state = server.state.clone();
-        GraphQLWebSocket::new(socket, server.schema.clone(), protocol)
-            .on_connection_init(move |payload| async move {
-                let authorization = payload
-                    .get("authorization")
-                    .or_else(|| payload.get("Authorization"))
-                    .and_then(|v| v.as_str())
-                    .map(str::to_owned);
-                // Refuse a bad token at once; every operation authenticates again (SocketAuth).
-                if let RequestAuth::Rejected { message } = state.authenticate(authorization.as_deref()).await {
-                    return Err(async_graphql::Error::new(message));
-                }
-                let mut data = async_graphql::Data::default();
-                data.insert(SocketCredentials(authorization));
-                Ok(data)
-            })
-            .serve()
-    })
+async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+    let protocol = headers
+        .get(header::SEC_WEBSOCKET_PROTOCOL)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|offered| offered.split(',').find_map(|p| p.trim().parse::<WebSocketProtocols>().ok()));
+    let Some(protocol) = protocol else {
+        return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol").into_response();
+    };
+    upgrade
+        .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
+        .on_upgrade(move |socket| live::socket::serve(socket, server.schema, protocol, server.state))
 }
 
 async fn healthz() -> &'static str {
@@ -210,8 +208,11 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.local_addr();
+        let scanner = live::scanner::spawn(self.state.clone(), self.state.config.scan_interval);
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
-        axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await
+        let served = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await;
+        scanner.abort();
+        served
     }
 
     /// Serves until Ctrl-C or SIGTERM.

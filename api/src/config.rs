@@ -114,6 +114,19 @@ pub struct Config {
     /// Most operations accepted in one batched request.
     #[arg(long, env = "HINDSIGHT_MAX_BATCH", default_value_t = 10, global = true)]
     pub max_batch: usize,
+
+    /// How many events a subscriber may fall behind before it is dropped.
+    #[arg(long, env = "HINDSIGHT_SUBSCRIBER_BUFFER", default_value_t = 1024, global = true)]
+    pub subscriber_buffer: usize,
+
+    /// How often each server reads the event log for subscribers even when nothing woke it
+    /// (PostgreSQL `NOTIFY` and local mutations wake it at once).
+    #[arg(long, env = "HINDSIGHT_EVENT_POLL_INTERVAL", default_value = "5s", value_parser = parse_duration, global = true)]
+    pub event_poll_interval: Duration,
+
+    /// How often to look for actions that became overdue and follow-ups that fell due.
+    #[arg(long, env = "HINDSIGHT_SCAN_INTERVAL", default_value = "1m", value_parser = parse_duration, global = true)]
+    pub scan_interval: Duration,
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {

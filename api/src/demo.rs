@@ -51,6 +51,7 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
         org_id: session.user.organization_id,
         org_role: OrgRole::Admin,
         credential: Credential::Session { session_id: uuid::Uuid::nil() },
+        expires_at: None,
     };
 
     let payments = teams::create(

@@ -16,6 +16,9 @@ pub enum AppError {
     BadInput { message: String, field: Option<String> },
     #[error("{0}")]
     Conflict(String),
+    /// A subscriber that could not keep up with the events it asked for.
+    #[error("{0}")]
+    SlowConsumer(String),
     #[error("too many attempts; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     #[error("internal error")]
@@ -33,6 +36,7 @@ impl AppError {
             Self::BadInput { .. } => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
+            Self::SlowConsumer(_) => "SLOW_CONSUMER",
             Self::Internal(_) => "INTERNAL",
         }
     }

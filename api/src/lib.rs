@@ -10,6 +10,7 @@ pub mod domain;
 pub mod error;
 pub mod graphql;
 pub mod ids;
+pub mod live;
 pub mod telemetry;
 
 pub use app::{AppState, Application};

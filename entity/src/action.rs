@@ -26,6 +26,8 @@ pub struct Model {
     pub evidence: Option<String>,
     pub drop_reason: Option<String>,
     pub created_by: Uuid,
+    /// The due date this action was last announced overdue for.
+    pub overdue_notice_for: Option<Date>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -29,6 +29,9 @@ pub struct Model {
     pub reopen_reason: Option<String>,
     /// Everything the learning feed searches, gathered when the review is published.
     pub search_text: Option<String>,
+    /// The follow-up dates last announced as due.
+    pub follow_up_notice_for: Option<DateTimeUtc>,
+    pub long_term_notice_for: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

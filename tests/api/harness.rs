@@ -281,3 +281,102 @@ pub fn session_from(payload: &Value) -> Session {
         user_id: payload["user"]["id"].as_str().expect("user.id").to_owned(),
     }
 }
+
+/// A graphql-transport-ws client for subscription tests.
+pub struct Socket {
+    inner: tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>,
+    /// Messages of other operations, read while waiting for one.
+    pending: Vec<Value>,
+}
+
+/// How long a test waits for something that should arrive.
+pub const ARRIVES_WITHIN: std::time::Duration = std::time::Duration::from_secs(10);
+
+impl Socket {
+    /// Connects to a served app and signs in with `token` in `connection_init`.
+    pub async fn connect(addr: SocketAddr, token: &str) -> Self {
+        let (socket, ack) = Self::open(addr, Some(token)).await;
+        assert_eq!(ack["type"], "connection_ack", "{ack}");
+        socket
+    }
+
+    /// The server's answer to `connection_init` (null when it closed the socket instead).
+    pub async fn try_connect(addr: SocketAddr, token: Option<&str>) -> Value {
+        Self::open(addr, token).await.1
+    }
+
+    async fn open(addr: SocketAddr, token: Option<&str>) -> (Self, Value) {
+        use futures_util::SinkExt;
+        use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+        let mut request = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
+        request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-transport-ws".parse().unwrap());
+        let (inner, _) = tokio_tungstenite::connect_async(request).await.expect("websocket upgrade");
+        let mut socket = Socket { inner, pending: Vec::new() };
+        let payload = token.map_or(json!({}), |t| json!({ "authorization": format!("Bearer {t}") }));
+        socket.inner.send(json!({ "type": "connection_init", "payload": payload }).to_string().into()).await.unwrap();
+        let answer = socket.message().await.unwrap_or(Value::Null);
+        (socket, answer)
+    }
+
+    /// Starts operation `id`.
+    pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
+        use futures_util::SinkExt;
+        let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });
+        self.inner.send(message.to_string().into()).await.unwrap();
+    }
+
+    /// The next text message, or `None` when the socket closed.
+    async fn message(&mut self) -> Option<Value> {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let next = tokio::time::timeout(ARRIVES_WITHIN, self.inner.next()).await.expect("a message in time");
+            match next? {
+                Ok(Message::Text(text)) => return Some(serde_json::from_str(&text).unwrap()),
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => {}
+            }
+        }
+    }
+
+    /// The next payload of operation `id` (`{ data, errors }`), skipping pings.
+    pub async fn next(&mut self, id: &str) -> Value {
+        let message = match self.pending.iter().position(|m| m["id"] == id) {
+            Some(at) => self.pending.remove(at),
+            None => loop {
+                let message = self.message().await.expect("the socket to stay open");
+                if message["id"] == id {
+                    break message;
+                }
+                if message["id"].is_string() {
+                    self.pending.push(message);
+                }
+            },
+        };
+        assert_ne!(message["type"], "complete", "operation {id} completed early");
+        message["payload"].clone()
+    }
+
+    /// Asserts that nothing arrives for `wait`.
+    pub async fn silent_for(&mut self, wait: std::time::Duration) {
+        use futures_util::StreamExt;
+        assert!(self.pending.is_empty(), "expected silence, got {:?}", self.pending);
+        if let Ok(message) = tokio::time::timeout(wait, self.inner.next()).await {
+            panic!("expected silence, got {message:?}");
+        }
+    }
+
+    /// Waits for the server to close the socket; returns the close code and reason.
+    pub async fn closed(&mut self) -> (u16, String) {
+        use futures_util::StreamExt;
+        use tokio_tungstenite::tungstenite::Message;
+        loop {
+            let next = tokio::time::timeout(ARRIVES_WITHIN, self.inner.next()).await.expect("a close in time");
+            match next {
+                Some(Ok(Message::Close(Some(frame)))) => return (frame.code.into(), frame.reason.to_string()),
+                Some(Ok(Message::Close(None))) | None | Some(Err(_)) => panic!("closed without a close frame"),
+                Some(Ok(_)) => {}
+            }
+        }
+    }
+}

@@ -86,6 +86,11 @@ fn the_contract_names_are_in_the_schema() {
         "dueFollowUps(teamId: ID, first: Int, after: String): ReviewConnection!",
         "learningFeed(teamIds: [ID!], tags: [String!], search: String, first: Int, after: String): ReviewConnection!",
         "acknowledgeLearning(reviewId: ID!): Review!",
+        "learningPublished(teamIds: [ID!], tags: [String!]): Review!",
+        "actionChanged(teamId: ID, ownerId: ID): ActionEvent!",
+        "actionOverdue(teamId: ID, ownerId: ID): Action!",
+        "reviewChanged(reviewId: ID!): ReviewEvent!",
+        "events(kinds: [EventKind!], after: ID): Event!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

@@ -6,6 +6,8 @@ pub mod secret;
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
+
 use entity::{OrgRole, TokenScope, api_token, user};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -31,6 +33,8 @@ pub struct Viewer {
     pub org_id: Uuid,
     pub org_role: OrgRole,
     pub credential: Credential,
+    /// When the credential stops being valid, if it ever does.
+    pub expires_at: Option<DateTime<Utc>>,
 }
 
 impl Viewer {
@@ -136,6 +140,7 @@ impl AuthService {
             org_id: user.organization_id,
             org_role: user.role,
             credential: Credential::Session { session_id: claims.sid },
+            expires_at: DateTime::from_timestamp(claims.exp, 0),
         })
     }
 
@@ -167,6 +172,7 @@ impl AuthService {
             org_id: user.organization_id,
             org_role: user.role,
             credential: Credential::ApiToken { token_id: token.id, scope: token.scope },
+            expires_at: token.expires_at,
         })
     }
 }

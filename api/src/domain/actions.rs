@@ -44,14 +44,19 @@ async fn record(
     kind: EventKind,
     payload: serde_json::Value,
 ) -> AppResult<()> {
-    let mut payload = payload;
+    events::record_change(tx, viewer, kind, (NodeKind::Action, action.id), event_payload(action, payload)).await
+}
+
+/// An action event's payload: what it says, plus where the action stands, so that subscribers
+/// can filter by review, team, owner and status without loading the action.
+pub(crate) fn event_payload(action: &action::Model, mut payload: serde_json::Value) -> serde_json::Value {
     if let Some(map) = payload.as_object_mut() {
         map.insert("reviewId".into(), ids::encode(NodeKind::Review, action.review_id).into());
         map.insert("teamId".into(), ids::encode(NodeKind::Team, action.team_id).into());
         map.insert("ownerId".into(), ids::encode(NodeKind::User, action.owner_id).into());
         map.insert("status".into(), action.status.to_value().into());
     }
-    events::record_change(tx, viewer, kind, (NodeKind::Action, action.id), payload).await
+    payload
 }
 
 /// A due date is today or later (UTC) and within the policy's window.
@@ -189,6 +194,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
         evidence: Set(None),
         drop_reason: Set(None),
         created_by: Set(viewer.user_id),
+        overdue_notice_for: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -1,7 +1,7 @@
 //! The event log: every change appends one row, in the same transaction as the change.
 
 use entity::event;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
@@ -62,10 +62,12 @@ pub enum EventKind {
     ActionDropped,
     FollowUpRecorded,
     LearningAcknowledged,
+    ActionOverdue,
+    FollowUpDue,
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 51] = [
+    pub const ALL: [EventKind; 53] = [
         EventKind::OrganizationCreated,
         EventKind::UserInvited,
         EventKind::UserJoined,
@@ -117,7 +119,21 @@ impl EventKind {
         EventKind::ActionDropped,
         EventKind::FollowUpRecorded,
         EventKind::LearningAcknowledged,
+        EventKind::ActionOverdue,
+        EventKind::FollowUpDue,
     ];
+
+    /// Kinds after which a user's open sessions must prove their credentials again.
+    pub fn affects_credentials(self) -> bool {
+        matches!(
+            self,
+            Self::UserRoleChanged
+                | Self::UserDeactivated
+                | Self::PasswordChanged
+                | Self::SessionsRevoked
+                | Self::ApiTokenRevoked
+        )
+    }
 
     pub fn parse(kind: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.as_str() == kind)
@@ -176,9 +192,17 @@ impl EventKind {
             Self::ActionDropped => "ACTION_DROPPED",
             Self::FollowUpRecorded => "FOLLOW_UP_RECORDED",
             Self::LearningAcknowledged => "LEARNING_ACKNOWLEDGED",
+            Self::ActionOverdue => "ACTION_OVERDUE",
+            Self::FollowUpDue => "FOLLOW_UP_DUE",
         }
     }
 }
+
+/// The PostgreSQL advisory lock key that orders event writers ("hindsig" in ASCII).
+const EVENT_ORDER_LOCK: i64 = 0x68_69_6e_64_73_69_67;
+
+/// The PostgreSQL channel on which commits of new events are announced.
+pub const NOTIFY_CHANNEL: &str = "hindsight_events";
 
 /// One change to record: what happened, to which object (a global ID), by whom.
 pub struct NewEvent {
@@ -208,7 +232,20 @@ pub async fn record_change(
     Ok(())
 }
 
+/// Appends an event. Call it inside the transaction that makes the change.
+///
+/// Subscribers resume from an event ID (`events(after:)`), so IDs must become visible in
+/// order. SQLite has one writer at a time; on PostgreSQL a transaction-scoped advisory lock,
+/// taken before the ID is drawn and held until commit, makes writers of events commit in ID
+/// order. The same statement queues a notification, sent on commit, that wakes every server's
+/// event hub.
 pub async fn record(tx: &impl ConnectionTrait, new: NewEvent) -> AppResult<event::Model> {
+    if tx.get_database_backend() == DbBackend::Postgres {
+        tx.execute_unprepared(&format!(
+            "SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK}), pg_notify('{NOTIFY_CHANNEL}', '')"
+        ))
+        .await?;
+    }
     let row = event::ActiveModel {
         organization_id: Set(new.organization_id),
         actor_id: Set(new.actor_id),

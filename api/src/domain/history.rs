@@ -10,7 +10,12 @@ use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
 /// Whether the viewer may read the object with this global ID.
-async fn can_read(db: &impl ConnectionTrait, viewer: &Viewer, kind: NodeKind, id: uuid::Uuid) -> AppResult<bool> {
+pub(crate) async fn can_read(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    kind: NodeKind,
+    id: uuid::Uuid,
+) -> AppResult<bool> {
     let found = match kind {
         NodeKind::Organization => id == viewer.org_id,
         NodeKind::User => users::get(db, viewer, id).await?.is_some(),

@@ -85,6 +85,8 @@ pub(crate) async fn create_for(
         long_term_review_at: Set(None),
         reopen_reason: Set(None),
         search_text: Set(None),
+        follow_up_notice_for: Set(None),
+        long_term_notice_for: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),

@@ -1,8 +1,9 @@
-//! Schema extensions: every error gets a code, WebSocket operations authenticate again, and
-//! read-only API tokens cannot mutate.
+//! Schema extensions: every error gets a code, WebSocket operations authenticate again,
+//! read-only API tokens cannot mutate, and mutations wake the event hub.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest, NextSubscribe,
@@ -92,6 +93,48 @@ impl Extension for ReadOnlyTokensExtension {
             return Err(server_error(refusal));
         }
         Ok(document)
+    }
+}
+
+/// Wakes the event hub after a mutation, so that subscribers hear of its events at once rather
+/// than at the hub's next poll.
+pub struct WakeHub;
+
+impl ExtensionFactory for WakeHub {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(WakeHubExtension::default())
+    }
+}
+
+#[derive(Default)]
+struct WakeHubExtension {
+    mutation: AtomicBool,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for WakeHubExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        if document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation) {
+            self.mutation.store(true, Ordering::Relaxed);
+        }
+        Ok(document)
+    }
+
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        let response = next.run(ctx).await;
+        if self.mutation.load(Ordering::Relaxed)
+            && let Some(state) = ctx.data_opt::<AppState>()
+        {
+            state.hub.poke();
+        }
+        response
     }
 }
 

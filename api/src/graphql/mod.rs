@@ -4,26 +4,29 @@ mod context;
 mod extensions;
 mod mutation;
 mod query;
+mod subscription;
 pub mod types;
 
-use async_graphql::{EmptySubscription, Response, Schema, SchemaBuilder, ServerError};
+use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
 pub use context::ContextExt;
 pub use extensions::SocketCredentials;
 pub use mutation::Mutation;
 pub use query::Query;
+pub use subscription::{ActionEvent, ReviewEvent, Subscription};
 
 use crate::app::AppState;
 use crate::error::AppError;
 
-pub type AppSchema = Schema<Query, Mutation, EmptySubscription>;
+pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
 /// Deepest query accepted.
 pub const MAX_DEPTH: usize = 12;
 
-fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
+    Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(extensions::ErrorCodes)
+        .extension(extensions::WakeHub)
         .extension(extensions::SocketAuth)
         .extension(extensions::ReadOnlyTokens)
         .limit_depth(MAX_DEPTH)

@@ -161,6 +161,10 @@ pub enum EventKind {
     ActionDropped,
     FollowUpRecorded,
     LearningAcknowledged,
+    /// An action passed its due date while still open (once per action and due date).
+    ActionOverdue,
+    /// A published review's follow-up or long-term review date came.
+    FollowUpDue,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); WONT_DO (with a reason) from OPEN or IN_PROGRESS.

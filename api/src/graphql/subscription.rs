@@ -1,0 +1,241 @@
+//! Subscriptions: the event log, live, each event checked against what the subscriber may read
+//! at the moment it is delivered: a draft never reaches someone outside it, nothing crosses
+//! organizations.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
+use entity::{ReviewStatus, Visibility};
+use futures_util::{Stream, StreamExt};
+use sea_orm::DatabaseConnection;
+use uuid::Uuid;
+
+use crate::auth::Viewer;
+use crate::domain::events::EventKind as Kind;
+use crate::domain::{actions, history, incidents, reviews};
+use crate::error::{AppError, AppResult};
+use crate::graphql::ContextExt;
+use crate::graphql::types::{Action, Event, EventKind, Review};
+use crate::ids::{self, NodeKind};
+use crate::live::LiveEvent;
+use crate::live::socket::{SocketControl, close};
+
+/// A change to an action, and the action as it is now.
+#[derive(SimpleObject)]
+pub struct ActionEvent {
+    pub event: Event,
+    pub action: Action,
+}
+
+/// A change to a review (or to its actions), and the review as it is now.
+#[derive(SimpleObject)]
+pub struct ReviewEvent {
+    pub event: Event,
+    pub review: Review,
+}
+
+#[derive(Default)]
+pub struct Subscription;
+
+#[Subscription]
+impl Subscription {
+    /// Reviews published for the whole organization: the learning feed, live. Optionally only
+    /// those of some teams, or of incidents carrying any of some tags.
+    async fn learning_published(
+        &self,
+        ctx: &Context<'_>,
+        team_ids: Option<Vec<ID>>,
+        tags: Option<Vec<String>>,
+    ) -> Result<impl Stream<Item = Result<Review>> + use<>> {
+        let teams = decode_all(team_ids, NodeKind::Team, "teamIds")?;
+        let tags = tags
+            .unwrap_or_default()
+            .iter()
+            .map(|t| incidents::normalize_tag("tags", t))
+            .collect::<AppResult<Vec<_>>>()?;
+        let (teams, tags) = (Arc::new(teams), Arc::new(tags));
+        Ok(deliver(ctx, None, move |db, viewer, event| {
+            let (teams, tags) = (teams.clone(), tags.clone());
+            async move {
+                let Some(id) = subject(&event, Kind::ReviewPublished, NodeKind::Review) else { return Ok(None) };
+                let Some(review) = reviews::get(&db, &viewer, id).await? else { return Ok(None) };
+                if review.status != ReviewStatus::Published
+                    || review.visibility != Visibility::Org
+                    || (!teams.is_empty() && !teams.contains(&review.team_id))
+                {
+                    return Ok(None);
+                }
+                if !tags.is_empty()
+                    && !incidents::tags_of(&db, review.incident_id).await?.iter().any(|t| tags.contains(t))
+                {
+                    return Ok(None);
+                }
+                Ok(Some(Review(review)))
+            }
+        })?)
+    }
+
+    /// Changes to actions the viewer may read: created, edited, rescheduled, reassigned,
+    /// started, completed, dropped. Optionally only those of one team or one owner.
+    async fn action_changed(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        owner_id: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<ActionEvent>> + use<>> {
+        let filter = ActionFilter::decode(team_id, owner_id)?;
+        Ok(deliver(ctx, None, move |db, viewer, event| async move {
+            let changed = Kind::parse(&event.kind).is_some_and(|k| k.as_str().starts_with("ACTION_"))
+                && event.kind != Kind::ActionOverdue.as_str();
+            if !changed || !filter.may_match(&event) {
+                return Ok(None);
+            }
+            let action = filter.load(&db, &viewer, &event).await?;
+            Ok(action.map(|action| ActionEvent { event: Event(event.as_ref().clone()), action }))
+        })?)
+    }
+
+    /// Actions that became overdue (each once per due date). Optionally only those of one team
+    /// or one owner.
+    async fn action_overdue(
+        &self,
+        ctx: &Context<'_>,
+        team_id: Option<ID>,
+        owner_id: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<Action>> + use<>> {
+        let filter = ActionFilter::decode(team_id, owner_id)?;
+        Ok(deliver(ctx, None, move |db, viewer, event| async move {
+            if event.kind != Kind::ActionOverdue.as_str() || !filter.may_match(&event) {
+                return Ok(None);
+            }
+            filter.load(&db, &viewer, &event).await
+        })?)
+    }
+
+    /// Every change to one review, its contents and its actions, with the review as it is now.
+    async fn review_changed(
+        &self,
+        ctx: &Context<'_>,
+        review_id: ID,
+    ) -> Result<impl Stream<Item = Result<ReviewEvent>> + use<>> {
+        let id = ids::decode(&review_id, NodeKind::Review, "reviewId")?;
+        if reviews::get(ctx.db(), ctx.viewer()?, id).await?.is_none() {
+            return Err(AppError::NotFound("review").into());
+        }
+        let encoded = ids::encode(NodeKind::Review, id);
+        Ok(deliver(ctx, None, move |db, viewer, event| {
+            let about =
+                event.subject_id == encoded || event.payload.get("reviewId").and_then(|r| r.as_str()) == Some(&encoded);
+            async move {
+                if !about {
+                    return Ok(None);
+                }
+                let review = reviews::get(&db, &viewer, id).await?;
+                Ok(review.map(|review| ReviewEvent { event: Event(event.as_ref().clone()), review: Review(review) }))
+            }
+        })?)
+    }
+
+    /// The organization's event log, live: every event about something the viewer may read,
+    /// optionally of some kinds only. With `after` (the ID of the last event received), first
+    /// replays what was logged since, then goes live, with nothing missed or repeated.
+    async fn events(
+        &self,
+        ctx: &Context<'_>,
+        kinds: Option<Vec<EventKind>>,
+        after: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<Event>> + use<>> {
+        let after = after.map(|id| ids::decode_event(&id, "after")).transpose()?;
+        let kinds: Arc<Vec<&'static str>> =
+            Arc::new(kinds.unwrap_or_default().into_iter().map(|k| Kind::from(k).as_str()).collect());
+        Ok(deliver(ctx, after, move |db, viewer, event| {
+            let kinds = kinds.clone();
+            async move {
+                if !kinds.is_empty() && !kinds.contains(&event.kind.as_str()) {
+                    return Ok(None);
+                }
+                let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(None) };
+                let readable = history::can_read(&db, &viewer, kind, id).await?;
+                Ok(readable.then(|| Event(event.as_ref().clone())))
+            }
+        })?)
+    }
+}
+
+/// The subscriber's events (from `after`, when given), mapped by `select`, which answers
+/// `None` for an event the subscriber does not get.
+fn deliver<T, F, Fut>(
+    ctx: &Context<'_>,
+    after: Option<i64>,
+    select: F,
+) -> AppResult<impl Stream<Item = Result<T>> + use<T, F, Fut>>
+where
+    T: Send + 'static,
+    F: Fn(DatabaseConnection, Viewer, LiveEvent) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = AppResult<Option<T>>> + Send + 'static,
+{
+    let viewer = ctx.viewer()?.clone();
+    let state = ctx.state().clone();
+    let control = ctx.data_opt::<SocketControl>().cloned();
+    let select = Arc::new(select);
+    let events = state.hub.events(state.db.clone(), viewer.org_id, after);
+    Ok(events.filter_map(move |event| {
+        let (select, db, viewer, control) = (select.clone(), state.db.clone(), viewer.clone(), control.clone());
+        async move {
+            let answer = match event {
+                Ok(event) => select(db, viewer, event).await.transpose()?,
+                Err(error) => Err(error),
+            };
+            if let (Err(AppError::SlowConsumer(_)), Some(control)) = (&answer, control) {
+                control.close(close::SLOW_CONSUMER, "a subscription fell too far behind; resubscribe");
+            }
+            Some(answer.map_err(Into::into))
+        }
+    }))
+}
+
+/// The subject of an event of `kind` about an object of `node`.
+fn subject(event: &LiveEvent, kind: Kind, node: NodeKind) -> Option<Uuid> {
+    if event.kind != kind.as_str() {
+        return None;
+    }
+    ids::parse(&event.subject_id).filter(|(found, _)| *found == node).map(|(_, id)| id)
+}
+
+fn decode_all(list: Option<Vec<ID>>, kind: NodeKind, field: &str) -> AppResult<Vec<Uuid>> {
+    list.unwrap_or_default().iter().map(|id| ids::decode(id, kind, field)).collect()
+}
+
+/// Which actions an action subscription follows.
+#[derive(Clone, Copy)]
+struct ActionFilter {
+    team_id: Option<Uuid>,
+    owner_id: Option<Uuid>,
+}
+
+impl ActionFilter {
+    fn decode(team_id: Option<ID>, owner_id: Option<ID>) -> AppResult<Self> {
+        Ok(Self {
+            team_id: team_id.map(|id| ids::decode(&id, NodeKind::Team, "teamId")).transpose()?,
+            owner_id: owner_id.map(|id| ids::decode(&id, NodeKind::User, "ownerId")).transpose()?,
+        })
+    }
+
+    /// Whether the event's payload allows a match, before loading anything.
+    fn may_match(&self, event: &LiveEvent) -> bool {
+        let is = |field: &str, kind: NodeKind, wanted: Option<Uuid>| {
+            wanted.is_none_or(|id| event.payload.get(field).and_then(|v| v.as_str()) == Some(&ids::encode(kind, id)))
+        };
+        is("teamId", NodeKind::Team, self.team_id) && is("ownerId", NodeKind::User, self.owner_id)
+    }
+
+    /// The event's action as it is now, if the viewer may read it and it still matches.
+    async fn load(&self, db: &DatabaseConnection, viewer: &Viewer, event: &LiveEvent) -> AppResult<Option<Action>> {
+        let Some((NodeKind::Action, id)) = ids::parse(&event.subject_id) else { return Ok(None) };
+        let Some(action) = actions::get(db, viewer, id).await? else { return Ok(None) };
+        let matches =
+            self.team_id.is_none_or(|t| t == action.team_id) && self.owner_id.is_none_or(|o| o == action.owner_id);
+        Ok(matches.then_some(Action(action)))
+    }
+}

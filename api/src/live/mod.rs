@@ -1,0 +1,207 @@
+//! Live delivery of the event log: the hub that fans committed events out to subscribers, the
+//! scanner that announces overdue actions and due follow-ups, and the WebSocket session that
+//! ends when its credentials do.
+//!
+//! The event log is the only source. Each server runs one hub that reads the log forward from
+//! the last event it saw and broadcasts every new row to its subscribers. Reading is triggered
+//! after every local mutation, by PostgreSQL `NOTIFY` for commits on other servers, and by a
+//! slow timer as a safety net, so a subscriber gets every event whichever server wrote it.
+//! Event IDs become visible in order (see `domain::events::record`), which is what lets
+//! `events(after:)` switch from replaying the log to live delivery with nothing missed.
+
+pub mod scanner;
+pub mod socket;
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::{Arc, Weak};
+use std::time::Duration;
+
+use entity::event;
+use futures_util::Stream;
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use tokio::sync::{Notify, broadcast};
+use uuid::Uuid;
+
+use crate::domain::events::NOTIFY_CHANNEL;
+use crate::error::{AppError, AppResult};
+
+/// Events read from the log per query, when catching up or replaying.
+const BATCH: u64 = 500;
+
+/// A committed event, shared by every subscriber that receives it.
+pub type LiveEvent = Arc<event::Model>;
+
+/// Fans committed events out to this server's subscribers.
+pub struct EventHub {
+    sender: broadcast::Sender<LiveEvent>,
+    wake: Notify,
+    /// The newest event broadcast so far.
+    last_seen: AtomicI64,
+}
+
+impl EventHub {
+    /// Starts the hub: it broadcasts events committed from now on. `buffer` is how many events
+    /// a subscriber may fall behind before it is dropped.
+    pub async fn start(db: DatabaseConnection, buffer: usize, poll_every: Duration) -> AppResult<Arc<Self>> {
+        let newest: Option<Option<i64>> =
+            event::Entity::find().select_only().expr(Expr::col(event::Column::Id).max()).into_tuple().one(&db).await?;
+        let (sender, _) = broadcast::channel(buffer.max(1));
+        let hub =
+            Arc::new(Self { sender, wake: Notify::new(), last_seen: AtomicI64::new(newest.flatten().unwrap_or(0)) });
+        tokio::spawn(tail(Arc::downgrade(&hub), db.clone(), poll_every));
+        if crate::db::is_postgres(&db) {
+            tokio::spawn(listen(Arc::downgrade(&hub), db));
+        }
+        Ok(hub)
+    }
+
+    /// Asks the hub to read the log now (after a local commit).
+    pub fn poke(&self) {
+        self.wake.notify_one();
+    }
+
+    /// Every event committed from now on, unfiltered: for server-side watchers.
+    pub fn listen(&self) -> broadcast::Receiver<LiveEvent> {
+        self.sender.subscribe()
+    }
+
+    /// How many subscriptions this server is feeding.
+    pub fn subscribers(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
+    /// Broadcasts what the log holds beyond the last event seen, in order.
+    async fn catch_up(&self, db: &DatabaseConnection) -> AppResult<()> {
+        loop {
+            let after = self.last_seen.load(Ordering::Acquire);
+            let rows = event::Entity::find()
+                .filter(event::Column::Id.gt(after))
+                .order_by_asc(event::Column::Id)
+                .limit(BATCH)
+                .all(db)
+                .await?;
+            let done = (rows.len() as u64) < BATCH;
+            for row in rows {
+                self.last_seen.store(row.id, Ordering::Release);
+                // No receivers is not an error: nobody is listening right now.
+                let _ = self.sender.send(Arc::new(row));
+            }
+            if done {
+                return Ok(());
+            }
+        }
+    }
+
+    /// The events of one organization: first those after `after` from the log (when given),
+    /// then live ones, each exactly once and in order. A subscriber that falls more than the
+    /// buffer behind while live gets a `SLOW_CONSUMER` error and the stream ends.
+    pub fn events(
+        &self,
+        db: DatabaseConnection,
+        org_id: Uuid,
+        after: Option<i64>,
+    ) -> impl Stream<Item = AppResult<LiveEvent>> + Send + use<> {
+        let sender = self.sender.clone();
+        let mut receiver = sender.subscribe();
+        async_stream::try_stream! {
+            let mut last = after.unwrap_or(0);
+            let mut replay = after.is_some();
+            // Until the first live event, an overflowing buffer means the replay took long, not
+            // that the subscriber is slow: replay again from the log instead of dropping it.
+            let mut live = after.is_none();
+            loop {
+                if replay {
+                    loop {
+                        let rows = event::Entity::find()
+                            .filter(event::Column::OrganizationId.eq(org_id))
+                            .filter(event::Column::Id.gt(last))
+                            .order_by_asc(event::Column::Id)
+                            .limit(BATCH)
+                            .all(&db)
+                            .await?;
+                        let done = (rows.len() as u64) < BATCH;
+                        for row in rows {
+                            last = row.id;
+                            yield Arc::new(row);
+                        }
+                        if done {
+                            break;
+                        }
+                    }
+                    replay = false;
+                }
+                match receiver.recv().await {
+                    Ok(event) => {
+                        if event.organization_id == org_id && event.id > last {
+                            last = event.id;
+                            live = true;
+                            yield event;
+                        }
+                    }
+                    Err(broadcast::error::RecvError::Lagged(missed)) if live => {
+                        Err(AppError::SlowConsumer(format!(
+                            "this subscription fell {missed} events behind and was dropped; subscribe again \
+                             with events(after:) and the last event ID received"
+                        )))?;
+                    }
+                    Err(broadcast::error::RecvError::Lagged(_)) => {
+                        receiver = sender.subscribe();
+                        replay = true;
+                    }
+                    Err(broadcast::error::RecvError::Closed) => break,
+                }
+            }
+        }
+    }
+}
+
+/// Reads the log forward whenever poked, notified or the timer fires; ends with the hub.
+async fn tail(hub: Weak<EventHub>, db: DatabaseConnection, poll_every: Duration) {
+    loop {
+        let Some(strong) = hub.upgrade() else { return };
+        if let Err(error) = strong.catch_up(&db).await {
+            tracing::warn!(%error, "cannot read new events; retrying");
+        }
+        let wake = async { strong.wake.notified().await };
+        tokio::select! {
+            () = wake => {}
+            () = tokio::time::sleep(poll_every) => {}
+        }
+    }
+}
+
+/// Wakes the hub whenever another server commits events (PostgreSQL `LISTEN`). After a lost
+/// connection it reconnects and catches up, since notifications sent meanwhile are gone.
+async fn listen(hub: Weak<EventHub>, db: DatabaseConnection) {
+    use sea_orm::sqlx::postgres::PgListener;
+    loop {
+        let listener = async {
+            let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+            listener.listen(NOTIFY_CHANNEL).await?;
+            Ok::<_, sea_orm::sqlx::Error>(listener)
+        };
+        let mut listener = match listener.await {
+            Ok(listener) => listener,
+            Err(error) => {
+                tracing::warn!(%error, "cannot listen for events of other servers; retrying");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+                continue;
+            }
+        };
+        loop {
+            let Some(hub) = hub.upgrade() else { return };
+            // Catch up after (re)connecting: notifications sent while away are lost.
+            hub.poke();
+            drop(hub);
+            match listener.try_recv().await {
+                Ok(Some(_)) => {}
+                Ok(None) => tracing::warn!("lost the event notification connection; reconnecting"),
+                Err(error) => {
+                    tracing::warn!(%error, "event notifications failed; reconnecting");
+                    break;
+                }
+            }
+        }
+    }
+}

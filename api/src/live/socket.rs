@@ -1,0 +1,154 @@
+//! A GraphQL WebSocket connection (`graphql-transport-ws` or `graphql-ws`) that lives only as
+//! long as its credentials: it is closed when the token presented in `connection_init` expires,
+//! when it is revoked (sign-out everywhere, a password change, deactivation, a revoked API token)
+//! or the user's organization role changes, and when one of its subscriptions falls too far
+//! behind the event stream.
+
+use async_graphql::http::{WebSocket as GraphQLSocket, WebSocketProtocols, WsMessage};
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use futures_util::{SinkExt, StreamExt, future};
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::app::AppState;
+use crate::auth::{RequestAuth, Viewer};
+use crate::clock;
+use crate::domain::events::EventKind;
+use crate::graphql::{AppSchema, SocketCredentials};
+
+/// Close codes sent by the server (4400–4499 as graphql-transport-ws uses them).
+pub mod close {
+    /// The token expired or was revoked, or the user was deactivated.
+    pub const UNAUTHORIZED: u16 = 4401;
+    /// The user's organization role changed: reconnect to act with the new one.
+    pub const ROLE_CHANGED: u16 = 4403;
+    /// A subscription fell too far behind the events it asked for.
+    pub const SLOW_CONSUMER: u16 = 4408;
+}
+
+/// Lets a connection's subscriptions ask for the connection to be closed.
+#[derive(Clone)]
+pub struct SocketControl(mpsc::Sender<(u16, String)>);
+
+impl SocketControl {
+    pub fn close(&self, code: u16, reason: impl Into<String>) {
+        // One reason is enough; later ones are dropped.
+        let _ = self.0.try_send((code, reason.into()));
+    }
+}
+
+/// Serves one upgraded connection until either side ends it.
+pub async fn serve(socket: WebSocket, schema: AppSchema, protocol: WebSocketProtocols, state: AppState) {
+    let (mut sink, stream) = socket.split();
+    let input = stream.take_while(|message| future::ready(message.is_ok())).filter_map(|message| {
+        future::ready(match message {
+            Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+            _ => None,
+        })
+    });
+    let (signed_in, credentials) = oneshot::channel();
+    let (close_tx, close_rx) = mpsc::channel(1);
+    let control = SocketControl(close_tx);
+    let init_state = state.clone();
+    let output = GraphQLSocket::new(schema, input, protocol).on_connection_init(move |payload| async move {
+        let authorization = payload
+            .get("authorization")
+            .or_else(|| payload.get("Authorization"))
+            .and_then(|v| v.as_str())
+            .map(str::to_owned);
+        let viewer = match init_state.authenticate(authorization.as_deref()).await {
+            RequestAuth::Authenticated(viewer) => viewer,
+            RequestAuth::Rejected { message } => return Err(async_graphql::Error::new(message)),
+            RequestAuth::Anonymous => {
+                return Err(async_graphql::Error::new(
+                    "authentication required: send { \"authorization\": \"Bearer <token>\" } in connection_init",
+                ));
+            }
+        };
+        let _ = signed_in.send((authorization.clone(), viewer));
+        let mut data = async_graphql::Data::default();
+        // Every operation authenticates again with these (see `SocketAuth`).
+        data.insert(SocketCredentials(authorization));
+        data.insert(control);
+        Ok(data)
+    });
+    let ended = session_end(state, credentials, close_rx);
+    tokio::pin!(output, ended);
+    loop {
+        tokio::select! {
+            message = output.next() => {
+                let Some(message) = message else { break };
+                let message = match message {
+                    WsMessage::Text(text) => Message::Text(text.into()),
+                    WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                };
+                if sink.send(message).await.is_err() {
+                    break;
+                }
+            }
+            (code, reason) = &mut ended => {
+                tracing::debug!(code, %reason, "closing a WebSocket connection");
+                let reason = truncate(reason, MAX_CLOSE_REASON);
+                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                break;
+            }
+        }
+    }
+}
+
+/// A close frame's reason holds at most 123 bytes.
+const MAX_CLOSE_REASON: usize = 123;
+
+fn truncate(mut text: String, max: usize) -> String {
+    if text.len() > max {
+        let mut end = max;
+        while !text.is_char_boundary(end) {
+            end -= 1;
+        }
+        text.truncate(end);
+    }
+    text
+}
+
+/// Resolves with a close code and reason when the connection must end.
+async fn session_end(
+    state: AppState,
+    credentials: oneshot::Receiver<(Option<String>, Viewer)>,
+    mut close_requests: mpsc::Receiver<(u16, String)>,
+) -> (u16, String) {
+    // Before `connection_init` succeeds nothing runs, and async-graphql ends the connection on
+    // a bad init by itself.
+    let Ok((authorization, viewer)) = credentials.await else { return future::pending().await };
+    let mut events = state.hub.listen();
+    let expiry = async {
+        match viewer.expires_at {
+            Some(at) => tokio::time::sleep((at - clock::now()).to_std().unwrap_or_default()).await,
+            None => future::pending().await,
+        }
+    };
+    tokio::pin!(expiry);
+    loop {
+        let recheck = tokio::select! {
+            () = &mut expiry => return (close::UNAUTHORIZED, "the token has expired: reconnect with a fresh one".into()),
+            Some(request) = close_requests.recv() => return request,
+            event = events.recv() => match event {
+                Ok(event) => {
+                    event.organization_id == viewer.org_id
+                        && EventKind::parse(&event.kind).is_some_and(EventKind::affects_credentials)
+                }
+                // Missed events might have revoked us: check.
+                Err(broadcast::error::RecvError::Lagged(_)) => true,
+                Err(broadcast::error::RecvError::Closed) => return future::pending().await,
+            },
+        };
+        if recheck {
+            match state.authenticate(authorization.as_deref()).await {
+                RequestAuth::Authenticated(now) if now.org_role == viewer.org_role => {}
+                RequestAuth::Authenticated(_) => {
+                    return (close::ROLE_CHANGED, "your organization role changed: reconnect".into());
+                }
+                RequestAuth::Rejected { message } => return (close::UNAUTHORIZED, message),
+                RequestAuth::Anonymous => return (close::UNAUTHORIZED, "no credentials".into()),
+            }
+        }
+    }
+}

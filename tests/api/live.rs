@@ -1,0 +1,338 @@
+//! Subscriptions over a real WebSocket: the learning feed live, permission-filtered events,
+//! resumable `events(after:)`, sockets that end with their token, the overdue scanner, slow
+//! subscribers, and fan-out from one server to another sharing the database.
+
+use std::time::Duration;
+
+use entity::{event, review};
+use futures_util::{FutureExt, StreamExt};
+use hindsight_api::live::scanner::{self, Scan};
+use hindsight_api::{AppState, Application};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use serde_json::{Value, json};
+
+use crate::actions::{PUBLISH_QUERY, crew, in_days, ready_but_for_actions};
+use crate::harness::{Socket, TestApp, test_config};
+
+const LEARNING: &str = "subscription { learningPublished { id title status } }";
+const EVENTS: &str =
+    "subscription($after: ID, $kinds: [EventKind!]) { events(after: $after, kinds: $kinds) { id kind subjectId } }";
+const RENAME_REVIEW: &str = "mutation($r: ID!, $t: String!) { updateReview(id: $r, input: { title: $t }) { id } }";
+const CREATE_TEAM: &str = "mutation($n: String!) { createTeam(input: { name: $n }) { id } }";
+
+/// Publishes the crew's review with two actions.
+async fn publish(c: &crate::actions::Crew) {
+    ready_but_for_actions(c, &c.other).await;
+    c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    c.run(&c.lead, PUBLISH_QUERY, json!({ "r": c.review })).await.data();
+}
+
+#[tokio::test]
+async fn a_published_learning_reaches_other_teams_and_no_other_organization() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
+    let mut reader = Socket::connect(addr, &c.other.token).await;
+    reader.subscribe("feed", LEARNING, json!({})).await;
+    let mut outsider = Socket::connect(addr, &stranger.token).await;
+    outsider.subscribe("feed", LEARNING, json!({})).await;
+    // A subscription starts when its first message is handled: let both settle.
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    publish(&c).await;
+    let published = reader.next("feed").await;
+    assert_eq!(published["data"]["learningPublished"]["id"], c.review, "{published}");
+    assert_eq!(published["data"]["learningPublished"]["status"], "PUBLISHED");
+    outsider.silent_for(Duration::from_secs(1)).await;
+}
+
+#[tokio::test]
+async fn a_team_only_review_is_not_announced_to_the_organization() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let mut reader = Socket::connect(addr, &c.other.token).await;
+    reader.subscribe("feed", LEARNING, json!({})).await;
+    let mut team = Socket::connect(addr, &c.member.token).await;
+    team.subscribe("feed", LEARNING, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    c.run(
+        &c.lead,
+        "mutation($r: ID!) { updateReview(id: $r, input: { visibility: TEAM }) { id } }",
+        json!({ "r": c.review }),
+    )
+    .await
+    .data();
+    publish(&c).await;
+    reader.silent_for(Duration::from_secs(1)).await;
+    team.silent_for(Duration::from_millis(200)).await;
+}
+
+#[tokio::test]
+async fn a_draft_change_never_reaches_those_outside_the_draft() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let mut outsider = Socket::connect(addr, &c.other.token).await;
+    outsider.subscribe("log", EVENTS, json!({})).await;
+    outsider
+        .subscribe(
+            "review",
+            "subscription($r: ID!) { reviewChanged(reviewId: $r) { review { id } } }",
+            json!({ "r": c.review }),
+        )
+        .await;
+    let refused = outsider.next("review").await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "NOT_FOUND", "{refused}");
+    let mut insider = Socket::connect(addr, &c.viewer.token).await;
+    insider.subscribe("log", EVENTS, json!({})).await;
+    insider
+        .subscribe(
+            "review",
+            "subscription($r: ID!) { reviewChanged(reviewId: $r) { event { kind } review { title } } }",
+            json!({ "r": c.review }),
+        )
+        .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    c.run(&c.member, RENAME_REVIEW, json!({ "r": c.review, "t": "Refunds stuck behind a poison message" }))
+        .await
+        .data();
+    let seen = insider.next("log").await;
+    assert_eq!(seen["data"]["events"]["kind"], "REVIEW_UPDATED", "{seen}");
+    assert_eq!(seen["data"]["events"]["subjectId"], c.review);
+    let changed = insider.next("review").await;
+    assert_eq!(changed["data"]["reviewChanged"]["event"]["kind"], "REVIEW_UPDATED");
+    assert_eq!(changed["data"]["reviewChanged"]["review"]["title"], "Refunds stuck behind a poison message");
+
+    // The outsider's first event is the next thing it may read, not the draft's change.
+    c.run(&c.admin, CREATE_TEAM, json!({ "n": "Search" })).await.data();
+    let first = outsider.next("log").await;
+    assert_eq!(first["data"]["events"]["kind"], "TEAM_CREATED", "{first}");
+}
+
+#[tokio::test]
+async fn events_resume_after_a_reconnect_with_nothing_missed_or_repeated() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let mut socket = Socket::connect(addr, &c.member.token).await;
+    socket.subscribe("log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"] })).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let rename = |n: usize| c.run(&c.member, RENAME_REVIEW, json!({ "r": c.review, "t": format!("Title {n}") }));
+    rename(1).await.data();
+    rename(2).await.data();
+    let first = socket.next("log").await["data"]["events"]["id"].clone();
+    let last = socket.next("log").await["data"]["events"]["id"].clone();
+    assert_ne!(first, last);
+    drop(socket);
+
+    // Changes while disconnected, then more while replaying and after.
+    for n in 3..=5 {
+        rename(n).await.data();
+    }
+    let mut socket = Socket::connect(addr, &c.member.token).await;
+    socket.subscribe("log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"], "after": last })).await;
+    let writer = async {
+        for n in 6..=8 {
+            rename(n).await.data();
+        }
+    };
+    let reader = async {
+        let mut ids = Vec::new();
+        for _ in 3..=8 {
+            ids.push(socket.next("log").await["data"]["events"]["id"].as_str().unwrap().to_owned());
+        }
+        ids
+    };
+    let ((), ids) = tokio::join!(writer, reader);
+    socket.silent_for(Duration::from_millis(500)).await;
+
+    let numbers: Vec<i64> = ids.iter().map(|id| hindsight_api::ids::decode_event(id, "id").unwrap()).collect();
+    assert!(numbers.windows(2).all(|w| w[0] < w[1]), "in order, each once: {numbers:?}");
+    let logged = event::Entity::find()
+        .filter(event::Column::Kind.eq("REVIEW_UPDATED"))
+        .filter(event::Column::Id.gt(hindsight_api::ids::decode_event(last.as_str().unwrap(), "after").unwrap()))
+        .count(&c.app.state.db)
+        .await
+        .unwrap();
+    assert_eq!(logged, 6, "every change after the resume point arrived");
+}
+
+#[tokio::test]
+async fn an_expired_token_closes_the_socket() {
+    let app = TestApp::with_config(|config| config.access_token_ttl = Duration::from_secs(2)).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let addr = app.serve().await;
+    let mut socket = Socket::connect(addr, &admin.token).await;
+    socket.subscribe("log", EVENTS, json!({})).await;
+    let (code, reason) = socket.closed().await;
+    assert_eq!(code, 4401, "{reason}");
+    assert!(reason.contains("expired"), "{reason}");
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_closes_open_sockets() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let addr = app.serve().await;
+    let mut socket = Socket::connect(addr, &admin.token).await;
+    socket.subscribe("log", EVENTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.exec(Some(&admin.token), "mutation { logoutEverywhere }", json!({})).await.data();
+    let (code, reason) = socket.closed().await;
+    assert_eq!(code, 4401, "{reason}");
+}
+
+#[tokio::test]
+async fn a_socket_must_sign_in() {
+    let app = TestApp::new().await;
+    let addr = app.serve().await;
+    let answer = Socket::try_connect(addr, None).await;
+    assert_ne!(answer["type"], "connection_ack", "{answer}");
+}
+
+#[tokio::test]
+async fn the_overdue_scanner_announces_each_action_once() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let action = c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    let mut owner = Socket::connect(addr, &c.member.token).await;
+    owner
+        .subscribe(
+            "overdue",
+            "subscription($o: ID) { actionOverdue(ownerId: $o) { id isOverdue daysOverdue } }",
+            json!({ "o": c.member.user_id }),
+        )
+        .await;
+    let mut outsider = Socket::connect(addr, &c.other.token).await;
+    outsider.subscribe("overdue", "subscription { actionOverdue { id } }", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    c.backdate(&action, 3).await;
+    // Three servers scanning at once announce it once.
+    let db = &c.app.state.db;
+    let (a, b, d) = tokio::join!(scanner::scan(db), scanner::scan(db), scanner::scan(db));
+    let announced: usize = [a, b, d].into_iter().map(|s| s.unwrap().overdue_actions).sum();
+    assert_eq!(announced, 1);
+    assert_eq!(scanner::scan(db).await.unwrap(), Scan::default(), "nothing new to announce");
+    c.app.state.hub.poke();
+
+    let overdue = owner.next("overdue").await;
+    assert_eq!(overdue["data"]["actionOverdue"], json!({ "id": action, "isOverdue": true, "daysOverdue": 3 }));
+    owner.silent_for(Duration::from_millis(500)).await;
+    outsider.silent_for(Duration::from_millis(200)).await;
+    let logged = event::Entity::find().filter(event::Column::Kind.eq("ACTION_OVERDUE")).count(db).await.unwrap();
+    assert_eq!(logged, 1);
+
+    // A new due date that passes is announced again.
+    c.run(
+        &c.member,
+        "mutation($a: ID!, $d: Date!) { rescheduleAction(id: $a, dueDate: $d, reason: \"Waiting on the vendor\") { id } }",
+        json!({ "a": action, "d": in_days(5) }),
+    )
+    .await
+    .data();
+    assert_eq!(scanner::scan(db).await.unwrap().overdue_actions, 0, "not overdue any more");
+    c.backdate(&action, 1).await;
+    assert_eq!(scanner::scan(db).await.unwrap().overdue_actions, 1);
+}
+
+#[tokio::test]
+async fn a_follow_up_falling_due_is_announced_once() {
+    let c = crew().await;
+    publish(&c).await;
+    let db = &c.app.state.db;
+    assert_eq!(scanner::scan(db).await.unwrap().follow_ups_due, 0, "not due yet");
+    let (_, id) = hindsight_api::ids::parse(&c.review).unwrap();
+    review::Entity::update_many()
+        .col_expr(review::Column::FollowUpAt, Expr::value(chrono::Utc::now() - chrono::TimeDelta::hours(1)))
+        .filter(review::Column::Id.eq(id))
+        .exec(db)
+        .await
+        .unwrap();
+    let (a, b) = tokio::join!(scanner::scan(db), scanner::scan(db));
+    assert_eq!(a.unwrap().follow_ups_due + b.unwrap().follow_ups_due, 1);
+    let answer = c
+        .run(
+            &c.lead,
+            "query($s: ID!) { history(subjectId: $s, first: 100) { edges { node { kind payload } } } }",
+            json!({ "s": c.review }),
+        )
+        .await;
+    let due: Vec<&Value> = answer.data()["history"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["kind"] == "FOLLOW_UP_DUE")
+        .collect();
+    assert_eq!(due.len(), 1);
+    assert_eq!(due[0]["node"]["payload"]["kind"], "SHORT_TERM");
+}
+
+#[tokio::test]
+async fn action_changes_reach_readers_filtered_by_owner() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let action = c.action("Add a dead-letter queue", &c.member).await;
+    let mut owner = Socket::connect(addr, &c.member.token).await;
+    owner
+        .subscribe(
+            "mine",
+            "subscription($o: ID) { actionChanged(ownerId: $o) { event { kind } action { id status } } }",
+            json!({ "o": c.member.user_id }),
+        )
+        .await;
+    let mut outsider = Socket::connect(addr, &c.other.token).await;
+    outsider.subscribe("all", "subscription { actionChanged { action { id } } }", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    c.action("Alert on consumer retries", &c.lead).await; // someone else's
+    c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { id } }", json!({ "a": action })).await.data();
+    let started = owner.next("mine").await;
+    assert_eq!(started["data"]["actionChanged"]["event"]["kind"], "ACTION_STARTED", "{started}");
+    assert_eq!(started["data"]["actionChanged"]["action"], json!({ "id": action, "status": "IN_PROGRESS" }));
+    outsider.silent_for(Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
+async fn a_subscriber_that_falls_behind_is_dropped_with_a_reason() {
+    let app = TestApp::with_config(|config| config.subscriber_buffer = 2).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let auth = app.state.authenticate(Some(&format!("Bearer {}", admin.token))).await;
+    let request = async_graphql::Request::new("subscription { events { id } }").data(auth);
+    let mut stream = app.schema.execute_stream(request);
+    // The first poll starts the subscription; nothing has happened yet.
+    assert!(stream.next().now_or_never().is_none());
+    for n in 0..6 {
+        app.exec(Some(&admin.token), CREATE_TEAM, json!({ "n": format!("Team {n}") })).await.data();
+    }
+    let answer = tokio::time::timeout(Duration::from_secs(10), stream.next()).await.unwrap().unwrap();
+    let answer = serde_json::to_value(&answer).unwrap();
+    assert_eq!(answer["errors"][0]["extensions"]["code"], "SLOW_CONSUMER", "{answer}");
+    assert!(stream.next().await.is_none(), "the subscription ends");
+}
+
+#[tokio::test]
+async fn a_change_on_one_server_reaches_subscribers_of_another() {
+    let c = crew().await;
+    // A second server on the same database, as another instance behind a load balancer.
+    let mut config = test_config(c.app.state.config.database_url.clone());
+    if config.is_postgres() {
+        // Only PostgreSQL's NOTIFY can wake it in time; SQLite servers share events by polling.
+        config.event_poll_interval = Duration::from_secs(3600);
+    } else {
+        config.event_poll_interval = Duration::from_millis(100);
+    }
+    let state = AppState::connect(config).await.unwrap();
+    let other_server = Application::bind(state).await.unwrap();
+    let addr = other_server.local_addr();
+    tokio::spawn(other_server.run_until(std::future::pending()));
+    let mut reader = Socket::connect(addr, &c.other.token).await;
+    reader.subscribe("feed", LEARNING, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    publish(&c).await; // on the first server
+    let published = reader.next("feed").await;
+    assert_eq!(published["data"]["learningPublished"]["id"], c.review, "{published}");
+}
