@@ -143,7 +143,7 @@ async fn graphql_http(
     }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = server.state.authenticate(authorization).await;
-    server.schema.execute_batch(batch.data(auth)).await.into()
+    server.schema.execute_batch(batch.data(auth).data(graphql::CredentialBudget::default())).await.into()
 }
 
 async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {

@@ -115,6 +115,15 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_MAX_BATCH", default_value_t = 10, global = true)]
     pub max_batch: usize,
 
+    /// Deepest query accepted.
+    #[arg(long, env = "HINDSIGHT_MAX_DEPTH", default_value_t = 12, global = true)]
+    pub max_depth: usize,
+
+    /// Most complex query accepted: every field costs 1, a connection costs its fields once per
+    /// item asked for (`first`, 20 when not given).
+    #[arg(long, env = "HINDSIGHT_MAX_COMPLEXITY", default_value_t = 10_000, global = true)]
+    pub max_complexity: usize,
+
     /// How many events a subscriber may fall behind before it is dropped.
     #[arg(long, env = "HINDSIGHT_SUBSCRIBER_BUFFER", default_value_t = 1024, global = true)]
     pub subscriber_buffer: usize,

@@ -10,6 +10,7 @@ mod http;
 mod identity;
 mod incidents;
 mod learning;
+mod limits;
 mod live;
 mod metrics;
 mod people;

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextRequest, NextSubscribe,
 };
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Request, Response, ServerResult, Variables};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
@@ -135,6 +135,77 @@ impl Extension for WakeHubExtension {
             state.hub.poke();
         }
         response
+    }
+}
+
+/// Mutations that check a secret: one per request, so aliases cannot multiply guesses.
+const CREDENTIAL_FIELDS: [&str; 4] = ["login", "signUp", "refreshSession", "acceptInvitation"];
+
+/// Refuses an operation that runs more than one of `login`, `signUp`, `refreshSession` and
+/// `acceptInvitation` (aliases and fragments included), before anything runs.
+pub struct OneCredentialCheck;
+
+impl ExtensionFactory for OneCredentialCheck {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(OneCredentialCheckExtension)
+    }
+}
+
+struct OneCredentialCheckExtension;
+
+/// Shared by the operations of one HTTP request, so that a batch runs one credential check too.
+#[derive(Clone, Default)]
+pub struct CredentialBudget(Arc<std::sync::atomic::AtomicUsize>);
+
+/// How many credential mutations a selection set runs, following fragments.
+fn credential_fields(document: &ExecutableDocument, selection: &SelectionSet, depth: usize) -> usize {
+    if depth > 32 {
+        return 0;
+    }
+    selection
+        .items
+        .iter()
+        .map(|item| match &item.node {
+            Selection::Field(field) => usize::from(CREDENTIAL_FIELDS.contains(&field.node.name.node.as_str())),
+            Selection::InlineFragment(inline) => {
+                credential_fields(document, &inline.node.selection_set.node, depth + 1)
+            }
+            Selection::FragmentSpread(spread) => document
+                .fragments
+                .get(&spread.node.fragment_name.node)
+                .map_or(0, |fragment| credential_fields(document, &fragment.node.selection_set.node, depth + 1)),
+        })
+        .sum()
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for OneCredentialCheckExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let most = document
+            .operations
+            .iter()
+            .filter(|(_, op)| op.node.ty == OperationType::Mutation)
+            .map(|(_, op)| credential_fields(&document, &op.node.selection_set.node, 0))
+            .max()
+            .unwrap_or(0);
+        // The operations of one batched HTTP request share a budget.
+        let earlier = match ctx.data_opt::<CredentialBudget>() {
+            Some(budget) if most > 0 => budget.0.fetch_add(most, Ordering::SeqCst),
+            _ => 0,
+        };
+        if earlier + most > 1 {
+            return Err(server_error(AppError::bad_input(
+                "a request may run only one of login, signUp, refreshSession and acceptInvitation",
+            )));
+        }
+        Ok(document)
     }
 }
 

@@ -10,7 +10,7 @@ pub mod types;
 use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
 pub use context::ContextExt;
-pub use extensions::SocketCredentials;
+pub use extensions::{CredentialBudget, SocketCredentials};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::{ActionEvent, ReviewEvent, Subscription};
@@ -20,8 +20,12 @@ use crate::error::AppError;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
-/// Deepest query accepted.
-pub const MAX_DEPTH: usize = 12;
+/// The complexity of a connection: its child fields once per item asked for.
+pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
+    use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
+    let items = first.map_or(DEFAULT_PAGE_SIZE, |n| u64::try_from(n).unwrap_or(1).clamp(1, MAX_PAGE_SIZE));
+    usize::try_from(items).unwrap_or(usize::MAX).saturating_mul(child_complexity.max(1))
+}
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
@@ -29,13 +33,14 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         .extension(extensions::WakeHub)
         .extension(extensions::SocketAuth)
         .extension(extensions::ReadOnlyTokens)
-        .limit_depth(MAX_DEPTH)
+        .extension(extensions::OneCredentialCheck)
 }
 
 /// The executable schema, bound to the server's state.
 pub fn build_schema(state: AppState) -> AppSchema {
     let introspection = state.config.introspection;
-    let mut builder = builder().data(state);
+    let mut builder =
+        builder().limit_depth(state.config.max_depth).limit_complexity(state.config.max_complexity).data(state);
     if !introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }

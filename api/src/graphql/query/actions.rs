@@ -37,6 +37,7 @@ pub struct ActionQuery;
 #[Object]
 impl ActionQuery {
     /// Actions the viewer may read, soonest due first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn actions(
         &self,
         ctx: &Context<'_>,
@@ -61,6 +62,7 @@ impl ActionQuery {
     }
 
     /// Open or in-progress actions past their due date, most overdue first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn overdue_actions(
         &self,
         ctx: &Context<'_>,
@@ -90,6 +92,7 @@ impl ActionQuery {
     }
 
     /// Published reviews whose short- or long-term follow-up is due and not yet recorded.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn due_follow_ups(
         &self,
         ctx: &Context<'_>,

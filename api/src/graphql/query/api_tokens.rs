@@ -12,6 +12,7 @@ pub struct ApiTokenQuery;
 #[Object]
 impl ApiTokenQuery {
     /// The viewer's own API tokens, oldest first (secrets are never shown again).
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn api_tokens(
         &self,
         ctx: &Context<'_>,

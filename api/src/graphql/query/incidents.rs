@@ -34,6 +34,7 @@ pub struct IncidentQuery;
 #[Object]
 impl IncidentQuery {
     /// Incidents the viewer may read, newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn incidents(
         &self,
         ctx: &Context<'_>,

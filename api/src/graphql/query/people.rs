@@ -24,6 +24,7 @@ impl PeopleQuery {
     }
 
     /// The organization's users ordered by email; `search` matches email or display name.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn users(
         &self,
         ctx: &Context<'_>,

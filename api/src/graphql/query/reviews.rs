@@ -22,6 +22,7 @@ impl ReviewQuery {
 
     /// Published reviews shared with the whole organization, most recently published first:
     /// what other teams learned.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn learning_feed(
         &self,
         ctx: &Context<'_>,
@@ -49,6 +50,7 @@ impl ReviewQuery {
     }
 
     /// The change log of one object, oldest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn history(
         &self,
         ctx: &Context<'_>,

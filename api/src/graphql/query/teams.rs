@@ -13,6 +13,7 @@ pub struct TeamQuery;
 #[Object]
 impl TeamQuery {
     /// The organization's teams, ordered by slug.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn teams(
         &self,
         ctx: &Context<'_>,

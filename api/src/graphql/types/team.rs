@@ -39,6 +39,7 @@ impl Team {
         Ok(teams::role_of(ctx.db(), viewer.user_id, self.0.id).await?.map(Into::into))
     }
     /// The team's members, oldest membership first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn members(
         &self,
         ctx: &Context<'_>,

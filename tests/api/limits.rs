@@ -1,0 +1,94 @@
+//! Abuse limits: depth, complexity, and one credential check per request.
+
+use serde_json::json;
+
+use crate::harness::{PASSWORD, TestApp};
+
+/// `{ me { … email } }` going `rounds` times through a user's teams and their members: each
+/// round is six levels deep.
+fn nested(rounds: usize) -> String {
+    let mut query = "email".to_owned();
+    for _ in 0..rounds {
+        query = format!("teams {{ team {{ members(first: 1) {{ edges {{ node {{ user {{ {query} }} }} }} }} }} }}");
+    }
+    format!("{{ me {{ {query} }} }}")
+}
+
+#[tokio::test]
+async fn a_query_nested_too_deep_is_refused() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    app.exec(Some(&admin.token), &nested(1), json!({})).await.data();
+    let deep = app.exec(Some(&admin.token), &nested(2), json!({})).await;
+    assert_eq!(deep.code(), "BAD_USER_INPUT");
+    assert!(deep.message().contains("nested too deep"), "{}", deep.message());
+    assert!(deep.0["data"].is_null(), "nothing ran");
+}
+
+#[tokio::test]
+async fn the_depth_limit_is_configurable() {
+    let app = TestApp::with_config(|config| config.max_depth = 3).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    app.exec(Some(&admin.token), "{ me { email } }", json!({})).await.data();
+    let answer = app.exec(Some(&admin.token), "{ me { teams { team { name } } } }", json!({})).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
+}
+
+const HUGE: &str = "{ teams(first: 100) { edges { node { members(first: 100) { edges { node { user { id email displayName } role } } } } } } }";
+
+#[tokio::test]
+async fn a_query_asking_for_too_much_is_refused_and_a_dashboard_is_not() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let answer = app.exec(Some(&admin.token), HUGE, json!({})).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
+    assert!(answer.message().contains("too complex"), "{}", answer.message());
+    let dashboard = "{ overdueActions(first: 50) { totalCount edges { cursor node { id title dueDate daysOverdue owner { email } team { name } review { title } } } pageInfo { hasNextPage endCursor } } }";
+    app.exec(Some(&admin.token), dashboard, json!({})).await.data();
+    // Fewer items cost less: the same shape fits with small pages.
+    let small = HUGE.replace("first: 100", "first: 5");
+    app.exec(Some(&admin.token), &small, json!({})).await.data();
+}
+
+#[tokio::test]
+async fn one_request_runs_one_credential_check() {
+    let app = TestApp::new().await;
+    app.sign_up("Acme", "ada@acme.test").await;
+    let aliased = format!(
+        "mutation {{ a: login(email: \"ada@acme.test\", password: \"wrong-password\") {{ accessToken }} \
+         b: login(email: \"ada@acme.test\", password: \"{PASSWORD}\") {{ accessToken }} }}"
+    );
+    let answer = app.exec(None, &aliased, json!({})).await;
+    assert_eq!(answer.code(), "BAD_USER_INPUT");
+    assert!(answer.0["data"].is_null(), "nothing ran: {:#}", answer.0);
+
+    let fragments = format!(
+        "mutation {{ ...Guess ... on Mutation {{ refreshSession(refreshToken: \"x\") {{ accessToken }} }} }} \
+         fragment Guess on Mutation {{ login(email: \"ada@acme.test\", password: \"{PASSWORD}\") {{ accessToken }} }}"
+    );
+    assert_eq!(app.exec(None, &fragments, json!({})).await.code(), "BAD_USER_INPUT");
+
+    let one = app.login("ada@acme.test", PASSWORD).await;
+    one.data();
+}
+
+#[tokio::test]
+async fn a_batch_runs_one_credential_check() {
+    let app = TestApp::new().await;
+    app.sign_up("Acme", "ada@acme.test").await;
+    let addr = app.serve().await;
+    let login = json!({ "query": format!("mutation {{ login(email: \"ada@acme.test\", password: \"{PASSWORD}\") {{ accessToken }} }}") });
+    let answers: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!([login, login, login]))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let answers = answers.as_array().unwrap();
+    let signed_in = answers.iter().filter(|a| a["data"]["login"]["accessToken"].is_string()).count();
+    let refused = answers.iter().filter(|a| a["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT").count();
+    assert_eq!((signed_in, refused), (1, 2), "{answers:?}");
+}
