@@ -3,6 +3,7 @@
 
 mod actions;
 mod api_tokens;
+mod concurrency;
 mod demo;
 mod errors;
 mod harness;
