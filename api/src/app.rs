@@ -40,10 +40,14 @@ pub struct AppState {
 impl AppState {
     /// Connects to the configured database and migrates it.
     pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let db = db::connect(&config.database_url, config.db_pool_size)
+        let cannot_open = || format!("cannot open the database at {}", redact(&config.database_url));
+        // Migrations may take longer than a request is allowed to: they get a connection of their own.
+        let migrator = db::connect(&config.database_url, 1, None).await.with_context(cannot_open)?;
+        db::migrate(&migrator).await.context("cannot apply database migrations")?;
+        migrator.close().await.ok();
+        let db = db::connect(&config.database_url, config.db_pool_size, Some(config.statement_timeout))
             .await
-            .with_context(|| format!("cannot open the database at {}", redact(&config.database_url)))?;
-        db::migrate(&db).await.context("cannot apply database migrations")?;
+            .with_context(cannot_open)?;
         Self::new(db, config).await
     }
 
@@ -67,9 +71,7 @@ impl AppState {
             refresh_ttl: config.refresh_token_ttl,
             invitation_ttl: config.invitation_ttl,
         };
-        let hub = EventHub::start(db.clone(), config.subscriber_buffer, config.event_poll_interval)
-            .await
-            .context("cannot start the event hub")?;
+        let hub = EventHub::start(db.clone(), &config).await.context("cannot start the event hub")?;
         Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub })
     }
 

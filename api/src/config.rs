@@ -66,6 +66,10 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_DB_POOL_SIZE", default_value_t = 10, global = true)]
     pub db_pool_size: u32,
 
+    /// PostgreSQL cancels any statement running longer than this.
+    #[arg(long, env = "HINDSIGHT_STATEMENT_TIMEOUT", default_value = "30s", value_parser = parse_duration, global = true)]
+    pub statement_timeout: Duration,
+
     /// Secret that signs access tokens (at least 32 bytes). Generated at start when missing,
     /// in which case sessions do not survive a restart.
     #[arg(long, env = "HINDSIGHT_JWT_SECRET", hide_env_values = true, global = true)]

@@ -12,8 +12,14 @@ use sea_orm::{
 };
 
 /// Opens a connection pool. SQLite gets WAL, a busy timeout and foreign keys, so that concurrent
-/// requests wait for the single writer instead of failing.
-pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, DbErr> {
+/// requests wait for the single writer instead of failing. On PostgreSQL every statement is
+/// cancelled after `statement_timeout`, when given. Waiting for a free connection gives up after
+/// five seconds rather than hanging.
+pub async fn connect(
+    url: &str,
+    pool_size: u32,
+    statement_timeout: Option<Duration>,
+) -> Result<DatabaseConnection, DbErr> {
     let mut options = ConnectOptions::new(url);
     options
         .max_connections(pool_size.max(1))
@@ -26,6 +32,10 @@ pub async fn connect(url: &str, pool_size: u32) -> Result<DatabaseConnection, Db
                 .synchronous(SqliteSynchronous::Normal)
                 .busy_timeout(Duration::from_secs(10))
                 .foreign_keys(true)
+        })
+        .map_sqlx_postgres_opts(move |opts| match statement_timeout {
+            Some(timeout) => opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]),
+            None => opts,
         });
     Database::connect(options).await
 }
@@ -46,7 +56,7 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
 
 /// `hindsight migrate up|down|status`.
 pub async fn run_migrate_command(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
-    let db = connect(&config.database_url, 1).await?;
+    let db = connect(&config.database_url, 1, None).await?;
     match action {
         MigrateAction::Up => Migrator::up(&db, None).await?,
         MigrateAction::Down => Migrator::down(&db, Some(1)).await?,

@@ -21,6 +21,9 @@ pub enum AppError {
     SlowConsumer(String),
     #[error("too many attempts; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// The database cannot be reached or has no free connection: worth retrying shortly.
+    #[error("the service is unavailable for the moment; try again shortly")]
+    Unavailable,
     #[error("internal error")]
     Internal(#[source] anyhow::Error),
 }
@@ -37,6 +40,7 @@ impl AppError {
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::SlowConsumer(_) => "SLOW_CONSUMER",
+            Self::Unavailable => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -75,7 +79,13 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
-        Self::Internal(err.into())
+        match err {
+            DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
+                tracing::warn!(error = %err, "database unavailable");
+                Self::Unavailable
+            }
+            other => Self::Internal(other.into()),
+        }
     }
 }
 

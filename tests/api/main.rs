@@ -6,6 +6,7 @@ mod api_tokens;
 mod concurrency;
 mod demo;
 mod errors;
+mod faults;
 mod harness;
 mod http;
 mod identity;

@@ -80,7 +80,11 @@ impl Viewer {
 pub enum RequestAuth {
     Anonymous,
     Authenticated(Viewer),
-    Rejected { message: String },
+    Rejected {
+        message: String,
+    },
+    /// The credentials could not be checked: the database is unavailable.
+    Unavailable,
 }
 
 impl RequestAuth {
@@ -89,6 +93,7 @@ impl RequestAuth {
             Self::Authenticated(viewer) => Ok(viewer),
             Self::Anonymous => Err(AppError::unauthenticated("authentication required")),
             Self::Rejected { message } => Err(AppError::unauthenticated(message.clone())),
+            Self::Unavailable => Err(AppError::Unavailable),
         }
     }
 }
@@ -122,6 +127,7 @@ impl AuthService {
         match result {
             Ok(viewer) => RequestAuth::Authenticated(viewer),
             Err(AppError::Unauthenticated(message)) => RequestAuth::Rejected { message },
+            Err(AppError::Unavailable) => RequestAuth::Unavailable,
             Err(other) => {
                 tracing::error!(error = ?other, "could not verify credentials");
                 RequestAuth::Rejected { message: "could not verify credentials; try again".into() }

@@ -23,6 +23,7 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
+use crate::config::Config;
 use crate::domain::events::NOTIFY_CHANNEL;
 use crate::error::{AppError, AppResult};
 
@@ -41,17 +42,17 @@ pub struct EventHub {
 }
 
 impl EventHub {
-    /// Starts the hub: it broadcasts events committed from now on. `buffer` is how many events
-    /// a subscriber may fall behind before it is dropped.
-    pub async fn start(db: DatabaseConnection, buffer: usize, poll_every: Duration) -> AppResult<Arc<Self>> {
-        let newest: Option<Option<i64>> =
-            event::Entity::find().select_only().expr(Expr::col(event::Column::Id).max()).into_tuple().one(&db).await?;
+    /// Starts the hub: it broadcasts events committed from now on, reading the log when poked,
+    /// when PostgreSQL announces a commit (listening on a connection of its own, outside the
+    /// pool) and every `config.event_poll_interval`.
+    pub async fn start(db: DatabaseConnection, config: &Config) -> AppResult<Arc<Self>> {
+        let buffer = config.subscriber_buffer;
+        let newest = newest_event(&db).await?;
         let (sender, _) = broadcast::channel(buffer.max(1));
-        let hub =
-            Arc::new(Self { sender, wake: Notify::new(), last_seen: AtomicI64::new(newest.flatten().unwrap_or(0)) });
-        tokio::spawn(tail(Arc::downgrade(&hub), db.clone(), poll_every));
+        let hub = Arc::new(Self { sender, wake: Notify::new(), last_seen: AtomicI64::new(newest) });
+        tokio::spawn(tail(Arc::downgrade(&hub), db.clone(), config.event_poll_interval));
         if crate::db::is_postgres(&db) {
-            tokio::spawn(listen(Arc::downgrade(&hub), db));
+            tokio::spawn(listen(Arc::downgrade(&hub), config.database_url.clone()));
         }
         Ok(hub)
     }
@@ -105,7 +106,11 @@ impl EventHub {
         let sender = self.sender.clone();
         let mut receiver = sender.subscribe();
         async_stream::try_stream! {
-            let mut last = after.unwrap_or(0);
+            // Live only: what the log holds now is past, even if the hub has not broadcast it yet.
+            let mut last = match after {
+                Some(after) => after,
+                None => newest_event(&db).await?,
+            };
             let mut replay = after.is_some();
             // Until the first live event, an overflowing buffer means the replay took long, not
             // that the subscriber is slow: replay again from the log instead of dropping it.
@@ -156,6 +161,13 @@ impl EventHub {
     }
 }
 
+/// The ID of the newest event logged (0 for none).
+async fn newest_event(db: &DatabaseConnection) -> AppResult<i64> {
+    let newest: Option<Option<i64>> =
+        event::Entity::find().select_only().expr(Expr::col(event::Column::Id).max()).into_tuple().one(db).await?;
+    Ok(newest.flatten().unwrap_or(0))
+}
+
 /// Reads the log forward whenever poked, notified or the timer fires; ends with the hub.
 async fn tail(hub: Weak<EventHub>, db: DatabaseConnection, poll_every: Duration) {
     loop {
@@ -173,11 +185,11 @@ async fn tail(hub: Weak<EventHub>, db: DatabaseConnection, poll_every: Duration)
 
 /// Wakes the hub whenever another server commits events (PostgreSQL `LISTEN`). After a lost
 /// connection it reconnects and catches up, since notifications sent meanwhile are gone.
-async fn listen(hub: Weak<EventHub>, db: DatabaseConnection) {
+async fn listen(hub: Weak<EventHub>, database_url: String) {
     use sea_orm::sqlx::postgres::PgListener;
     loop {
         let listener = async {
-            let mut listener = PgListener::connect_with(db.get_postgres_connection_pool()).await?;
+            let mut listener = PgListener::connect(&database_url).await?;
             listener.listen(NOTIFY_CHANNEL).await?;
             Ok::<_, sea_orm::sqlx::Error>(listener)
         };

@@ -13,6 +13,7 @@ use crate::app::AppState;
 use crate::auth::{RequestAuth, Viewer};
 use crate::clock;
 use crate::domain::events::EventKind;
+use crate::error::AppError;
 use crate::graphql::{AppSchema, SocketCredentials};
 
 /// Close codes sent by the server (4400–4499 as graphql-transport-ws uses them).
@@ -58,6 +59,7 @@ pub async fn serve(socket: WebSocket, schema: AppSchema, protocol: WebSocketProt
         let viewer = match init_state.authenticate(authorization.as_deref()).await {
             RequestAuth::Authenticated(viewer) => viewer,
             RequestAuth::Rejected { message } => return Err(async_graphql::Error::new(message)),
+            RequestAuth::Unavailable => return Err(async_graphql::Error::new(AppError::Unavailable.to_string())),
             RequestAuth::Anonymous => {
                 return Err(async_graphql::Error::new(
                     "authentication required: send { \"authorization\": \"Bearer <token>\" } in connection_init",
@@ -147,6 +149,8 @@ async fn session_end(
                     return (close::ROLE_CHANGED, "your organization role changed: reconnect".into());
                 }
                 RequestAuth::Rejected { message } => return (close::UNAUTHORIZED, message),
+                // Cannot tell now; the next credential event or the expiry will.
+                RequestAuth::Unavailable => {}
                 RequestAuth::Anonymous => return (close::UNAUTHORIZED, "no credentials".into()),
             }
         }

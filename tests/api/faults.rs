@@ -1,0 +1,37 @@
+//! Faults: an exhausted pool and slow statements answer with a coded error instead of hanging.
+
+use std::time::Duration;
+
+use sea_orm::{ConnectionTrait, TransactionTrait};
+use serde_json::json;
+
+use crate::harness::{PASSWORD, TestApp};
+
+#[tokio::test]
+async fn an_exhausted_pool_answers_unavailable_instead_of_hanging() {
+    let app = TestApp::with_config(|config| config.db_pool_size = 1).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    // Something holds the only connection.
+    let held = app.state.db.begin().await.unwrap();
+    let answer = app.exec(Some(&admin.token), "{ me { email } }", json!({})).await;
+    assert_eq!(answer.code(), "UNAVAILABLE", "{:#}", answer.0);
+    let login = app.login("ada@acme.test", PASSWORD).await;
+    assert_eq!(login.code(), "UNAVAILABLE");
+    held.rollback().await.unwrap();
+    // And it recovers by itself.
+    let again = app.exec(Some(&admin.token), "{ me { email } }", json!({})).await;
+    assert_eq!(again.data()["me"]["email"], "ada@acme.test");
+}
+
+#[tokio::test]
+async fn postgresql_cancels_statements_that_run_too_long() {
+    let app = TestApp::with_config(|config| config.statement_timeout = Duration::from_millis(300)).await;
+    if !app.state.config.is_postgres() {
+        eprintln!("statement timeouts are a PostgreSQL setting; skipped on SQLite");
+        return;
+    }
+    let slow = app.state.db.execute_unprepared("SELECT pg_sleep(2)").await;
+    let error = slow.expect_err("cancelled");
+    assert!(error.to_string().contains("statement timeout"), "{error}");
+    app.state.db.execute_unprepared("SELECT 1").await.unwrap();
+}
