@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -94,7 +94,8 @@ struct Server {
     schema: AppSchema,
 }
 
-pub fn router(state: AppState) -> Router {
+/// The routes; serve them with connect info (the client address limits failed sign-ins).
+fn router(state: AppState) -> Router {
     let schema = graphql::build_schema(state.clone());
     let cors = cors_layer(&state.config.cors_origins);
     let mut router = Router::new()
@@ -133,6 +134,7 @@ async fn graphiql(State(server): State<Server>) -> Response {
 
 async fn graphql_http(
     State(server): State<Server>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     request: GraphQLBatchRequest,
 ) -> GraphQLResponse {
@@ -145,7 +147,8 @@ async fn graphql_http(
     }
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = server.state.authenticate(authorization).await;
-    server.schema.execute_batch(batch.data(auth).data(graphql::CredentialBudget::default())).await.into()
+    let batch = batch.data(auth).data(graphql::CredentialBudget::default()).data(graphql::ClientAddress(peer.ip()));
+    server.schema.execute_batch(batch).await.into()
 }
 
 async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
@@ -212,7 +215,8 @@ impl Application {
         let addr = self.local_addr();
         let scanner = live::scanner::spawn(self.state.clone(), self.state.config.scan_interval);
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
-        let served = axum::serve(self.listener, router(self.state)).with_graceful_shutdown(shutdown).await;
+        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         scanner.abort();
         served
     }

@@ -128,6 +128,15 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_MAX_COMPLEXITY", default_value_t = 10_000, global = true)]
     pub max_complexity: usize,
 
+    /// Failed logins, refreshes or invitation acceptances allowed per account and per client
+    /// address within `--auth-failure-window`; more answer RATE_LIMITED.
+    #[arg(long, env = "HINDSIGHT_AUTH_FAILURE_LIMIT", default_value_t = 10, global = true)]
+    pub auth_failure_limit: u32,
+
+    /// The window in which failed credential checks are counted.
+    #[arg(long, env = "HINDSIGHT_AUTH_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration, global = true)]
+    pub auth_failure_window: Duration,
+
     /// How many events a subscriber may fall behind before it is dropped.
     #[arg(long, env = "HINDSIGHT_SUBSCRIBER_BUFFER", default_value_t = 1024, global = true)]
     pub subscriber_buffer: usize,
@@ -155,6 +164,10 @@ impl Config {
     /// Tests start from this and change what they need.
     pub fn defaults() -> Self {
         Cli::parse_from(["hindsight"]).config
+    }
+
+    pub fn auth_limits(&self) -> crate::domain::throttle::Limits {
+        crate::domain::throttle::Limits { limit: self.auth_failure_limit, window: self.auth_failure_window }
     }
 
     pub fn is_postgres(&self) -> bool {

@@ -4,6 +4,7 @@
 pub mod acknowledgement;
 pub mod action;
 pub mod api_token;
+pub mod auth_failure;
 pub mod contributing_factor;
 pub mod due_date_change;
 pub mod event;

@@ -8,6 +8,7 @@ mod m20261122_000002_incidents_and_reviews;
 mod m20261122_000003_actions_and_follow_ups;
 mod m20261122_000004_acknowledgements;
 mod m20261123_000005_live_notices;
+mod m20261123_000006_auth_failures;
 
 pub struct Migrator;
 
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_actions_and_follow_ups::Migration),
             Box::new(m20261122_000004_acknowledgements::Migration),
             Box::new(m20261123_000005_live_notices::Migration),
+            Box::new(m20261123_000006_auth_failures::Migration),
         ]
     }
 }

@@ -21,3 +21,4 @@ mod schema;
 mod scripts;
 mod teams;
 mod tenancy;
+mod throttle;

@@ -16,6 +16,7 @@ pub mod pagination;
 pub mod policy;
 pub mod reviews;
 pub mod teams;
+pub mod throttle;
 pub mod users;
 pub mod validate;
 pub mod versioning;

@@ -5,6 +5,10 @@ use crate::app::AppState;
 use crate::auth::{RequestAuth, Viewer};
 use crate::error::AppResult;
 
+/// The network address a request came from.
+#[derive(Debug, Clone, Copy)]
+pub struct ClientAddress(pub std::net::IpAddr);
+
 static ANONYMOUS: RequestAuth = RequestAuth::Anonymous;
 
 /// What resolvers read from the request context.
@@ -14,6 +18,8 @@ pub trait ContextExt {
         &self.state().db
     }
     fn auth(&self) -> &RequestAuth;
+    /// The address of the client, when the request came over the network.
+    fn client_address(&self) -> Option<std::net::IpAddr>;
     /// The signed-in viewer, or UNAUTHENTICATED.
     fn viewer(&self) -> AppResult<&Viewer> {
         self.auth().viewer()
@@ -27,5 +33,9 @@ impl ContextExt for Context<'_> {
 
     fn auth(&self) -> &RequestAuth {
         self.data_opt::<RequestAuth>().unwrap_or(&ANONYMOUS)
+    }
+
+    fn client_address(&self) -> Option<std::net::IpAddr> {
+        self.data_opt::<ClientAddress>().map(|a| a.0)
     }
 }

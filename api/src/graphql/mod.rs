@@ -9,7 +9,7 @@ pub mod types;
 
 use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
-pub use context::ContextExt;
+pub use context::{ClientAddress, ContextExt};
 pub use extensions::{CredentialBudget, SocketCredentials};
 pub use mutation::Mutation;
 pub use query::Query;

@@ -13,8 +13,8 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::clock;
 use crate::db;
-use crate::domain::actions;
 use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::{actions, throttle};
 use crate::error::AppResult;
 use crate::ids::{self, NodeKind};
 
@@ -28,7 +28,8 @@ pub struct Scan {
     pub follow_ups_due: usize,
 }
 
-/// Scans every `every`, starting now, for as long as the server runs.
+/// Scans every `every`, starting now, for as long as the server runs; also forgets failed
+/// credential checks that no longer count.
 pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
@@ -42,6 +43,9 @@ pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "the overdue scan failed; retrying at the next tick"),
+            }
+            if let Err(error) = throttle::forget_old(&state.db, state.config.auth_limits()).await {
+                tracing::warn!(%error, "cannot forget old failed sign-ins");
             }
         }
     })

@@ -1,6 +1,7 @@
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::domain::identity::{self, SignUp};
+use crate::domain::throttle::{self, Attempt, Check};
 use crate::graphql::ContextExt;
 use crate::graphql::types::AuthPayload;
 
@@ -33,14 +34,18 @@ impl IdentityMutation {
     /// Signs in with email and password.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
         let state = ctx.state();
-        Ok(AuthPayload(identity::login(&state.db, &state.auth, &email, &password).await?))
+        let attempt = Attempt { check: Check::Login, account: Some(&email), address: ctx.client_address() };
+        let login = identity::login(&state.db, &state.auth, &email, &password);
+        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, login).await?))
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Each refresh token works
     /// once; presenting a used one signs the whole session out.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         let state = ctx.state();
-        Ok(AuthPayload(identity::refresh_session(&state.db, &state.auth, &refresh_token).await?))
+        let attempt = Attempt { check: Check::Refresh, account: None, address: ctx.client_address() };
+        let refresh = identity::refresh_session(&state.db, &state.auth, &refresh_token);
+        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, refresh).await?))
     }
 
     /// Ends the session of this refresh token.
