@@ -14,6 +14,7 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
+use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
@@ -92,10 +93,12 @@ fn redact(url: &str) -> String {
 struct Server {
     state: AppState,
     schema: AppSchema,
+    /// Turns true when the server is shutting down: open WebSockets close.
+    stopping: watch::Receiver<bool>,
 }
 
 /// The routes; serve them with connect info (the client address limits failed sign-ins).
-fn router(state: AppState) -> Router {
+fn router(state: AppState, stopping: watch::Receiver<bool>) -> Router {
     let schema = graphql::build_schema(state.clone());
     let cors = cors_layer(&state.config.cors_origins);
     let mut router = Router::new()
@@ -103,7 +106,7 @@ fn router(state: AppState) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .with_state(Server { state, schema })
+        .with_state(Server { state, schema, stopping })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http());
     if let Some(cors) = cors {
@@ -161,7 +164,7 @@ async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: W
     };
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| live::socket::serve(socket, server.schema, protocol, server.state))
+        .on_upgrade(move |socket| live::socket::serve(socket, server.schema, protocol, server.state, server.stopping))
 }
 
 async fn healthz() -> &'static str {
@@ -177,6 +180,9 @@ async fn readyz(State(server): State<Server>) -> Response {
         }
     }
 }
+
+/// How long open WebSockets get to close when the server stops.
+const SOCKET_CLOSE_GRACE: std::time::Duration = std::time::Duration::from_secs(2);
 
 /// A bound, ready-to-serve server.
 pub struct Application {
@@ -210,14 +216,27 @@ impl Application {
         &self.state
     }
 
-    /// Serves until `shutdown` completes, then lets in-flight requests finish.
+    /// Serves until `shutdown` completes, then lets in-flight requests finish and closes open
+    /// WebSockets with a close frame (1001, going away).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.local_addr();
         let scanner = live::scanner::spawn(self.state.clone(), self.state.config.scan_interval);
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
-        let app = router(self.state).into_make_service_with_connect_info::<SocketAddr>();
+        let (stop, stopping) = watch::channel(false);
+        let app = router(self.state, stopping).into_make_service_with_connect_info::<SocketAddr>();
+        let stop = Arc::new(stop);
+        let signal = stop.clone();
+        let shutdown = async move {
+            shutdown.await;
+            signal.send_replace(true);
+        };
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         scanner.abort();
+        // Upgraded sockets outlive the HTTP server: give them a moment to send their close frames.
+        let deadline = tokio::time::Instant::now() + SOCKET_CLOSE_GRACE;
+        while stop.receiver_count() > 0 && tokio::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
         served
     }
 

@@ -336,3 +336,23 @@ async fn a_change_on_one_server_reaches_subscribers_of_another() {
     let published = reader.next("feed").await;
     assert_eq!(published["data"]["learningPublished"]["id"], c.review, "{published}");
 }
+
+#[tokio::test]
+async fn shutting_down_closes_open_sockets_with_a_close_frame() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let server = Application::bind(app.state.clone()).await.unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+    let mut socket = Socket::connect(addr, &admin.token).await;
+    socket.subscribe("log", EVENTS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    stop.send(()).unwrap();
+    let (code, reason) = socket.closed().await;
+    assert_eq!(code, 1001, "{reason}");
+    running.await.unwrap().unwrap();
+}

@@ -7,7 +7,7 @@
 use async_graphql::http::{WebSocket as GraphQLSocket, WebSocketProtocols, WsMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt, future};
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::app::AppState;
 use crate::auth::{RequestAuth, Viewer};
@@ -24,6 +24,8 @@ pub mod close {
     pub const ROLE_CHANGED: u16 = 4403;
     /// A subscription fell too far behind the events it asked for.
     pub const SLOW_CONSUMER: u16 = 4408;
+    /// The server is shutting down (RFC 6455 "going away"): reconnect to another one.
+    pub const GOING_AWAY: u16 = 1001;
 }
 
 /// Lets a connection's subscriptions ask for the connection to be closed.
@@ -38,7 +40,13 @@ impl SocketControl {
 }
 
 /// Serves one upgraded connection until either side ends it.
-pub async fn serve(socket: WebSocket, schema: AppSchema, protocol: WebSocketProtocols, state: AppState) {
+pub async fn serve(
+    socket: WebSocket,
+    schema: AppSchema,
+    protocol: WebSocketProtocols,
+    state: AppState,
+    mut stopping: watch::Receiver<bool>,
+) {
     let (mut sink, stream) = socket.split();
     let input = stream.take_while(|message| future::ready(message.is_ok())).filter_map(|message| {
         future::ready(match message {
@@ -73,7 +81,12 @@ pub async fn serve(socket: WebSocket, schema: AppSchema, protocol: WebSocketProt
         data.insert(control);
         Ok(data)
     });
-    let ended = session_end(state, credentials, close_rx);
+    let ended = async {
+        tokio::select! {
+            ended = session_end(state, credentials, close_rx) => ended,
+            _ = stopping.wait_for(|stopping| *stopping) => (close::GOING_AWAY, "the server is shutting down".to_owned()),
+        }
+    };
     tokio::pin!(output, ended);
     loop {
         tokio::select! {
