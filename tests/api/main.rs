@@ -4,6 +4,7 @@
 mod actions;
 mod api_tokens;
 mod concurrency;
+mod coverage;
 mod demo;
 mod errors;
 mod faults;

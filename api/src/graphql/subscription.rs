@@ -146,6 +146,7 @@ impl Subscription {
         kinds: Option<Vec<EventKind>>,
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Event>> + use<>> {
+        ctx.viewer()?;
         let after = after.map(|id| ids::decode_event(&id, "after")).transpose()?;
         let kinds: Arc<Vec<&'static str>> =
             Arc::new(kinds.unwrap_or_default().into_iter().map(|k| Kind::from(k).as_str()).collect());
