@@ -35,3 +35,42 @@ async fn postgresql_cancels_statements_that_run_too_long() {
     assert!(error.to_string().contains("statement timeout"), "{error}");
     app.state.db.execute_unprepared("SELECT 1").await.unwrap();
 }
+
+#[tokio::test]
+async fn a_database_that_goes_away_fails_readiness_and_the_server_recovers_by_itself() {
+    let app = TestApp::new().await;
+    if !app.state.config.is_postgres() {
+        eprintln!("an embedded SQLite file cannot go away; skipped on SQLite");
+        return;
+    }
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let addr = app.serve().await;
+    let http = reqwest::Client::new();
+    let ready = || http.get(format!("http://{addr}/readyz")).send();
+    assert_eq!(ready().await.unwrap().status(), 200);
+
+    // The database refuses connections and drops the open ones, as in a failover.
+    let url = &app.state.config.database_url;
+    let name = url.rsplit('/').next().unwrap().split('?').next().unwrap().to_owned();
+    let admin_db = sea_orm::Database::connect(std::env::var("TEST_DATABASE_URL").unwrap()).await.unwrap();
+    let outage = async |allow: bool| {
+        admin_db.execute_unprepared(&format!("ALTER DATABASE \"{name}\" ALLOW_CONNECTIONS {allow}")).await.unwrap();
+        if !allow {
+            admin_db
+                .execute_unprepared(&format!(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '{name}' AND pid <> pg_backend_pid()"
+                ))
+                .await
+                .unwrap();
+        }
+    };
+    outage(false).await;
+    assert_eq!(ready().await.unwrap().status(), 503);
+    let answer = app.exec(Some(&admin.token), "{ me { email } }", json!({})).await;
+    assert_eq!(answer.code(), "UNAVAILABLE", "{:#}", answer.0);
+
+    outage(true).await;
+    assert_eq!(ready().await.unwrap().status(), 200);
+    let again = app.exec(Some(&admin.token), "{ me { email } }", json!({})).await;
+    assert_eq!(again.data()["me"]["email"], "ada@acme.test");
+}
