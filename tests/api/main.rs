@@ -8,6 +8,7 @@ mod coverage;
 mod demo;
 mod errors;
 mod faults;
+mod fuzz;
 mod harness;
 mod http;
 mod identity;
