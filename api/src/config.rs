@@ -128,6 +128,10 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_MAX_COMPLEXITY", default_value_t = 10_000, global = true)]
     pub max_complexity: usize,
 
+    /// Most aliases in one request.
+    #[arg(long, env = "HINDSIGHT_MAX_ALIASES", default_value_t = 30, global = true)]
+    pub max_aliases: usize,
+
     /// Failed logins, refreshes or invitation acceptances allowed per account and per client
     /// address within `--auth-failure-window`; more answer RATE_LIMITED.
     #[arg(long, env = "HINDSIGHT_AUTH_FAILURE_LIMIT", default_value_t = 10, global = true)]

@@ -209,6 +209,83 @@ impl Extension for OneCredentialCheckExtension {
     }
 }
 
+/// Refuses documents built to overload the server: more aliases than `max_aliases`, or a field
+/// repeated more than `MAX_REPEATS` times in one selection (alias overloading and field
+/// duplication attacks), before anything runs.
+pub struct DocumentLimits {
+    pub max_aliases: usize,
+}
+
+/// How often one response key may repeat in a selection set.
+const MAX_REPEATS: usize = 3;
+
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentLimitsExtension { max_aliases: self.max_aliases })
+    }
+}
+
+struct DocumentLimitsExtension {
+    max_aliases: usize,
+}
+
+#[derive(Default)]
+struct Shape {
+    aliases: usize,
+    most_repeats: usize,
+}
+
+fn measure(selection: &SelectionSet, shape: &mut Shape) {
+    let mut keys: std::collections::HashMap<&str, usize> = std::collections::HashMap::new();
+    for item in &selection.items {
+        match &item.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                if field.alias.is_some() {
+                    shape.aliases += 1;
+                }
+                let key = field.response_key().node.as_str();
+                let seen = keys.entry(key).or_default();
+                *seen += 1;
+                shape.most_repeats = shape.most_repeats.max(*seen);
+                measure(&field.selection_set.node, shape);
+            }
+            Selection::InlineFragment(inline) => measure(&inline.node.selection_set.node, shape),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DocumentLimitsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let mut shape = Shape::default();
+        for (_, operation) in document.operations.iter() {
+            measure(&operation.node.selection_set.node, &mut shape);
+        }
+        for fragment in document.fragments.values() {
+            measure(&fragment.node.selection_set.node, &mut shape);
+        }
+        if shape.aliases > self.max_aliases {
+            return Err(server_error(AppError::bad_input(format!(
+                "a request may use at most {} aliases",
+                self.max_aliases
+            ))));
+        }
+        if shape.most_repeats > MAX_REPEATS {
+            return Err(server_error(AppError::bad_input("the same field is repeated too often in one selection")));
+        }
+        Ok(document)
+    }
+}
+
 /// The credentials a WebSocket connection presented in `connection_init`.
 pub struct SocketCredentials(pub Option<String>);
 

@@ -20,6 +20,9 @@ use crate::error::AppError;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 
+/// Most directives on one field.
+const MAX_DIRECTIVES: usize = 4;
+
 /// The complexity of a connection: its child fields once per item asked for.
 pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
     use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};
@@ -39,8 +42,12 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 /// The executable schema, bound to the server's state.
 pub fn build_schema(state: AppState) -> AppSchema {
     let introspection = state.config.introspection;
-    let mut builder =
-        builder().limit_depth(state.config.max_depth).limit_complexity(state.config.max_complexity).data(state);
+    let mut builder = builder()
+        .extension(extensions::DocumentLimits { max_aliases: state.config.max_aliases })
+        .limit_depth(state.config.max_depth)
+        .limit_complexity(state.config.max_complexity)
+        .limit_directives(MAX_DIRECTIVES)
+        .data(state);
     if !introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }
