@@ -106,6 +106,8 @@ fn router(state: AppState, stopping: watch::Receiver<bool>) -> Router {
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
+        .route("/metrics", get(metrics))
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(Server { state, schema, stopping })
         .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
         .layer(TraceLayer::new_for_http());
@@ -167,6 +169,10 @@ async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: W
         .on_upgrade(move |socket| live::socket::serve(socket, server.schema, protocol, server.state, server.stopping))
 }
 
+async fn metrics(State(server): State<Server>) -> Response {
+    crate::metrics::render(&server.state)
+}
+
 async fn healthz() -> &'static str {
     "ok"
 }
@@ -220,6 +226,7 @@ impl Application {
     /// WebSockets with a close frame (1001, going away).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.local_addr();
+        crate::metrics::install();
         let scanner = live::scanner::spawn(self.state.clone(), self.state.config.scan_interval);
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);

@@ -11,6 +11,7 @@ pub mod error;
 pub mod graphql;
 pub mod ids;
 pub mod live;
+pub mod metrics;
 pub mod telemetry;
 
 pub use app::{AppState, Application};

@@ -212,3 +212,23 @@ async fn an_open_websocket_is_closed_when_its_user_is_deactivated() {
     assert_eq!(code, 4401, "{reason}");
     assert!(reason.contains("deactivated"), "{reason}");
 }
+
+#[tokio::test]
+async fn metrics_are_served_for_prometheus() {
+    let app = TestApp::new().await;
+    let client = Client::new(&app).await;
+    client.post(None, json!({ "query": "{ me { email } }" })).await;
+    client.post(None, json!({ "query": "{ __typename }" })).await;
+    let response = client.http.get(format!("{}/metrics", client.url)).send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    let text = response.text().await.unwrap();
+    for expected in [
+        "hindsight_http_requests_total{route=\"/graphql\",method=\"POST\",status=\"200\"}",
+        "hindsight_http_request_duration_seconds_bucket{route=\"/graphql\",method=\"POST\",status=\"200\",le=\"0.005\"}",
+        "hindsight_graphql_errors_total{code=\"UNAUTHENTICATED\"}",
+        "hindsight_subscriptions ",
+        "hindsight_db_pool_connections ",
+    ] {
+        assert!(text.contains(expected), "missing {expected} in:\n{text}");
+    }
+}

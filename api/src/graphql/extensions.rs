@@ -33,10 +33,14 @@ struct ErrorCodesExtension;
 
 fn with_codes(mut response: Response) -> Response {
     for error in &mut response.errors {
-        let has_code = error.extensions.as_ref().is_some_and(|ext| ext.get("code").is_some());
-        if !has_code {
-            error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
-        }
+        let code = match error.extensions.as_ref().and_then(|ext| ext.get("code")) {
+            Some(async_graphql::Value::String(code)) => code.clone(),
+            _ => {
+                error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+                "BAD_USER_INPUT".to_owned()
+            }
+        };
+        crate::metrics::graphql_error(&code);
     }
     response
 }
