@@ -356,3 +356,35 @@ async fn shutting_down_closes_open_sockets_with_a_close_frame() {
     assert_eq!(code, 1001, "{reason}");
     running.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn shutting_down_lets_requests_in_flight_finish() {
+    use sea_orm::TransactionTrait;
+    let app = TestApp::with_config(|config| config.db_pool_size = 1).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let server = Application::bind(app.state.clone()).await.unwrap();
+    let addr = server.local_addr();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let running = tokio::spawn(server.run_until(async {
+        let _ = stopped.await;
+    }));
+    // Hold the only connection so that the request waits inside the server.
+    let held = app.state.db.begin().await.unwrap();
+    let request = tokio::spawn(
+        reqwest::Client::new()
+            .post(format!("http://{addr}/graphql"))
+            .bearer_auth(&admin.token)
+            .json(&json!({ "query": "{ me { email } }" }))
+            .send(),
+    );
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    stop.send(()).unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    held.rollback().await.unwrap();
+
+    let response = request.await.unwrap().unwrap();
+    assert_eq!(response.status(), 200);
+    let answer: Value = response.json().await.unwrap();
+    assert_eq!(answer["data"]["me"]["email"], "ada@acme.test", "{answer}");
+    running.await.unwrap().unwrap();
+}
