@@ -74,3 +74,49 @@ async fn a_database_that_goes_away_fails_readiness_and_the_server_recovers_by_it
     let again = app.exec(Some(&admin.token), "{ me { email } }", json!({})).await;
     assert_eq!(again.data()["me"]["email"], "ada@acme.test");
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn sigterm_stops_the_server_gracefully() {
+    use tokio::io::{AsyncBufReadExt, BufReader};
+
+    use crate::harness::Socket;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut server = tokio::process::Command::new(env!("CARGO_BIN_EXE_hindsight"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--log-format", "json", "--jwt-secret", crate::harness::JWT_SECRET])
+        .env("DATABASE_URL", format!("sqlite://{}?mode=rwc", dir.path().join("h.db").display()))
+        .env_remove("RUST_LOG")
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(server.stdout.take().unwrap()).lines();
+    let addr: std::net::SocketAddr = loop {
+        let line = tokio::time::timeout(Duration::from_secs(30), lines.next_line()).await.unwrap().unwrap().unwrap();
+        let log: serde_json::Value = serde_json::from_str(&line).unwrap_or_default();
+        if let Some(url) = log["message"].as_str().and_then(|m| m.strip_prefix("Hindsight listening on http://")) {
+            break url.split_whitespace().next().unwrap().parse().unwrap();
+        }
+    };
+    let signed_up: serde_json::Value = reqwest::Client::new()
+        .post(format!("http://{addr}/graphql"))
+        .json(&json!({ "query": format!("mutation {{ signUp(input: {{ organizationName: \"Acme\", email: \"ada@acme.test\", password: \"{PASSWORD}\", displayName: \"Ada\" }}) {{ accessToken }} }}") }))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = signed_up["data"]["signUp"]["accessToken"].as_str().unwrap();
+    let mut socket = Socket::connect(addr, token).await;
+    socket.subscribe("log", "subscription { events { id } }", json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let pid = server.id().unwrap().to_string();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let (code, _) = socket.closed().await;
+    assert_eq!(code, 1001);
+    let status = tokio::time::timeout(Duration::from_secs(10), server.wait()).await.unwrap().unwrap();
+    assert!(status.success(), "{status}");
+}
