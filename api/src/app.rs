@@ -25,9 +25,6 @@ use crate::graphql::{self, AppSchema};
 use crate::live::{self, EventHub};
 use crate::{db, demo};
 
-/// Largest request body accepted.
-pub const MAX_BODY_BYTES: usize = 1024 * 1024;
-
 /// What every request can reach: the database, the auth service, the configuration and the
 /// hub that delivers events to subscribers.
 #[derive(Clone)]
@@ -101,6 +98,7 @@ struct Server {
 fn router(state: AppState, stopping: watch::Receiver<bool>) -> Router {
     let schema = graphql::build_schema(state.clone());
     let cors = cors_layer(&state.config.cors_origins);
+    let max_body = state.config.max_body_bytes;
     let mut router = Router::new()
         .route("/graphql", get(graphiql).post(graphql_http))
         .route("/graphql/ws", get(graphql_ws))
@@ -109,7 +107,7 @@ fn router(state: AppState, stopping: watch::Receiver<bool>) -> Router {
         .route("/metrics", get(metrics))
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(Server { state, schema, stopping })
-        .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+        .layer(RequestBodyLimitLayer::new(max_body))
         .layer(TraceLayer::new_for_http());
     if let Some(cors) = cors {
         router = router.layer(cors);

@@ -128,6 +128,10 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_MAX_COMPLEXITY", default_value_t = 10_000, global = true)]
     pub max_complexity: usize,
 
+    /// Largest request body accepted, in bytes.
+    #[arg(long, env = "HINDSIGHT_MAX_BODY_BYTES", default_value_t = 1024 * 1024, global = true)]
+    pub max_body_bytes: usize,
+
     /// Most aliases in one request.
     #[arg(long, env = "HINDSIGHT_MAX_ALIASES", default_value_t = 30, global = true)]
     pub max_aliases: usize,

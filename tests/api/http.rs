@@ -152,6 +152,17 @@ async fn an_oversized_body_is_refused() {
     let response =
         client.http.post(format!("{}/graphql", client.url)).json(&json!({ "query": huge })).send().await.unwrap();
     assert_eq!(response.status(), 413);
+
+    let strict = TestApp::with_config(|config| config.max_body_bytes = 100).await;
+    let client = Client::new(&strict).await;
+    let response = client
+        .http
+        .post(format!("{}/graphql", client.url))
+        .json(&json!({ "query": format!("{{ __typename {} }}", " ".repeat(200)) }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
 }
 
 async fn ws_handshake(app: &TestApp, protocol: &str, authorization: Option<&str>) -> Option<Value> {
