@@ -36,7 +36,7 @@ pub type LiveEvent = Arc<event::Model>;
 /// Fans committed events out to this server's subscribers.
 pub struct EventHub {
     sender: broadcast::Sender<LiveEvent>,
-    wake: Notify,
+    wake: Arc<Notify>,
     /// The newest event broadcast so far.
     last_seen: AtomicI64,
 }
@@ -49,8 +49,9 @@ impl EventHub {
         let buffer = config.subscriber_buffer;
         let newest = newest_event(&db).await?;
         let (sender, _) = broadcast::channel(buffer.max(1));
-        let hub = Arc::new(Self { sender, wake: Notify::new(), last_seen: AtomicI64::new(newest) });
-        tokio::spawn(tail(Arc::downgrade(&hub), db.clone(), config.event_poll_interval));
+        let wake = Arc::new(Notify::new());
+        let hub = Arc::new(Self { sender, wake: wake.clone(), last_seen: AtomicI64::new(newest) });
+        tokio::spawn(tail(Arc::downgrade(&hub), wake, db.clone(), config.event_poll_interval));
         if crate::db::is_postgres(&db) {
             tokio::spawn(listen(Arc::downgrade(&hub), config.database_url.clone()));
         }
@@ -169,15 +170,15 @@ async fn newest_event(db: &DatabaseConnection) -> AppResult<i64> {
 }
 
 /// Reads the log forward whenever poked, notified or the timer fires; ends with the hub.
-async fn tail(hub: Weak<EventHub>, db: DatabaseConnection, poll_every: Duration) {
+async fn tail(hub: Weak<EventHub>, wake: Arc<Notify>, db: DatabaseConnection, poll_every: Duration) {
     loop {
         let Some(strong) = hub.upgrade() else { return };
         if let Err(error) = strong.catch_up(&db).await {
             tracing::warn!(%error, "cannot read new events; retrying");
         }
-        let wake = async { strong.wake.notified().await };
+        drop(strong);
         tokio::select! {
-            () = wake => {}
+            () = wake.notified() => {}
             () = tokio::time::sleep(poll_every) => {}
         }
     }
@@ -187,7 +188,7 @@ async fn tail(hub: Weak<EventHub>, db: DatabaseConnection, poll_every: Duration)
 /// connection it reconnects and catches up, since notifications sent meanwhile are gone.
 async fn listen(hub: Weak<EventHub>, database_url: String) {
     use sea_orm::sqlx::postgres::PgListener;
-    loop {
+    while hub.strong_count() > 0 {
         let listener = async {
             let mut listener = PgListener::connect(&database_url).await?;
             listener.listen(NOTIFY_CHANNEL).await?;
