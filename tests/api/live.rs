@@ -388,3 +388,32 @@ async fn shutting_down_lets_requests_in_flight_finish() {
     assert_eq!(answer["data"]["me"]["email"], "ada@acme.test", "{answer}");
     running.await.unwrap().unwrap();
 }
+
+#[tokio::test]
+async fn older_clients_subscribe_with_graphql_ws() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let mut request = format!("ws://{addr}/graphql/ws").into_client_request().unwrap();
+    request.headers_mut().insert("Sec-WebSocket-Protocol", "graphql-ws".parse().unwrap());
+    let (mut socket, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let mut send = async |message: Value| socket.send(Message::Text(message.to_string().into())).await.unwrap();
+    send(json!({ "type": "connection_init", "payload": { "authorization": format!("Bearer {}", c.other.token) } }))
+        .await;
+    send(json!({ "id": "1", "type": "start", "payload": { "query": LEARNING } })).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    publish(&c).await;
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next()).await.unwrap().unwrap().unwrap();
+        let Message::Text(text) = message else { continue };
+        let message: Value = serde_json::from_str(&text).unwrap();
+        if message["type"] == "data" {
+            assert_eq!(message["payload"]["data"]["learningPublished"]["id"], c.review, "{message}");
+            break;
+        }
+        assert!(matches!(message["type"].as_str(), Some("connection_ack" | "ka")), "{message}");
+    }
+}
