@@ -1,5 +1,6 @@
 //! Schema extensions: every error gets a code, WebSocket operations authenticate again,
-//! read-only API tokens cannot mutate, and mutations wake the event hub.
+//! read-only API tokens cannot mutate, mutations wake the event hub, and documents built to
+//! overload the server or to multiply credential guesses are refused before anything runs.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -68,6 +69,10 @@ impl Extension for ErrorCodesExtension {
     }
 }
 
+fn has_mutation(document: &ExecutableDocument) -> bool {
+    document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation)
+}
+
 /// Refuses any mutation made with a `READ` API token, before anything runs.
 pub struct ReadOnlyTokens;
 
@@ -89,7 +94,7 @@ impl Extension for ReadOnlyTokensExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        let is_mutation = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation);
+        let is_mutation = has_mutation(&document);
         if is_mutation
             && let Some(RequestAuth::Authenticated(viewer)) = ctx.data_opt::<RequestAuth>()
             && let Err(refusal) = viewer.require_write()
@@ -125,7 +130,7 @@ impl Extension for WakeHubExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
-        if document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation) {
+        if has_mutation(&document) {
             self.mutation.store(true, Ordering::Relaxed);
         }
         Ok(document)
