@@ -45,13 +45,24 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// Begins a transaction that will write. On SQLite it takes the write lock up front
-/// (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout instead of one failing when it
-/// upgrades a read lock. PostgreSQL uses its default isolation with row locks where needed.
+/// The PostgreSQL advisory lock every write transaction takes first ("hindsig" in ASCII).
+pub(crate) const WRITE_LOCK: i64 = 0x68_69_6e_64_73_69_67;
+
+/// Begins a transaction that will write, holding the database's write lock until it ends.
+///
+/// SQLite takes it up front (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout
+/// instead of one failing when it upgrades a read lock. PostgreSQL takes a transaction-scoped
+/// advisory lock as the first statement: writers queue in one order, so they cannot deadlock on
+/// each other's rows, and the events they log become visible in ID order, which resumable
+/// subscriptions rely on (see `domain::events::record`). Reads never wait for it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    db.begin_with_options(options).await
+    let tx = db.begin_with_options(options).await?;
+    if is_postgres(&tx) {
+        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")).await?;
+    }
+    Ok(tx)
 }
 
 /// `hindsight migrate up|down|status`.

@@ -79,6 +79,16 @@ impl AppError {
 
 impl From<DbErr> for AppError {
     fn from(err: DbErr) -> Self {
+        // PostgreSQL deadlock or serialization failure: the other writer won; try again.
+        let code = match &err {
+            DbErr::Exec(sea_orm::RuntimeErr::SqlxError(e)) | DbErr::Query(sea_orm::RuntimeErr::SqlxError(e)) => {
+                e.as_database_error().and_then(|d| d.code()).map(|c| c.into_owned())
+            }
+            _ => None,
+        };
+        if matches!(code.as_deref(), Some("40P01" | "40001")) {
+            return Self::Conflict("a concurrent change got there first; try again".into());
+        }
         match err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {
                 tracing::warn!(error = %err, "database unavailable");

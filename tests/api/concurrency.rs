@@ -67,3 +67,25 @@ async fn concurrent_creates_each_get_their_row_and_their_event() {
         event::Entity::find().filter(event::Column::Kind.eq("INCIDENT_DECLARED")).count(&app.state.db).await.unwrap();
     assert_eq!((rows, events), (N as u64, N as u64));
 }
+
+#[tokio::test]
+async fn concurrent_different_changes_to_one_review_all_succeed() {
+    let c = crate::actions::crew().await;
+    let at = (Utc::now() - TimeDelta::hours(2)).to_rfc3339();
+    let answers = join_all((0..8).map(|n| {
+        let (c, at) = (&c, at.clone());
+        async move {
+            if n % 2 == 0 {
+                let query = "mutation($r: ID!, $t: String!) { updateReview(id: $r, input: { title: $t }) { id } }";
+                c.run(&c.member, query, json!({ "r": c.review, "t": format!("Title {n}") })).await
+            } else {
+                let query = "mutation($r: ID!, $at: DateTime!, $e: String!) { addTimelineEntry(reviewId: $r, input: { occurredAt: $at, event: $e }) { id } }";
+                c.run(&c.member, query, json!({ "r": c.review, "at": at, "e": format!("Entry {n}") })).await
+            }
+        }
+    }))
+    .await;
+    for answer in &answers {
+        answer.data();
+    }
+}

@@ -417,3 +417,50 @@ async fn older_clients_subscribe_with_graphql_ws() {
         assert!(matches!(message["type"].as_str(), Some("connection_ack" | "ka")), "{message}");
     }
 }
+
+#[tokio::test]
+async fn revoking_an_api_token_closes_its_sockets() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let created = app
+        .exec(
+            Some(&admin.token),
+            "mutation { createApiToken(name: \"feed\", scope: READ) { secret apiToken { id } } }",
+            json!({}),
+        )
+        .await;
+    let secret = created.data()["createApiToken"]["secret"].as_str().unwrap().to_owned();
+    let token_id = created.data()["createApiToken"]["apiToken"]["id"].clone();
+    let addr = app.serve().await;
+    let mut socket = Socket::connect(addr, &secret).await;
+    socket.subscribe("feed", LEARNING, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    app.exec(Some(&admin.token), "mutation($t: ID!) { revokeApiToken(id: $t) { id } }", json!({ "t": token_id }))
+        .await
+        .data();
+    let (code, reason) = socket.closed().await;
+    assert_eq!(code, 4401, "{reason}");
+}
+
+#[tokio::test]
+async fn someones_sign_in_events_are_theirs_and_the_admins() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let mut colleague = Socket::connect(addr, &c.other.token).await;
+    colleague.subscribe("log", EVENTS, json!({})).await;
+    let mut admin = Socket::connect(addr, &c.admin.token).await;
+    admin.subscribe("log", EVENTS, json!({ "kinds": ["SESSIONS_REVOKED"] })).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    c.run(&c.member, "mutation { logoutEverywhere }", json!({})).await.data();
+    let seen = admin.next("log").await;
+    assert_eq!(seen["data"]["events"]["kind"], "SESSIONS_REVOKED", "{seen}");
+    c.run(&c.admin, CREATE_TEAM, json!({ "n": "Search" })).await.data();
+    let first = colleague.next("log").await;
+    assert_eq!(first["data"]["events"]["kind"], "TEAM_CREATED", "{first}");
+    let history = "query($s: ID!) { history(subjectId: $s) { edges { node { kind } } } }";
+    let theirs = c.run(&c.other, history, json!({ "s": c.member.user_id })).await;
+    let kinds = theirs.data()["history"]["edges"].to_string();
+    assert!(!kinds.contains("SESSIONS_REVOKED"), "{kinds}");
+    let as_admin = c.run(&c.admin, history, json!({ "s": c.member.user_id })).await;
+    assert!(as_admin.data()["history"]["edges"].to_string().contains("SESSIONS_REVOKED"));
+}

@@ -201,14 +201,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
     }
     .insert(&tx)
     .await?;
-    record(
-        &tx,
-        viewer,
-        &action,
-        EventKind::ActionCreated,
-        serde_json::json!({ "title": action.title, "dueDate": action.due_date }),
-    )
-    .await?;
+    record(&tx, viewer, &action, EventKind::ActionCreated, serde_json::json!({ "dueDate": action.due_date })).await?;
     reviews::touch(&tx, review).await?;
     tx.commit().await?;
     Ok(action)
@@ -254,7 +247,7 @@ pub async fn update(
     }
     active.updated_at = Set(clock::now());
     let action = versioning::save(&tx, ACTION(), action_id, version, expected_version, active).await?;
-    record(&tx, viewer, &action, EventKind::ActionUpdated, serde_json::json!({ "title": action.title })).await?;
+    record(&tx, viewer, &action, EventKind::ActionUpdated, serde_json::json!({ "version": action.version })).await?;
     tx.commit().await?;
     Ok(action)
 }

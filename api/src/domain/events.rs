@@ -135,6 +135,9 @@ impl EventKind {
         )
     }
 
+    /// Kinds about a person's own sign-in, shown only to that person and to admins.
+    pub const PERSONAL: [EventKind; 2] = [EventKind::PasswordChanged, EventKind::SessionsRevoked];
+
     pub fn parse(kind: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.as_str() == kind)
     }
@@ -198,13 +201,19 @@ impl EventKind {
     }
 }
 
-/// The PostgreSQL advisory lock key that orders event writers ("hindsig" in ASCII).
-const EVENT_ORDER_LOCK: i64 = 0x68_69_6e_64_73_69_67;
-
 /// The PostgreSQL channel on which commits of new events are announced.
 pub const NOTIFY_CHANNEL: &str = "hindsight_events";
 
-/// One change to record: what happened, to which object (a global ID), by whom.
+/// Whether the viewer may see an event whose subject they may read: events about someone's
+/// sign-in are theirs and the admins' only.
+pub fn personal_event_visible(viewer: &Viewer, event: &event::Model) -> bool {
+    let personal = EventKind::parse(&event.kind).is_some_and(|k| EventKind::PERSONAL.contains(&k));
+    !personal || viewer.is_admin() || event.subject_id == ids::encode(NodeKind::User, viewer.user_id)
+}
+
+/// One change to record: what happened, to which object (a global ID), by whom. Payloads hold
+/// IDs, states and dates, not the text written: a draft's text must not outlive it in the log,
+/// which becomes readable to the whole organization once the review is published.
 pub struct NewEvent {
     pub organization_id: Uuid,
     pub actor_id: Option<Uuid>,
@@ -232,17 +241,20 @@ pub async fn record_change(
     Ok(())
 }
 
-/// Appends an event. Call it inside the transaction that makes the change.
+/// Appends an event. Call it inside the write transaction (`db::begin_write`) that makes the
+/// change.
 ///
 /// Subscribers resume from an event ID (`events(after:)`), so IDs must become visible in
-/// order. SQLite has one writer at a time; on PostgreSQL a transaction-scoped advisory lock,
-/// taken before the ID is drawn and held until commit, makes writers of events commit in ID
-/// order. The same statement queues a notification, sent on commit, that wakes every server's
-/// event hub.
+/// order. The write transaction holds the database's write lock from its start to its commit
+/// (SQLite's single writer, a PostgreSQL advisory lock), so IDs are drawn and committed in the
+/// same order. Taking the lock again here is free when it is already held and keeps the order
+/// for a caller that forgot. On PostgreSQL the same statement queues a notification, sent on
+/// commit, that wakes every server's event hub.
 pub async fn record(tx: &impl ConnectionTrait, new: NewEvent) -> AppResult<event::Model> {
     if tx.get_database_backend() == DbBackend::Postgres {
         tx.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({EVENT_ORDER_LOCK}), pg_notify('{NOTIFY_CHANNEL}', '')"
+            "SELECT pg_advisory_xact_lock({}), pg_notify('{NOTIFY_CHANNEL}', '')",
+            crate::db::WRITE_LOCK
         ))
         .await?;
     }

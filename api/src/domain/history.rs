@@ -4,6 +4,7 @@ use entity::event;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Viewer;
+use crate::domain::events::EventKind;
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::{actions, api_tokens, incidents, reviews, teams, users};
 use crate::error::{AppError, AppResult};
@@ -52,8 +53,12 @@ pub async fn of_subject(
     if !can_read(db, viewer, kind, id).await? {
         return Err(AppError::NotFound("subject"));
     }
-    let select = event::Entity::find()
+    let mut select = event::Entity::find()
         .filter(event::Column::OrganizationId.eq(viewer.org_id))
         .filter(event::Column::SubjectId.eq(ids::encode(kind, id)));
+    // Someone's sign-in events are theirs and the admins' only.
+    if kind == NodeKind::User && id != viewer.user_id && !viewer.is_admin() {
+        select = select.filter(event::Column::Kind.is_not_in(EventKind::PERSONAL.map(EventKind::as_str)));
+    }
     paginate(db, select, event::Column::Id, |e| e.id.to_string(), page).await
 }

@@ -183,7 +183,7 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         viewer,
         incident.id,
         EventKind::IncidentDeclared,
-        serde_json::json!({ "title": incident.title, "severity": incident.severity, "teamId": ids::encode(NodeKind::Team, team.id) }),
+        serde_json::json!({ "severity": incident.severity, "teamId": ids::encode(NodeKind::Team, team.id) }),
     )
     .await?;
     tx.commit().await?;
@@ -242,7 +242,7 @@ pub async fn update(
         viewer,
         incident.id,
         EventKind::IncidentUpdated,
-        serde_json::json!({ "title": incident.title, "severity": incident.severity }),
+        serde_json::json!({ "severity": incident.severity, "version": incident.version }),
     )
     .await?;
     tx.commit().await?;

@@ -545,7 +545,7 @@ pub async fn park_question(
         viewer,
         review,
         EventKind::QuestionParked,
-        serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id), "text": question.text }),
+        serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id) }),
     )
     .await?;
     Ok(question)
@@ -609,14 +609,8 @@ pub async fn set_whys(
         .insert(&tx)
         .await?;
     }
-    let review = commit_change(
-        tx,
-        viewer,
-        review,
-        EventKind::WhysSet,
-        serde_json::json!({ "count": whys.len(), "rootCause": whys.last().map(|w| &w.1) }),
-    )
-    .await?;
+    let review =
+        commit_change(tx, viewer, review, EventKind::WhysSet, serde_json::json!({ "count": whys.len() })).await?;
     Ok(review)
 }
 
@@ -692,7 +686,7 @@ pub async fn add_link(
         viewer,
         review,
         EventKind::LinkAdded,
-        serde_json::json!({ "title": link.title, "url": link.url }),
+        serde_json::json!({ "linkId": ids::encode(NodeKind::Link, link.id) }),
     )
     .await?;
     Ok(link)

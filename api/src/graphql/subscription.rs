@@ -13,7 +13,7 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::domain::events::EventKind as Kind;
-use crate::domain::{actions, history, incidents, reviews};
+use crate::domain::{actions, events, history, incidents, reviews};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{Action, Event, EventKind, Review};
@@ -157,6 +157,9 @@ impl Subscription {
                     return Ok(None);
                 }
                 let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(None) };
+                if !events::personal_event_visible(&viewer, &event) {
+                    return Ok(None);
+                }
                 let readable = history::can_read(&db, &viewer, kind, id).await?;
                 Ok(readable.then(|| Event(event.as_ref().clone())))
             }

@@ -4,17 +4,21 @@
 //! or the user's organization role changes, and when one of its subscriptions falls too far
 //! behind the event stream.
 
+use std::time::Duration;
+
 use async_graphql::http::{WebSocket as GraphQLSocket, WebSocketProtocols, WsMessage};
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
 use crate::app::AppState;
-use crate::auth::{RequestAuth, Viewer};
+use crate::auth::{Credential, RequestAuth, Viewer};
 use crate::clock;
 use crate::domain::events::EventKind;
 use crate::error::AppError;
 use crate::graphql::{AppSchema, SocketCredentials};
+use crate::ids::{self, NodeKind};
+use crate::live::LiveEvent;
 
 /// Close codes sent by the server (4400–4499 as graphql-transport-ws uses them).
 pub mod close {
@@ -22,8 +26,10 @@ pub mod close {
     pub const UNAUTHORIZED: u16 = 4401;
     /// The user's organization role changed: reconnect to act with the new one.
     pub const ROLE_CHANGED: u16 = 4403;
+    /// No `connection_init` arrived in time (as graphql-transport-ws defines it).
+    pub const INIT_TIMEOUT: u16 = 4408;
     /// A subscription fell too far behind the events it asked for.
-    pub const SLOW_CONSUMER: u16 = 4408;
+    pub const SLOW_CONSUMER: u16 = 4413;
     /// The server is shutting down (RFC 6455 "going away"): reconnect to another one.
     pub const GOING_AWAY: u16 = 1001;
 }
@@ -47,6 +53,8 @@ pub async fn serve(
     state: AppState,
     mut stopping: watch::Receiver<bool>,
 ) {
+    // Listen before the credentials are checked, so that a revocation committed in between is seen.
+    let watch_events = state.hub.listen();
     let (mut sink, stream) = socket.split();
     let input = stream.take_while(|message| future::ready(message.is_ok())).filter_map(|message| {
         future::ready(match message {
@@ -83,7 +91,7 @@ pub async fn serve(
     });
     let ended = async {
         tokio::select! {
-            ended = session_end(state, credentials, close_rx) => ended,
+            ended = session_end(state, watch_events, credentials, close_rx) => ended,
             _ = stopping.wait_for(|stopping| *stopping) => (close::GOING_AWAY, "the server is shutting down".to_owned()),
         }
     };
@@ -96,19 +104,30 @@ pub async fn serve(
                     WsMessage::Text(text) => Message::Text(text.into()),
                     WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
                 };
-                if sink.send(message).await.is_err() {
+                // A client that stops reading is let go rather than holding the connection open.
+                if !matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(()))) {
                     break;
                 }
             }
             (code, reason) = &mut ended => {
                 tracing::debug!(code, %reason, "closing a WebSocket connection");
                 let reason = truncate(reason, MAX_CLOSE_REASON);
-                let _ = sink.send(Message::Close(Some(CloseFrame { code, reason: reason.into() }))).await;
+                let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
+                let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close)).await;
                 break;
             }
         }
     }
 }
+
+/// How long a client has to send `connection_init`.
+const INIT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How long a message may wait for a client that does not read.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// How soon credentials are checked again after the database could not tell.
+const RECHECK_AFTER: Duration = Duration::from_secs(5);
 
 /// A close frame's reason holds at most 123 bytes.
 const MAX_CLOSE_REASON: usize = 123;
@@ -127,13 +146,16 @@ fn truncate(mut text: String, max: usize) -> String {
 /// Resolves with a close code and reason when the connection must end.
 async fn session_end(
     state: AppState,
+    mut events: broadcast::Receiver<LiveEvent>,
     credentials: oneshot::Receiver<(Option<String>, Viewer)>,
     mut close_requests: mpsc::Receiver<(u16, String)>,
 ) -> (u16, String) {
-    // Before `connection_init` succeeds nothing runs, and async-graphql ends the connection on
-    // a bad init by itself.
-    let Ok((authorization, viewer)) = credentials.await else { return future::pending().await };
-    let mut events = state.hub.listen();
+    let (authorization, viewer) = match tokio::time::timeout(INIT_TIMEOUT, credentials).await {
+        Ok(Ok(signed_in)) => signed_in,
+        Err(_) => return (close::INIT_TIMEOUT, "Connection initialisation timeout".into()),
+        // A refused `connection_init`: async-graphql ends the connection itself.
+        Ok(Err(_)) => return future::pending().await,
+    };
     let expiry = async {
         match viewer.expires_at {
             Some(at) => tokio::time::sleep((at - clock::now()).to_std().unwrap_or_default()).await,
@@ -141,31 +163,53 @@ async fn session_end(
         }
     };
     tokio::pin!(expiry);
+    let mut retry: Option<tokio::time::Instant> = None;
     loop {
+        let retry_due = async {
+            match retry {
+                Some(at) => tokio::time::sleep_until(at).await,
+                None => future::pending().await,
+            }
+        };
         let recheck = tokio::select! {
             () = &mut expiry => return (close::UNAUTHORIZED, "the token has expired: reconnect with a fresh one".into()),
             Some(request) = close_requests.recv() => return request,
+            () = retry_due => true,
             event = events.recv() => match event {
-                Ok(event) => {
-                    event.organization_id == viewer.org_id
-                        && EventKind::parse(&event.kind).is_some_and(EventKind::affects_credentials)
-                }
+                Ok(event) => concerns(&viewer, &event),
                 // Missed events might have revoked us: check.
                 Err(broadcast::error::RecvError::Lagged(_)) => true,
                 Err(broadcast::error::RecvError::Closed) => return future::pending().await,
             },
         };
         if recheck {
+            retry = None;
             match state.authenticate(authorization.as_deref()).await {
                 RequestAuth::Authenticated(now) if now.org_role == viewer.org_role => {}
                 RequestAuth::Authenticated(_) => {
                     return (close::ROLE_CHANGED, "your organization role changed: reconnect".into());
                 }
                 RequestAuth::Rejected { message } => return (close::UNAUTHORIZED, message),
-                // Cannot tell now; the next credential event or the expiry will.
-                RequestAuth::Unavailable => {}
                 RequestAuth::Anonymous => return (close::UNAUTHORIZED, "no credentials".into()),
+                // Cannot tell now: ask again shortly.
+                RequestAuth::Unavailable => retry = Some(tokio::time::Instant::now() + RECHECK_AFTER),
             }
         }
     }
+}
+
+/// Whether an event may have changed what the viewer's credentials allow: a change to their
+/// account or to the API token they signed in with.
+fn concerns(viewer: &Viewer, event: &LiveEvent) -> bool {
+    if event.organization_id != viewer.org_id
+        || !EventKind::parse(&event.kind).is_some_and(EventKind::affects_credentials)
+    {
+        return false;
+    }
+    let token = match viewer.credential {
+        Credential::ApiToken { token_id, .. } => Some(ids::encode(NodeKind::ApiToken, token_id)),
+        Credential::Session { .. } => None,
+    };
+    event.subject_id == ids::encode(NodeKind::User, viewer.user_id)
+        || token.as_deref() == Some(event.subject_id.as_str())
 }
