@@ -157,6 +157,11 @@ pub struct Config {
     /// How often to look for actions that became overdue and follow-ups that fell due.
     #[arg(long, env = "HINDSIGHT_SCAN_INTERVAL", default_value = "1m", value_parser = parse_duration, global = true)]
     pub scan_interval: Duration,
+
+    /// How long a resolver waits for its siblings before their lookups go to the database
+    /// as one statement (per-request batching of nested fields).
+    #[arg(long, env = "HINDSIGHT_BATCH_DELAY", default_value = "1ms", value_parser = parse_duration, global = true)]
+    pub batch_delay: Duration,
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {

@@ -157,17 +157,25 @@ fn owned_actions_reviews(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement
         .to_owned()
 }
 
+/// The teams the viewer belongs to, as a subquery: list conditions stay one statement.
+fn own_teams(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(membership::Column::TeamId)
+        .from(membership::Entity)
+        .and_where(membership::Column::UserId.eq(viewer.user_id))
+        .to_owned()
+}
+
 /// SQL for "reviews the viewer may read", matching [`Standing::can_read_review`].
-pub fn readable_reviews(viewer: &Viewer, roles: &TeamRoles) -> Condition {
+pub fn readable_reviews(viewer: &Viewer) -> Condition {
     let org = Condition::all().add(review::Column::OrganizationId.eq(viewer.org_id));
     if viewer.is_admin() {
         return org;
     }
-    let teams = roles.team_ids();
     let affected = Query::select()
         .column(incident_affected_team::Column::IncidentId)
         .from(incident_affected_team::Entity)
-        .and_where(incident_affected_team::Column::TeamId.is_in(teams.clone()))
+        .and_where(incident_affected_team::Column::TeamId.in_subquery(own_teams(viewer)))
         .to_owned();
     let responded = Query::select()
         .column(incident_responder::Column::IncidentId)
@@ -181,7 +189,7 @@ pub fn readable_reviews(viewer: &Viewer, roles: &TeamRoles) -> Condition {
         .to_owned();
     org.add(
         Condition::any()
-            .add(review::Column::TeamId.is_in(teams))
+            .add(review::Column::TeamId.in_subquery(own_teams(viewer)))
             .add(review::Column::FacilitatorId.eq(viewer.user_id))
             .add(review::Column::Id.in_subquery(participating))
             .add(review::Column::Id.in_subquery(owned_actions_reviews(viewer)))
@@ -197,7 +205,7 @@ pub fn readable_reviews(viewer: &Viewer, roles: &TeamRoles) -> Condition {
 
 /// SQL for "actions the viewer may read": their own, their teams', and those of reviews they
 /// may read.
-pub fn readable_actions(viewer: &Viewer, roles: &TeamRoles) -> Condition {
+pub fn readable_actions(viewer: &Viewer) -> Condition {
     let org = Condition::all().add(action::Column::OrganizationId.eq(viewer.org_id));
     if viewer.is_admin() {
         return org;
@@ -205,27 +213,26 @@ pub fn readable_actions(viewer: &Viewer, roles: &TeamRoles) -> Condition {
     let reviews = Query::select()
         .column(review::Column::Id)
         .from(review::Entity)
-        .cond_where(readable_reviews(viewer, roles))
+        .cond_where(readable_reviews(viewer))
         .to_owned();
     org.add(
         Condition::any()
             .add(action::Column::OwnerId.eq(viewer.user_id))
-            .add(action::Column::TeamId.is_in(roles.team_ids()))
+            .add(action::Column::TeamId.in_subquery(own_teams(viewer)))
             .add(action::Column::ReviewId.in_subquery(reviews)),
     )
 }
 
 /// SQL for "incidents the viewer may read", matching [`Standing::can_read_incident`].
-pub fn readable_incidents(viewer: &Viewer, roles: &TeamRoles) -> Condition {
+pub fn readable_incidents(viewer: &Viewer) -> Condition {
     let org = Condition::all().add(incident::Column::OrganizationId.eq(viewer.org_id));
     if viewer.is_admin() {
         return org;
     }
-    let teams = roles.team_ids();
     let affected = Query::select()
         .column(incident_affected_team::Column::IncidentId)
         .from(incident_affected_team::Entity)
-        .and_where(incident_affected_team::Column::TeamId.is_in(teams.clone()))
+        .and_where(incident_affected_team::Column::TeamId.in_subquery(own_teams(viewer)))
         .to_owned();
     let responded = Query::select()
         .column(incident_responder::Column::IncidentId)
@@ -257,7 +264,7 @@ pub fn readable_incidents(viewer: &Viewer, roles: &TeamRoles) -> Condition {
         .to_owned();
     org.add(
         Condition::any()
-            .add(incident::Column::TeamId.is_in(teams))
+            .add(incident::Column::TeamId.in_subquery(own_teams(viewer)))
             .add(incident::Column::Id.in_subquery(affected))
             .add(incident::Column::Id.in_subquery(responded))
             .add(incident::Column::Id.in_subquery(reviews_near)),

@@ -6,7 +6,7 @@ use entity::{ActionKind, ActionStatus, ReviewStatus, TeamRole, action, due_date_
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, IntoActiveModel, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -459,14 +459,6 @@ pub async fn of_review(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<
         .await?)
 }
 
-pub async fn due_date_changes(db: &impl ConnectionTrait, action_id: Uuid) -> AppResult<Vec<due_date_change::Model>> {
-    Ok(due_date_change::Entity::find()
-        .filter(due_date_change::Column::ActionId.eq(action_id))
-        .order_by_asc(due_date_change::Column::ChangedAt)
-        .all(db)
-        .await?)
-}
-
 #[derive(Debug, Default)]
 pub struct ActionFilter {
     pub team_id: Option<Uuid>,
@@ -493,8 +485,7 @@ pub async fn list(
     filter: ActionFilter,
     page: &PageRequest,
 ) -> AppResult<Page<action::Model>> {
-    let roles = TeamRoles::of(db, viewer).await?;
-    let mut condition = readable_actions(viewer, &roles);
+    let mut condition = readable_actions(viewer);
     if let Some(team_id) = filter.team_id {
         condition = condition.add(action::Column::TeamId.eq(team_id));
     }
@@ -542,7 +533,7 @@ async fn by_due_date(
     condition: Condition,
     page: &PageRequest,
 ) -> AppResult<Page<action::Model>> {
-    let total_count = action::Entity::find().filter(condition.clone()).count(db).await?;
+    let total_count = page.total(db, action::Entity::find().filter(condition.clone())).await?;
     let mut query = action::Entity::find().filter(condition);
     if let Some(after) = &page.after {
         let bad = || AppError::invalid("after", "not a cursor from this API");

@@ -2,10 +2,7 @@
 //! their times checked, and handed to a review when the policy says so.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::{
-    IncidentStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag, team,
-    user,
-};
+use entity::{IncidentStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
@@ -503,8 +500,7 @@ pub async fn list(
     filter: IncidentFilter,
     page: &PageRequest,
 ) -> AppResult<Page<incident::Model>> {
-    let roles = TeamRoles::of(db, viewer).await?;
-    let mut select = incident::Entity::find().filter(readable_incidents(viewer, &roles));
+    let mut select = incident::Entity::find().filter(readable_incidents(viewer));
     if let Some(team_id) = filter.team_id {
         select = select.filter(incident::Column::TeamId.eq(team_id));
     }
@@ -560,19 +556,6 @@ pub async fn list(
     paginate_in_order(db, select, incident::Column::Id, Order::Desc, |i| i.id.to_string(), page).await
 }
 
-pub async fn responders(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<user::Model>> {
-    let ids = Query::select()
-        .column(incident_responder::Column::UserId)
-        .from(incident_responder::Entity)
-        .and_where(incident_responder::Column::IncidentId.eq(incident_id))
-        .to_owned();
-    Ok(user::Entity::find()
-        .filter(user::Column::Id.in_subquery(ids))
-        .order_by_asc(user::Column::DisplayName)
-        .all(db)
-        .await?)
-}
-
 pub async fn responder_ids(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<Uuid>> {
     Ok(incident_responder::Entity::find()
         .filter(incident_responder::Column::IncidentId.eq(incident_id))
@@ -581,15 +564,6 @@ pub async fn responder_ids(db: &impl ConnectionTrait, incident_id: Uuid) -> AppR
         .into_iter()
         .map(|r| r.user_id)
         .collect())
-}
-
-pub async fn affected_teams(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<team::Model>> {
-    let ids = Query::select()
-        .column(incident_affected_team::Column::TeamId)
-        .from(incident_affected_team::Entity)
-        .and_where(incident_affected_team::Column::IncidentId.eq(incident_id))
-        .to_owned();
-    Ok(team::Entity::find().filter(team::Column::Id.in_subquery(ids)).order_by_asc(team::Column::Slug).all(db).await?)
 }
 
 pub async fn tags_of(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<String>> {
@@ -611,11 +585,10 @@ pub async fn tags_of(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<
 /// The tags on incidents the viewer may read, with how many of those incidents carry each,
 /// most used first.
 pub async fn org_tags(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Vec<(String, i64)>> {
-    let roles = TeamRoles::of(db, viewer).await?;
     let readable = incident::Entity::find()
         .select_only()
         .column(incident::Column::Id)
-        .filter(readable_incidents(viewer, &roles))
+        .filter(readable_incidents(viewer))
         .into_query();
     let counts: Vec<(Uuid, i64)> = incident_tag::Entity::find()
         .select_only()

@@ -3,11 +3,11 @@
 use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
-use entity::{ReviewStatus, Visibility, acknowledgement, incident_tag, membership, review, tag, team, user};
+use entity::{ReviewStatus, Visibility, acknowledgement, incident_tag, membership, review, tag, team};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -79,7 +79,7 @@ pub async fn feed(
     if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         condition = condition.add(matches(db.get_database_backend(), search));
     }
-    let total_count = review::Entity::find().filter(condition.clone()).count(db).await?;
+    let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;
     let mut query = review::Entity::find().filter(condition);
     if let Some(after) = &page.after {
         let bad = || AppError::invalid("after", "not a cursor from this API");
@@ -136,26 +136,6 @@ pub async fn acknowledge(db: &DatabaseConnection, viewer: &Viewer, review_id: Uu
     }
     tx.commit().await?;
     Ok(review)
-}
-
-/// Who acknowledged a review, and when, first first.
-pub async fn acknowledgements(
-    db: &impl ConnectionTrait,
-    review_id: Uuid,
-) -> AppResult<Vec<(user::Model, DateTime<Utc>)>> {
-    let rows = acknowledgement::Entity::find()
-        .filter(acknowledgement::Column::ReviewId.eq(review_id))
-        .order_by_asc(acknowledgement::Column::CreatedAt)
-        .all(db)
-        .await?;
-    let people: HashMap<Uuid, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    Ok(rows.into_iter().filter_map(|r| people.get(&r.user_id).map(|u| (u.clone(), r.created_at))).collect())
 }
 
 /// How many people of each team acknowledged a review, most first.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::clock;
-use crate::domain::access::{TeamRoles, readable_actions, readable_incidents};
+use crate::domain::access::{readable_actions, readable_incidents};
 use crate::domain::actions;
 use crate::domain::policy;
 use crate::domain::teams;
@@ -59,10 +59,9 @@ pub async fn learning_metrics(
     }
     let (start, end) = (start_of(from), start_of(to) + TimeDelta::days(1));
     let backend = db.get_database_backend();
-    let roles = TeamRoles::of(db, viewer).await?;
     let policy = policy::for_org(db, viewer.org_id).await?;
 
-    let mut window = readable_incidents(viewer, &roles)
+    let mut window = readable_incidents(viewer)
         .add(incident::Column::StartedAt.gte(start))
         .add(incident::Column::StartedAt.lt(end));
     if let Some(team_id) = team_id {
@@ -131,7 +130,7 @@ pub async fn learning_metrics(
         .count(db)
         .await?;
 
-    let mut action_window = readable_actions(viewer, &roles)
+    let mut action_window = readable_actions(viewer)
         .add(action::Column::CreatedAt.gte(start))
         .add(action::Column::CreatedAt.lt(end));
     if let Some(team_id) = team_id {

@@ -15,11 +15,13 @@ use crate::error::{AppError, AppResult};
 pub const DEFAULT_PAGE_SIZE: u64 = 20;
 pub const MAX_PAGE_SIZE: u64 = 100;
 
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Hash)]
 pub struct PageRequest {
     pub first: u64,
     /// The decoded sort key of the last item the client has.
     pub after: Option<String>,
+    /// Whether to count every matching item (a statement of its own, over the whole set).
+    pub count_total: bool,
 }
 
 impl PageRequest {
@@ -30,7 +32,25 @@ impl PageRequest {
             Some(n) => Ord::min(n as u64, MAX_PAGE_SIZE),
         };
         let after = after.map(decode_cursor).transpose()?;
-        Ok(Self { first, after })
+        Ok(Self { first, after, count_total: true })
+    }
+
+    /// Skips counting the whole set when no one asked for `totalCount`.
+    pub fn counting(self, count_total: bool) -> Self {
+        Self { count_total, ..self }
+    }
+
+    /// Counts the items `select` matches, when asked to; 0 otherwise (the total is not shown then).
+    pub async fn total<E, C>(&self, db: &C, select: Select<E>) -> AppResult<u64>
+    where
+        E: EntityTrait,
+        E::Model: Sync,
+        C: ConnectionTrait,
+    {
+        if !self.count_total {
+            return Ok(0);
+        }
+        Ok(select.count(db).await?)
     }
 }
 
@@ -52,6 +72,7 @@ fn decode_cursor(cursor: &str) -> AppResult<String> {
 }
 
 /// One page of a connection: items with their cursors, whether more follow, and the total.
+#[derive(Debug, Clone)]
 pub struct Page<T> {
     pub items: Vec<(String, T)>,
     pub has_previous_page: bool,
@@ -101,7 +122,7 @@ where
     E::Model: Sync,
     C: ConnectionTrait,
 {
-    let total_count = select.clone().count(db).await?;
+    let total_count = page.total(db, select.clone()).await?;
     let mut query = select;
     if let Some(after) = &page.after {
         let value: Value = match key.def().get_column_type() {

@@ -17,7 +17,7 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::access::{Standing, TeamRoles, ensure_editable, readable_reviews};
+use crate::domain::access::{Standing, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
 use crate::domain::events::{self, EventKind};
 use crate::domain::incidents::{self, MAX_TEXT_CHARS, MAX_TITLE_CHARS, not_in_future};
@@ -162,18 +162,6 @@ pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, review_id: Uuid) ->
         Ok((review, _, _)) => Ok(Some(review)),
         Err(AppError::NotFound(_)) => Ok(None),
         Err(e) => Err(e),
-    }
-}
-
-/// The review of an incident, if the viewer may read it.
-pub async fn of_incident(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    incident_id: Uuid,
-) -> AppResult<Option<review::Model>> {
-    match incidents::review_of(db, incident_id).await? {
-        Some(review) => get(db, viewer, review.id).await,
-        None => Ok(None),
     }
 }
 
@@ -924,22 +912,6 @@ pub async fn timeline(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<V
         .await?)
 }
 
-pub async fn participants(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<(user::Model, ReviewRole)>> {
-    let rows = review_participant::Entity::find()
-        .filter(review_participant::Column::ReviewId.eq(review_id))
-        .order_by_asc(review_participant::Column::CreatedAt)
-        .all(db)
-        .await?;
-    let people: std::collections::HashMap<Uuid, user::Model> = user::Entity::find()
-        .filter(user::Column::Id.is_in(rows.iter().map(|r| r.user_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u))
-        .collect();
-    Ok(rows.into_iter().filter_map(|p| people.get(&p.user_id).map(|u| (u.clone(), p.role))).collect())
-}
-
 /// Blame language anywhere in the review.
 pub async fn findings(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Vec<Finding>> {
     let contents = Contents::load(db, review.id).await?;
@@ -1065,14 +1037,6 @@ pub struct FollowUpInput {
     pub recurred: bool,
 }
 
-pub async fn follow_ups(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<follow_up::Model>> {
-    Ok(follow_up::Entity::find()
-        .filter(follow_up::Column::ReviewId.eq(review_id))
-        .order_by_asc(follow_up::Column::CreatedAt)
-        .all(db)
-        .await?)
-}
-
 /// Published reviews the viewer may read whose short- or long-term follow-up date has come
 /// without a follow-up of that kind recorded, oldest first.
 pub async fn due_follow_ups(
@@ -1081,7 +1045,6 @@ pub async fn due_follow_ups(
     team_id: Option<Uuid>,
     page: &PageRequest,
 ) -> AppResult<Page<review::Model>> {
-    let roles = TeamRoles::of(db, viewer).await?;
     let now = clock::now();
     let recorded = |kind: FollowUpKind| {
         Query::select()
@@ -1091,7 +1054,7 @@ pub async fn due_follow_ups(
             .to_owned()
     };
     let mut select = review::Entity::find()
-        .filter(readable_reviews(viewer, &roles))
+        .filter(readable_reviews(viewer))
         .filter(review::Column::Status.eq(ReviewStatus::Published))
         .filter(
             Condition::any()

@@ -3,7 +3,7 @@
 use entity::{TeamRole, membership, team, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    ModelTrait, QueryFilter, QueryOrder,
+    ModelTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -164,32 +164,6 @@ pub async fn update(
     record_team_event(&tx, viewer, &team, EventKind::TeamUpdated).await?;
     tx.commit().await?;
     Ok(team)
-}
-
-/// The team's memberships, oldest first.
-pub async fn members(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    team_id: Uuid,
-    page: &PageRequest,
-) -> AppResult<Page<membership::Model>> {
-    let team = find_in_org(db, viewer.org_id, team_id).await?;
-    let select = membership::Entity::find().filter(membership::Column::TeamId.eq(team.id));
-    paginate(db, select, membership::Column::Id, |m| m.id.to_string(), page).await
-}
-
-/// The teams a user of the viewer's organization belongs to.
-pub async fn memberships_of(
-    db: &impl ConnectionTrait,
-    viewer: &Viewer,
-    user_id: Uuid,
-) -> AppResult<Vec<membership::Model>> {
-    users::find_in_org(db, viewer.org_id, user_id).await?;
-    Ok(membership::Entity::find()
-        .filter(membership::Column::UserId.eq(user_id))
-        .order_by_asc(membership::Column::Id)
-        .all(db)
-        .await?)
 }
 
 /// A membership of one of the organization's teams, for `node(id:)`.

@@ -3,6 +3,7 @@ use sea_orm::DatabaseConnection;
 
 use crate::app::AppState;
 use crate::auth::{RequestAuth, Viewer};
+use crate::domain::pagination::PageRequest;
 use crate::error::AppResult;
 
 /// The network address a request came from.
@@ -24,6 +25,8 @@ pub trait ContextExt {
     fn viewer(&self) -> AppResult<&Viewer> {
         self.auth().viewer()
     }
+    /// The page a connection field asks for; the total is counted only when selected.
+    fn page(&self, first: Option<i32>, after: Option<&str>) -> AppResult<PageRequest>;
 }
 
 impl ContextExt for Context<'_> {
@@ -37,5 +40,9 @@ impl ContextExt for Context<'_> {
 
     fn client_address(&self) -> Option<std::net::IpAddr> {
         self.data_opt::<ClientAddress>().map(|a| a.0)
+    }
+
+    fn page(&self, first: Option<i32>, after: Option<&str>) -> AppResult<PageRequest> {
+        Ok(PageRequest::new(first, after)?.counting(self.look_ahead().field("totalCount").exists()))
     }
 }

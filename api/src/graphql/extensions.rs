@@ -18,6 +18,7 @@ use futures_util::stream::{BoxStream, StreamExt};
 use crate::app::AppState;
 use crate::auth::RequestAuth;
 use crate::error::AppError;
+use crate::graphql::loaders::Batch;
 use crate::graphql::server_error;
 
 /// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
@@ -332,5 +333,38 @@ impl Extension for SocketAuthExtension {
             _ => request,
         };
         next.run(ctx, request).await
+    }
+}
+
+/// Gives every operation its own batch loaders, bound to the viewer it runs as (after the
+/// credentials of a WebSocket operation were checked again).
+pub struct BatchLoading;
+
+impl ExtensionFactory for BatchLoading {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(BatchLoadingExtension)
+    }
+}
+
+struct BatchLoadingExtension;
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for BatchLoadingExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        let request = next.run(ctx, request).await?;
+        let Some(state) = ctx.data_opt::<AppState>() else { return Ok(request) };
+        let auth = request
+            .data
+            .get(&std::any::TypeId::of::<RequestAuth>())
+            .and_then(|auth| auth.downcast_ref::<RequestAuth>())
+            .cloned()
+            .unwrap_or(RequestAuth::Anonymous);
+        let loaders = Batch::new(state.db.clone(), auth).loaders(state.config.batch_delay);
+        Ok(request.data(loaders))
     }
 }

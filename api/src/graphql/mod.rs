@@ -2,6 +2,7 @@
 
 mod context;
 mod extensions;
+pub mod loaders;
 mod mutation;
 mod query;
 mod subscription;
@@ -35,6 +36,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         .extension(extensions::ErrorCodes)
         .extension(extensions::WakeHub)
         .extension(extensions::SocketAuth)
+        .extension(extensions::BatchLoading)
         .extension(extensions::ReadOnlyTokens)
         .extension(extensions::OneCredentialCheck)
 }

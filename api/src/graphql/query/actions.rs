@@ -2,7 +2,6 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::domain::actions::{self, ActionFilter as Filter};
-use crate::domain::pagination::PageRequest;
 use crate::domain::{metrics, reviews};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
@@ -46,7 +45,7 @@ impl ActionQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Action, ConnectionFields, EmptyFields>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let filter = Filter {
             team_id: optional_id(filter.team_id.as_ref(), NodeKind::Team, "teamId")?,
@@ -72,7 +71,7 @@ impl ActionQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Action, ConnectionFields, EmptyFields>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
         let owner_id = optional_id(owner_id.as_ref(), NodeKind::User, "ownerId")?;
         Ok(connection(actions::overdue(ctx.db(), viewer, team_id, owner_id, &page).await?, Action))
@@ -101,7 +100,7 @@ impl ActionQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Review, ConnectionFields, EmptyFields>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
         Ok(connection(reviews::due_follow_ups(ctx.db(), viewer, team_id, &page).await?, Review))
     }

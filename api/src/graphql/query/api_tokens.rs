@@ -2,7 +2,6 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, Object, Result};
 
 use crate::domain::api_tokens;
-use crate::domain::pagination::PageRequest;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{ApiToken, ConnectionFields, connection};
 
@@ -19,7 +18,7 @@ impl ApiTokenQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, ApiToken, ConnectionFields, EmptyFields>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let tokens = api_tokens::list_own(ctx.db(), ctx.viewer()?, &page).await?;
         Ok(connection(tokens, ApiToken))
     }

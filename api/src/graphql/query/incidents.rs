@@ -3,7 +3,6 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
 use crate::domain::incidents::{self, IncidentFilter as Filter};
-use crate::domain::pagination::PageRequest;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{ConnectionFields, Incident, IncidentStatus, Severity, Tag, connection};
 use crate::ids::{self, NodeKind};
@@ -43,7 +42,7 @@ impl IncidentQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Incident, ConnectionFields, EmptyFields>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
         let team_ids = filter.team_ids.unwrap_or_default();
         let filter = Filter {

@@ -1,7 +1,6 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::pagination::PageRequest;
 use crate::domain::users;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{ConnectionFields, Organization, User, connection};
@@ -32,7 +31,7 @@ impl PeopleQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, User, ConnectionFields, EmptyFields>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let users = users::list(ctx.db(), ctx.viewer()?, search.as_deref(), &page).await?;
         Ok(connection(users, User))
     }

@@ -2,7 +2,6 @@ use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::learning::{self, FeedFilter};
-use crate::domain::pagination::PageRequest;
 use crate::domain::{blameless, history, reviews};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{BlamelessFinding, ConnectionFields, Event, Review, connection};
@@ -33,7 +32,7 @@ impl ReviewQuery {
         after: Option<String>,
     ) -> Result<Connection<String, Review, ConnectionFields, EmptyFields>> {
         let viewer = ctx.viewer()?;
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let team_ids = team_ids
             .unwrap_or_default()
             .iter()
@@ -58,7 +57,7 @@ impl ReviewQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, Event, ConnectionFields, EmptyFields>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let events = history::of_subject(ctx.db(), ctx.viewer()?, &subject_id, &page).await?;
         Ok(connection(events, Event))
     }

@@ -1,7 +1,6 @@
 use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::pagination::PageRequest;
 use crate::domain::teams;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{ConnectionFields, Team, connection};
@@ -20,7 +19,7 @@ impl TeamQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, Team, ConnectionFields, EmptyFields>> {
-        let page = PageRequest::new(first, after.as_deref())?;
+        let page = ctx.page(first, after.as_deref())?;
         let teams = teams::list(ctx.db(), ctx.viewer()?, &page).await?;
         Ok(connection(teams, Team))
     }

@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{action, due_date_change, follow_up};
 
 use super::{ActionKind, ActionStatus, Date, Effectiveness, FollowUpKind, Review, Team, User};
-use crate::domain::{actions, reviews, teams, users};
-use crate::graphql::ContextExt;
+use crate::domain::actions;
+use crate::graphql::loaders::{self, DueDateChangesOf, ReadableReview, TeamById, UserById};
 use crate::ids::{self, NodeKind};
 
 pub struct Action(pub action::Model);
@@ -16,11 +16,11 @@ impl Action {
         ids::encode(NodeKind::Action, self.0.id).into()
     }
     async fn review(&self, ctx: &Context<'_>) -> Result<Option<Review>> {
-        Ok(reviews::get(ctx.db(), ctx.viewer()?, self.0.review_id).await?.map(Review))
+        Ok(loaders::one(ctx, ReadableReview(self.0.review_id)).await?.map(Review))
     }
     /// The responsible team.
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
-        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+        Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -29,7 +29,7 @@ impl Action {
         self.0.description.as_deref()
     }
     async fn owner(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(users::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.owner_id).await?))
+        Ok(User(loaders::required(ctx, UserById(self.0.owner_id), "user").await?))
     }
     async fn due_date(&self) -> Date {
         Date(self.0.due_date)
@@ -73,7 +73,7 @@ impl Action {
     }
     /// Every reschedule, oldest first.
     async fn due_date_changes(&self, ctx: &Context<'_>) -> Result<Vec<DueDateChange>> {
-        Ok(actions::due_date_changes(ctx.db(), self.0.id).await?.into_iter().map(DueDateChange).collect())
+        Ok(loaders::list(ctx, DueDateChangesOf(self.0.id)).await?.into_iter().map(DueDateChange).collect())
     }
     /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
     async fn version(&self) -> i32 {
@@ -102,7 +102,7 @@ impl DueDateChange {
         &self.0.reason
     }
     async fn changed_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        Ok(users::get(ctx.db(), ctx.viewer()?, self.0.changed_by).await?.map(User))
+        Ok(loaders::one(ctx, UserById(self.0.changed_by)).await?.map(User))
     }
     async fn changed_at(&self) -> DateTime<Utc> {
         self.0.changed_at
@@ -130,7 +130,7 @@ impl FollowUp {
         self.0.recurred
     }
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
-        Ok(users::get(ctx.db(), ctx.viewer()?, self.0.recorded_by).await?.map(User))
+        Ok(loaders::one(ctx, UserById(self.0.recorded_by)).await?.map(User))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

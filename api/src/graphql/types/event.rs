@@ -4,8 +4,7 @@ use entity::event;
 
 use super::{EventKind, User};
 use crate::domain::events::EventKind as Kind;
-use crate::domain::users;
-use crate::graphql::ContextExt;
+use crate::graphql::loaders::{self, UserById};
 use crate::ids;
 
 pub struct Event(pub event::Model);
@@ -23,7 +22,7 @@ impl Event {
     /// Who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(actor) = self.0.actor_id else { return Ok(None) };
-        Ok(users::get(ctx.db(), ctx.viewer()?, actor).await?.map(User))
+        Ok(loaders::one(ctx, UserById(actor)).await?.map(User))
     }
     /// The global ID of the object changed.
     async fn subject_id(&self) -> ID {

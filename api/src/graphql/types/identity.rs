@@ -3,7 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{api_token, invitation, organization, user};
 
 use super::{Membership, OrgRole, ReviewPolicy, TokenScope};
-use crate::domain::{identity::Session, policy, teams};
+use crate::domain::{identity::Session, policy};
+use crate::graphql::loaders::{self, MembershipsOf};
 use crate::graphql::ContextExt;
 use crate::ids::{self, NodeKind};
 
@@ -57,7 +58,7 @@ impl User {
     }
     /// The teams the user belongs to, with their role in each.
     async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<Membership>> {
-        let memberships = teams::memberships_of(ctx.db(), ctx.viewer()?, self.0.id).await?;
+        let memberships = loaders::list(ctx, MembershipsOf(self.0.id)).await?;
         Ok(memberships.into_iter().map(Membership).collect())
     }
 }

@@ -3,8 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::incident;
 
 use super::{IncidentStatus, Review, Severity, Team, User};
-use crate::domain::{incidents, reviews, teams};
-use crate::graphql::ContextExt;
+use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById};
 use crate::ids::{self, NodeKind};
 
 pub struct Incident(pub incident::Model);
@@ -17,7 +16,7 @@ impl Incident {
     }
     /// The owning team.
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
-        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+        Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -54,18 +53,18 @@ impl Incident {
         self.0.closed_at
     }
     async fn responders(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
-        Ok(incidents::responders(ctx.db(), self.0.id).await?.into_iter().map(User).collect())
+        Ok(loaders::list(ctx, RespondersOf(self.0.id)).await?.into_iter().map(User).collect())
     }
     /// Other teams the incident affected; their members read it and its review.
     async fn affected_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
-        Ok(incidents::affected_teams(ctx.db(), self.0.id).await?.into_iter().map(Team).collect())
+        Ok(loaders::list(ctx, AffectedTeamsOf(self.0.id)).await?.into_iter().map(Team).collect())
     }
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
-        Ok(incidents::tags_of(ctx.db(), self.0.id).await?)
+        Ok(loaders::list(ctx, TagsOf(self.0.id)).await?)
     }
     /// The incident's review, if it has one the viewer may read.
     async fn review(&self, ctx: &Context<'_>) -> Result<Option<Review>> {
-        Ok(reviews::of_incident(ctx.db(), ctx.viewer()?, self.0.id).await?.map(Review))
+        Ok(loaders::one(ctx, ReviewOfIncident(self.0.id)).await?.map(Review))
     }
     /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
     async fn version(&self) -> i32 {

@@ -10,8 +10,12 @@ use crate::clock;
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
 use crate::domain::reviews::{self, strings};
-use crate::domain::{actions, incidents, learning, teams, users, writeup};
+use crate::domain::{incidents, learning, writeup};
 use crate::graphql::ContextExt;
+use crate::graphql::loaders::{
+    self, AcknowledgementsOf, ActionsOf, FactorsOf, FollowUpsOf, IncidentById, LinksOf, ParkedQuestionsOf, ParticipantsOf,
+    TeamById, TimelineOf, UserById, WhysOf,
+};
 use crate::ids::{self, NodeKind};
 
 pub struct Review(pub review::Model);
@@ -23,11 +27,11 @@ impl Review {
         ids::encode(NodeKind::Review, self.0.id).into()
     }
     async fn incident(&self, ctx: &Context<'_>) -> Result<Incident> {
-        Ok(Incident(incidents::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.incident_id).await?))
+        Ok(Incident(loaders::required(ctx, IncidentById(self.0.incident_id), "incident").await?))
     }
     /// The owning team.
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
-        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+        Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
     async fn title(&self) -> &str {
         &self.0.title
@@ -58,29 +62,29 @@ impl Review {
     }
     async fn facilitator(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.facilitator_id else { return Ok(None) };
-        Ok(Some(User(users::find_in_org(ctx.db(), ctx.viewer()?.org_id, id).await?)))
+        Ok(Some(User(loaders::required(ctx, UserById(id), "user").await?)))
     }
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Participant>> {
-        let rows = reviews::participants(ctx.db(), self.0.id).await?;
+        let rows = loaders::list(ctx, ParticipantsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(|(user, role)| Participant { user: User(user), role: role.into() }).collect())
     }
     /// What happened, in chronological order.
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
-        Ok(reviews::timeline(ctx.db(), self.0.id).await?.into_iter().map(TimelineEntry).collect())
+        Ok(loaders::list(ctx, TimelineOf(self.0.id)).await?.into_iter().map(TimelineEntry).collect())
     }
     async fn parked_questions(&self, ctx: &Context<'_>) -> Result<Vec<ParkedQuestion>> {
-        Ok(reviews::parked_questions(ctx.db(), self.0.id).await?.into_iter().map(ParkedQuestion).collect())
+        Ok(loaders::list(ctx, ParkedQuestionsOf(self.0.id)).await?.into_iter().map(ParkedQuestion).collect())
     }
     /// The why chain, in order; the last answer is the root cause.
     async fn whys(&self, ctx: &Context<'_>) -> Result<Vec<Why>> {
-        Ok(reviews::whys(ctx.db(), self.0.id).await?.into_iter().map(Why).collect())
+        Ok(loaders::list(ctx, WhysOf(self.0.id)).await?.into_iter().map(Why).collect())
     }
     /// The last answer of the why chain.
     async fn root_cause(&self, ctx: &Context<'_>) -> Result<Option<String>> {
-        Ok(reviews::whys(ctx.db(), self.0.id).await?.pop().map(|w| w.answer))
+        Ok(loaders::list(ctx, WhysOf(self.0.id)).await?.pop().map(|w| w.answer))
     }
     async fn contributing_factors(&self, ctx: &Context<'_>) -> Result<Vec<ContributingFactor>> {
-        Ok(reviews::contributing_factors(ctx.db(), self.0.id).await?.into_iter().map(ContributingFactor).collect())
+        Ok(loaders::list(ctx, FactorsOf(self.0.id)).await?.into_iter().map(ContributingFactor).collect())
     }
     async fn went_well(&self) -> Vec<String> {
         strings(&self.0.went_well)
@@ -92,19 +96,19 @@ impl Review {
         strings(&self.0.learnings)
     }
     async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Link>> {
-        Ok(reviews::links(ctx.db(), self.0.id).await?.into_iter().map(Link).collect())
+        Ok(loaders::list(ctx, LinksOf(self.0.id)).await?.into_iter().map(Link).collect())
     }
     /// The committed actions, most important first.
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
-        Ok(actions::of_review(ctx.db(), self.0.id).await?.into_iter().map(Action).collect())
+        Ok(loaders::list(ctx, ActionsOf(self.0.id)).await?.into_iter().map(Action).collect())
     }
     /// Follow-up reviews recorded so far.
     async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
-        Ok(reviews::follow_ups(ctx.db(), self.0.id).await?.into_iter().map(FollowUp).collect())
+        Ok(loaders::list(ctx, FollowUpsOf(self.0.id)).await?.into_iter().map(FollowUp).collect())
     }
     /// Who acknowledged reading this learning, and when.
     async fn acknowledgements(&self, ctx: &Context<'_>) -> Result<Vec<Acknowledgement>> {
-        let rows = learning::acknowledgements(ctx.db(), self.0.id).await?;
+        let rows = loaders::list(ctx, AcknowledgementsOf(self.0.id)).await?;
         Ok(rows
             .into_iter()
             .map(|(user, acknowledged_at)| Acknowledgement { user: User(user), acknowledged_at })

@@ -3,9 +3,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{membership, team};
 
-use super::{ConnectionFields, TeamRole, User, connection};
-use crate::domain::pagination::PageRequest;
-use crate::domain::{teams, users};
+use super::{ConnectionFields, Incident, TeamRole, User, connection};
+use crate::graphql::loaders::{self, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
 use crate::graphql::ContextExt;
 use crate::ids::{self, NodeKind};
 
@@ -35,8 +34,7 @@ impl Team {
     }
     /// The viewer's role in this team, if they belong to it.
     async fn viewer_role(&self, ctx: &Context<'_>) -> Result<Option<TeamRole>> {
-        let viewer = ctx.viewer()?;
-        Ok(teams::role_of(ctx.db(), viewer.user_id, self.0.id).await?.map(Into::into))
+        Ok(loaders::one(ctx, ViewerRoleIn(self.0.id)).await?.map(Into::into))
     }
     /// The team's members, oldest membership first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
@@ -46,9 +44,21 @@ impl Team {
         first: Option<i32>,
         after: Option<String>,
     ) -> Result<Connection<String, Membership, ConnectionFields, EmptyFields>> {
-        let page = PageRequest::new(first, after.as_deref())?;
-        let members = teams::members(ctx.db(), ctx.viewer()?, self.0.id, &page).await?;
+        let page = ctx.page(first, after.as_deref())?;
+        let members = loaders::required(ctx, TeamMembers { team: self.0.id, page }, "team").await?;
         Ok(connection(members, Membership))
+    }
+    /// The team's incidents the viewer may read, newest first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn incidents(
+        &self,
+        ctx: &Context<'_>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> Result<Connection<String, Incident, ConnectionFields, EmptyFields>> {
+        let page = ctx.page(first, after.as_deref())?;
+        let incidents = loaders::required(ctx, TeamIncidents { team: self.0.id, page }, "team").await?;
+        Ok(connection(incidents, Incident))
     }
 }
 
@@ -67,9 +77,9 @@ impl Membership {
         self.0.created_at
     }
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
-        Ok(Team(teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.team_id).await?))
+        Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
-        Ok(User(users::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.user_id).await?))
+        Ok(User(loaders::required(ctx, UserById(self.0.user_id), "user").await?))
     }
 }
