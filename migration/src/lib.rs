@@ -9,6 +9,7 @@ mod m20261122_000003_actions_and_follow_ups;
 mod m20261122_000004_acknowledgements;
 mod m20261123_000005_live_notices;
 mod m20261123_000006_auth_failures;
+mod m20261123_000007_list_indexes;
 
 pub struct Migrator;
 
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000004_acknowledgements::Migration),
             Box::new(m20261123_000005_live_notices::Migration),
             Box::new(m20261123_000006_auth_failures::Migration),
+            Box::new(m20261123_000007_list_indexes::Migration),
         ]
     }
 }

@@ -2,12 +2,13 @@
 //! an HTTP server on port 0 when a test needs the wire.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
 
 use async_graphql::{Request, Variables};
 use hindsight_api::config::Config;
 use hindsight_api::graphql::{self, AppSchema};
-use hindsight_api::{AppState, Application};
-use sea_orm::{ConnectionTrait, Database};
+use hindsight_api::{AppState, Application, db};
+use sea_orm::{ConnectionTrait, Database, Statement};
 use serde_json::{Value, json};
 
 pub const PASSWORD: &str = "correct horse battery";
@@ -123,6 +124,17 @@ impl Answer {
 }
 
 /// A signed-in user of a test.
+/// The SQL statements an app ran.
+#[derive(Clone, Default)]
+pub struct Statements(Arc<Mutex<Vec<Statement>>>);
+
+impl Statements {
+    /// The statements recorded since the last call.
+    pub fn take(&self) -> Vec<Statement> {
+        std::mem::take(&mut *self.0.lock().unwrap())
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Session {
     pub token: String,
@@ -155,6 +167,25 @@ impl TestApp {
         let state = AppState::connect(config).await.expect("connect and migrate the test database");
         let schema = graphql::build_schema(state.clone());
         TestApp { state, schema, _db: db }
+    }
+
+    /// An app whose every SQL statement is recorded, in the order the database received them.
+    pub async fn recording(change: impl FnOnce(&mut Config)) -> (Self, Statements) {
+        let (url, test_db) = fresh_database().await;
+        let mut config = test_config(url);
+        change(&mut config);
+        let migrator = db::connect(&config.database_url, 1, None).await.expect("connect the test database");
+        db::migrate(&migrator).await.expect("migrate the test database");
+        migrator.close().await.ok();
+        let mut connection = db::connect(&config.database_url, config.db_pool_size, Some(config.statement_timeout))
+            .await
+            .expect("connect the test database");
+        let statements = Statements::default();
+        let sink = statements.clone();
+        connection.set_metric_callback(move |info| sink.0.lock().unwrap().push(info.statement.clone()));
+        let state = AppState::new(connection, config).await.expect("start the app");
+        let schema = graphql::build_schema(state.clone());
+        (TestApp { state, schema, _db: test_db }, statements)
     }
 
     /// Runs one operation as the holder of `token` (an access token or API token secret).

@@ -18,6 +18,7 @@ mod limits;
 mod live;
 mod metrics;
 mod people;
+mod performance;
 mod probes;
 mod reviews;
 mod schema;

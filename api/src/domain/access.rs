@@ -242,6 +242,7 @@ pub fn readable_incidents(viewer: &Viewer) -> Condition {
     let reviews_near = Query::select()
         .column(review::Column::IncidentId)
         .from(review::Entity)
+        .and_where(review::Column::OrganizationId.eq(viewer.org_id))
         .cond_where(
             Condition::any()
                 .add(review::Column::FacilitatorId.eq(viewer.user_id))

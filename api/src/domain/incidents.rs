@@ -599,6 +599,9 @@ pub async fn org_tags(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<V
         .into_tuple()
         .all(db)
         .await?;
+    if counts.is_empty() {
+        return Ok(Vec::new());
+    }
     let counts: std::collections::HashMap<Uuid, i64> = counts.into_iter().collect();
     let tags = tag::Entity::find().filter(tag::Column::Id.is_in(counts.keys().copied())).all(db).await?;
     let mut rows: Vec<(String, i64)> =

@@ -157,6 +157,9 @@ pub async fn acknowledgements_by_team(
         .into_tuple()
         .all(db)
         .await?;
+    if counts.is_empty() {
+        return Ok(Vec::new());
+    }
     let teams: HashMap<Uuid, team::Model> = team::Entity::find()
         .filter(team::Column::Id.is_in(counts.iter().map(|c| c.0)))
         .all(db)

@@ -196,6 +196,9 @@ batch!(
             .filter(incident_responder::Column::IncidentId.is_in(ids))
             .all(&b.db)
             .await?;
+        if links.is_empty() {
+            return Ok(HashMap::new());
+        }
         let people = user::Entity::find()
             .filter(user::Column::Id.is_in(links.iter().map(|l| l.user_id)))
             .order_by_asc(user::Column::DisplayName)
@@ -218,6 +221,9 @@ batch!(
             .filter(incident_affected_team::Column::IncidentId.is_in(ids))
             .all(&b.db)
             .await?;
+        if links.is_empty() {
+            return Ok(HashMap::new());
+        }
         let teams = team::Entity::find()
             .filter(team::Column::Id.is_in(links.iter().map(|l| l.team_id)))
             .order_by_asc(team::Column::Slug)
@@ -237,6 +243,9 @@ batch!(
     /// An incident's tags, by name.
     TagsOf => Vec<String>, |b, ids| {
         let links = incident_tag::Entity::find().filter(incident_tag::Column::IncidentId.is_in(ids)).all(&b.db).await?;
+        if links.is_empty() {
+            return Ok(HashMap::new());
+        }
         let tags = tag::Entity::find()
             .filter(tag::Column::Id.is_in(links.iter().map(|l| l.tag_id)))
             .order_by_asc(tag::Column::Name)
