@@ -157,6 +157,20 @@ pub async fn readable(
     Ok((review, incident, standing))
 }
 
+/// A published, organization-wide review of the viewer's organization: readable by everyone in
+/// it, so one statement answers (the learning feed's subscribers ask this of every publish).
+pub async fn shared_learning(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    review_id: Uuid,
+) -> AppResult<Option<review::Model>> {
+    let review = review::Entity::find_by_id(review_id)
+        .filter(review::Column::OrganizationId.eq(viewer.org_id))
+        .one(db)
+        .await?;
+    Ok(review.filter(crate::domain::access::is_shared_learning))
+}
+
 pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, review_id: Uuid) -> AppResult<Option<review::Model>> {
     match readable(db, viewer, review_id).await {
         Ok((review, _, _)) => Ok(Some(review)),

@@ -6,7 +6,6 @@ use std::future::Future;
 use std::sync::Arc;
 
 use async_graphql::{Context, ID, Result, SimpleObject, Subscription};
-use entity::{ReviewStatus, Visibility};
 use futures_util::{Stream, StreamExt};
 use sea_orm::DatabaseConnection;
 use uuid::Uuid;
@@ -59,11 +58,8 @@ impl Subscription {
             let (teams, tags) = (teams.clone(), tags.clone());
             async move {
                 let Some(id) = subject(&event, Kind::ReviewPublished, NodeKind::Review) else { return Ok(None) };
-                let Some(review) = reviews::get(&db, &viewer, id).await? else { return Ok(None) };
-                if review.status != ReviewStatus::Published
-                    || review.visibility != Visibility::Org
-                    || (!teams.is_empty() && !teams.contains(&review.team_id))
-                {
+                let Some(review) = reviews::shared_learning(&db, &viewer, id).await? else { return Ok(None) };
+                if !teams.is_empty() && !teams.contains(&review.team_id) {
                     return Ok(None);
                 }
                 if !tags.is_empty()
