@@ -94,8 +94,9 @@ struct Server {
     stopping: watch::Receiver<bool>,
 }
 
-/// The routes; serve them with connect info (the client address limits failed sign-ins).
-fn router(state: AppState, stopping: watch::Receiver<bool>) -> Router {
+/// The routes, plus `extra` ones behind the same layers; serve them with connect info (the client
+/// address limits failed sign-ins).
+fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Router {
     let schema = graphql::build_schema(state.clone());
     let cors = cors_layer(&state.config.cors_origins);
     let max_body = state.config.max_body_bytes;
@@ -105,8 +106,9 @@ fn router(state: AppState, stopping: watch::Receiver<bool>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
-        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .with_state(Server { state, schema, stopping })
+        .merge(extra)
+        .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(RequestBodyLimitLayer::new(max_body))
         .layer(TraceLayer::new_for_http());
     if let Some(cors) = cors {
@@ -223,12 +225,22 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish and closes open
     /// WebSockets with a close frame (1001, going away).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
+        self.run_until_with(Router::new(), shutdown).await
+    }
+
+    /// Like [`Self::run_until`], also serving `extra` routes next to the API's, behind the same
+    /// layers (the benchmark mounts its baseline handlers this way).
+    pub async fn run_until_with(
+        self,
+        extra: Router,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
         let addr = self.local_addr();
         crate::metrics::install();
         let scanner = live::scanner::spawn(self.state.clone(), self.state.config.scan_interval);
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);
-        let app = router(self.state, stopping).into_make_service_with_connect_info::<SocketAddr>();
+        let app = router(self.state, stopping, extra).into_make_service_with_connect_info::<SocketAddr>();
         let stop = Arc::new(stop);
         let signal = stop.clone();
         let shutdown = async move {

@@ -1,0 +1,488 @@
+//! Runs the benchmark: for each database, startup time, seeding, throughput and latency of four
+//! queries served three ways (fixed JSON, plain axum + SQL, GraphQL), a login flood, memory and
+//! subscription fan-out. Prints one Markdown table per database and writes them to `--out`.
+//!
+//! It builds nothing: `bench/run` builds the release binaries and installs `oha` first.
+
+mod client;
+mod fanout;
+mod oha;
+mod process;
+mod report;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, ValueEnum};
+use sea_orm::{ConnectionTrait, Database};
+use serde_json::{Value, json};
+use tokio::process::Command;
+
+use crate::client::{Client, Session, str_at};
+use crate::oha::{Load, Oha, Target};
+use crate::process::Server;
+use crate::report::{DatabaseReport, QueryRow};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+enum Seed {
+    /// `hindsight seed` with `--orgs`, `--incidents` and `--actions`.
+    Generate,
+    /// The small demo organization of `hindsight --demo` (a quick check of the harness).
+    Demo,
+}
+
+/// Measures Hindsight on loopback and prints the results as Markdown tables.
+#[derive(Debug, Parser)]
+#[command(name = "bench")]
+struct Args {
+    /// The release `hindsight` binary (startup time, seeding).
+    #[arg(long, default_value = "target/release/hindsight")]
+    hindsight: PathBuf,
+    /// The release `bench-server` binary (the measured server).
+    #[arg(long, default_value = "target/release/bench-server")]
+    server: PathBuf,
+    /// The `oha` load generator.
+    #[arg(long, default_value = "oha")]
+    oha: PathBuf,
+    /// Databases to measure, in order.
+    #[arg(long, value_enum, value_delimiter = ',', default_value = "sqlite,postgres")]
+    databases: Vec<Backend>,
+    /// PostgreSQL server to create the benchmark database on (without a database name).
+    #[arg(long, default_value = "postgres://postgres@127.0.0.1:5432")]
+    postgres: String,
+    /// Name of the PostgreSQL database, dropped and created afresh.
+    #[arg(long, default_value = "hindsight_bench")]
+    postgres_database: String,
+    #[arg(long, value_enum, default_value = "generate")]
+    seed: Seed,
+    #[arg(long, default_value_t = 10)]
+    orgs: u64,
+    #[arg(long, default_value_t = 100_000)]
+    incidents: u64,
+    #[arg(long, default_value_t = 1_000_000)]
+    actions: u64,
+    /// Keep a database seeded by an earlier run with the same scale (skips startup on an empty
+    /// database and seeding).
+    #[arg(long)]
+    reuse: bool,
+    /// How long each load runs.
+    #[arg(long, default_value = "10s", value_parser = humantime::parse_duration)]
+    duration: Duration,
+    /// Connections of the closed-loop runs.
+    #[arg(long, default_value_t = 32)]
+    connections: usize,
+    /// The open-loop rate, as a fraction of the slower of the pair's closed-loop throughputs.
+    #[arg(long, default_value_t = 0.5)]
+    rate_fraction: f64,
+    /// Connections flooding `login` during the login flood.
+    #[arg(long, default_value_t = 16)]
+    flood_connections: usize,
+    /// Numbers of WebSocket subscribers for the fan-out.
+    #[arg(long, value_delimiter = ',', default_value = "100,1000")]
+    subscribers: Vec<usize>,
+    /// Reviews published per fan-out size.
+    #[arg(long, default_value_t = 5)]
+    publishes: usize,
+    /// Where databases and server logs go.
+    #[arg(long, default_value = "target/bench")]
+    work_dir: PathBuf,
+    /// Where the Markdown tables are written.
+    #[arg(long, default_value = "target/bench/results.md")]
+    out: PathBuf,
+    /// Port of the servers under test.
+    #[arg(long, default_value_t = 18480)]
+    port: u16,
+    /// Password of the seeded sign-ins.
+    #[arg(long)]
+    password: Option<String>,
+    /// The seeded organization admin every query runs as.
+    #[arg(long)]
+    admin_email: Option<String>,
+    /// A seeded member of the organization's first team (owns the fan-out's actions, subscribes,
+    /// and floods `login`).
+    #[arg(long)]
+    member_email: Option<String>,
+}
+
+impl Args {
+    fn sign_ins(&self) -> (String, String, String) {
+        let (admin, member, password) = match self.seed {
+            Seed::Generate => ("admin@seed1.example", "user1@seed1.example", "hindsight-seed-password"),
+            Seed::Demo => ("admin@hindsight.example", "marco@hindsight.example", "hindsight-demo"),
+        };
+        (
+            self.admin_email.clone().unwrap_or(admin.into()),
+            self.member_email.clone().unwrap_or(member.into()),
+            self.password.clone().unwrap_or(password.into()),
+        )
+    }
+
+    fn scale(&self) -> String {
+        match self.seed {
+            Seed::Generate => format!(
+                "{} organizations, {} incidents, {} actions",
+                report::thousands(self.orgs),
+                report::thousands(self.incidents),
+                report::thousands(self.actions)
+            ),
+            Seed::Demo => "the demo organization".into(),
+        }
+    }
+}
+
+const ME: &str = "{ me { id email displayName role } }";
+const ACTION: &str =
+    "query($id: ID!) { node(id: $id) { ... on Action { id title status dueDate owner { id displayName } } } }";
+const OVERDUE: &str =
+    "{ overdueActions(first: 50) { edges { node { id title dueDate daysOverdue owner { id displayName } } } } }";
+const DASHBOARD: &str = "query Dashboard { teams(first: 10) { edges { node { id name incidents(first: 10) { edges { node { id title severity status review { id status actions { id title status dueDate owner { id displayName } } } } } } } } } }";
+const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    std::fs::create_dir_all(&args.work_dir)?;
+    for binary in [&args.hindsight, &args.server] {
+        if !binary.exists() {
+            bail!("{} is missing: build it with `cargo build --release` (bench/run does)", binary.display());
+        }
+    }
+    let oha = Oha { binary: args.oha.clone() };
+    let mut reports = Vec::new();
+    for backend in args.databases.clone() {
+        eprintln!("== {backend:?}");
+        let report = measure_database(&args, &oha, backend).await.with_context(|| format!("{backend:?}"))?;
+        let table = report.render();
+        println!("{table}");
+        reports.push(table);
+    }
+    if let Some(dir) = args.out.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    std::fs::write(&args.out, reports.join("\n"))?;
+    eprintln!("written to {}", args.out.display());
+    Ok(())
+}
+
+async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::Result<DatabaseReport> {
+    let (url, name) = match backend {
+        Backend::Sqlite => {
+            let file = std::path::absolute(args.work_dir.join("bench.db"))?;
+            (format!("sqlite://{}?mode=rwc", file.display()), "SQLite")
+        }
+        Backend::Postgres => {
+            (format!("{}/{}", args.postgres.trim_end_matches('/'), args.postgres_database), "PostgreSQL")
+        }
+    };
+    let mut report = DatabaseReport::new(name, &args.scale(), args.duration, args.connections);
+    report.database_version = database_version(args, backend).await.unwrap_or_else(|e| format!("unknown ({e})"));
+    let log = |what: &str| args.work_dir.join(format!("{}-{what}.log", name.to_lowercase()));
+
+    if !args.reuse || !exists(args, backend).await? {
+        fresh_database(args, backend).await?;
+        eprintln!("startup on an empty database (migrations included)");
+        let server = Server::start(&args.hindsight, &url, args.port, &log("startup")).await?;
+        report.startup_empty = Some(server.startup);
+        server.stop().await?;
+        let server = Server::start(&args.hindsight, &url, args.port, &log("startup")).await?;
+        report.startup_migrated = Some(server.startup);
+        server.stop().await?;
+        eprintln!("seeding {}", args.scale());
+        report.seed_time = Some(seed(args, &url, &log("seed")).await?);
+    }
+
+    eprintln!("starting bench-server on the seeded database");
+    let server = Server::start(&args.server, &url, args.port, &log("server")).await?;
+    report.startup_seeded = Some(server.startup);
+    let settled = server.settle(Duration::from_secs(600)).await?;
+    eprintln!("server settled after {settled:?}");
+    let load_before = load_average();
+    report.memory.push(("idle, before any sign-in", server.rss()?));
+    let client = Client::new(&server.base);
+    let (admin_email, member_email, password) = args.sign_ins();
+    let admin = client.login(&admin_email, &password).await?;
+    let member = client.login(&member_email, &password).await?;
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    report.memory.push(("idle, after two sign-ins (argon2)", server.rss()?));
+
+    let result = measure_requests(args, oha, &server, &client, &admin, &mut report).await;
+    if let Err(e) = result {
+        server.stop().await.ok();
+        return Err(e);
+    }
+    report.memory.push(("after the login flood", server.rss()?));
+    report.memory.push(("peak so far (VmHWM)", server.peak_rss()?));
+
+    let result = measure_fanout(args, &server, &client, &admin, &member, &mut report).await;
+    server.stop().await?;
+    result?;
+    report.notes.push(format!(
+        "the machine's load average (1 min) was {load_before} when the measurements began and {} when they ended \
+         (the load generator and the server share its cores)",
+        load_average()
+    ));
+    Ok(report)
+}
+
+/// The one-minute load average of the machine.
+fn load_average() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| s.split_whitespace().next().map(str::to_owned))
+        .unwrap_or_else(|| "unknown".into())
+}
+
+async fn measure_requests(
+    args: &Args,
+    oha: &Oha,
+    server: &Server,
+    client: &Client,
+    admin: &Session,
+    report: &mut DatabaseReport,
+) -> anyhow::Result<()> {
+    let graphql = |query: &str, variables: Value| Target {
+        url: format!("{}/graphql", server.base),
+        token: Some(admin.token.clone()),
+        body: Some(json!({ "query": query, "variables": variables }).to_string()),
+    };
+    let l1 =
+        |path: &str| Target { url: format!("{}{path}", server.base), token: Some(admin.token.clone()), body: None };
+
+    let overdue = client.exec(Some(&admin.token), OVERDUE, json!({})).await?;
+    let action_id = match str_at(&overdue, &["overdueActions", "edges", "0", "node", "id"]) {
+        Ok(id) => id,
+        Err(_) => first_action(client, admin).await?,
+    };
+    let overdue_count = overdue["overdueActions"]["edges"].as_array().map_or(0, Vec::len);
+    report.notes.push(format!("`overdueActions(first: 50)` answers {overdue_count} actions"));
+
+    let mut pairs = vec![
+        ("`me`", l1("/l1/me"), graphql(ME, json!({}))),
+        ("action by id", l1(&format!("/l1/action/{action_id}")), graphql(ACTION, json!({ "id": action_id }))),
+        ("`overdueActions(first: 50)`", l1("/l1/overdue-actions"), graphql(OVERDUE, json!({}))),
+    ];
+    let dashboard = client.raw(Some(&admin.token), DASHBOARD, json!({})).await?;
+    if dashboard.get("errors").is_none() {
+        pairs.push(("team dashboard (nested)", l1("/l1/dashboard"), graphql(DASHBOARD, json!({}))));
+    } else {
+        report.notes.push(format!("team dashboard skipped: the schema does not answer it ({})", dashboard["errors"]));
+    }
+    // The baselines must answer what GraphQL answers, or the comparison means nothing.
+    for (name, l1_target, graphql_target) in &pairs {
+        same_answers(client, name, l1_target, graphql_target).await?;
+    }
+
+    let closed = Load::Closed { connections: args.connections };
+    let l0 = Target { url: format!("{}/l0", server.base), token: None, body: None };
+    eprintln!("L0");
+    let l0_closed = oha.run(&l0, closed, args.duration).await?;
+    let l0_open = oha.run(&l0, open(args, l0_closed.requests_per_sec), args.duration).await?;
+    report.l0 = Some((l0_closed, l0_open));
+
+    for (name, l1_target, graphql_target) in pairs {
+        eprintln!("{name}");
+        let errors_before = graphql_errors(client).await?;
+        let l1_closed = oha.run(&l1_target, closed, args.duration).await?;
+        let graphql_closed = oha.run(&graphql_target, closed, args.duration).await?;
+        let load = open(args, l1_closed.requests_per_sec.min(graphql_closed.requests_per_sec));
+        let l1_open = oha.run(&l1_target, load, args.duration).await?;
+        let graphql_open = oha.run(&graphql_target, load, args.duration).await?;
+        let graphql_errors = graphql_errors(client).await? - errors_before;
+        report.queries.push(QueryRow {
+            name: name.to_owned(),
+            l1_closed,
+            graphql_closed,
+            rate: rate_of(load),
+            l1_open,
+            graphql_open,
+            graphql_errors,
+        });
+    }
+
+    report.memory.push(("after the query loads", server.rss()?));
+
+    // A login flood: `me` at a fixed rate, alone and while clients sign in as fast as they can
+    // (argon2, at most `--max-concurrent-hashes` at once).
+    eprintln!("login flood");
+    let me = graphql(ME, json!({}));
+    let me_rate = report.queries.first().map_or(100, |row| row.rate);
+    let load = Load::Open { rate: me_rate, connections: args.connections };
+    let alone = oha.run(&me, load, args.duration).await?;
+    let (_, _, password) = args.sign_ins();
+    let login = Target {
+        url: format!("{}/graphql", server.base),
+        token: None,
+        body: Some(json!({ "query": LOGIN, "variables": { "e": member_email(args), "p": password } }).to_string()),
+    };
+    let flood_load = Load::Closed { connections: args.flood_connections };
+    let flood_time = args.duration + Duration::from_secs(2);
+    let flood = {
+        let login = login.clone();
+        let oha = Oha { binary: oha.binary.clone() };
+        tokio::spawn(async move { oha.run(&login, flood_load, flood_time).await })
+    };
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let during = oha.run(&me, load, args.duration).await?;
+    let flood = flood.await??;
+    report.login_flood = Some(report::LoginFlood { rate: me_rate, alone, during, logins: flood });
+    Ok(())
+}
+
+fn member_email(args: &Args) -> String {
+    args.sign_ins().1
+}
+
+async fn measure_fanout(
+    args: &Args,
+    server: &Server,
+    client: &Client,
+    admin: &Session,
+    member: &Session,
+    report: &mut DatabaseReport,
+) -> anyhow::Result<()> {
+    let me = client.exec(Some(&member.token), "{ me { teams { role team { id } } } }", json!({})).await?;
+    let team_id = me["me"]["teams"]
+        .as_array()
+        .and_then(|teams| teams.iter().find(|m| m["role"] == "MEMBER" || m["role"] == "LEAD"))
+        .and_then(|m| m["team"]["id"].as_str())
+        .context("the member belongs to no team as a member or lead")?
+        .to_owned();
+    eprintln!("preparing {} reviews to publish", args.publishes * args.subscribers.len());
+    let mut n = 0;
+    for &count in &args.subscribers {
+        let mut reviews = Vec::new();
+        for _ in 0..args.publishes {
+            n += 1;
+            reviews.push(fanout::ready_review(client, admin, member, &team_id, n).await?);
+        }
+        eprintln!("fan-out to {count} subscribers");
+        let measured = fanout::measure(server, client, &member.token, admin, count, &reviews).await?;
+        report.fanouts.push(measured);
+    }
+    Ok(())
+}
+
+fn open(args: &Args, closed_rps: f64) -> Load {
+    Load::Open { rate: ((closed_rps * args.rate_fraction).round() as u32).max(1), connections: args.connections }
+}
+
+fn rate_of(load: Load) -> u32 {
+    match load {
+        Load::Open { rate, .. } => rate,
+        Load::Closed { .. } => 0,
+    }
+}
+
+async fn first_action(client: &Client, admin: &Session) -> anyhow::Result<String> {
+    let data = client.exec(Some(&admin.token), "{ actions(first: 1) { edges { node { id } } } }", json!({})).await?;
+    str_at(&data, &["actions", "edges", "0", "node", "id"]).context("the seeded organization has no action")
+}
+
+/// Checks that a baseline answers exactly what the GraphQL endpoint answers.
+async fn same_answers(client: &Client, name: &str, l1: &Target, graphql: &Target) -> anyhow::Result<()> {
+    let token = l1.token.as_deref().unwrap_or_default();
+    let path = l1.url.strip_prefix(&client.base).unwrap_or(&l1.url);
+    let baseline = client.get(token, path).await?;
+    let body: Value = serde_json::from_str(graphql.body.as_deref().unwrap_or("{}"))?;
+    let answer = client.raw(Some(token), body["query"].as_str().unwrap_or_default(), body["variables"].clone()).await?;
+    if answer.get("errors").is_some() {
+        bail!("{name}: GraphQL answers errors: {answer}");
+    }
+    if baseline != answer {
+        bail!("{name}: the baseline answers differently from GraphQL:\nL1:      {baseline}\nGraphQL: {answer}");
+    }
+    Ok(())
+}
+
+/// GraphQL errors the server has counted so far.
+async fn graphql_errors(client: &Client) -> anyhow::Result<f64> {
+    let metrics = client.metrics().await?;
+    Ok(metrics
+        .lines()
+        .filter(|line| line.starts_with("hindsight_graphql_errors_total"))
+        .filter_map(|line| line.rsplit_once(' ').and_then(|(_, value)| value.parse::<f64>().ok()))
+        .sum())
+}
+
+async fn database_version(args: &Args, backend: Backend) -> anyhow::Result<String> {
+    match backend {
+        Backend::Sqlite => {
+            let db = Database::connect("sqlite::memory:").await?;
+            let row = db.query_one_raw(statement(&db, "SELECT sqlite_version()")).await?.context("no row")?;
+            Ok(format!("SQLite {}", row.try_get_by_index::<String>(0)?))
+        }
+        Backend::Postgres => {
+            let db = Database::connect(format!("{}/postgres", args.postgres.trim_end_matches('/'))).await?;
+            let row = db.query_one_raw(statement(&db, "SHOW server_version")).await?.context("no row")?;
+            Ok(format!("PostgreSQL {}", row.try_get_by_index::<String>(0)?))
+        }
+    }
+}
+
+fn statement(db: &sea_orm::DatabaseConnection, sql: &str) -> sea_orm::Statement {
+    sea_orm::Statement::from_string(db.get_database_backend(), sql)
+}
+
+async fn exists(args: &Args, backend: Backend) -> anyhow::Result<bool> {
+    match backend {
+        Backend::Sqlite => Ok(args.work_dir.join("bench.db").exists()),
+        Backend::Postgres => {
+            let db = Database::connect(format!("{}/postgres", args.postgres.trim_end_matches('/'))).await?;
+            let sql = format!("SELECT 1 FROM pg_database WHERE datname = '{}'", args.postgres_database);
+            Ok(db.query_one_raw(statement(&db, &sql)).await?.is_some())
+        }
+    }
+}
+
+async fn fresh_database(args: &Args, backend: Backend) -> anyhow::Result<()> {
+    match backend {
+        Backend::Sqlite => {
+            for suffix in ["", "-wal", "-shm"] {
+                let file = args.work_dir.join(format!("bench.db{suffix}"));
+                if file.exists() {
+                    std::fs::remove_file(file)?;
+                }
+            }
+        }
+        Backend::Postgres => {
+            let name = &args.postgres_database;
+            if !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                bail!("--postgres-database must be letters, digits and underscores");
+            }
+            let db = Database::connect(format!("{}/postgres", args.postgres.trim_end_matches('/'))).await?;
+            db.execute_raw(statement(&db, &format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))).await?;
+            db.execute_raw(statement(&db, &format!("CREATE DATABASE {name}"))).await?;
+        }
+    }
+    Ok(())
+}
+
+async fn seed(args: &Args, url: &str, log: &std::path::Path) -> anyhow::Result<Duration> {
+    match args.seed {
+        Seed::Generate => {
+            process::run(
+                Command::new(&args.hindsight)
+                    .arg("seed")
+                    .args(["--database-url", url])
+                    .args(["--orgs", &args.orgs.to_string()])
+                    .args(["--incidents", &args.incidents.to_string()])
+                    .args(["--actions", &args.actions.to_string()])
+                    .env("RUST_LOG", "warn"),
+            )
+            .await
+        }
+        Seed::Demo => {
+            let started = Instant::now();
+            let server = Server::start_with(&args.hindsight, url, args.port, log, &["--demo"]).await?;
+            server.stop().await?;
+            Ok(started.elapsed())
+        }
+    }
+}

@@ -1,0 +1,108 @@
+//! Load from `oha`: closed loop (as fast as N connections go) or open loop (a fixed rate, latency
+//! measured from when each request was due, which corrects for coordinated omission).
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::process::Stdio;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use serde::Deserialize;
+use tokio::process::Command;
+
+/// What to request.
+#[derive(Clone, Debug)]
+pub struct Target {
+    pub url: String,
+    pub token: Option<String>,
+    /// A JSON body to POST; none means GET.
+    pub body: Option<String>,
+}
+
+#[derive(Clone, Copy, Debug)]
+pub enum Load {
+    /// `connections` clients, each sending its next request when the last one is answered.
+    Closed { connections: usize },
+    /// `rate` requests per second, whatever the answers take.
+    Open { rate: u32, connections: usize },
+}
+
+/// What one load run measured.
+#[derive(Clone, Debug, Default)]
+pub struct Measured {
+    pub requests_per_sec: f64,
+    pub p50: Duration,
+    pub p99: Duration,
+    /// Answers that were not 200, and requests that failed outright.
+    pub failures: u64,
+    pub answers: u64,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Report {
+    summary: Summary,
+    latency_percentiles: BTreeMap<String, Option<f64>>,
+    #[serde(default)]
+    status_code_distribution: BTreeMap<String, u64>,
+    #[serde(default)]
+    error_distribution: BTreeMap<String, u64>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Summary {
+    requests_per_sec: f64,
+}
+
+pub struct Oha {
+    pub binary: PathBuf,
+}
+
+impl Oha {
+    pub async fn run(&self, target: &Target, load: Load, duration: Duration) -> anyhow::Result<Measured> {
+        let mut command = Command::new(&self.binary);
+        command.args(["--no-tui", "--output-format", "json", "-z", &format!("{}ms", duration.as_millis())]);
+        // Requests still in flight when the time is up are waited for, not counted as errors.
+        command.arg("-w");
+        match load {
+            Load::Closed { connections } => {
+                command.args(["-c", &connections.to_string()]);
+            }
+            Load::Open { rate, connections } => {
+                command.args(["-c", &connections.to_string(), "-q", &rate.to_string(), "--latency-correction"]);
+            }
+        }
+        if let Some(token) = &target.token {
+            command.args(["-H", &format!("Authorization: Bearer {token}")]);
+        }
+        if let Some(body) = &target.body {
+            command.args(["-m", "POST", "-T", "application/json", "-d", body]);
+        }
+        command.arg(&target.url);
+        let output = command
+            .stdin(Stdio::null())
+            .kill_on_drop(true)
+            .output()
+            .await
+            .with_context(|| format!("cannot run {}", self.binary.display()))?;
+        if !output.status.success() {
+            bail!("oha failed ({}): {}", output.status, String::from_utf8_lossy(&output.stderr));
+        }
+        let report: Report = serde_json::from_slice(&output.stdout)
+            .with_context(|| format!("unexpected oha output: {}", String::from_utf8_lossy(&output.stdout)))?;
+        let percentile = |key: &str| {
+            report.latency_percentiles.get(key).copied().flatten().map(Duration::from_secs_f64).unwrap_or_default()
+        };
+        let ok = report.status_code_distribution.get("200").copied().unwrap_or(0);
+        let answered: u64 = report.status_code_distribution.values().sum();
+        let errors: u64 = report.error_distribution.values().sum();
+        Ok(Measured {
+            requests_per_sec: report.summary.requests_per_sec,
+            p50: percentile("p50"),
+            p99: percentile("p99"),
+            failures: answered - ok + errors,
+            answers: answered,
+        })
+    }
+}

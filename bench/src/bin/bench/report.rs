@@ -1,0 +1,268 @@
+//! The Markdown tables of one database's results.
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use crate::fanout::Fanout;
+use crate::oha::Measured;
+
+pub struct QueryRow {
+    pub name: String,
+    pub l1_closed: Measured,
+    pub graphql_closed: Measured,
+    /// The open-loop rate both were measured at.
+    pub rate: u32,
+    pub l1_open: Measured,
+    pub graphql_open: Measured,
+    /// GraphQL errors the server counted while this query was measured (should be none).
+    pub graphql_errors: f64,
+}
+
+impl QueryRow {
+    pub fn ratio(&self) -> f64 {
+        self.graphql_closed.requests_per_sec / self.l1_closed.requests_per_sec
+    }
+}
+
+pub struct LoginFlood {
+    pub rate: u32,
+    pub alone: Measured,
+    pub during: Measured,
+    pub logins: Measured,
+}
+
+pub struct DatabaseReport {
+    pub name: String,
+    pub scale: String,
+    pub database_version: String,
+    pub duration: Duration,
+    pub connections: usize,
+    pub startup_empty: Option<Duration>,
+    pub startup_migrated: Option<Duration>,
+    pub startup_seeded: Option<Duration>,
+    pub seed_time: Option<Duration>,
+    /// Resident memory at points of the run, in bytes.
+    pub memory: Vec<(&'static str, u64)>,
+    pub l0: Option<(Measured, Measured)>,
+    pub queries: Vec<QueryRow>,
+    pub login_flood: Option<LoginFlood>,
+    pub fanouts: Vec<Fanout>,
+    pub notes: Vec<String>,
+}
+
+impl DatabaseReport {
+    pub fn new(name: &str, scale: &str, duration: Duration, connections: usize) -> Self {
+        Self {
+            name: name.into(),
+            scale: scale.into(),
+            database_version: String::new(),
+            duration,
+            connections,
+            startup_empty: None,
+            startup_migrated: None,
+            startup_seeded: None,
+            seed_time: None,
+            memory: Vec::new(),
+            l0: None,
+            queries: Vec::new(),
+            login_flood: None,
+            fanouts: Vec::new(),
+            notes: Vec::new(),
+        }
+    }
+
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let secs = self.duration.as_secs_f64();
+        let _ = writeln!(out, "### {} ({}): {}\n", self.name, self.database_version, self.scale);
+        let _ = writeln!(
+            out,
+            "Throughput: closed loop, {} connections, {secs} s. Latency: open loop at a fixed rate (the same \
+             for L1 and GraphQL: half the slower one's throughput), {secs} s, measured from when each request \
+             was due (coordinated omission corrected). Every query runs as the organization's admin.\n",
+            self.connections
+        );
+        let l0_rps = self.l0.as_ref().map(|(closed, _)| closed.requests_per_sec);
+        let _ = writeln!(
+            out,
+            "| query | L0 req/s | L1 req/s | GraphQL req/s | GraphQL / L1 | fixed rate | L1 p50 / p99 | GraphQL p50 / p99 |"
+        );
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        for row in &self.queries {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | {} | **{:.2}** | {}/s | {} | {} |",
+                row.name,
+                l0_rps.map_or("–".into(), rps),
+                throughput(&row.l1_closed),
+                throughput(&row.graphql_closed),
+                row.ratio(),
+                thousands(u64::from(row.rate)),
+                latency(&row.l1_open),
+                latency(&row.graphql_open),
+            );
+        }
+        if let Some((closed, open)) = &self.l0 {
+            let _ = writeln!(
+                out,
+                "\nL0 (fixed JSON, no database): {} req/s; p50 / p99 {} at {}/s.",
+                throughput(closed),
+                latency(open),
+                thousands((closed.requests_per_sec / 2.0).round() as u64)
+            );
+        }
+        for row in self.queries.iter().filter(|row| row.graphql_errors > 0.0) {
+            let _ = writeln!(
+                out,
+                "\n**{}: the server counted {} GraphQL errors under load.**",
+                row.name, row.graphql_errors
+            );
+        }
+
+        let _ = writeln!(out, "\n| measure | result | target |");
+        let _ = writeln!(out, "| --- | --- | --- |");
+        for fanout in &self.fanouts {
+            let mut deliveries = fanout.deliveries.clone();
+            deliveries.sort();
+            let target = if fanout.subscribers >= 1000 {
+                verdict(percentile(&deliveries, 0.99) <= Duration::from_millis(50) && fanout.lost == 0, "p99 ≤ 50 ms")
+            } else {
+                "–".into()
+            };
+            let _ = writeln!(
+                out,
+                "| fan-out of one published review to {} subscribers, p50 / p99 | {} / {} ({} deliveries over {} publishes, {} lost) | {} |",
+                thousands(fanout.subscribers as u64),
+                ms(percentile(&deliveries, 0.50)),
+                ms(percentile(&deliveries, 0.99)),
+                thousands(deliveries.len() as u64),
+                fanout.publishes,
+                fanout.lost,
+                target
+            );
+        }
+        if let Some(fanout) = self.fanouts.iter().max_by_key(|f| f.subscribers) {
+            let _ = writeln!(
+                out,
+                "| memory per idle subscriber ({} subscribed) | {:.1} KiB | – |",
+                thousands(fanout.subscribers as u64),
+                fanout.bytes_per_subscriber() / 1024.0
+            );
+        }
+        for (when, bytes) in &self.memory {
+            let target =
+                if when.starts_with("idle") { verdict(*bytes <= 30_000_000, "≤ 30 MB") } else { "–".into() };
+            let _ = writeln!(out, "| resident memory, {when} | {} | {target} |", mb(*bytes));
+        }
+        if let Some(flood) = &self.login_flood {
+            let ratio = flood.during.p99.as_secs_f64() / flood.alone.p99.as_secs_f64();
+            let _ = writeln!(
+                out,
+                "| `me` p99 at {}/s alone / during a login flood | {} / {} (×{:.2}) | {} |",
+                thousands(u64::from(flood.rate)),
+                ms(flood.alone.p99),
+                ms(flood.during.p99),
+                ratio,
+                verdict(ratio <= 2.0, "within 2×")
+            );
+            let _ = writeln!(
+                out,
+                "| logins during the flood (argon2) | {} /s, p50 {}{} | – |",
+                format_args!("{:.1}", flood.logins.requests_per_sec),
+                ms(flood.logins.p50),
+                failed(&flood.logins)
+            );
+        }
+        if let Some(startup) = self.startup_empty {
+            let _ = writeln!(out, "| startup to ready, empty database (all migrations) | {} | – |", ms(startup));
+        }
+        if let Some(startup) = self.startup_migrated {
+            let _ = writeln!(out, "| startup to ready, migrated empty database | {} | – |", ms(startup));
+        }
+        if let Some(startup) = self.startup_seeded {
+            let _ = writeln!(out, "| startup to ready, seeded database | {} | – |", ms(startup));
+        }
+        if let Some(seed) = self.seed_time {
+            let _ = writeln!(out, "| seeding ({}) | {} | – |", self.scale, human(seed));
+        }
+        let targets: Vec<String> = self
+            .queries
+            .iter()
+            .filter(|row| row.name == "`me`" || row.name == "action by id")
+            .map(|row| format!("{} GraphQL / L1 ≥ 0.8: {}", row.name, verdict(row.ratio() >= 0.8, "")))
+            .chain(self.queries.iter().filter(|row| row.name.starts_with("`overdueActions")).map(|row| {
+                format!(
+                    "`overdueActions(first: 50)` GraphQL p99 ≤ 10 ms: {}",
+                    verdict(row.graphql_open.p99 <= Duration::from_millis(10), "")
+                )
+            }))
+            .collect();
+        if !targets.is_empty() {
+            let _ = writeln!(out, "\nTargets: {}.", targets.join("; "));
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "\nNote: {note}.");
+        }
+        out
+    }
+}
+
+fn verdict(met: bool, target: &str) -> String {
+    let word = if met { "met" } else { "**missed**" };
+    if target.is_empty() { word.into() } else { format!("{target}: {word}") }
+}
+
+fn percentile(sorted: &[Duration], q: f64) -> Duration {
+    if sorted.is_empty() {
+        return Duration::ZERO;
+    }
+    let at = ((sorted.len() as f64 * q).ceil() as usize).clamp(1, sorted.len()) - 1;
+    sorted[at]
+}
+
+fn failed(measured: &Measured) -> String {
+    if measured.failures > 0 {
+        format!(" ({} of {} failed)", measured.failures, measured.answers)
+    } else {
+        String::new()
+    }
+}
+
+fn throughput(measured: &Measured) -> String {
+    format!("{}{}", rps(measured.requests_per_sec), failed(measured))
+}
+
+fn latency(measured: &Measured) -> String {
+    format!("{} / {}{}", ms(measured.p50), ms(measured.p99), failed(measured))
+}
+
+fn rps(value: f64) -> String {
+    thousands(value.round() as u64)
+}
+
+fn ms(duration: Duration) -> String {
+    let ms = duration.as_secs_f64() * 1000.0;
+    if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.0} ms") }
+}
+
+fn mb(bytes: u64) -> String {
+    format!("{:.1} MB", bytes as f64 / 1_000_000.0)
+}
+
+fn human(duration: Duration) -> String {
+    let secs = duration.as_secs();
+    if secs >= 60 { format!("{} min {} s", secs / 60, secs % 60) } else { format!("{:.1} s", duration.as_secs_f64()) }
+}
+
+/// 1234567 → "1,234,567".
+pub fn thousands(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
