@@ -54,11 +54,13 @@ impl Subscription {
             .map(|t| incidents::normalize_tag("tags", t))
             .collect::<AppResult<Vec<_>>>()?;
         let (teams, tags) = (Arc::new(teams), Arc::new(tags));
-        Ok(deliver(ctx, None, move |db, viewer, event| {
+        Ok(deliver(ctx, None, move |db, _viewer, event| {
             let (teams, tags) = (teams.clone(), tags.clone());
             async move {
                 let Some(id) = subject(&event, Kind::ReviewPublished, NodeKind::Review) else { return Ok(None) };
-                let Some(review) = reviews::shared_learning(&db, &viewer, id).await? else { return Ok(None) };
+                // The same for everyone in the organization: looked up once per event.
+                let review = event.shared(|| reviews::shared_learning(&db, event.organization_id, id)).await?;
+                let Some(review) = review else { return Ok(None) };
                 if !teams.is_empty() && !teams.contains(&review.team_id) {
                     return Ok(None);
                 }
@@ -88,7 +90,7 @@ impl Subscription {
                 return Ok(None);
             }
             let action = filter.load(&db, &viewer, &event).await?;
-            Ok(action.map(|action| ActionEvent { event: Event(event.as_ref().clone()), action }))
+            Ok(action.map(|action| ActionEvent { event: Event(event.row.clone()), action }))
         })?)
     }
 
@@ -128,7 +130,7 @@ impl Subscription {
                     return Ok(None);
                 }
                 let review = reviews::get(&db, &viewer, id).await?;
-                Ok(review.map(|review| ReviewEvent { event: Event(event.as_ref().clone()), review: Review(review) }))
+                Ok(review.map(|review| ReviewEvent { event: Event(event.row.clone()), review: Review(review) }))
             }
         })?)
     }
@@ -157,7 +159,7 @@ impl Subscription {
                     return Ok(None);
                 }
                 let readable = history::can_read(&db, &viewer, kind, id).await?;
-                Ok(readable.then(|| Event(event.as_ref().clone())))
+                Ok(readable.then(|| Event(event.row.clone())))
             }
         })?)
     }

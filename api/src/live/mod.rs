@@ -12,6 +12,8 @@
 pub mod scanner;
 pub mod socket;
 
+use std::any::Any;
+use std::future::Future;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Weak};
 use std::time::Duration;
@@ -31,7 +33,51 @@ use crate::error::{AppError, AppResult};
 const BATCH: u64 = 500;
 
 /// A committed event, shared by every subscriber that receives it.
-pub type LiveEvent = Arc<event::Model>;
+pub type LiveEvent = Arc<Delivered>;
+
+/// A committed event on its way to subscribers, with room for one answer that is the same for
+/// all of them (computed by the first that asks), so that an event reaching a thousand
+/// subscribers is not looked up a thousand times.
+pub struct Delivered {
+    pub row: event::Model,
+    shared: tokio::sync::OnceCell<Arc<dyn Any + Send + Sync>>,
+}
+
+impl Delivered {
+    pub fn new(row: event::Model) -> Self {
+        Self { row, shared: tokio::sync::OnceCell::new() }
+    }
+
+    /// The answer every subscriber of the event's organization gets alike: computed once, then
+    /// shared. Only one kind of answer is kept per event; asking for another computes it anew.
+    pub async fn shared<T, Fut>(&self, compute: impl FnOnce() -> Fut) -> AppResult<T>
+    where
+        T: Clone + Send + Sync + 'static,
+        Fut: Future<Output = AppResult<T>>,
+    {
+        let mut compute = Some(compute);
+        let kept = self
+            .shared
+            .get_or_try_init(|| {
+                let compute = compute.take().expect("computed once");
+                async move { compute().await.map(|answer| Arc::new(answer) as Arc<dyn Any + Send + Sync>) }
+            })
+            .await?;
+        match (kept.downcast_ref::<T>(), compute) {
+            (Some(answer), _) => Ok(answer.clone()),
+            (None, Some(compute)) => compute().await,
+            (None, None) => unreachable!("an answer computed here has the asked type"),
+        }
+    }
+}
+
+impl std::ops::Deref for Delivered {
+    type Target = event::Model;
+
+    fn deref(&self) -> &event::Model {
+        &self.row
+    }
+}
 
 /// Fans committed events out to this server's subscribers.
 pub struct EventHub {
@@ -87,7 +133,7 @@ impl EventHub {
             for row in rows {
                 self.last_seen.store(row.id, Ordering::Release);
                 // No receivers is not an error: nobody is listening right now.
-                let _ = self.sender.send(Arc::new(row));
+                let _ = self.sender.send(Arc::new(Delivered::new(row)));
             }
             if done {
                 return Ok(());
@@ -129,7 +175,7 @@ impl EventHub {
                         let done = (rows.len() as u64) < BATCH;
                         for row in rows {
                             last = row.id;
-                            yield Arc::new(row);
+                            yield Arc::new(Delivered::new(row));
                         }
                         if done {
                             break;
