@@ -156,20 +156,14 @@ async fn a_teams_incidents_are_those_the_viewer_may_read_paged_newest_first() {
 
     // The member reads every team's incidents, newest first, a page at a time.
     let (first, _) = org.measure(&org.member, page, json!({ "n": 1 })).await;
-    let (rest, _) = org
-        .measure(
-            &org.member,
-            page,
-            json!({ "n": 5, "after": payments(&first)["pageInfo"]["endCursor"] }),
-        )
-        .await;
-    let team = payments;
-    assert_eq!(team(&first)["totalCount"], 2);
-    assert_eq!(team(&first)["pageInfo"]["hasNextPage"], true);
-    assert_eq!(team(&first)["edges"][0]["node"]["title"], "Outage 5");
-    assert_eq!(team(&rest)["edges"].as_array().unwrap().len(), 1);
-    assert_eq!(team(&rest)["edges"][0]["node"]["title"], "Outage 0");
-    assert_eq!(team(&rest)["pageInfo"]["hasNextPage"], false);
+    let (rest, _) =
+        org.measure(&org.member, page, json!({ "n": 5, "after": payments(&first)["pageInfo"]["endCursor"] })).await;
+    assert_eq!(payments(&first)["totalCount"], 2);
+    assert_eq!(payments(&first)["pageInfo"]["hasNextPage"], true);
+    assert_eq!(payments(&first)["edges"][0]["node"]["title"], "Outage 5");
+    assert_eq!(payments(&rest)["edges"].as_array().unwrap().len(), 1);
+    assert_eq!(payments(&rest)["edges"][0]["node"]["title"], "Outage 0");
+    assert_eq!(payments(&rest)["pageInfo"]["hasNextPage"], false);
 
     // Someone outside the teams sees the teams, not their drafts' incidents.
     let (seen, _) = org.measure(&outsider, page, json!({ "n": 10 })).await;
@@ -218,9 +212,15 @@ fn list_queries(org: &Org) -> Vec<(&'static str, Value)> {
             json!({ "t": team }),
         ),
         ("{ learningFeed(first: 5) { totalCount edges { node { id } } } }", json!({})),
-        ("query($s: ID!) { history(subjectId: $s, first: 5) { totalCount edges { node { id actor { id } } } } }", json!({ "s": team })),
+        (
+            "query($s: ID!) { history(subjectId: $s, first: 5) { totalCount edges { node { id actor { id } } } } }",
+            json!({ "s": team }),
+        ),
         ("{ tags { name incidentCount } }", json!({})),
-        ("query($from: Date!, $to: Date!) { learningMetrics(from: $from, to: $to) { incidents actions overdueActions } }", json!({ "from": from, "to": to })),
+        (
+            "query($from: Date!, $to: Date!) { learningMetrics(from: $from, to: $to) { incidents actions overdueActions } }",
+            json!({ "from": from, "to": to }),
+        ),
         ("{ apiTokens(first: 5) { totalCount edges { node { id } } } }", json!({})),
     ]
 }

@@ -57,7 +57,8 @@ where
     K: Send + Sync + Hash + Eq + Clone + 'static,
     Batch: Loader<K, Error = Arc<AppError>>,
 {
-    let loaders = ctx.data::<Loaders>().map_err(|_| AppError::internal(anyhow::anyhow!("no loaders in the request")))?;
+    let loaders =
+        ctx.data::<Loaders>().map_err(|_| AppError::internal(anyhow::anyhow!("no loaders in the request")))?;
     loaders.load_one(key).await.map_err(unshare)
 }
 
@@ -126,6 +127,18 @@ macro_rules! batch {
                 loaded.map(|values| values.into_iter().map(|(id, v)| ($key(id), v)).collect()).map_err(Arc::new)
             }
         }
+    };
+}
+
+/// A loader of the children of many parents, in one statement ordered by the given columns.
+macro_rules! children {
+    ($(#[$doc:meta])* $key:ident => $entity:ident by $parent:ident ($field:ident), ordered by [$($order:ident),+]) => {
+        batch!($(#[$doc])* $key => Vec<$entity::Model>, |b, ids| {
+            children::<$entity::Entity>(&b.db, $entity::Column::$parent, ids, &[$($entity::Column::$order),+], |row| {
+                row.$field
+            })
+            .await
+        });
     };
 }
 
@@ -291,117 +304,57 @@ batch!(
         Ok(group(rows, |r| r.review_id)
             .into_iter()
             .map(|(review, rows)| {
-                (review, rows.into_iter().filter_map(|r| people.get(&r.user_id).map(|u| (u.clone(), r.created_at))).collect())
+                let acknowledged =
+                    rows.into_iter().filter_map(|r| people.get(&r.user_id).map(|u| (u.clone(), r.created_at)));
+                (review, acknowledged.collect())
             })
             .collect())
     }
 );
 
-batch!(
+children!(
     /// A review's timeline, chronologically.
-    TimelineOf => Vec<timeline_entry::Model>, |b, ids| {
-        let rows = timeline_entry::Entity::find()
-            .filter(timeline_entry::Column::ReviewId.is_in(ids))
-            .order_by_asc(timeline_entry::Column::OccurredAt)
-            .order_by_asc(timeline_entry::Column::Id)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    TimelineOf => timeline_entry by ReviewId (review_id), ordered by [OccurredAt, Id]
 );
 
-batch!(
+children!(
     /// A review's why chain, in order.
-    WhysOf => Vec<why::Model>, |b, ids| {
-        let rows =
-            why::Entity::find().filter(why::Column::ReviewId.is_in(ids)).order_by_asc(why::Column::Position).all(&b.db).await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    WhysOf => why by ReviewId (review_id), ordered by [Position]
 );
 
-batch!(
+children!(
     /// A review's contributing factors, oldest first.
-    FactorsOf => Vec<contributing_factor::Model>, |b, ids| {
-        let rows = contributing_factor::Entity::find()
-            .filter(contributing_factor::Column::ReviewId.is_in(ids))
-            .order_by_asc(contributing_factor::Column::Id)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    FactorsOf => contributing_factor by ReviewId (review_id), ordered by [Id]
 );
 
-batch!(
+children!(
     /// A review's parked questions, oldest first.
-    ParkedQuestionsOf => Vec<parked_question::Model>, |b, ids| {
-        let rows = parked_question::Entity::find()
-            .filter(parked_question::Column::ReviewId.is_in(ids))
-            .order_by_asc(parked_question::Column::Id)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    ParkedQuestionsOf => parked_question by ReviewId (review_id), ordered by [Id]
 );
 
-batch!(
+children!(
     /// A review's links, oldest first.
-    LinksOf => Vec<review_link::Model>, |b, ids| {
-        let rows = review_link::Entity::find()
-            .filter(review_link::Column::ReviewId.is_in(ids))
-            .order_by_asc(review_link::Column::Id)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    LinksOf => review_link by ReviewId (review_id), ordered by [Id]
 );
 
-batch!(
+children!(
     /// A review's follow-ups, oldest first.
-    FollowUpsOf => Vec<follow_up::Model>, |b, ids| {
-        let rows = follow_up::Entity::find()
-            .filter(follow_up::Column::ReviewId.is_in(ids))
-            .order_by_asc(follow_up::Column::CreatedAt)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    FollowUpsOf => follow_up by ReviewId (review_id), ordered by [CreatedAt]
 );
 
-batch!(
+children!(
     /// A review's actions, most important first.
-    ActionsOf => Vec<action::Model>, |b, ids| {
-        let rows = action::Entity::find()
-            .filter(action::Column::ReviewId.is_in(ids))
-            .order_by_asc(action::Column::Priority)
-            .order_by_asc(action::Column::Id)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.review_id))
-    }
+    ActionsOf => action by ReviewId (review_id), ordered by [Priority, Id]
 );
 
-batch!(
+children!(
     /// An action's reschedules, oldest first.
-    DueDateChangesOf => Vec<due_date_change::Model>, |b, ids| {
-        let rows = due_date_change::Entity::find()
-            .filter(due_date_change::Column::ActionId.is_in(ids))
-            .order_by_asc(due_date_change::Column::ChangedAt)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.action_id))
-    }
+    DueDateChangesOf => due_date_change by ActionId (action_id), ordered by [ChangedAt]
 );
 
-batch!(
+children!(
     /// The teams a user belongs to, oldest membership first.
-    MembershipsOf => Vec<membership::Model>, |b, ids| {
-        let rows = membership::Entity::find()
-            .filter(membership::Column::UserId.is_in(ids))
-            .order_by_asc(membership::Column::Id)
-            .all(&b.db)
-            .await?;
-        Ok(group(rows, |r| r.user_id))
-    }
+    MembershipsOf => membership by UserId (user_id), ordered by [Id]
 );
 
 batch!(
@@ -416,7 +369,28 @@ batch!(
     }
 );
 
-async fn users_by_id(db: &DatabaseConnection, ids: impl Iterator<Item = Uuid>) -> AppResult<HashMap<Uuid, user::Model>> {
+/// The children of many parents in one statement, each parent's in `order`.
+async fn children<E>(
+    db: &DatabaseConnection,
+    parent: E::Column,
+    parents: Vec<Uuid>,
+    order: &[E::Column],
+    parent_of: impl Fn(&E::Model) -> Uuid,
+) -> AppResult<HashMap<Uuid, Vec<E::Model>>>
+where
+    E: EntityTrait,
+{
+    let mut select = E::find().filter(parent.is_in(parents));
+    for column in order {
+        select = select.order_by_asc(*column);
+    }
+    Ok(group(select.all(db).await?, parent_of))
+}
+
+async fn users_by_id(
+    db: &DatabaseConnection,
+    ids: impl Iterator<Item = Uuid>,
+) -> AppResult<HashMap<Uuid, user::Model>> {
     let ids: Vec<Uuid> = ids.collect();
     if ids.is_empty() {
         return Ok(HashMap::new());
@@ -445,13 +419,8 @@ impl Loader<TeamIncidents> for Batch {
                 parent_of: |i: &incident::Model| i.team_id,
                 key_of: |i: &incident::Model| i.id,
             };
-            let mut loaded = HashMap::new();
-            for (page, teams) in by_page(keys.iter().map(|k| (k.page.clone(), k.team))) {
-                for (team, incidents) in shape.pages(&self.db, readable.clone(), &teams, &page).await? {
-                    loaded.insert(TeamIncidents { team, page: page.clone() }, incidents);
-                }
-            }
-            Ok(loaded)
+            let pages = shape.pages_of(&self.db, readable, keys.iter().map(|k| (k.team, &k.page))).await?;
+            Ok(pages.into_iter().map(|(team, page, incidents)| (TeamIncidents { team, page }, incidents)).collect())
         };
         load.await.map_err(Arc::new)
     }
@@ -477,25 +446,12 @@ impl Loader<TeamMembers> for Batch {
                 parent_of: |m: &membership::Model| m.team_id,
                 key_of: |m: &membership::Model| m.id,
             };
-            let mut loaded = HashMap::new();
-            for (page, teams) in by_page(keys.iter().map(|k| (k.page.clone(), k.team))) {
-                for (team, members) in shape.pages(&self.db, membership::Entity::find(), &teams, &page).await? {
-                    loaded.insert(TeamMembers { team, page: page.clone() }, members);
-                }
-            }
-            Ok(loaded)
+            let members = membership::Entity::find();
+            let pages = shape.pages_of(&self.db, members, keys.iter().map(|k| (k.team, &k.page))).await?;
+            Ok(pages.into_iter().map(|(team, page, members)| (TeamMembers { team, page }, members)).collect())
         };
         load.await.map_err(Arc::new)
     }
-}
-
-/// Parents asking for the same page are served by one statement.
-fn by_page(keys: impl Iterator<Item = (PageRequest, Uuid)>) -> HashMap<PageRequest, Vec<Uuid>> {
-    let mut pages: HashMap<PageRequest, Vec<Uuid>> = HashMap::new();
-    for (page, parent) in keys {
-        pages.entry(page).or_default().push(parent);
-    }
-    pages
 }
 
 /// How the children of many parents are paged at once: keyset pages over a UUID key, per parent.
@@ -514,6 +470,27 @@ where
     P: Fn(&E::Model) -> Uuid,
     K: Fn(&E::Model) -> Uuid,
 {
+    /// The pages asked for by `requests` (parent, page): one statement for all the parents
+    /// asking for the same page (in practice, all of them).
+    async fn pages_of<'k>(
+        &self,
+        db: &DatabaseConnection,
+        select: Select<E>,
+        requests: impl Iterator<Item = (Uuid, &'k PageRequest)>,
+    ) -> AppResult<Vec<(Uuid, PageRequest, Page<E::Model>)>> {
+        let mut by_page: HashMap<&PageRequest, Vec<Uuid>> = HashMap::new();
+        for (parent, page) in requests {
+            by_page.entry(page).or_default().push(parent);
+        }
+        let mut loaded = Vec::new();
+        for (page, parents) in by_page {
+            for (parent, children) in self.pages(db, select.clone(), &parents, page).await? {
+                loaded.push((parent, page.clone(), children));
+            }
+        }
+        Ok(loaded)
+    }
+
     /// The same page of every parent's children in one statement (a row number per parent,
     /// window function), and their totals in one more when asked for.
     async fn pages(
