@@ -6,7 +6,10 @@
 //! - `GET /l1/me`, `/l1/action/{id}`, `/l1/overdue-actions`, `/l1/dashboard`: plain axum handlers
 //!   that check the bearer token exactly as `POST /graphql` does and then call the same domain
 //!   functions (so run the same SQL) as the resolvers of the benchmarked query, answering JSON of
-//!   the same shape as the GraphQL response.
+//!   the same shape as the GraphQL response;
+//! - `POST /diagnostic/graphql-without-extensions`: the same schema and resolvers (with the same
+//!   per-request batch loaders) but none of the server's schema extensions and limits, to tell
+//!   what they cost.
 
 use axum::Json;
 use axum::Router;
@@ -31,6 +34,7 @@ use sea_orm::ActiveEnum;
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+mod bare;
 mod dashboard;
 
 #[tokio::main]
@@ -41,7 +45,7 @@ async fn main() -> anyhow::Result<()> {
         anyhow::bail!("bench-server only serves; use `hindsight` for other commands");
     }
     let app = Application::build(cli.config).await?;
-    let baselines = routes(app.state().clone());
+    let baselines = routes(app.state().clone()).merge(bare::routes(app.state().clone()));
     app.run_until_with(baselines, terminated()).await?;
     Ok(())
 }

@@ -32,7 +32,18 @@ impl Client {
 
     /// The whole JSON answer of a GraphQL operation.
     pub async fn raw(&self, token: Option<&str>, query: &str, variables: Value) -> anyhow::Result<Value> {
-        let mut request = self.http.post(format!("{}/graphql", self.base)).json(&json!({
+        self.raw_at("/graphql", token, query, variables).await
+    }
+
+    /// The whole JSON answer of a GraphQL operation posted to `path`.
+    pub async fn raw_at(
+        &self,
+        path: &str,
+        token: Option<&str>,
+        query: &str,
+        variables: Value,
+    ) -> anyhow::Result<Value> {
+        let mut request = self.http.post(format!("{}{path}", self.base)).json(&json!({
             "query": query,
             "variables": variables,
         }));

@@ -20,7 +20,7 @@ use serde_json::{Value, json};
 use tokio::process::Command;
 
 use crate::client::{Client, Session, str_at};
-use crate::oha::{Load, Oha, Target};
+use crate::oha::{Load, Measured, Oha, Target};
 use crate::process::Server;
 use crate::report::{DatabaseReport, QueryRow};
 
@@ -64,7 +64,9 @@ struct Args {
     seed: Seed,
     #[arg(long, default_value_t = 10)]
     orgs: u64,
-    #[arg(long, default_value_t = 100_000)]
+    /// Incidents in all. A review commits to at most three actions, so a million actions need
+    /// about 340,000 incidents (`hindsight seed` refuses fewer).
+    #[arg(long, default_value_t = 340_000)]
     incidents: u64,
     #[arg(long, default_value_t = 1_000_000)]
     actions: u64,
@@ -143,6 +145,8 @@ const ACTION: &str =
 const OVERDUE: &str =
     "{ overdueActions(first: 50) { edges { node { id title dueDate daysOverdue owner { id displayName } } } } }";
 const DASHBOARD: &str = "query Dashboard { teams(first: 10) { edges { node { id name incidents(first: 10) { edges { node { id title severity status review { id status actions { id title status dueDate owner { id displayName } } } } } } } } } }";
+/// The diagnostic endpoint: the same schema without the server's extensions.
+const BARE: &str = "/diagnostic/graphql-without-extensions";
 const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
 
 #[tokio::main]
@@ -212,7 +216,8 @@ async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::R
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.memory.push(("idle, after two sign-ins (argon2)", server.rss()?));
 
-    let result = measure_requests(args, oha, &server, &client, &admin, &mut report).await;
+    let database = (backend == Backend::Postgres).then(|| args.postgres_database.clone());
+    let result = measure_requests(args, oha, &server, &client, &admin, database, &mut report).await;
     if let Err(e) = result {
         server.stop().await.ok();
         return Err(e);
@@ -245,6 +250,7 @@ async fn measure_requests(
     server: &Server,
     client: &Client,
     admin: &Session,
+    database: Option<String>,
     report: &mut DatabaseReport,
 ) -> anyhow::Result<()> {
     let graphql = |query: &str, variables: Value| Target {
@@ -263,34 +269,44 @@ async fn measure_requests(
     let overdue_count = overdue["overdueActions"]["edges"].as_array().map_or(0, Vec::len);
     report.notes.push(format!("`overdueActions(first: 50)` answers {overdue_count} actions"));
 
-    let mut pairs = vec![
-        ("`me`", l1("/l1/me"), graphql(ME, json!({}))),
-        ("action by id", l1(&format!("/l1/action/{action_id}")), graphql(ACTION, json!({ "id": action_id }))),
-        ("`overdueActions(first: 50)`", l1("/l1/overdue-actions"), graphql(OVERDUE, json!({}))),
+    let mut queries = vec![
+        ("`me`", "/l1/me".to_owned(), ME, json!({})),
+        ("action by id", format!("/l1/action/{action_id}"), ACTION, json!({ "id": action_id })),
+        ("`overdueActions(first: 50)`", "/l1/overdue-actions".to_owned(), OVERDUE, json!({})),
     ];
     let dashboard = client.raw(Some(&admin.token), DASHBOARD, json!({})).await?;
     if dashboard.get("errors").is_none() {
-        pairs.push(("team dashboard (nested)", l1("/l1/dashboard"), graphql(DASHBOARD, json!({}))));
+        queries.push(("team dashboard (nested)", "/l1/dashboard".to_owned(), DASHBOARD, json!({})));
     } else {
         report.notes.push(format!("team dashboard skipped: the schema does not answer it ({})", dashboard["errors"]));
     }
+    let pairs: Vec<_> = queries
+        .into_iter()
+        .map(|(name, path, query, variables)| {
+            let bare = Target { url: format!("{}{BARE}", server.base), ..graphql(query, variables.clone()) };
+            (name, l1(&path), graphql(query, variables), bare)
+        })
+        .collect();
     // The baselines must answer what GraphQL answers, or the comparison means nothing.
-    for (name, l1_target, graphql_target) in &pairs {
-        same_answers(client, name, l1_target, graphql_target).await?;
+    for (name, l1_target, graphql_target, bare_target) in &pairs {
+        same_answers(client, name, l1_target, graphql_target, "/graphql").await?;
+        same_answers(client, name, l1_target, bare_target, BARE).await?;
     }
 
     let closed = Load::Closed { connections: args.connections };
+    let database = database.as_deref();
     let l0 = Target { url: format!("{}/l0", server.base), token: None, body: None };
     eprintln!("L0");
-    let l0_closed = oha.run(&l0, closed, args.duration).await?;
+    let l0_closed = costed(oha, server, database, &l0, closed, args.duration).await?;
     let l0_open = oha.run(&l0, open(args, l0_closed.requests_per_sec), args.duration).await?;
     report.l0 = Some((l0_closed, l0_open));
 
-    for (name, l1_target, graphql_target) in pairs {
+    for (name, l1_target, graphql_target, bare_target) in pairs {
         eprintln!("{name}");
         let errors_before = graphql_errors(client).await?;
-        let l1_closed = oha.run(&l1_target, closed, args.duration).await?;
-        let graphql_closed = oha.run(&graphql_target, closed, args.duration).await?;
+        let l1_closed = costed(oha, server, database, &l1_target, closed, args.duration).await?;
+        let graphql_closed = costed(oha, server, database, &graphql_target, closed, args.duration).await?;
+        let bare_closed = costed(oha, server, database, &bare_target, closed, args.duration).await?;
         let load = open(args, l1_closed.requests_per_sec.min(graphql_closed.requests_per_sec));
         let l1_open = oha.run(&l1_target, load, args.duration).await?;
         let graphql_open = oha.run(&graphql_target, load, args.duration).await?;
@@ -299,6 +315,7 @@ async fn measure_requests(
             name: name.to_owned(),
             l1_closed,
             graphql_closed,
+            bare_closed,
             rate: rate_of(load),
             l1_open,
             graphql_open,
@@ -369,6 +386,27 @@ async fn measure_fanout(
     Ok(())
 }
 
+/// A load run, with the CPU time the server (and the PostgreSQL backends serving `database`)
+/// spent per answered request.
+async fn costed(
+    oha: &Oha,
+    server: &Server,
+    database: Option<&str>,
+    target: &Target,
+    load: Load,
+    duration: Duration,
+) -> anyhow::Result<Measured> {
+    let server_before = server.cpu_time()?;
+    let database_before = database.map(process::backends_cpu_time);
+    let mut measured = oha.run(target, load, duration).await?;
+    let answers = u32::try_from(measured.answers.max(1)).unwrap_or(u32::MAX);
+    measured.server_cpu = Some(server.cpu_time()?.saturating_sub(server_before) / answers);
+    if let (Some(database), Some(before)) = (database, database_before) {
+        measured.database_cpu = Some(process::backends_cpu_time(database).saturating_sub(before) / answers);
+    }
+    Ok(measured)
+}
+
 fn open(args: &Args, closed_rps: f64) -> Load {
     Load::Open { rate: ((closed_rps * args.rate_fraction).round() as u32).max(1), connections: args.connections }
 }
@@ -385,13 +423,14 @@ async fn first_action(client: &Client, admin: &Session) -> anyhow::Result<String
     str_at(&data, &["actions", "edges", "0", "node", "id"]).context("the seeded organization has no action")
 }
 
-/// Checks that a baseline answers exactly what the GraphQL endpoint answers.
-async fn same_answers(client: &Client, name: &str, l1: &Target, graphql: &Target) -> anyhow::Result<()> {
+/// Checks that a baseline answers exactly what a GraphQL endpoint (at `path`) answers.
+async fn same_answers(client: &Client, name: &str, l1: &Target, graphql: &Target, path: &str) -> anyhow::Result<()> {
     let token = l1.token.as_deref().unwrap_or_default();
-    let path = l1.url.strip_prefix(&client.base).unwrap_or(&l1.url);
-    let baseline = client.get(token, path).await?;
+    let l1_path = l1.url.strip_prefix(&client.base).unwrap_or(&l1.url);
+    let baseline = client.get(token, l1_path).await?;
     let body: Value = serde_json::from_str(graphql.body.as_deref().unwrap_or("{}"))?;
-    let answer = client.raw(Some(token), body["query"].as_str().unwrap_or_default(), body["variables"].clone()).await?;
+    let query = body["query"].as_str().unwrap_or_default();
+    let answer = client.raw_at(path, Some(token), query, body["variables"].clone()).await?;
     if answer.get("errors").is_some() {
         bail!("{name}: GraphQL answers errors: {answer}");
     }

@@ -36,6 +36,10 @@ pub struct Measured {
     /// Answers that were not 200, and requests that failed outright.
     pub failures: u64,
     pub answers: u64,
+    /// CPU time the server spent per answered request.
+    pub server_cpu: Option<Duration>,
+    /// CPU time the PostgreSQL backends spent per answered request.
+    pub database_cpu: Option<Duration>,
 }
 
 #[derive(Deserialize)]
@@ -103,6 +107,8 @@ impl Oha {
             p99: percentile("p99"),
             failures: answered - ok + errors,
             answers: answered,
+            server_cpu: None,
+            database_cpu: None,
         })
     }
 }

@@ -85,14 +85,9 @@ impl Server {
         status_kib(self.pid, "VmHWM:").map(|kib| kib * 1024)
     }
 
-    /// CPU time used so far (user + system).
+    /// CPU time used so far (user + system, all threads).
     pub fn cpu_time(&self) -> anyhow::Result<Duration> {
-        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.pid))?;
-        // Fields after the command name (which may hold spaces) start after the last ')'.
-        let rest = stat.rsplit_once(')').context("malformed /proc/<pid>/stat")?.1;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
-        Ok(Duration::from_millis(ticks * 1000 / clock_ticks()))
+        cpu_time(self.pid)
     }
 
     /// Waits until the server uses less than 2% of a core over a second (the overdue scan at
@@ -123,6 +118,32 @@ impl Server {
         }
         Ok(())
     }
+}
+
+fn cpu_time(pid: u32) -> anyhow::Result<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat"))?;
+    // Fields after the command name (which may hold spaces) start after the last ')'.
+    let rest = stat.rsplit_once(')').context("malformed /proc/<pid>/stat")?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields[11].parse::<u64>()? + fields[12].parse::<u64>()?;
+    Ok(Duration::from_millis(ticks * 1000 / clock_ticks()))
+}
+
+/// CPU time used so far by the PostgreSQL backends connected to `database` (on this machine).
+pub fn backends_cpu_time(database: &str) -> Duration {
+    let Ok(entries) = std::fs::read_dir("/proc") else { return Duration::ZERO };
+    entries
+        .filter_map(Result::ok)
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            // A backend's title: `postgres: [<cluster>:] <user> <database> <client> <state>`.
+            std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+                let title = String::from_utf8_lossy(&cmdline);
+                title.starts_with("postgres: ") && title.split_whitespace().any(|word| word == database)
+            })
+        })
+        .filter_map(|pid| cpu_time(pid).ok())
+        .sum()
 }
 
 fn status_kib(pid: u32, key: &str) -> anyhow::Result<u64> {

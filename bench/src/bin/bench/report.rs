@@ -10,6 +10,8 @@ pub struct QueryRow {
     pub name: String,
     pub l1_closed: Measured,
     pub graphql_closed: Measured,
+    /// The same schema without the server's extensions (a diagnostic).
+    pub bare_closed: Measured,
     /// The open-loop rate both were measured at.
     pub rate: u32,
     pub l1_open: Measured,
@@ -79,24 +81,28 @@ impl DatabaseReport {
             out,
             "Throughput: closed loop, {} connections, {secs} s. Latency: open loop at a fixed rate (the same \
              for L1 and GraphQL: half the slower one's throughput), {secs} s, measured from when each request \
-             was due (coordinated omission corrected). Every query runs as the organization's admin.\n",
+             was due (coordinated omission corrected). CPU per request: the server process's CPU time over \
+             the closed-loop run divided by the requests answered (and that of the PostgreSQL backends serving \
+             the benchmark database, \"db\"). Every query runs as the organization's admin.\n",
             self.connections
         );
         let l0_rps = self.l0.as_ref().map(|(closed, _)| closed.requests_per_sec);
         let _ = writeln!(
             out,
-            "| query | L0 req/s | L1 req/s | GraphQL req/s | GraphQL / L1 | fixed rate | L1 p50 / p99 | GraphQL p50 / p99 |"
+            "| query | L0 req/s | L1 req/s | GraphQL req/s | GraphQL / L1 | CPU per request, L1 → GraphQL | fixed rate \
+             | L1 p50 / p99 | GraphQL p50 / p99 |"
         );
-        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         for row in &self.queries {
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | **{:.2}** | {}/s | {} | {} |",
+                "| {} | {} | {} | {} | **{:.2}** | {} | {}/s | {} | {} |",
                 row.name,
                 l0_rps.map_or("–".into(), rps),
                 throughput(&row.l1_closed),
                 throughput(&row.graphql_closed),
                 row.ratio(),
+                cpu(&row.l1_closed, &row.graphql_closed),
                 thousands(u64::from(row.rate)),
                 latency(&row.l1_open),
                 latency(&row.graphql_open),
@@ -105,11 +111,38 @@ impl DatabaseReport {
         if let Some((closed, open)) = &self.l0 {
             let _ = writeln!(
                 out,
-                "\nL0 (fixed JSON, no database): {} req/s; p50 / p99 {} at {}/s.",
+                "\nL0 (fixed JSON, no database): {} req/s, {} µs of server CPU per request; p50 / p99 {} at {}/s.",
                 throughput(closed),
+                closed.server_cpu.unwrap_or_default().as_micros(),
                 latency(open),
                 thousands((closed.requests_per_sec / 2.0).round() as u64)
             );
+        }
+        if !self.queries.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nDiagnostic: the same schema and resolvers without the server's schema extensions and limits \
+                 (`/diagnostic/graphql-without-extensions`), closed loop.\n"
+            );
+            let _ = writeln!(
+                out,
+                "| query | L1 | GraphQL without extensions | GraphQL | server CPU per request: L1 / without extensions / GraphQL |"
+            );
+            let _ = writeln!(out, "| --- | ---: | ---: | ---: | ---: |");
+            for row in &self.queries {
+                let micros = |m: &Measured| m.server_cpu.map_or("?".into(), |d| d.as_micros().to_string());
+                let _ = writeln!(
+                    out,
+                    "| {} | {} req/s | {} req/s | {} req/s | {} / {} / {} µs |",
+                    row.name,
+                    throughput(&row.l1_closed),
+                    throughput(&row.bare_closed),
+                    throughput(&row.graphql_closed),
+                    micros(&row.l1_closed),
+                    micros(&row.bare_closed),
+                    micros(&row.graphql_closed),
+                );
+            }
         }
         for row in self.queries.iter().filter(|row| row.graphql_errors > 0.0) {
             let _ = writeln!(
@@ -234,6 +267,18 @@ fn throughput(measured: &Measured) -> String {
 
 fn latency(measured: &Measured) -> String {
     format!("{} / {}{}", ms(measured.p50), ms(measured.p99), failed(measured))
+}
+
+/// The CPU both ways cost per request: "server µs (+ db µs) → server µs (+ db µs)".
+fn cpu(l1: &Measured, graphql: &Measured) -> String {
+    let one = |m: &Measured| {
+        let server = m.server_cpu.map_or("?".into(), |d| format!("{} µs", d.as_micros()));
+        match m.database_cpu {
+            Some(db) => format!("{server} + db {} µs", db.as_micros()),
+            None => server,
+        }
+    };
+    format!("{} → {}", one(l1), one(graphql))
 }
 
 fn rps(value: f64) -> String {
