@@ -10,6 +10,7 @@ mod m20261122_000004_acknowledgements;
 mod m20261123_000005_live_notices;
 mod m20261123_000006_auth_failures;
 mod m20261123_000007_list_indexes;
+mod m20261123_000008_open_action_indexes;
 
 pub struct Migrator;
 
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000005_live_notices::Migration),
             Box::new(m20261123_000006_auth_failures::Migration),
             Box::new(m20261123_000007_list_indexes::Migration),
+            Box::new(m20261123_000008_open_action_indexes::Migration),
         ]
     }
 }

@@ -470,8 +470,10 @@ pub struct ActionFilter {
 }
 
 fn overdue_condition(today: NaiveDate) -> Condition {
+    // Spelled out literally (not as bound values) so that both databases match it to the
+    // partial indexes of live actions.
     Condition::all()
-        .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
+        .add(Expr::cust(r#""action"."status" IN ('OPEN', 'IN_PROGRESS')"#))
         .add(action::Column::DueDate.lt(today))
 }
 

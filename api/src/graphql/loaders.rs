@@ -16,7 +16,7 @@ use entity::{
     incident_affected_team, incident_responder, incident_tag, membership, parked_question, review, review_link,
     review_participant, tag, team, timeline_entry, user, why,
 };
-use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Func, Query, WindowStatement};
+use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
     ColumnTrait, DatabaseConnection, EntityTrait, FromQueryResult, Order, QueryFilter, QueryOrder, QuerySelect,
     QueryTrait, Select,
@@ -491,8 +491,8 @@ where
         Ok(loaded)
     }
 
-    /// The same page of every parent's children in one statement (a row number per parent,
-    /// window function), and their totals in one more when asked for.
+    /// The same page of every parent's children in one statement, and their totals in one more
+    /// when asked for.
     async fn pages(
         &self,
         db: &DatabaseConnection,
@@ -500,10 +500,10 @@ where
         parents: &[Uuid],
         page: &PageRequest,
     ) -> AppResult<HashMap<Uuid, Page<E::Model>>> {
-        let select = select.filter(self.parent.is_in(parents.iter().copied()));
         let totals: HashMap<Uuid, i64> = if page.count_total {
             select
                 .clone()
+                .filter(self.parent.is_in(parents.iter().copied()))
                 .select_only()
                 .column(self.parent)
                 .column_as(Expr::col(self.key).count(), "total")
@@ -516,24 +516,37 @@ where
         } else {
             HashMap::new()
         };
-        let mut ranked = select;
-        if let Some(after) = &page.after {
-            let after = Uuid::parse_str(after).map_err(|_| AppError::invalid("after", "not a cursor from this API"))?;
-            ranked = ranked.filter(if self.order == Order::Desc { self.key.lt(after) } else { self.key.gt(after) });
+        let mut rows = Vec::new();
+        if page.first > 0 {
+            let mut children = select;
+            if let Some(after) = &page.after {
+                let after =
+                    Uuid::parse_str(after).map_err(|_| AppError::invalid("after", "not a cursor from this API"))?;
+                children =
+                    children.filter(if self.order == Order::Desc { self.key.lt(after) } else { self.key.gt(after) });
+            }
+            // One limited branch per parent, each read from the (parent, key) index, as one
+            // statement: the cost is the page size, not the size of the parents' histories.
+            let mut branches = parents.iter().enumerate().map(|(i, parent)| {
+                let branch = children
+                    .clone()
+                    .filter(self.parent.eq(*parent))
+                    .order_by(self.key, self.order.clone())
+                    .limit(page.first + 1)
+                    .into_query();
+                Query::select().column(Asterisk).from_subquery(branch, Alias::new(format!("page_{i}"))).to_owned()
+            });
+            if let Some(mut paged) = branches.next() {
+                paged.unions(branches.map(|branch| (UnionType::All, branch)));
+                rows = E::Model::find_by_statement(db.get_database_backend().build(&paged)).all(db).await?;
+            }
         }
-        let mut ranked = ranked.into_query();
-        ranked.expr_window_as(
-            Func::cust("ROW_NUMBER"),
-            WindowStatement::partition_by(self.parent).order_by(self.key, self.order.clone()).to_owned(),
-            "page_row",
-        );
-        let paged = Query::select()
-            .column(Asterisk)
-            .from_subquery(ranked, Alias::new("ranked"))
-            .and_where(Expr::col(Alias::new("page_row")).lte(page.first + 1))
-            .order_by(Alias::new("page_row"), Order::Asc)
-            .to_owned();
-        let rows = E::Model::find_by_statement(db.get_database_backend().build(&paged)).all(db).await?;
+        // Each parent's rows in page order, whatever order the branches came back in.
+        let descending = self.order == Order::Desc;
+        rows.sort_by(|a, b| {
+            let (a, b) = ((self.key_of)(a), (self.key_of)(b));
+            if descending { b.cmp(&a) } else { a.cmp(&b) }
+        });
         let mut pages: HashMap<Uuid, Page<E::Model>> = parents
             .iter()
             .map(|parent| {
