@@ -1,5 +1,5 @@
 use hindsight_api::config::{Cli, Command};
-use hindsight_api::{Application, db, graphql, telemetry};
+use hindsight_api::{Application, db, graphql, seed, telemetry};
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -9,6 +9,10 @@ async fn main() -> anyhow::Result<()> {
         Command::Serve => Application::build(cli.config).await?.run().await?,
         Command::Migrate { action } => db::run_migrate_command(&cli.config, action).await?,
         Command::Schema => print!("{}", graphql::sdl()),
+        Command::Seed { orgs, teams, users, incidents, actions, password } => {
+            let plan = seed::Plan { orgs, teams, users, incidents, actions, password };
+            seed::run_command(&cli.config, plan).await?
+        }
     }
     Ok(())
 }

@@ -33,6 +33,28 @@ pub enum Command {
     },
     /// Print the GraphQL schema (SDL) to standard output.
     Schema,
+    /// Fill the database with realistic organizations, teams, incidents, reviews and actions,
+    /// fast, for demos and load tests. Refuses a database that already holds seeded data.
+    Seed {
+        /// Organizations to create: `seed1.example`, `seed2.example`, …
+        #[arg(long, default_value_t = 10)]
+        orgs: u32,
+        /// Teams per organization.
+        #[arg(long, default_value_t = 10)]
+        teams: u32,
+        /// Members per organization besides its admin (`user1@seed1.example`, …).
+        #[arg(long, default_value_t = 50)]
+        users: u32,
+        /// Incidents in all, over the past two years.
+        #[arg(long, default_value_t = 1_000)]
+        incidents: u64,
+        /// Review actions in all; a review commits to two or three, so at most three per incident.
+        #[arg(long, default_value_t = 1_000)]
+        actions: u64,
+        /// Password of every seeded user.
+        #[arg(long, default_value = crate::seed::DEFAULT_PASSWORD)]
+        password: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

@@ -12,6 +12,7 @@ pub mod graphql;
 pub mod ids;
 pub mod live;
 pub mod metrics;
+pub mod seed;
 pub mod telemetry;
 
 pub use app::{AppState, Application};

@@ -23,6 +23,7 @@ mod probes;
 mod reviews;
 mod schema;
 mod scripts;
+mod seed;
 mod teams;
 mod tenancy;
 mod throttle;

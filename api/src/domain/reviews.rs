@@ -760,14 +760,27 @@ async fn transition(
 /// The words the learning feed searches: title, summary, impact, learnings, what went well, the why
 /// chain down to the root cause, and the contributing factors.
 async fn search_text(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<String> {
+    let whys = whys(db, review.id).await?;
+    let factors = contributing_factors(db, review.id).await?;
+    let answers = whys.iter().map(|w| w.answer.as_str());
+    Ok(searchable_text(review, answers, factors.iter().map(|f| f.description.as_str())))
+}
+
+/// [`search_text`] of a review whose why answers (in chain order) and contributing factors
+/// (in the order they were added) are at hand.
+pub(crate) fn searchable_text<'a>(
+    review: &review::Model,
+    why_answers: impl IntoIterator<Item = &'a str>,
+    factors: impl IntoIterator<Item = &'a str>,
+) -> String {
     let mut parts = vec![review.title.clone()];
     parts.extend(review.summary.clone());
     parts.extend(review.impact.clone());
     parts.extend(strings(&review.learnings));
     parts.extend(strings(&review.went_well));
-    parts.extend(whys(db, review.id).await?.into_iter().map(|w| w.answer));
-    parts.extend(contributing_factors(db, review.id).await?.into_iter().map(|f| f.description));
-    Ok(parts.join("\n"))
+    parts.extend(why_answers.into_iter().map(str::to_owned));
+    parts.extend(factors.into_iter().map(str::to_owned));
+    parts.join("\n")
 }
 
 pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
