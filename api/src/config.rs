@@ -133,8 +133,9 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
-    /// How many argon2 password hashes may run at once (each takes ~19 MiB and a core).
-    #[arg(long, env = "HINDSIGHT_MAX_CONCURRENT_HASHES", default_value_t = 2, global = true)]
+    /// How many argon2 password hashes may run at once (each takes ~19 MiB and a core). The
+    /// default leaves one core to everything else, so a flood of sign-ins cannot starve it.
+    #[arg(long, env = "HINDSIGHT_MAX_CONCURRENT_HASHES", default_value_t = default_hashes(), global = true)]
     pub max_concurrent_hashes: usize,
 
     /// Most operations accepted in one batched request.
@@ -184,6 +185,11 @@ pub struct Config {
     /// as one statement (per-request batching of nested fields).
     #[arg(long, env = "HINDSIGHT_BATCH_DELAY", default_value = "1ms", value_parser = parse_duration, global = true)]
     pub batch_delay: Duration,
+}
+
+/// One fewer than the cores (at least one, at most two).
+fn default_hashes() -> usize {
+    std::thread::available_parallelism().map_or(1, |cores| cores.get().saturating_sub(1)).clamp(1, 2)
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {
