@@ -210,11 +210,8 @@ pub fn readable_actions(viewer: &Viewer) -> Condition {
     if viewer.is_admin() {
         return org;
     }
-    let reviews = Query::select()
-        .column(review::Column::Id)
-        .from(review::Entity)
-        .cond_where(readable_reviews(viewer))
-        .to_owned();
+    let reviews =
+        Query::select().column(review::Column::Id).from(review::Entity).cond_where(readable_reviews(viewer)).to_owned();
     org.add(
         Condition::any()
             .add(action::Column::OwnerId.eq(viewer.user_id))

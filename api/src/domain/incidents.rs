@@ -2,7 +2,9 @@
 //! their times checked, and handed to a review when the policy says so.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::{IncidentStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag};
+use entity::{
+    IncidentStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,

@@ -61,9 +61,8 @@ pub async fn learning_metrics(
     let backend = db.get_database_backend();
     let policy = policy::for_org(db, viewer.org_id).await?;
 
-    let mut window = readable_incidents(viewer)
-        .add(incident::Column::StartedAt.gte(start))
-        .add(incident::Column::StartedAt.lt(end));
+    let mut window =
+        readable_incidents(viewer).add(incident::Column::StartedAt.gte(start)).add(incident::Column::StartedAt.lt(end));
     if let Some(team_id) = team_id {
         window = window.add(incident::Column::TeamId.eq(team_id));
     }
@@ -130,9 +129,8 @@ pub async fn learning_metrics(
         .count(db)
         .await?;
 
-    let mut action_window = readable_actions(viewer)
-        .add(action::Column::CreatedAt.gte(start))
-        .add(action::Column::CreatedAt.lt(end));
+    let mut action_window =
+        readable_actions(viewer).add(action::Column::CreatedAt.gte(start)).add(action::Column::CreatedAt.lt(end));
     if let Some(team_id) = team_id {
         action_window = action_window.add(action::Column::TeamId.eq(team_id));
     }

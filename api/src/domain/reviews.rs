@@ -164,10 +164,8 @@ pub async fn shared_learning(
     org_id: Uuid,
     review_id: Uuid,
 ) -> AppResult<Option<review::Model>> {
-    let review = review::Entity::find_by_id(review_id)
-        .filter(review::Column::OrganizationId.eq(org_id))
-        .one(db)
-        .await?;
+    let review =
+        review::Entity::find_by_id(review_id).filter(review::Column::OrganizationId.eq(org_id)).one(db).await?;
     Ok(review.filter(crate::domain::access::is_shared_learning))
 }
 

@@ -4,8 +4,8 @@ use entity::{api_token, invitation, organization, user};
 
 use super::{Membership, OrgRole, ReviewPolicy, TokenScope};
 use crate::domain::{identity::Session, policy};
-use crate::graphql::loaders::{self, MembershipsOf};
 use crate::graphql::ContextExt;
+use crate::graphql::loaders::{self, MembershipsOf};
 use crate::ids::{self, NodeKind};
 
 pub struct Organization(pub organization::Model);

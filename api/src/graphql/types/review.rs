@@ -13,8 +13,8 @@ use crate::domain::reviews::{self, strings};
 use crate::domain::{incidents, learning, writeup};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{
-    self, AcknowledgementsOf, ActionsOf, FactorsOf, FollowUpsOf, IncidentById, LinksOf, ParkedQuestionsOf, ParticipantsOf,
-    TeamById, TimelineOf, UserById, WhysOf,
+    self, AcknowledgementsOf, ActionsOf, FactorsOf, FollowUpsOf, IncidentById, LinksOf, ParkedQuestionsOf,
+    ParticipantsOf, TeamById, TimelineOf, UserById, WhysOf,
 };
 use crate::ids::{self, NodeKind};
 

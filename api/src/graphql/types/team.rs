@@ -4,8 +4,8 @@ use chrono::{DateTime, Utc};
 use entity::{membership, team};
 
 use super::{ConnectionFields, Incident, TeamRole, User, connection};
-use crate::graphql::loaders::{self, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
 use crate::graphql::ContextExt;
+use crate::graphql::loaders::{self, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
 
 pub struct Team(pub team::Model);
