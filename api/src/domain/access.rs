@@ -36,10 +36,6 @@ impl TeamRoles {
     pub fn is_lead(&self, team_id: Uuid) -> bool {
         self.role(team_id) == Some(TeamRole::Lead)
     }
-
-    pub fn team_ids(&self) -> Vec<Uuid> {
-        self.0.keys().copied().collect()
-    }
 }
 
 /// What the viewer is to one incident and its review.

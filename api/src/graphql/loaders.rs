@@ -130,6 +130,20 @@ macro_rules! batch {
     };
 }
 
+/// A loader of objects of the viewer's organization by their IDs.
+macro_rules! in_org {
+    ($(#[$doc:meta])* $key:ident => $entity:ident) => {
+        batch!($(#[$doc])* $key => $entity::Model, |b, ids| {
+            let rows = $entity::Entity::find()
+                .filter($entity::Column::Id.is_in(ids))
+                .filter($entity::Column::OrganizationId.eq(b.viewer()?.org_id))
+                .all(&b.db)
+                .await?;
+            Ok(by_id(rows, |row| row.id))
+        });
+    };
+}
+
 /// A loader of the children of many parents, in one statement ordered by the given columns.
 macro_rules! children {
     ($(#[$doc:meta])* $key:ident => $entity:ident by $parent:ident ($field:ident), ordered by [$($order:ident),+]) => {
@@ -142,40 +156,19 @@ macro_rules! children {
     };
 }
 
-batch!(
+in_org!(
     /// A user of the viewer's organization.
-    UserById => user::Model, |b, ids| {
-        let rows = user::Entity::find()
-            .filter(user::Column::Id.is_in(ids))
-            .filter(user::Column::OrganizationId.eq(b.viewer()?.org_id))
-            .all(&b.db)
-            .await?;
-        Ok(by_id(rows, |u| u.id))
-    }
+    UserById => user
 );
 
-batch!(
+in_org!(
     /// A team of the viewer's organization.
-    TeamById => team::Model, |b, ids| {
-        let rows = team::Entity::find()
-            .filter(team::Column::Id.is_in(ids))
-            .filter(team::Column::OrganizationId.eq(b.viewer()?.org_id))
-            .all(&b.db)
-            .await?;
-        Ok(by_id(rows, |t| t.id))
-    }
+    TeamById => team
 );
 
-batch!(
+in_org!(
     /// An incident of the viewer's organization (reached from a review the viewer reads).
-    IncidentById => incident::Model, |b, ids| {
-        let rows = incident::Entity::find()
-            .filter(incident::Column::Id.is_in(ids))
-            .filter(incident::Column::OrganizationId.eq(b.viewer()?.org_id))
-            .all(&b.db)
-            .await?;
-        Ok(by_id(rows, |i| i.id))
-    }
+    IncidentById => incident
 );
 
 batch!(
