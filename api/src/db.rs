@@ -12,9 +12,10 @@ use sea_orm::{
 };
 
 /// Opens a connection pool. SQLite gets WAL, a busy timeout and foreign keys, so that concurrent
-/// requests wait for the single writer instead of failing. On PostgreSQL every statement is
-/// cancelled after `statement_timeout`, when given. Waiting for a free connection gives up after
-/// five seconds rather than hanging.
+/// requests wait for the single writer instead of failing. Every statement is cancelled after
+/// `statement_timeout`, when given: by PostgreSQL itself, and on SQLite by an interrupt from the
+/// connection's progress handler (see `statement_limit`). Waiting for a free connection gives up
+/// after five seconds rather than hanging.
 pub async fn connect(
     url: &str,
     pool_size: u32,
@@ -36,8 +37,60 @@ pub async fn connect(
         .map_sqlx_postgres_opts(move |opts| match statement_timeout {
             Some(timeout) => opts.options([("statement_timeout", format!("{}ms", timeout.as_millis()))]),
             None => opts,
+        })
+        .map_sqlx_sqlite_pool_opts(move |pool| match statement_timeout {
+            Some(timeout) => pool.after_connect(move |connection, _| {
+                Box::pin(async move { statement_limit::install(connection, timeout).await })
+            }),
+            None => pool,
         });
     Database::connect(options).await
+}
+
+/// A time limit on every SQLite statement, as PostgreSQL's `statement_timeout` gives.
+///
+/// SQLite has none of its own, but it calls a progress handler every few thousand virtual
+/// machine instructions, and a handler that answers "stop" interrupts the statement (it fails
+/// with `SQLITE_INTERRUPT`, and a write's transaction rolls back). The handler needs to know
+/// when the running statement began: a statement trace records that. Each pooled connection
+/// runs its statements on a thread of its own (sqlx's worker), and both callbacks run on that
+/// thread inside `sqlite3_step`, so the start time lives in a thread-local.
+mod statement_limit {
+    use std::cell::Cell;
+    use std::ffi::{c_int, c_uint, c_void};
+    use std::time::{Duration, Instant};
+
+    use sea_orm::sqlx::SqliteConnection;
+
+    /// Virtual machine instructions between two looks at the clock (microseconds of work).
+    const INSTRUCTIONS_PER_CHECK: i32 = 1_000;
+
+    thread_local! {
+        static STATEMENT_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
+    }
+
+    unsafe extern "C" fn statement_started(_: c_uint, _: *mut c_void, _: *mut c_void, _: *mut c_void) -> c_int {
+        STATEMENT_STARTED.with(|started| started.set(Some(Instant::now())));
+        0
+    }
+
+    pub(super) async fn install(connection: &mut SqliteConnection, timeout: Duration) -> sea_orm::sqlx::Result<()> {
+        let mut handle = connection.lock_handle().await?;
+        // SAFETY: the handle is locked, so no statement runs on it meanwhile; the callback
+        // touches only a thread-local and keeps no pointer (its context is null).
+        unsafe {
+            libsqlite3_sys::sqlite3_trace_v2(
+                handle.as_raw_handle().as_ptr(),
+                libsqlite3_sys::SQLITE_TRACE_STMT,
+                Some(statement_started),
+                std::ptr::null_mut(),
+            );
+        }
+        handle.set_progress_handler(INSTRUCTIONS_PER_CHECK, move || {
+            STATEMENT_STARTED.with(|started| started.get().is_none_or(|at| at.elapsed() < timeout))
+        });
+        Ok(())
+    }
 }
 
 /// Applies every pending migration.

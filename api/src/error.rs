@@ -21,6 +21,9 @@ pub enum AppError {
     SlowConsumer(String),
     #[error("too many attempts; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
+    /// A statement ran longer than the server allows (`--statement-timeout`) and was cancelled.
+    #[error("the request took longer than the server allows and was cancelled; ask for less (a narrower search, a smaller page)")]
+    Timeout,
     /// The database cannot be reached or has no free connection: worth retrying shortly.
     #[error("the service is unavailable for the moment; try again shortly")]
     Unavailable,
@@ -40,6 +43,7 @@ impl AppError {
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::SlowConsumer(_) => "SLOW_CONSUMER",
+            Self::Timeout => "TIMEOUT",
             Self::Unavailable => "UNAVAILABLE",
             Self::Internal(_) => "INTERNAL",
         }
@@ -86,8 +90,11 @@ impl From<DbErr> for AppError {
             }
             _ => None,
         };
-        if matches!(code.as_deref(), Some("40P01" | "40001")) {
-            return Self::Conflict("a concurrent change got there first; try again".into());
+        match code.as_deref() {
+            Some("40P01" | "40001") => return Self::Conflict("a concurrent change got there first; try again".into()),
+            // PostgreSQL's query_canceled (statement_timeout); SQLite's SQLITE_INTERRUPT (see `db`).
+            Some("57014" | "9") => return Self::Timeout,
+            _ => {}
         }
         match err {
             DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => {

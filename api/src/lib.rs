@@ -4,6 +4,7 @@ pub mod app;
 pub mod auth;
 pub mod clock;
 pub mod config;
+pub mod cpu;
 pub mod db;
 pub mod demo;
 pub mod domain;

@@ -22,7 +22,6 @@ use crate::domain::{reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
-const MAX_TEXT: usize = 2000;
 
 const ACTION: fn() -> Versioned<action::Entity> =
     || Versioned { id_column: action::Column::Id, version_column: action::Column::Version, what: "action" };
@@ -152,9 +151,9 @@ pub struct NewAction {
 }
 
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) -> AppResult<action::Model> {
-    let title = validate::required_text("title", &input.title, 200)?;
-    let description = validate::optional_text("description", input.description.as_deref(), MAX_TEXT)?;
-    let success_metric = validate::required_text("successMetric", &input.success_metric, MAX_TEXT)?;
+    let title = validate::required_text("title", &input.title, validate::limits::TITLE)?;
+    let description = validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT)?;
+    let success_metric = validate::required_text("successMetric", &input.success_metric, validate::limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let (review, _) = reviews::editable(&tx, viewer, input.review_id).await?;
     let team_id = match input.team_id {
@@ -231,13 +230,13 @@ pub async fn update(
     let version = found.action.version;
     let mut active = found.action.into_active_model();
     if let Some(title) = changes.title.as_deref() {
-        active.title = Set(validate::required_text("title", title, 200)?);
+        active.title = Set(validate::required_text("title", title, validate::limits::TITLE)?);
     }
     if let Some(description) = changes.description.as_deref() {
-        active.description = Set(validate::optional_text("description", Some(description), MAX_TEXT)?);
+        active.description = Set(validate::optional_text("description", Some(description), validate::limits::TEXT)?);
     }
     if let Some(metric) = changes.success_metric.as_deref() {
-        active.success_metric = Set(validate::required_text("successMetric", metric, MAX_TEXT)?);
+        active.success_metric = Set(validate::required_text("successMetric", metric, validate::limits::TEXT)?);
     }
     if let Some(kind) = changes.kind {
         active.kind = Set(kind);
@@ -267,7 +266,7 @@ pub async fn reschedule(
     due_date: NaiveDate,
     reason: &str,
 ) -> AppResult<action::Model> {
-    let reason = validate::required_text("reason", reason, MAX_TEXT)?;
+    let reason = validate::required_text("reason", reason, validate::limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.may_move() {
@@ -437,12 +436,12 @@ pub async fn complete(
     action_id: Uuid,
     evidence: &str,
 ) -> AppResult<action::Model> {
-    let evidence = validate::required_text("evidence", evidence, MAX_TEXT)?;
+    let evidence = validate::required_text("evidence", evidence, validate::limits::TEXT)?;
     transition(db, viewer, action_id, ActionStatus::Done, Some(("evidence", evidence))).await
 }
 
 pub async fn drop(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid, reason: &str) -> AppResult<action::Model> {
-    let reason = validate::required_text("reason", reason, MAX_TEXT)?;
+    let reason = validate::required_text("reason", reason, validate::limits::TEXT)?;
     transition(db, viewer, action_id, ActionStatus::WontDo, Some(("reason", reason))).await
 }
 

@@ -31,7 +31,7 @@ pub async fn create(
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<NewApiToken> {
     viewer.require_session()?;
-    let name = validate::required_text("name", name, 120)?;
+    let name = validate::required_text("name", name, validate::limits::SHORT_NAME)?;
     let now = clock::now();
     if expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::invalid("expiresAt", "expiresAt must be in the future"));

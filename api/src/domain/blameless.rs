@@ -5,6 +5,9 @@ use std::sync::LazyLock;
 
 use regex::{Regex, RegexBuilder};
 
+use crate::domain::validate::limits;
+use crate::error::{AppError, AppResult};
+
 /// One piece of blame language in a text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Finding {
@@ -84,8 +87,50 @@ static RULES: LazyLock<Vec<Rule>> = LazyLock::new(|| {
     ]
 });
 
-fn char_offset(text: &str, byte: usize) -> usize {
-    text[..byte].chars().count()
+/// Turns byte offsets into character offsets, counting each stretch of the text once: asked in
+/// increasing order, as the matches of one pattern come, it reads the text once in all.
+struct CharOffsets<'a> {
+    text: &'a str,
+    byte: usize,
+    chars: usize,
+}
+
+impl<'a> CharOffsets<'a> {
+    fn new(text: &'a str) -> Self {
+        Self { text, byte: 0, chars: 0 }
+    }
+
+    fn at(&mut self, byte: usize) -> usize {
+        if byte < self.byte {
+            (self.byte, self.chars) = (0, 0);
+        }
+        self.chars += self.text[self.byte..byte].chars().count();
+        self.byte = byte;
+        self.chars
+    }
+}
+
+fn matches_of(
+    pattern: &Regex,
+    text: &str,
+    location: Option<&str>,
+    reason: &'static str,
+    hint: &'static str,
+    blocking: bool,
+) -> Vec<Finding> {
+    let mut offsets = CharOffsets::new(text);
+    pattern
+        .find_iter(text)
+        .map(|found| Finding {
+            location: location.map(str::to_owned),
+            text: found.as_str().to_owned(),
+            start: offsets.at(found.start()),
+            end: offsets.at(found.end()),
+            reason,
+            hint,
+            blocking,
+        })
+        .collect()
 }
 
 fn find(
@@ -94,20 +139,11 @@ fn find(
     mut keep: impl FnMut(RuleKind) -> bool,
     blocking: impl Fn(RuleKind) -> bool,
 ) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for rule in RULES.iter().filter(|r| keep(r.kind)) {
-        for found in rule.pattern.find_iter(text) {
-            findings.push(Finding {
-                location: location.map(str::to_owned),
-                text: found.as_str().to_owned(),
-                start: char_offset(text, found.start()),
-                end: char_offset(text, found.end()),
-                reason: rule.reason,
-                hint: rule.hint,
-                blocking: blocking(rule.kind),
-            });
-        }
-    }
+    let mut findings: Vec<Finding> = RULES
+        .iter()
+        .filter(|r| keep(r.kind))
+        .flat_map(|rule| matches_of(&rule.pattern, text, location, rule.reason, rule.hint, blocking(rule.kind)))
+        .collect();
     findings.sort_by_key(|f| (f.start, f.end));
     findings
 }
@@ -115,6 +151,15 @@ fn find(
 /// Every finding in free text (none of them blocking).
 pub fn check(text: &str) -> Vec<Finding> {
     find(text, None, |_| true, |_| false)
+}
+
+/// `blamelessCheck`: every finding in a text of at most `limits::CHECKED_TEXT` characters,
+/// scanned off the async workers.
+pub async fn check_input(text: String) -> AppResult<Vec<Finding>> {
+    if text.chars().count() > limits::CHECKED_TEXT {
+        return Err(AppError::invalid("text", format!("text must be at most {} characters", limits::CHECKED_TEXT)));
+    }
+    crate::cpu::run(move || check(&text)).await
 }
 
 /// Whether a root cause names human error (the one finding that blocks publishing).
@@ -126,47 +171,55 @@ const NAME_REASON: &str = "names a person";
 const NAME_HINT: &str =
     "Name the role, the system or the condition instead of the person: \"the on-call engineer\", \"the deploy tool\".";
 
-/// Mentions of people's names (whole words, as written) in a text.
-pub fn names(text: &str, location: &str, people: &[String]) -> Vec<Finding> {
-    let mut findings = Vec::new();
-    for name in people.iter().filter(|n| n.chars().count() >= 3) {
-        let Ok(pattern) = Regex::new(&format!(r"\b{}\b", regex::escape(name))) else { continue };
-        for found in pattern.find_iter(text) {
-            findings.push(Finding {
-                location: Some(location.to_owned()),
-                text: found.as_str().to_owned(),
-                start: char_offset(text, found.start()),
-                end: char_offset(text, found.end()),
-                reason: NAME_REASON,
-                hint: NAME_HINT,
-                blocking: false,
-            });
+/// The names of an organization's people (of three characters or more), as one pattern that
+/// finds any of them as a whole word: compiled once, then run over every text of a review.
+pub struct People(Option<Regex>);
+
+impl People {
+    pub fn new(names: &[String]) -> Self {
+        let mut names: Vec<&str> = names.iter().map(String::as_str).filter(|n| n.chars().count() >= 3).collect();
+        // Longest first, so that a full name wins over the first name it starts with.
+        names.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        names.dedup();
+        if names.is_empty() {
+            return Self(None);
+        }
+        let alternatives: Vec<String> = names.iter().map(|n| regex::escape(n)).collect();
+        let pattern = RegexBuilder::new(&format!(r"\b(?:{})\b", alternatives.join("|"))).size_limit(1 << 26).build();
+        Self(pattern.ok())
+    }
+
+    /// Mentions of the people's names (whole words, as written) in a text.
+    pub fn in_text(&self, text: &str, location: &str) -> Vec<Finding> {
+        match &self.0 {
+            Some(pattern) => matches_of(pattern, text, Some(location), NAME_REASON, NAME_HINT, false),
+            None => Vec::new(),
         }
     }
-    findings
 }
 
 /// The parts of a review the guardrails read.
-pub struct ReviewText<'a> {
-    pub summary: Option<&'a str>,
-    pub impact: Option<&'a str>,
-    pub timeline: Vec<&'a str>,
-    pub whys: Vec<(&'a str, &'a str)>,
-    pub factors: Vec<&'a str>,
-    pub learnings: Vec<&'a str>,
-    pub actions: Vec<&'a str>,
+pub struct ReviewText {
+    pub summary: Option<String>,
+    pub impact: Option<String>,
+    pub timeline: Vec<String>,
+    pub whys: Vec<(String, String)>,
+    pub factors: Vec<String>,
+    pub learnings: Vec<String>,
+    pub actions: Vec<String>,
     /// Full and first names of the organization's people.
     pub people: Vec<String>,
 }
 
 /// Every finding in a review. A human-error root cause (the last why's answer) blocks.
-pub fn review_findings(review: &ReviewText<'_>) -> Vec<Finding> {
+pub fn review_findings(review: &ReviewText) -> Vec<Finding> {
     let mut all = Vec::new();
+    let people = People::new(&review.people);
     let not_care = |k: RuleKind| k != RuleKind::CareOnlyAction;
-    if let Some(summary) = review.summary {
+    if let Some(summary) = &review.summary {
         all.extend(find(summary, Some("summary"), not_care, |_| false));
     }
-    if let Some(impact) = review.impact {
+    if let Some(impact) = &review.impact {
         all.extend(find(impact, Some("impact"), not_care, |_| false));
     }
     for (i, event) in review.timeline.iter().enumerate() {
@@ -177,7 +230,7 @@ pub fn review_findings(review: &ReviewText<'_>) -> Vec<Finding> {
         all.extend(find(question, Some(&format!("whys[{i}].question")), not_care, |_| false));
         if i == last {
             all.extend(find(answer, Some("rootCause"), not_care, |k| k == RuleKind::HumanError));
-            all.extend(names(answer, "rootCause", &review.people));
+            all.extend(people.in_text(answer, "rootCause"));
         } else {
             all.extend(find(answer, Some(&format!("whys[{i}].answer")), not_care, |_| false));
         }
@@ -185,7 +238,7 @@ pub fn review_findings(review: &ReviewText<'_>) -> Vec<Finding> {
     for (i, factor) in review.factors.iter().enumerate() {
         let location = format!("contributingFactors[{i}]");
         all.extend(find(factor, Some(&location), not_care, |_| false));
-        all.extend(names(factor, &location, &review.people));
+        all.extend(people.in_text(factor, &location));
     }
     for (i, learning) in review.learnings.iter().enumerate() {
         all.extend(find(learning, Some(&format!("learnings[{i}]")), |_| true, |_| false));
@@ -229,8 +282,20 @@ mod tests {
 
     #[test]
     fn names_are_matched_as_whole_words() {
-        let people = vec!["Bob".to_owned()];
-        assert_eq!(names("Bob restarted the node", "x", &people).len(), 1);
-        assert!(names("Bobcat restarted", "x", &people).is_empty());
+        let people = People::new(&["Bob".to_owned(), "Bob Stone".to_owned()]);
+        assert_eq!(people.in_text("Bob restarted the node", "x").len(), 1);
+        assert_eq!(people.in_text("Bob Stone restarted the node", "x")[0].text, "Bob Stone");
+        assert!(people.in_text("Bobcat restarted", "x").is_empty());
+    }
+
+    #[test]
+    fn offsets_stay_right_over_many_matches() {
+        let text = "é human error ".repeat(500);
+        let findings = check(&text);
+        assert_eq!(findings.len(), 500);
+        let chars: Vec<char> = text.chars().collect();
+        for finding in &findings {
+            assert_eq!(chars[finding.start..finding.end].iter().collect::<String>(), "human error");
+        }
     }
 }

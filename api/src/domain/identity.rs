@@ -17,7 +17,6 @@ use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
-pub const MAX_NAME_CHARS: usize = 200;
 
 /// What a successful sign-in hands the client.
 pub struct Session {
@@ -39,9 +38,9 @@ pub async fn sign_up(db: &DatabaseConnection, auth: &AuthService, allowed: bool,
     if !allowed {
         return Err(AppError::forbidden("sign-up is closed on this server; ask an admin for an invitation"));
     }
-    let organization_name = validate::required_text("organizationName", &input.organization_name, MAX_NAME_CHARS)?;
+    let organization_name = validate::required_text("organizationName", &input.organization_name, validate::limits::NAME)?;
     let email = validate::email("email", &input.email)?;
-    let display_name = validate::required_text("displayName", &input.display_name, MAX_NAME_CHARS)?;
+    let display_name = validate::required_text("displayName", &input.display_name, validate::limits::NAME)?;
     Passwords::validate_new(&input.password, "password")?;
     ensure_email_free(db, &email).await?;
     let password_hash = auth.passwords.hash(&input.password).await?;

@@ -19,16 +19,13 @@ use crate::domain::access::{Standing, TeamRoles, readable_incidents};
 use crate::domain::events::{self, EventKind};
 use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
 use crate::domain::versioning::{self, Versioned};
+use crate::domain::validate::limits;
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
 /// How far ahead of the server's clock a client's timestamp may be.
 pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
-pub const MAX_TITLE_CHARS: usize = 200;
-pub const MAX_TEXT_CHARS: usize = 20_000;
-pub const MAX_TAGS: usize = 20;
-pub const MAX_TAG_CHARS: usize = 40;
 
 pub fn not_in_future(field: &str, at: DateTime<Utc>) -> AppResult<()> {
     if at > clock::now() + CLOCK_SKEW {
@@ -151,15 +148,15 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
         team_id: Set(team.id),
-        title: Set(validate::required_text("title", &input.title, MAX_TITLE_CHARS)?),
-        summary: Set(validate::optional_text("summary", input.summary.as_deref(), MAX_TEXT_CHARS)?),
+        title: Set(validate::required_text("title", &input.title, limits::TITLE)?),
+        summary: Set(validate::optional_text("summary", input.summary.as_deref(), limits::LONG_TEXT)?),
         severity: Set(input.severity),
         status: Set(IncidentStatus::Open),
         near_miss: Set(input.near_miss.unwrap_or(false)),
         customer_impact: Set(validate::optional_text(
             "customerImpact",
             input.customer_impact.as_deref(),
-            MAX_TEXT_CHARS,
+            limits::LONG_TEXT,
         )?),
         started_at: Set(input.started_at),
         detected_at: Set(input.detected_at.unwrap_or(Ord::max(now, input.started_at))),
@@ -210,13 +207,13 @@ pub async fn update(
     let version = incident.version;
     let mut active = incident.into_active_model();
     if let Some(title) = changes.title.as_deref() {
-        active.title = Set(validate::required_text("title", title, MAX_TITLE_CHARS)?);
+        active.title = Set(validate::required_text("title", title, limits::TITLE)?);
     }
     if let Some(summary) = changes.summary.as_deref() {
-        active.summary = Set(validate::optional_text("summary", Some(summary), MAX_TEXT_CHARS)?);
+        active.summary = Set(validate::optional_text("summary", Some(summary), limits::LONG_TEXT)?);
     }
     if let Some(impact) = changes.customer_impact.as_deref() {
-        active.customer_impact = Set(validate::optional_text("customerImpact", Some(impact), MAX_TEXT_CHARS)?);
+        active.customer_impact = Set(validate::optional_text("customerImpact", Some(impact), limits::LONG_TEXT)?);
     }
     if let Some(severity) = changes.severity {
         active.severity = Set(severity);
@@ -337,6 +334,8 @@ pub async fn add_responder(
     if incident_responder::Entity::find_by_id((incident.id, user.id)).one(&tx).await?.is_some() {
         return Ok(incident);
     }
+    let responders = incident_responder::Entity::find().filter(incident_responder::Column::IncidentId.eq(incident.id));
+    validate::room_for_one_more(&tx, responders, limits::RESPONDERS, "userId", "an incident's responder list").await?;
     incident_responder::ActiveModel {
         incident_id: Set(incident.id),
         user_id: Set(user.id),
@@ -390,22 +389,22 @@ pub async fn set_affected_teams(
     incident_id: Uuid,
     team_ids: Vec<Uuid>,
 ) -> AppResult<incident::Model> {
-    let tx = db::begin_write(db).await?;
-    let incident = changeable(&tx, viewer, incident_id).await?;
     let mut team_ids = team_ids;
     team_ids.sort();
     team_ids.dedup();
-    for team_id in &team_ids {
-        teams::find_in_org(&tx, viewer.org_id, *team_id).await?;
-    }
+    validate::at_most("teamIds", &team_ids, limits::AFFECTED_TEAMS)?;
+    let tx = db::begin_write(db).await?;
+    let incident = changeable(&tx, viewer, incident_id).await?;
+    teams::ensure_all_in_org(&tx, viewer.org_id, &team_ids).await?;
     incident_affected_team::Entity::delete_many()
         .filter(incident_affected_team::Column::IncidentId.eq(incident.id))
         .exec(&tx)
         .await?;
-    for team_id in &team_ids {
-        incident_affected_team::ActiveModel { incident_id: Set(incident.id), team_id: Set(*team_id) }
-            .insert(&tx)
-            .await?;
+    if !team_ids.is_empty() {
+        let rows = team_ids
+            .iter()
+            .map(|team_id| incident_affected_team::ActiveModel { incident_id: Set(incident.id), team_id: Set(*team_id) });
+        incident_affected_team::Entity::insert_many(rows).exec(&tx).await?;
     }
     let encoded: Vec<String> = team_ids.iter().map(|t| ids::encode(NodeKind::Team, *t)).collect();
     record(&tx, viewer, incident.id, EventKind::AffectedTeamsSet, serde_json::json!({ "teamIds": encoded })).await?;
@@ -418,14 +417,15 @@ pub async fn set_affected_teams(
 pub fn normalize_tag(field: &str, raw: &str) -> AppResult<String> {
     let tag = raw.split_whitespace().collect::<Vec<_>>().join(" ").to_lowercase();
     let valid = !tag.is_empty()
-        && tag.chars().count() <= MAX_TAG_CHARS
+        && tag.chars().count() <= limits::TAG
         && tag.chars().all(|c| c.is_alphanumeric() || matches!(c, ' ' | '-' | '_' | '.' | '/'));
     if !valid {
         return Err(AppError::invalid(
             field,
             format!(
-                "`{}` is not a valid tag: use 1 to {MAX_TAG_CHARS} letters, digits, spaces, -, _, . or /",
-                raw.trim()
+                "`{}` is not a valid tag: use 1 to {} letters, digits, spaces, -, _, . or /",
+                raw.trim(),
+                limits::TAG
             ),
         ));
     }
@@ -442,8 +442,8 @@ pub async fn set_tags(
     let mut names = tags.iter().map(|t| normalize_tag("tags", t)).collect::<AppResult<Vec<_>>>()?;
     names.sort();
     names.dedup();
-    if names.len() > MAX_TAGS {
-        return Err(AppError::invalid("tags", format!("an incident has at most {MAX_TAGS} tags")));
+    if names.len() > limits::TAGS {
+        return Err(AppError::invalid("tags", format!("an incident has at most {} tags", limits::TAGS)));
     }
     let tx = db::begin_write(db).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
@@ -534,9 +534,9 @@ pub async fn list(
             .to_owned();
         select = select.filter(incident::Column::Id.in_subquery(tagged));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = validate::search("search", filter.search.as_deref())?.as_deref() {
         let mut words = Condition::all();
-        for word in search.split_whitespace().take(10) {
+        for word in validate::search_words(search) {
             let pattern = format!("%{}%", validate::escape_like(&word.to_lowercase()));
             words = words.add(
                 Condition::any()

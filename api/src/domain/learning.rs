@@ -40,13 +40,12 @@ fn matches(backend: DatabaseBackend, search: &str) -> Condition {
             [document, Expr::val(search)],
         ));
     }
-    search.split_whitespace().take(MAX_SEARCH_WORDS).fold(Condition::all(), |all, word| {
+    validate::search_words(search).fold(Condition::all(), |all, word| {
         let pattern = format!("%{}%", validate::escape_like(&word.to_lowercase()));
         all.add(Expr::expr(Func::lower(document.clone())).like(LikeExpr::new(pattern).escape('\\')))
     })
 }
 
-const MAX_SEARCH_WORDS: usize = 10;
 
 /// Published reviews shared with the whole organization, most recently published first.
 pub async fn feed(
@@ -76,7 +75,7 @@ pub async fn feed(
             .to_owned();
         condition = condition.add(review::Column::IncidentId.in_subquery(tagged));
     }
-    if let Some(search) = filter.search.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+    if let Some(search) = validate::search("search", filter.search.as_deref())?.as_deref() {
         condition = condition.add(matches(db.get_database_backend(), search));
     }
     let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;

@@ -20,19 +20,17 @@ use crate::db;
 use crate::domain::access::{Standing, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
 use crate::domain::events::{self, EventKind};
-use crate::domain::incidents::{self, MAX_TEXT_CHARS, MAX_TITLE_CHARS, not_in_future};
+use crate::domain::incidents::{self, not_in_future};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
+use crate::domain::validate::limits;
 use crate::domain::{actions, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
 /// How long before an incident started a timeline entry may be.
 pub const TIMELINE_LOOKBACK: TimeDelta = TimeDelta::days(7);
-pub const MAX_WHYS: usize = 20;
-pub const MAX_LIST_ITEMS: usize = 50;
-const MAX_ITEM_CHARS: usize = 2000;
 
 const REVIEW: fn() -> Versioned<review::Entity> =
     || Versioned { id_column: review::Column::Id, version_column: review::Column::Version, what: "review" };
@@ -214,13 +212,13 @@ pub(crate) async fn touch(tx: &impl ConnectionTrait, review: review::Model) -> A
 }
 
 fn text_list(field: &str, items: Vec<String>) -> AppResult<serde_json::Value> {
-    if items.len() > MAX_LIST_ITEMS {
-        return Err(AppError::invalid(field, format!("{field} holds at most {MAX_LIST_ITEMS} items")));
+    if items.len() > limits::LIST_ITEMS {
+        return Err(AppError::invalid(field, format!("{field} holds at most {} items", limits::LIST_ITEMS)));
     }
     let items = items
         .iter()
         .filter(|i| !i.trim().is_empty())
-        .map(|i| validate::required_text(field, i, MAX_ITEM_CHARS))
+        .map(|i| validate::required_text(field, i, limits::TEXT))
         .collect::<AppResult<Vec<_>>>()?;
     Ok(serde_json::Value::from(items))
 }
@@ -257,13 +255,13 @@ pub async fn update(
     let version = review.version;
     let mut active = review.into_active_model();
     if let Some(title) = changes.title.as_deref() {
-        active.title = Set(validate::required_text("title", title, MAX_TITLE_CHARS)?);
+        active.title = Set(validate::required_text("title", title, limits::TITLE)?);
     }
     if let Some(summary) = changes.summary.as_deref() {
-        active.summary = Set(validate::optional_text("summary", Some(summary), MAX_TEXT_CHARS)?);
+        active.summary = Set(validate::optional_text("summary", Some(summary), limits::LONG_TEXT)?);
     }
     if let Some(impact) = changes.impact.as_deref() {
-        active.impact = Set(validate::optional_text("impact", Some(impact), MAX_TEXT_CHARS)?);
+        active.impact = Set(validate::optional_text("impact", Some(impact), limits::LONG_TEXT)?);
     }
     if let Some(at) = changes.scheduled_for {
         active.scheduled_for = Set(Some(at));
@@ -359,6 +357,8 @@ pub async fn add_participant(
     if participant_roles(&tx, review.id, user.id).await?.contains(&role) {
         return Ok(review);
     }
+    let participants = review_participant::Entity::find().filter(review_participant::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, participants, limits::PARTICIPANTS, "userId", "a review's participant list").await?;
     review_participant::ActiveModel {
         review_id: Set(review.id),
         user_id: Set(user.id),
@@ -422,10 +422,10 @@ fn timeline_values(
         return Err(AppError::invalid("occurredAt", "occurredAt is more than 7 days before the incident started"));
     }
     entry.occurred_at = Set(input.occurred_at);
-    entry.event = Set(validate::required_text("event", &input.event, MAX_ITEM_CHARS)?);
+    entry.event = Set(validate::required_text("event", &input.event, limits::TEXT)?);
     entry.information_available =
-        Set(validate::optional_text("informationAvailable", input.information_available.as_deref(), MAX_ITEM_CHARS)?);
-    entry.decision = Set(validate::optional_text("decision", input.decision.as_deref(), MAX_ITEM_CHARS)?);
+        Set(validate::optional_text("informationAvailable", input.information_available.as_deref(), limits::TEXT)?);
+    entry.decision = Set(validate::optional_text("decision", input.decision.as_deref(), limits::TEXT)?);
     entry.kind = Set(input.kind.unwrap_or(TimelineKind::Fact));
     entry.source_url = Set(input
         .source_url
@@ -445,6 +445,8 @@ pub async fn add_timeline_entry(
 ) -> AppResult<timeline_entry::Model> {
     let tx = db::begin_write(db).await?;
     let (review, incident) = editable(&tx, viewer, review_id).await?;
+    let entries = timeline_entry::Entity::find().filter(timeline_entry::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, entries, limits::TIMELINE_ENTRIES, "reviewId", "a review's timeline").await?;
     let mut entry = timeline_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),
@@ -524,9 +526,11 @@ pub async fn park_question(
     review_id: Uuid,
     text: &str,
 ) -> AppResult<parked_question::Model> {
-    let text = validate::required_text("text", text, MAX_ITEM_CHARS)?;
+    let text = validate::required_text("text", text, limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let (review, _) = editable(&tx, viewer, review_id).await?;
+    let questions = parked_question::Entity::find().filter(parked_question::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, questions, limits::REVIEW_ITEMS, "reviewId", "a review's parked questions").await?;
     let question = parked_question::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),
@@ -554,7 +558,7 @@ pub async fn answer_parked_question(
     question_id: Uuid,
     answer: &str,
 ) -> AppResult<parked_question::Model> {
-    let answer = validate::required_text("answer", answer, MAX_ITEM_CHARS)?;
+    let answer = validate::required_text("answer", answer, limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let question = parked_question::Entity::find_by_id(question_id).one(&tx).await?;
     let (review, _) = child_review(&tx, viewer, question.as_ref().map(|q| q.review_id), "parked question").await?;
@@ -580,15 +584,15 @@ pub async fn set_whys(
     review_id: Uuid,
     whys: Vec<(String, String)>,
 ) -> AppResult<review::Model> {
-    if whys.len() > MAX_WHYS {
-        return Err(AppError::invalid("whys", format!("a why chain holds at most {MAX_WHYS} whys")));
+    if whys.len() > limits::WHYS {
+        return Err(AppError::invalid("whys", format!("a why chain holds at most {} whys", limits::WHYS)));
     }
     let whys = whys
         .iter()
         .map(|(q, a)| {
             Ok((
-                validate::required_text("question", q, MAX_ITEM_CHARS)?,
-                validate::required_text("answer", a, MAX_ITEM_CHARS)?,
+                validate::required_text("question", q, limits::TEXT)?,
+                validate::required_text("answer", a, limits::TEXT)?,
             ))
         })
         .collect::<AppResult<Vec<_>>>()?;
@@ -618,9 +622,11 @@ pub async fn add_contributing_factor(
     category: FactorCategory,
     description: &str,
 ) -> AppResult<contributing_factor::Model> {
-    let description = validate::required_text("description", description, MAX_ITEM_CHARS)?;
+    let description = validate::required_text("description", description, limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let (review, _) = editable(&tx, viewer, review_id).await?;
+    let factors = contributing_factor::Entity::find().filter(contributing_factor::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, factors, limits::REVIEW_ITEMS, "reviewId", "a review's contributing factors").await?;
     let factor = contributing_factor::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),
@@ -665,10 +671,12 @@ pub async fn add_link(
     title: &str,
     url: &str,
 ) -> AppResult<review_link::Model> {
-    let title = validate::required_text("title", title, MAX_TITLE_CHARS)?;
+    let title = validate::required_text("title", title, limits::TITLE)?;
     let url = validate::web_url("url", url)?;
     let tx = db::begin_write(db).await?;
     let (review, _) = editable(&tx, viewer, review_id).await?;
+    let links = review_link::Entity::find().filter(review_link::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, links, limits::REVIEW_ITEMS, "reviewId", "a review's links").await?;
     let link = review_link::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),
@@ -806,7 +814,7 @@ pub async fn reopen(
     review_id: Uuid,
     reason: &str,
 ) -> AppResult<review::Model> {
-    let reason = validate::required_text("reason", reason, MAX_ITEM_CHARS)?;
+    let reason = validate::required_text("reason", reason, limits::TEXT)?;
     transition(db, viewer, review_id, ReviewStatus::Published, ReviewStatus::InReview, None, Some(reason)).await
 }
 
@@ -938,18 +946,17 @@ pub async fn timeline(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<V
 pub async fn findings(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Vec<Finding>> {
     let contents = Contents::load(db, review.id).await?;
     let people = users::people_names(db, review.organization_id).await?;
-    let learnings = strings(&review.learnings);
     let text = ReviewText {
-        summary: review.summary.as_deref(),
-        impact: review.impact.as_deref(),
-        timeline: contents.timeline.iter().map(|t| t.event.as_str()).collect(),
-        whys: contents.whys.iter().map(|w| (w.question.as_str(), w.answer.as_str())).collect(),
-        factors: contents.factors.iter().map(|f| f.description.as_str()).collect(),
-        learnings: learnings.iter().map(String::as_str).collect(),
-        actions: contents.actions.iter().map(|a| a.title.as_str()).collect(),
+        summary: review.summary.clone(),
+        impact: review.impact.clone(),
+        timeline: contents.timeline.into_iter().map(|t| t.event).collect(),
+        whys: contents.whys.into_iter().map(|w| (w.question, w.answer)).collect(),
+        factors: contents.factors.into_iter().map(|f| f.description).collect(),
+        learnings: strings(&review.learnings),
+        actions: contents.actions.into_iter().map(|a| a.title).collect(),
         people,
     };
-    Ok(blameless::review_findings(&text))
+    crate::cpu::run(move || blameless::review_findings(&text)).await
 }
 
 /// Whether the review meeting is (or was) later than its deadline.
@@ -1009,7 +1016,7 @@ pub async fn record_follow_up(
     review_id: Uuid,
     input: FollowUpInput,
 ) -> AppResult<follow_up::Model> {
-    let notes = validate::required_text("notes", &input.notes, MAX_TEXT_CHARS)?;
+    let notes = validate::required_text("notes", &input.notes, limits::LONG_TEXT)?;
     let tx = db::begin_write(db).await?;
     let (review, _, standing) = readable(&tx, viewer, review_id).await?;
     if !standing.can_edit_review(&review) {

@@ -3,7 +3,7 @@
 use entity::{TeamRole, membership, team, user};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    ModelTrait, QueryFilter,
+    ModelTrait, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -16,8 +16,6 @@ use crate::domain::{users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
-pub const MAX_TEAM_NAME_CHARS: usize = 120;
-pub const MAX_DESCRIPTION_CHARS: usize = 2000;
 
 /// A team of the viewer's organization; teams of other organizations do not exist for it.
 pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> AppResult<team::Model> {
@@ -26,6 +24,23 @@ pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid)
         .one(db)
         .await?
         .ok_or(AppError::NotFound("team"))
+}
+
+/// Checks, in one statement, that every one of `team_ids` (without duplicates) is a team of the
+/// organization; NOT_FOUND otherwise.
+pub async fn ensure_all_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_ids: &[Uuid]) -> AppResult<()> {
+    if team_ids.is_empty() {
+        return Ok(());
+    }
+    let found = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .filter(team::Column::Id.is_in(team_ids.iter().copied()))
+        .count(db)
+        .await?;
+    if usize::try_from(found).ok() != Some(team_ids.len()) {
+        return Err(AppError::NotFound("team"));
+    }
+    Ok(())
 }
 
 pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> AppResult<Option<team::Model>> {
@@ -69,12 +84,12 @@ pub struct NewTeam {
 
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewTeam) -> AppResult<team::Model> {
     viewer.require_admin()?;
-    let name = validate::required_text("name", &input.name, MAX_TEAM_NAME_CHARS)?;
+    let name = validate::required_text("name", &input.name, validate::limits::SHORT_NAME)?;
     let slug = match input.slug.as_deref() {
         Some(slug) => validate::slug("slug", slug)?,
         None => validate::slug("name", &validate::slugify(&name))?,
     };
-    let description = validate::optional_text("description", input.description.as_deref(), MAX_DESCRIPTION_CHARS)?;
+    let description = validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     ensure_slug_free(&tx, viewer.org_id, &slug, None).await?;
     let now = clock::now();
@@ -149,7 +164,7 @@ pub async fn update(
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
     let mut active = team.into_active_model();
     if let Some(name) = changes.name.as_deref() {
-        active.name = Set(validate::required_text("name", name, MAX_TEAM_NAME_CHARS)?);
+        active.name = Set(validate::required_text("name", name, validate::limits::SHORT_NAME)?);
     }
     if let Some(slug) = changes.slug.as_deref() {
         let slug = validate::slug("slug", slug)?;
@@ -157,7 +172,7 @@ pub async fn update(
         active.slug = Set(slug);
     }
     if let Some(description) = changes.description.as_deref() {
-        active.description = Set(validate::optional_text("description", Some(description), MAX_DESCRIPTION_CHARS)?);
+        active.description = Set(validate::optional_text("description", Some(description), validate::limits::TEXT)?);
     }
     active.updated_at = Set(clock::now());
     let team = active.update(&tx).await.map_err(|e| AppError::unique_violation_or(e, slug_taken))?;

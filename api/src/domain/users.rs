@@ -14,7 +14,7 @@ use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
 use crate::domain::events::{self, EventKind, NewEvent};
-use crate::domain::identity::{self, MAX_NAME_CHARS, Session};
+use crate::domain::identity::{self, Session};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -49,7 +49,7 @@ pub async fn list(
     page: &PageRequest,
 ) -> AppResult<Page<user::Model>> {
     let mut select = user::Entity::find().filter(user::Column::OrganizationId.eq(viewer.org_id));
-    if let Some(term) = search.map(str::trim).filter(|t| !t.is_empty()) {
+    if let Some(term) = validate::search("search", search)?.as_deref() {
         let pattern = format!("%{}%", validate::escape_like(&term.to_lowercase()));
         select = select.filter(
             Condition::any().add(Expr::col(user::Column::Email).like(LikeExpr::new(pattern.clone()).escape('\\'))).add(
@@ -163,7 +163,7 @@ pub async fn accept_invitation(
     auth: &AuthService,
     input: AcceptInvitation,
 ) -> AppResult<Session> {
-    let display_name = validate::required_text("displayName", &input.display_name, MAX_NAME_CHARS)?;
+    let display_name = validate::required_text("displayName", &input.display_name, validate::limits::NAME)?;
     Passwords::validate_new(&input.password, "password")?;
     let invalid =
         || AppError::invalid("token", "this invitation is not valid: it may have been used, replaced or mistyped");

@@ -1,8 +1,54 @@
-//! Validation of free-form input shared by several aggregates.
+//! Validation of free-form input shared by several aggregates, and every size limit on input in
+//! one place.
 
 use crate::error::{AppError, AppResult};
 
-pub const MAX_EMAIL_CHARS: usize = 320;
+/// How large input may be. Text limits count characters (Unicode code points).
+pub mod limits {
+    /// A person's or an organization's name.
+    pub const NAME: usize = 200;
+    /// A team's or an API token's name.
+    pub const SHORT_NAME: usize = 120;
+    /// An incident's, a review's, an action's or a link's title.
+    pub const TITLE: usize = 200;
+    /// A summary, an impact, follow-up notes: the longest text the API stores.
+    pub const LONG_TEXT: usize = 20_000;
+    /// A description, a timeline entry, a why, a factor, a reason, evidence, one item of a list.
+    pub const TEXT: usize = 2_000;
+    /// A text sent to `blamelessCheck`.
+    pub const CHECKED_TEXT: usize = LONG_TEXT;
+    pub const EMAIL: usize = 320;
+    pub const SLUG: usize = 64;
+    pub const PASSWORD: usize = 256;
+    pub const URL: usize = 2_000;
+    pub const TAG: usize = 40;
+    /// Tags on one incident.
+    pub const TAGS: usize = 20;
+    /// A search term, and the words of it that count.
+    pub const SEARCH: usize = 200;
+    pub const SEARCH_WORDS: usize = 10;
+    /// Whys in one chain.
+    pub const WHYS: usize = 20;
+    /// Items of one list field of a review (went well, got lucky, learnings).
+    pub const LIST_ITEMS: usize = 50;
+    /// Entries in one review's timeline.
+    pub const TIMELINE_ENTRIES: usize = 200;
+    /// People taking part in one review.
+    pub const PARTICIPANTS: usize = 50;
+    /// Responders of one incident.
+    pub const RESPONDERS: usize = 50;
+    /// Teams affected by one incident.
+    pub const AFFECTED_TEAMS: usize = 50;
+    /// Contributing factors, parked questions or links of one review.
+    pub const REVIEW_ITEMS: usize = 50;
+    /// IDs or names in one list argument (`teamIds`, `actionIds`, `tags`, `kinds`, …).
+    pub const LIST_ARGUMENT: usize = 100;
+    /// Any string anywhere in a request, whatever field it is for: the bound that holds even
+    /// where no other limit is written.
+    pub const ANY_STRING: usize = LONG_TEXT;
+}
+
+pub const MAX_EMAIL_CHARS: usize = limits::EMAIL;
 
 /// Trims and lower-cases an email address and checks its form.
 pub fn email(field: &str, raw: &str) -> AppResult<String> {
@@ -38,6 +84,43 @@ pub fn optional_text(field: &str, raw: Option<&str>, max: usize) -> AppResult<Op
     }
 }
 
+/// A search term: trimmed, blank becomes none, at most `limits::SEARCH` characters.
+pub fn search(field: &str, raw: Option<&str>) -> AppResult<Option<String>> {
+    optional_text(field, raw, limits::SEARCH)
+}
+
+/// The words of a search term that count (at most `limits::SEARCH_WORDS`).
+pub fn search_words(term: &str) -> impl Iterator<Item = &str> {
+    term.split_whitespace().take(limits::SEARCH_WORDS)
+}
+
+/// Refuses a list argument longer than `max` items.
+pub fn at_most<T>(field: &str, items: &[T], max: usize) -> AppResult<()> {
+    if items.len() > max {
+        return Err(AppError::invalid(field, format!("{field} holds at most {max} items")));
+    }
+    Ok(())
+}
+
+/// Refuses adding one more item to a list that already holds `max` (the rows `existing` selects).
+pub async fn room_for_one_more<E: sea_orm::EntityTrait>(
+    db: &impl sea_orm::ConnectionTrait,
+    existing: sea_orm::Select<E>,
+    max: usize,
+    field: &str,
+    what: &str,
+) -> AppResult<()>
+where
+    E::Model: Sync,
+{
+    use sea_orm::PaginatorTrait;
+    let count = existing.count(db).await?;
+    if usize::try_from(count).unwrap_or(usize::MAX) >= max {
+        return Err(AppError::invalid(field, format!("{what} holds at most {max} items")));
+    }
+    Ok(())
+}
+
 /// Escapes `%`, `_` and `\\` so a search term matches literally in `LIKE … ESCAPE '\\'`.
 pub fn escape_like(term: &str) -> String {
     term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
@@ -47,14 +130,14 @@ pub fn escape_like(term: &str) -> String {
 pub fn web_url(field: &str, raw: &str) -> AppResult<String> {
     let text = raw.trim();
     match url::Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && text.len() <= 2000 => {
+        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && text.chars().count() <= limits::URL => {
             Ok(text.to_owned())
         }
         _ => Err(AppError::invalid(field, format!("`{text}` is not an http or https URL"))),
     }
 }
 
-pub const MAX_SLUG_CHARS: usize = 64;
+pub const MAX_SLUG_CHARS: usize = limits::SLUG;
 
 /// A URL-safe identifier: lower-case letters, digits and single dashes.
 pub fn slug(field: &str, raw: &str) -> AppResult<String> {

@@ -33,6 +33,7 @@ fn bullets(out: &mut String, heading: &str, items: &[String]) {
     }
 }
 
+/// Reads what the write-up shows, then writes it off the async workers (see `crate::cpu`).
 pub async fn render(
     db: &impl ConnectionTrait,
     review: &review::Model,
@@ -43,6 +44,24 @@ pub async fn render(
         Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.display_name),
         None => None,
     };
+    let owners: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(contents.actions.iter().map(|a| a.owner_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|u| (u.id, u.display_name))
+        .collect();
+    let (review, incident) = (review.clone(), incident.clone());
+    crate::cpu::run(move || compose(&review, &incident, &contents, facilitator.as_deref(), &owners)).await
+}
+
+fn compose(
+    review: &review::Model,
+    incident: &incident::Model,
+    contents: &Contents,
+    facilitator: Option<&str>,
+    owners: &HashMap<Uuid, String>,
+) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", review.title.replace('\n', " "));
     let _ = writeln!(
@@ -132,13 +151,6 @@ pub async fn render(
 
     out.push_str("## Actions\n\n");
     out.push_str("| Action | Owner | Due date | Success metric | Status |\n| --- | --- | --- | --- | --- |\n");
-    let owners: HashMap<Uuid, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(contents.actions.iter().map(|a| a.owner_id)))
-        .all(db)
-        .await?
-        .into_iter()
-        .map(|u| (u.id, u.display_name))
-        .collect();
     for action in &contents.actions {
         let _ = writeln!(
             out,
@@ -172,5 +184,5 @@ pub async fn render(
         }
         _ => out.push_str("Follow-up dates are set when the review is published.\n"),
     }
-    Ok(out)
+    out
 }

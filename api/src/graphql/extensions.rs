@@ -11,12 +11,13 @@ use async_graphql::extensions::{
     NextSubscribe,
 };
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
-use async_graphql::{Request, Response, ServerResult, Variables};
+use async_graphql::{Request, Response, ServerResult, Value as ConstValue, Variables};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
 use crate::app::AppState;
 use crate::auth::RequestAuth;
+use crate::domain::validate::limits;
 use crate::error::AppError;
 use crate::graphql::loaders::Batch;
 use crate::graphql::server_error;
@@ -299,7 +300,69 @@ impl Extension for DocumentLimitsExtension {
         if shape.most_repeats > MAX_REPEATS {
             return Err(server_error(AppError::bad_input("the same field is repeated too often in one selection")));
         }
+        check_input_sizes(&document, variables).map_err(server_error)?;
         Ok(document)
+    }
+}
+
+/// Refuses any string longer than `limits::ANY_STRING` characters and any list longer than
+/// `limits::LIST_ARGUMENT` items, in the variables or written in the document, before anything
+/// runs: no resolver, validator or statement ever sees input larger than that, whatever field
+/// it is for. The field is the variable or argument path.
+fn check_input_sizes(document: &ExecutableDocument, variables: &Variables) -> Result<(), AppError> {
+    for (name, value) in variables.iter() {
+        check_value(name.as_str(), value)?;
+    }
+    let mut arguments = Vec::new();
+    for (_, operation) in document.operations.iter() {
+        collect_arguments(&operation.node.selection_set.node, &mut arguments);
+    }
+    for fragment in document.fragments.values() {
+        collect_arguments(&fragment.node.selection_set.node, &mut arguments);
+    }
+    arguments.iter().try_for_each(|(name, value)| check_value(name, value))
+}
+
+/// The arguments written in a selection, with every variable in them read as null (the
+/// variables are checked on their own).
+fn collect_arguments<'a>(selection: &'a SelectionSet, into: &mut Vec<(&'a str, ConstValue)>) {
+    for item in &selection.items {
+        match &item.node {
+            Selection::Field(field) => {
+                for (name, value) in &field.node.arguments {
+                    let value = value.node.clone().into_const_with(|_| Ok::<_, ()>(ConstValue::Null));
+                    into.push((name.node.as_str(), value.unwrap_or(ConstValue::Null)));
+                }
+                collect_arguments(&field.node.selection_set.node, into);
+            }
+            Selection::InlineFragment(inline) => collect_arguments(&inline.node.selection_set.node, into),
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+}
+
+fn too_large(path: &str) -> AppError {
+    AppError::invalid(
+        path,
+        format!(
+            "{path} is too large: text may hold at most {} characters and a list at most {} items",
+            limits::ANY_STRING,
+            limits::LIST_ARGUMENT
+        ),
+    )
+}
+
+fn check_value(path: &str, value: &ConstValue) -> Result<(), AppError> {
+    match value {
+        ConstValue::String(text) if text.len() > limits::ANY_STRING && text.chars().count() > limits::ANY_STRING => {
+            Err(too_large(path))
+        }
+        ConstValue::List(items) if items.len() > limits::LIST_ARGUMENT => Err(too_large(path)),
+        ConstValue::List(items) => items.iter().try_for_each(|item| check_value(path, item)),
+        ConstValue::Object(fields) => {
+            fields.iter().try_for_each(|(name, field)| check_value(&format!("{path}.{name}"), field))
+        }
+        _ => Ok(()),
     }
 }
 

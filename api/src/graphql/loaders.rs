@@ -91,6 +91,7 @@ fn unshare(error: Arc<AppError>) -> AppError {
         AppError::Conflict(m) => AppError::Conflict(m.clone()),
         AppError::SlowConsumer(m) => AppError::SlowConsumer(m.clone()),
         AppError::RateLimited { retry_after_secs } => AppError::RateLimited { retry_after_secs: *retry_after_secs },
+        AppError::Timeout => AppError::Timeout,
         AppError::Unavailable => AppError::Unavailable,
         AppError::Internal(e) => AppError::Internal(anyhow::anyhow!("{e:#}")),
     })

@@ -24,6 +24,37 @@ pub type AppSchema = Schema<Query, Mutation, Subscription>;
 /// Most directives on one field.
 const MAX_DIRECTIVES: usize = 4;
 
+/// What costly fields cost in the complexity limit, beyond the 1 every field costs. A unit is
+/// about what resolving one plain field costs; the figures below come from what each field
+/// reads and computes.
+pub(crate) mod cost {
+    /// Checks every publishing rule: reads the review's children and its policy.
+    pub const READINESS: usize = 20;
+    /// Reads the review's text and the organization's people, then scans it all.
+    pub const BLAMELESS_FINDINGS: usize = 50;
+    /// Reads the whole review and writes a page.
+    pub const MARKDOWN: usize = 50;
+    /// Counts acknowledgements by team.
+    pub const ACKNOWLEDGEMENTS_BY_TEAM: usize = 10;
+    /// How many items a plain list is priced at: about what it holds, on average; the write
+    /// side bounds each (see `domain::validate::limits`).
+    pub const TIMELINE: usize = 10;
+    pub const PARTICIPANTS: usize = 5;
+    pub const RESPONDERS: usize = 5;
+    pub const AFFECTED_TEAMS: usize = 3;
+    pub const ACKNOWLEDGEMENTS: usize = 20;
+
+    /// A plain list: its fields once per item it is priced at.
+    pub fn list(child_complexity: usize, items: usize) -> usize {
+        child_complexity.max(1).saturating_mul(items)
+    }
+
+    /// Scanning a text for blame language: one unit per 200 bytes.
+    pub fn text_scan(text: &str) -> usize {
+        1 + text.len() / 200
+    }
+}
+
 /// The complexity of a connection: its child fields once per item asked for.
 pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
     use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};

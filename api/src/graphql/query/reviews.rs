@@ -43,9 +43,10 @@ impl ReviewQuery {
     }
 
     /// Blame language in a text, with systemic rephrasings (warnings only).
+    #[graphql(complexity = "crate::graphql::cost::text_scan(&text) + child_complexity")]
     async fn blameless_check(&self, ctx: &Context<'_>, text: String) -> Result<Vec<BlamelessFinding>> {
         ctx.viewer()?;
-        Ok(blameless::check(&text).into_iter().map(BlamelessFinding).collect())
+        Ok(blameless::check_input(text).await?.into_iter().map(BlamelessFinding).collect())
     }
 
     /// The change log of one object, oldest first.

@@ -52,10 +52,12 @@ impl Incident {
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::RESPONDERS)")]
     async fn responders(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
         Ok(loaders::list(ctx, RespondersOf(self.0.id)).await?.into_iter().map(User).collect())
     }
     /// Other teams the incident affected; their members read it and its review.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
     async fn affected_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
         Ok(loaders::list(ctx, AffectedTeamsOf(self.0.id)).await?.into_iter().map(Team).collect())
     }

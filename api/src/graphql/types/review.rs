@@ -64,11 +64,13 @@ impl Review {
         let Some(id) = self.0.facilitator_id else { return Ok(None) };
         Ok(Some(User(loaders::required(ctx, UserById(id), "user").await?)))
     }
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::PARTICIPANTS)")]
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Participant>> {
         let rows = loaders::list(ctx, ParticipantsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(|(user, role)| Participant { user: User(user), role: role.into() }).collect())
     }
     /// What happened, in chronological order.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TIMELINE)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
         Ok(loaders::list(ctx, TimelineOf(self.0.id)).await?.into_iter().map(TimelineEntry).collect())
     }
@@ -107,6 +109,7 @@ impl Review {
         Ok(loaders::list(ctx, FollowUpsOf(self.0.id)).await?.into_iter().map(FollowUp).collect())
     }
     /// Who acknowledged reading this learning, and when.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::ACKNOWLEDGEMENTS)")]
     async fn acknowledgements(&self, ctx: &Context<'_>) -> Result<Vec<Acknowledgement>> {
         let rows = loaders::list(ctx, AcknowledgementsOf(self.0.id)).await?;
         Ok(rows
@@ -115,20 +118,24 @@ impl Review {
             .collect())
     }
     /// How many people of each team acknowledged it, most first.
+    #[graphql(complexity = "crate::graphql::cost::ACKNOWLEDGEMENTS_BY_TEAM + child_complexity")]
     async fn acknowledgements_by_team(&self, ctx: &Context<'_>) -> Result<Vec<TeamAcknowledgements>> {
         let rows = learning::acknowledgements_by_team(ctx.db(), self.0.id).await?;
         Ok(rows.into_iter().map(|(team, count)| TeamAcknowledgements { team: Team(team), count }).collect())
     }
     /// Whether the review can be published, and what is missing if not.
+    #[graphql(complexity = "crate::graphql::cost::READINESS + child_complexity")]
     async fn readiness(&self, ctx: &Context<'_>) -> Result<Readiness> {
         let readiness = reviews::readiness(ctx.db(), &self.0).await?;
         Ok(Readiness { ready: readiness.ready, unmet: readiness.unmet })
     }
     /// Blame language in the review, with systemic rephrasings.
+    #[graphql(complexity = "crate::graphql::cost::BLAMELESS_FINDINGS + child_complexity")]
     async fn blameless_findings(&self, ctx: &Context<'_>) -> Result<Vec<BlamelessFinding>> {
         Ok(reviews::findings(ctx.db(), &self.0).await?.into_iter().map(BlamelessFinding).collect())
     }
     /// The one-page write-up, as GitHub-flavoured Markdown.
+    #[graphql(complexity = "crate::graphql::cost::MARKDOWN")]
     async fn markdown(&self, ctx: &Context<'_>) -> Result<String> {
         let incident = incidents::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.incident_id).await?;
         Ok(writeup::render(ctx.db(), &self.0, &incident).await?)
