@@ -156,7 +156,12 @@ async fn graphql_http(
     server.schema.execute_batch(batch).await.into()
 }
 
-async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: WebSocketUpgrade) -> Response {
+async fn graphql_ws(
+    State(server): State<Server>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    upgrade: WebSocketUpgrade,
+) -> Response {
     let protocol = headers
         .get(header::SEC_WEBSOCKET_PROTOCOL)
         .and_then(|value| value.to_str().ok())
@@ -164,9 +169,16 @@ async fn graphql_ws(State(server): State<Server>, headers: HeaderMap, upgrade: W
     let Some(protocol) = protocol else {
         return (StatusCode::BAD_REQUEST, "offer the graphql-transport-ws or graphql-ws subprotocol").into_response();
     };
+    // A message may be as large as a request body over HTTP, and no larger.
+    let max_message = server.state.config.max_body_bytes;
     upgrade
         .protocols(async_graphql::http::ALL_WEBSOCKET_PROTOCOLS)
-        .on_upgrade(move |socket| live::socket::serve(socket, server.schema, protocol, server.state, server.stopping))
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
+        .on_upgrade(move |socket| {
+            let client = live::socket::Client { protocol, address: peer.ip() };
+            live::socket::serve(socket, server.schema, client, server.state, server.stopping)
+        })
 }
 
 async fn metrics(State(server): State<Server>) -> Response {

@@ -159,14 +159,30 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_MAX_ALIASES", default_value_t = 30, global = true)]
     pub max_aliases: usize,
 
-    /// Failed logins, refreshes or invitation acceptances allowed per account and per client
-    /// address within `--auth-failure-window`; more answer RATE_LIMITED.
+    /// Top-level fields one user may run at once, across all their requests and sockets; more
+    /// wait their turn (RATE_LIMITED after `--statement-timeout`). Keep it well below
+    /// `--db-pool-size`, so that a few busy users cannot hold every connection.
+    #[arg(long, env = "HINDSIGHT_MAX_CONCURRENT_PER_USER", default_value_t = 4, global = true)]
+    pub max_concurrent_per_user: usize,
+
+    /// Failed logins (or password re-entries) allowed per account within
+    /// `--auth-failure-window`; more answer RATE_LIMITED, even with the right password.
     #[arg(long, env = "HINDSIGHT_AUTH_FAILURE_LIMIT", default_value_t = 10, global = true)]
     pub auth_failure_limit: u32,
+
+    /// Failed logins, refreshes, invitation acceptances and password re-entries, and sign-ups,
+    /// allowed per client address (an IPv6 /64) within `--auth-failure-window`. Higher than the
+    /// per-account limit: many people may share one address behind a NAT or a proxy.
+    #[arg(long, env = "HINDSIGHT_AUTH_FAILURE_ADDRESS_LIMIT", default_value_t = 100, global = true)]
+    pub auth_failure_address_limit: u32,
 
     /// The window in which failed credential checks are counted.
     #[arg(long, env = "HINDSIGHT_AUTH_FAILURE_WINDOW", default_value = "15m", value_parser = parse_duration, global = true)]
     pub auth_failure_window: Duration,
+
+    /// Subscriptions one WebSocket connection may hold at once.
+    #[arg(long, env = "HINDSIGHT_MAX_SUBSCRIPTIONS_PER_CONNECTION", default_value_t = 25, global = true)]
+    pub max_subscriptions_per_connection: usize,
 
     /// How many events a subscriber may fall behind before it is dropped.
     #[arg(long, env = "HINDSIGHT_SUBSCRIBER_BUFFER", default_value_t = 1024, global = true)]
@@ -208,7 +224,11 @@ impl Config {
     }
 
     pub fn auth_limits(&self) -> crate::domain::throttle::Limits {
-        crate::domain::throttle::Limits { limit: self.auth_failure_limit, window: self.auth_failure_window }
+        crate::domain::throttle::Limits {
+            account: self.auth_failure_limit,
+            address: self.auth_failure_address_limit,
+            window: self.auth_failure_window,
+        }
     }
 
     pub fn is_postgres(&self) -> bool {

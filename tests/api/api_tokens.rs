@@ -46,7 +46,7 @@ async fn no_token_administers_users_or_tokens() {
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let secret = app.api_token(&admin, "WRITE").await;
     let refused = [
-        "mutation { createApiToken(name: \"more\", scope: WRITE) { secret } }",
+        "mutation { createApiToken(name: \"more\", scope: WRITE, currentPassword: \"correct horse battery\") { secret } }",
         "mutation { inviteUser(input: { email: \"x@acme.test\", role: ADMIN }) { token } }",
         "mutation { logoutEverywhere }",
         "mutation { changePassword(currentPassword: \"correct horse battery\", newPassword: \"0123456789abc\") }",
@@ -65,7 +65,7 @@ async fn a_revoked_token_stops_working() {
     let created = app
         .exec(
             Some(&admin.token),
-            "mutation { createApiToken(name: \"ci\", scope: READ) { secret apiToken { id } } }",
+            "mutation { createApiToken(name: \"ci\", scope: READ, currentPassword: \"correct horse battery\") { secret apiToken { id } } }",
             json!({}),
         )
         .await;
@@ -99,7 +99,7 @@ async fn an_expiry_in_the_past_is_refused() {
     let answer = app
         .exec(
             Some(&admin.token),
-            "mutation($at: DateTime) { createApiToken(name: \"old\", scope: READ, expiresAt: $at) { secret } }",
+            "mutation($at: DateTime) { createApiToken(name: \"old\", scope: READ, expiresAt: $at, currentPassword: \"correct horse battery\") { secret } }",
             json!({ "at": "2001-01-01T00:00:00Z" }),
         )
         .await;
@@ -128,7 +128,7 @@ async fn a_member_cannot_revoke_someone_elses_token() {
     let created = app
         .exec(
             Some(&admin.token),
-            "mutation { createApiToken(name: \"ci\", scope: READ) { apiToken { id } } }",
+            "mutation { createApiToken(name: \"ci\", scope: READ, currentPassword: \"correct horse battery\") { apiToken { id } } }",
             json!({}),
         )
         .await;

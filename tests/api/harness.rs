@@ -280,7 +280,7 @@ impl TestApp {
         let answer = self
             .exec(
                 Some(&session.token),
-                "mutation($s: TokenScope!) { createApiToken(name: \"script\", scope: $s) { secret apiToken { id } } }",
+                "mutation($s: TokenScope!) { createApiToken(name: \"script\", scope: $s, currentPassword: \"correct horse battery\") { secret apiToken { id } } }",
                 json!({ "s": scope }),
             )
             .await;
@@ -347,6 +347,12 @@ impl Socket {
         socket.inner.send(json!({ "type": "connection_init", "payload": payload }).to_string().into()).await.unwrap();
         let answer = socket.message().await.unwrap_or(Value::Null);
         (socket, answer)
+    }
+
+    /// Sends a text message as it is.
+    pub async fn send_raw(&mut self, text: String) {
+        use futures_util::SinkExt;
+        self.inner.send(text.into()).await.unwrap();
     }
 
     /// Starts operation `id`.

@@ -425,7 +425,7 @@ async fn revoking_an_api_token_closes_its_sockets() {
     let created = app
         .exec(
             Some(&admin.token),
-            "mutation { createApiToken(name: \"feed\", scope: READ) { secret apiToken { id } } }",
+            "mutation { createApiToken(name: \"feed\", scope: READ, currentPassword: \"correct horse battery\") { secret apiToken { id } } }",
             json!({}),
         )
         .await;

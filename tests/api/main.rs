@@ -1,6 +1,7 @@
 //! The whole API through GraphQL, on SQLite by default and on PostgreSQL when
 //! `TEST_DATABASE_URL` is set. Every test gets its own fresh database.
 
+mod abuse;
 mod actions;
 mod api_tokens;
 mod concurrency;
@@ -22,6 +23,8 @@ mod performance;
 mod probes;
 mod reviews;
 mod schema;
+mod sessions;
+mod socket_controls;
 mod scripts;
 mod seed;
 mod teams;

@@ -37,7 +37,7 @@ fn the_contract_names_are_in_the_schema() {
         "addTeamMember(teamId: ID!, userId: ID!, role: TeamRole!): Membership!",
         "updateTeamMember(teamId: ID!, userId: ID!, role: TeamRole!): Membership!",
         "removeTeamMember(teamId: ID!, userId: ID!): Boolean!",
-        "createApiToken(name: String!, scope: TokenScope!, expiresAt: DateTime): ApiTokenPayload!",
+        "createApiToken(name: String!, scope: TokenScope!, expiresAt: DateTime, currentPassword: String!): ApiTokenPayload!",
         "revokeApiToken(id: ID!): ApiToken!",
         "updateReviewPolicy(input: ReviewPolicyInput!): Organization!",
         "declareIncident(input: DeclareIncidentInput!): Incident!",

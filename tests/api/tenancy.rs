@@ -24,7 +24,7 @@ async fn two_orgs() -> TwoOrgs {
     let token = app
         .exec(
             Some(&globex.token),
-            "mutation { createApiToken(name: \"ci\", scope: READ) { apiToken { id } } }",
+            "mutation { createApiToken(name: \"ci\", scope: READ, currentPassword: \"correct horse battery\") { apiToken { id } } }",
             json!({}),
         )
         .await;

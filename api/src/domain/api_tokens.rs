@@ -12,6 +12,7 @@ use crate::auth::{Viewer, secret};
 use crate::clock;
 use crate::db;
 use crate::domain::events::{self, EventKind};
+use crate::domain::identity::Reauthenticated;
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
@@ -23,9 +24,16 @@ pub struct NewApiToken {
     pub secret: String,
 }
 
+/// How long a token lives when its creator names no expiry.
+pub const DEFAULT_LIFETIME: chrono::TimeDelta = chrono::TimeDelta::days(90);
+
+/// Creates a token acting as the viewer, who has just entered their password again (a stolen
+/// access token alone cannot mint a token that outlives it). Without `expires_at` it expires in
+/// `DEFAULT_LIFETIME`.
 pub async fn create(
     db: &DatabaseConnection,
     viewer: &Viewer,
+    _confirmed: Reauthenticated,
     name: &str,
     scope: TokenScope,
     expires_at: Option<DateTime<Utc>>,
@@ -36,6 +44,7 @@ pub async fn create(
     if expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::invalid("expiresAt", "expiresAt must be in the future"));
     }
+    let expires_at = Some(expires_at.unwrap_or(now + DEFAULT_LIFETIME));
     let secret = secret::generate(secret::API_TOKEN_PREFIX);
     let tx = db::begin_write(db).await?;
     let token = api_token::ActiveModel {

@@ -19,6 +19,7 @@ pub enum EventKind {
     UserReactivated,
     PasswordChanged,
     SessionsRevoked,
+    SignedOut,
     TeamCreated,
     TeamUpdated,
     TeamMemberAdded,
@@ -67,7 +68,7 @@ pub enum EventKind {
 }
 
 impl EventKind {
-    pub const ALL: [EventKind; 53] = [
+    pub const ALL: [EventKind; 54] = [
         EventKind::OrganizationCreated,
         EventKind::UserInvited,
         EventKind::UserJoined,
@@ -76,6 +77,7 @@ impl EventKind {
         EventKind::UserReactivated,
         EventKind::PasswordChanged,
         EventKind::SessionsRevoked,
+        EventKind::SignedOut,
         EventKind::TeamCreated,
         EventKind::TeamUpdated,
         EventKind::TeamMemberAdded,
@@ -131,12 +133,13 @@ impl EventKind {
                 | Self::UserDeactivated
                 | Self::PasswordChanged
                 | Self::SessionsRevoked
+                | Self::SignedOut
                 | Self::ApiTokenRevoked
         )
     }
 
     /// Kinds about a person's own sign-in, shown only to that person and to admins.
-    pub const PERSONAL: [EventKind; 2] = [EventKind::PasswordChanged, EventKind::SessionsRevoked];
+    pub const PERSONAL: [EventKind; 3] = [EventKind::PasswordChanged, EventKind::SessionsRevoked, EventKind::SignedOut];
 
     pub fn parse(kind: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|k| k.as_str() == kind)
@@ -152,6 +155,7 @@ impl EventKind {
             Self::UserReactivated => "USER_REACTIVATED",
             Self::PasswordChanged => "PASSWORD_CHANGED",
             Self::SessionsRevoked => "SESSIONS_REVOKED",
+            Self::SignedOut => "SIGNED_OUT",
             Self::TeamCreated => "TEAM_CREATED",
             Self::TeamUpdated => "TEAM_UPDATED",
             Self::TeamMemberAdded => "TEAM_MEMBER_ADDED",

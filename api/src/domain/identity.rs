@@ -1,5 +1,7 @@
 //! Sign-up, login and sessions: access tokens with rotating refresh tokens.
 
+use std::net::IpAddr;
+
 use chrono::{DateTime, Utc};
 use entity::{OrgRole, organization, refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
@@ -13,6 +15,7 @@ use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
 use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::throttle::{self, Attempt, Check};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
@@ -200,26 +203,42 @@ pub async fn refresh_session(db: &DatabaseConnection, auth: &AuthService, token:
     Ok(session)
 }
 
-async fn revoke_family(tx: &impl ConnectionTrait, family_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
-    refresh_token::Entity::update_many()
+/// Signs a session out; returns how many of its refresh tokens were still live.
+async fn revoke_family(tx: &impl ConnectionTrait, family_id: Uuid, now: DateTime<Utc>) -> AppResult<u64> {
+    let revoked = refresh_token::Entity::update_many()
         .col_expr(refresh_token::Column::RevokedAt, Expr::value(now))
         .filter(refresh_token::Column::FamilyId.eq(family_id))
         .filter(refresh_token::Column::RevokedAt.is_null())
         .exec(tx)
         .await?;
-    Ok(())
+    Ok(revoked.rows_affected)
 }
 
-/// Ends the session the refresh token belongs to. Unknown tokens are ignored: there is
-/// nothing to sign out, and the answer must not tell valid tokens from invalid ones.
+/// Ends the session the refresh token belongs to: its refresh tokens, its access tokens and its
+/// open sockets, at once. Unknown tokens are ignored: there is nothing to sign out, and the
+/// answer must not tell valid tokens from invalid ones.
 pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
     let tx = db::begin_write(db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
         .one(&tx)
         .await?;
-    if let Some(stored) = stored {
-        revoke_family(&tx, stored.family_id, clock::now()).await?;
+    let Some(stored) = stored else { return Ok(()) };
+    if revoke_family(&tx, stored.family_id, clock::now()).await? > 0
+        && let Some(user) = user::Entity::find_by_id(stored.user_id).one(&tx).await?
+    {
+        // The event tells the user's open sockets to check their credentials again.
+        events::record(
+            &tx,
+            NewEvent {
+                organization_id: user.organization_id,
+                actor_id: Some(user.id),
+                kind: EventKind::SignedOut,
+                subject_id: ids::encode(NodeKind::User, user.id),
+                payload: serde_json::json!({}),
+            },
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())
@@ -264,19 +283,45 @@ pub(crate) async fn revoke_all_sessions(tx: &impl ConnectionTrait, user_id: Uuid
     Ok(())
 }
 
-/// Changes the viewer's password. Every other session is signed out; this one stays.
+/// Proof that the viewer has just entered their password again.
+pub struct Reauthenticated {
+    user: user::Model,
+}
+
+/// Checks the signed-in viewer's password again before a change that a stolen access token
+/// alone must not make (a new password, an API token). Wrong passwords count against the
+/// account and the address like failed logins (see `throttle`).
+pub async fn reauthenticate(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    viewer: &Viewer,
+    password: &str,
+    limits: throttle::Limits,
+    address: Option<IpAddr>,
+) -> AppResult<Reauthenticated> {
+    viewer.require_session()?;
+    let account = viewer.user_id.to_string();
+    let attempt = Attempt { check: Check::Reauthenticate, account: Some(&account), address };
+    throttle::guard(db, limits, attempt, async {
+        let user = user::Entity::find_by_id(viewer.user_id).one(db).await?.ok_or(AppError::NotFound("user"))?;
+        if !auth.passwords.verify(password, Some(&user.password_hash)).await? {
+            return Err(AppError::invalid("currentPassword", "the current password is not correct"));
+        }
+        Ok(Reauthenticated { user })
+    })
+    .await
+}
+
+/// Changes the viewer's password. Every other session is signed out at once (its access tokens
+/// and sockets too); this one stays.
 pub async fn change_password(
     db: &DatabaseConnection,
     auth: &AuthService,
     viewer: &Viewer,
-    current_password: &str,
+    confirmed: Reauthenticated,
     new_password: &str,
 ) -> AppResult<()> {
-    viewer.require_session()?;
-    let user = user::Entity::find_by_id(viewer.user_id).one(db).await?.ok_or(AppError::NotFound("user"))?;
-    if !auth.passwords.verify(current_password, Some(&user.password_hash)).await? {
-        return Err(AppError::invalid("currentPassword", "the current password is not correct"));
-    }
+    let user = confirmed.user;
     Passwords::validate_new(new_password, "newPassword")?;
     let password_hash = auth.passwords.hash(new_password).await?;
 

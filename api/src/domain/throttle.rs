@@ -1,7 +1,17 @@
-//! Brute-force limits on credential checks. Failures are counted in the database, per account
-//! and per client address, so the limit holds across every server: after `limit` failures in
-//! `window`, further attempts on that key answer RATE_LIMITED (with `retryAfter` seconds) without
-//! checking anything, even with the right credentials.
+//! Brute-force limits on credential checks. Attempts are counted in the database, per account and
+//! per client address, so the limits hold across every server: once a key has used up its limit
+//! within the window, further attempts on it answer RATE_LIMITED (with `retryAfter` seconds)
+//! without checking anything, even with the right credentials.
+//!
+//! An attempt is recorded before its check runs and counted with every attempt recorded before
+//! it, so concurrent guesses cannot all slip past the count: of any number sent at once, at most
+//! the limit are checked. A successful check takes its attempt back (and clears the account's
+//! count); a failed one stays as the failure it was. Sign-ups, which cost a password hash each
+//! whatever their outcome, always count.
+//!
+//! An account has a low limit (`--auth-failure-limit`); an address, which a whole office may
+//! share behind one NAT, has its own higher one (`--auth-failure-address-limit`). IPv6 clients
+//! are counted by their /64 network, which one host usually holds whole.
 
 use std::future::Future;
 use std::net::IpAddr;
@@ -13,15 +23,19 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
+use crate::auth::secret;
 use crate::clock;
 use crate::error::{AppError, AppResult};
 
 /// The credential checks that are limited.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Check {
     Login,
     Refresh,
     AcceptInvitation,
+    SignUp,
+    /// A signed-in person proving their password again (changing it, creating an API token).
+    Reauthenticate,
 }
 
 impl Check {
@@ -30,83 +44,127 @@ impl Check {
             Self::Login => "login",
             Self::Refresh => "refresh",
             Self::AcceptInvitation => "invitation",
+            Self::SignUp => "signup",
+            Self::Reauthenticate => "reauth",
         }
+    }
+
+    /// Whether a success counts too (it still cost what a failure costs).
+    fn success_counts(self) -> bool {
+        self == Self::SignUp
     }
 }
 
-/// The limit: at most `limit` failures per key in `window`.
+/// At most `account` failures per account and `address` per client address in `window`.
 #[derive(Debug, Clone, Copy)]
 pub struct Limits {
-    pub limit: u32,
+    pub account: u32,
+    pub address: u32,
     pub window: Duration,
 }
 
-/// Who is trying: the account named (for logins) and the client's address (over HTTP).
+/// Who is trying: the account named (for logins) and the client's address (over the network).
 pub struct Attempt<'a> {
     pub check: Check,
     pub account: Option<&'a str>,
     pub address: Option<IpAddr>,
 }
 
-impl Attempt<'_> {
-    fn account_key(&self) -> Option<String> {
-        self.account.map(|a| format!("{}:account:{}", self.check.name(), a.trim().to_lowercase()))
-    }
+/// A key attempts are counted under, with its limit.
+struct Key {
+    key: String,
+    limit: u32,
+    account: bool,
+}
 
-    fn keys(&self) -> Vec<String> {
-        let address = self.address.map(|ip| format!("{}:address:{ip}", self.check.name()));
-        self.account_key().into_iter().chain(address).collect()
+impl Attempt<'_> {
+    fn keys(&self, limits: Limits) -> Vec<Key> {
+        let check = self.check.name();
+        // Hashed: any account name fits the column, and the table holds no addresses of people.
+        let account = self.account.map(|a| Key {
+            key: format!("{check}:account:{}", secret::digest(&a.trim().to_lowercase())),
+            limit: limits.account,
+            account: true,
+        });
+        let address = self.address.map(|ip| Key {
+            key: format!("{check}:address:{}", network(ip)),
+            limit: limits.address,
+            account: false,
+        });
+        account.into_iter().chain(address).collect()
     }
 }
 
-/// Runs `check` unless its keys are over the limit; records a failure when it fails.
+/// The network an address is counted by: an IPv4 address itself, an IPv6 address's /64.
+fn network(ip: IpAddr) -> String {
+    match ip {
+        IpAddr::V4(v4) => v4.to_string(),
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => v4.to_string(),
+            None => {
+                let s = v6.segments();
+                format!("{:x}:{:x}:{:x}:{:x}::/64", s[0], s[1], s[2], s[3])
+            }
+        },
+    }
+}
+
+/// Records the attempt, refuses it when a key is over its limit, else runs `check`; takes the
+/// attempt back when it succeeds (or could not be judged).
 pub async fn guard<T>(
     db: &DatabaseConnection,
     limits: Limits,
     attempt: Attempt<'_>,
     check: impl Future<Output = AppResult<T>>,
 ) -> AppResult<T> {
-    let keys = attempt.keys();
+    let keys = attempt.keys(limits);
     if keys.is_empty() {
         return check.await;
     }
     let now = clock::now();
     let window = clock::lifetime(limits.window);
-    refuse_when_over(db, limits.limit, window, &keys, now).await?;
+    let recorded: Vec<Uuid> = keys.iter().map(|_| Uuid::now_v7()).collect();
+    let rows = keys.iter().zip(&recorded).map(|(key, id)| auth_failure::ActiveModel {
+        id: Set(*id),
+        key: Set(key.key.clone()),
+        failed_at: Set(now),
+    });
+    auth_failure::Entity::insert_many(rows).exec(db).await?;
+    if let Err(refusal) = refuse_when_over(db, &keys, window, now).await {
+        take_back(db, &recorded).await?;
+        return Err(refusal);
+    }
     let outcome = check.await;
     match &outcome {
+        Ok(_) if attempt.check.success_counts() => {}
         Ok(_) => {
+            take_back(db, &recorded).await?;
             // Success clears the account's count; an address keeps its own.
-            if let Some(account) = attempt.account_key() {
-                auth_failure::Entity::delete_many().filter(auth_failure::Column::Key.eq(account)).exec(db).await?;
-            }
+            let accounts = keys.iter().filter(|k| k.account).map(|k| k.key.clone());
+            auth_failure::Entity::delete_many().filter(auth_failure::Column::Key.is_in(accounts)).exec(db).await?;
         }
-        Err(AppError::Unavailable | AppError::Internal(_) | AppError::RateLimited { .. }) => {}
-        Err(_) => {
-            let rows = keys.into_iter().map(|key| auth_failure::ActiveModel {
-                id: Set(Uuid::now_v7()),
-                key: Set(key),
-                failed_at: Set(now),
-            });
-            auth_failure::Entity::insert_many(rows).exec(db).await?;
+        Err(AppError::Unavailable | AppError::Internal(_) | AppError::RateLimited { .. } | AppError::Timeout) => {
+            take_back(db, &recorded).await?;
         }
+        Err(_) => {}
     }
     outcome
 }
 
-async fn refuse_when_over(
-    db: &DatabaseConnection,
-    limit: u32,
-    window: TimeDelta,
-    keys: &[String],
-    now: DateTime<Utc>,
-) -> AppResult<()> {
+async fn take_back(db: &DatabaseConnection, recorded: &[Uuid]) -> AppResult<()> {
+    auth_failure::Entity::delete_many().filter(auth_failure::Column::Id.is_in(recorded.iter().copied())).exec(db).await?;
+    Ok(())
+}
+
+/// RATE_LIMITED when any key holds more attempts in the window than its limit (this one
+/// included), with how long until the oldest of them leaves the window.
+async fn refuse_when_over(db: &DatabaseConnection, keys: &[Key], window: TimeDelta, now: DateTime<Utc>) -> AppResult<()> {
     let counts: Vec<(String, i64, DateTime<Utc>)> = auth_failure::Entity::find()
         .select_only()
         .column(auth_failure::Column::Key)
-        .column_as(Expr::col(auth_failure::Column::Id).count(), "failures")
+        .column_as(Expr::col(auth_failure::Column::Id).count(), "attempts")
         .column_as(Expr::col(auth_failure::Column::FailedAt).min(), "oldest")
-        .filter(auth_failure::Column::Key.is_in(keys.iter().cloned()))
+        .filter(auth_failure::Column::Key.is_in(keys.iter().map(|k| k.key.clone())))
         .filter(auth_failure::Column::FailedAt.gt(now - window))
         .group_by(auth_failure::Column::Key)
         .into_tuple()
@@ -114,7 +172,9 @@ async fn refuse_when_over(
         .await?;
     let wait = counts
         .iter()
-        .filter(|(_, failures, _)| *failures >= i64::from(limit))
+        .filter(|(key, attempts, _)| {
+            keys.iter().any(|k| &k.key == key && *attempts > i64::from(k.limit))
+        })
         .map(|(_, _, oldest)| Ord::max((*oldest + window - now).num_seconds(), 1))
         .max();
     match wait {
@@ -123,10 +183,25 @@ async fn refuse_when_over(
     }
 }
 
-/// Forgets failures older than the window.
+/// Forgets attempts older than the window.
 pub async fn forget_old(db: &DatabaseConnection, limits: Limits) -> AppResult<u64> {
     let before = clock::now() - clock::lifetime(limits.window);
     let deleted =
         auth_failure::Entity::delete_many().filter(auth_failure::Column::FailedAt.lt(before)).exec(db).await?;
     Ok(deleted.rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ipv6_clients_are_counted_by_their_64_network() {
+        let one: IpAddr = "2001:db8:1:2:aaaa::1".parse().unwrap();
+        let same_network: IpAddr = "2001:db8:1:2:bbbb::2".parse().unwrap();
+        let other: IpAddr = "2001:db8:1:3::1".parse().unwrap();
+        assert_eq!(network(one), network(same_network));
+        assert_ne!(network(one), network(other));
+        assert_eq!(network("::ffff:192.0.2.7".parse().unwrap()), "192.0.2.7");
+    }
 }

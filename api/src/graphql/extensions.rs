@@ -1,6 +1,8 @@
-//! Schema extensions: every error gets a code, WebSocket operations authenticate again,
-//! read-only API tokens cannot mutate, mutations wake the event hub, and documents built to
-//! overload the server or to multiply credential guesses are refused before anything runs.
+//! Schema extensions: every error gets a code (a panic becomes INTERNAL), WebSocket operations
+//! authenticate again and get the same per-request controls as HTTP requests, a connection holds
+//! a bounded number of subscriptions, read-only API tokens cannot mutate, mutations wake the
+//! event hub, and documents built to overload the server or to multiply credential guesses are
+//! refused before anything runs.
 
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
@@ -8,8 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
-    NextSubscribe,
+    NextSubscribe, NextValidation,
 };
+use async_graphql::{ServerError, ValidationResult};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Request, Response, ServerResult, Value as ConstValue, Variables};
 use futures_util::FutureExt;
@@ -24,7 +27,9 @@ use crate::graphql::server_error;
 
 /// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
 /// rest come from the GraphQL engine itself (syntax, validation, argument coercion, limits)
-/// and are the client's to fix. A panic becomes INTERNAL instead of a dropped connection.
+/// and are the client's to fix. A panic becomes INTERNAL instead of a dropped connection:
+/// caught around each operation's execution and each subscription's stream, the paths HTTP
+/// and the WebSocket share.
 pub struct ErrorCodes;
 
 impl ExtensionFactory for ErrorCodes {
@@ -35,18 +40,27 @@ impl ExtensionFactory for ErrorCodes {
 
 struct ErrorCodesExtension;
 
+/// Gives an error without a code BAD_USER_INPUT.
+fn add_code(error: &mut ServerError) {
+    if !matches!(error.extensions.as_ref().and_then(|ext| ext.get("code")), Some(async_graphql::Value::String(_))) {
+        error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+    }
+}
+
+/// Codes every error of a response and counts them by code (once per response: the caller is
+/// the outermost hook of its path).
 fn with_codes(mut response: Response) -> Response {
     for error in &mut response.errors {
-        let code = match error.extensions.as_ref().and_then(|ext| ext.get("code")) {
-            Some(async_graphql::Value::String(code)) => code.clone(),
-            _ => {
-                error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
-                "BAD_USER_INPUT".to_owned()
-            }
-        };
-        crate::metrics::graphql_error(&code);
+        add_code(error);
+        if let Some(async_graphql::Value::String(code)) = error.extensions.as_ref().and_then(|ext| ext.get("code")) {
+            crate::metrics::graphql_error(code);
+        }
     }
     response
+}
+
+fn on_socket(ctx: &ExtensionContext<'_>) -> bool {
+    ctx.data_opt::<SocketCredentials>().is_some()
 }
 
 fn internal_error() -> Response {
@@ -62,13 +76,50 @@ impl Extension for ErrorCodesExtension {
         }
     }
 
+    // Errors of parsing and validation reach a WebSocket client without passing `request`.
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut error| {
+            add_code(&mut error);
+            error
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|mut errors| {
+            errors.iter_mut().for_each(add_code);
+            errors
+        })
+    }
+
+    // Over the WebSocket, queries and mutations run without the `request` hook: this is the
+    // outermost hook there.
+    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
+        let response = AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
+        if on_socket(ctx) { with_codes(response) } else { response }
+    }
+
     fn subscribe<'s>(
         &self,
         ctx: &ExtensionContext<'_>,
         stream: BoxStream<'s, Response>,
         next: NextSubscribe<'_>,
     ) -> BoxStream<'s, Response> {
-        next.run(ctx, stream).map(with_codes).boxed()
+        // A panic ends the subscription with INTERNAL; the connection and its other operations live on.
+        AssertUnwindSafe(next.run(ctx, stream))
+            .catch_unwind()
+            .map(|item| item.unwrap_or_else(|_| internal_error()))
+            .map(with_codes)
+            .boxed()
     }
 }
 
@@ -370,7 +421,8 @@ fn check_value(path: &str, value: &ConstValue) -> Result<(), AppError> {
 pub struct SocketCredentials(pub Option<String>);
 
 /// Authenticates every operation of a WebSocket connection again, so that a deactivated user,
-/// a revoked or expired token or a changed role takes effect on open sockets too.
+/// a revoked or expired token or a changed role takes effect on open sockets too; and gives it
+/// the credential budget an HTTP request has (the client address comes with the connection).
 pub struct SocketAuth;
 
 impl ExtensionFactory for SocketAuth {
@@ -390,12 +442,78 @@ impl Extension for SocketAuthExtension {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         let request = match (ctx.data_opt::<SocketCredentials>(), ctx.data_opt::<AppState>()) {
-            (Some(SocketCredentials(authorization)), Some(state)) => {
-                request.data(state.authenticate(authorization.as_deref()).await)
-            }
+            (Some(SocketCredentials(authorization)), Some(state)) => request
+                .data(state.authenticate(authorization.as_deref()).await)
+                .data(CredentialBudget::default()),
             _ => request,
         };
         next.run(ctx, request).await
+    }
+}
+
+/// How many subscriptions one WebSocket connection holds, and how many it may.
+#[derive(Clone)]
+pub struct SocketSubscriptions {
+    open: Arc<std::sync::atomic::AtomicUsize>,
+    max: usize,
+}
+
+/// One open subscription of a connection, counted until its stream is dropped.
+struct OpenSubscription(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Drop for OpenSubscription {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl SocketSubscriptions {
+    pub fn new(max: usize) -> Self {
+        Self { open: Arc::default(), max }
+    }
+
+    fn open(&self) -> Option<OpenSubscription> {
+        let taken = self.open.fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| (n < self.max).then_some(n + 1));
+        taken.ok().map(|_| OpenSubscription(self.open.clone()))
+    }
+}
+
+/// Refuses a subscription beyond the connection's `--max-subscriptions-per-connection`; the
+/// others go on. A completed or stopped subscription frees its place.
+pub struct SubscriptionLimit;
+
+impl ExtensionFactory for SubscriptionLimit {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(SubscriptionLimitExtension)
+    }
+}
+
+struct SubscriptionLimitExtension;
+
+impl Extension for SubscriptionLimitExtension {
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let Some(subscriptions) = ctx.data_opt::<SocketSubscriptions>() else { return next.run(ctx, stream) };
+        match subscriptions.open() {
+            Some(open) => next
+                .run(ctx, stream)
+                .map(move |response| {
+                    let _counted = &open;
+                    response
+                })
+                .boxed(),
+            None => {
+                let refusal = AppError::bad_input(format!(
+                    "a connection may hold at most {} subscriptions: complete one, or open another connection",
+                    subscriptions.max
+                ));
+                futures_util::stream::once(async move { Response::from_errors(vec![server_error(refusal)]) }).boxed()
+            }
+        }
     }
 }
 
@@ -429,5 +547,74 @@ impl Extension for BatchLoadingExtension {
             .unwrap_or(RequestAuth::Anonymous);
         let loaders = Batch::new(state.db.clone(), auth).loaders(state.config.batch_delay);
         Ok(request.data(loaders))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::futures_util::StreamExt;
+    use async_graphql::{Data, EmptyMutation, Object, Schema, Subscription};
+    use futures_util::stream::{self, Stream};
+
+    use super::*;
+
+    struct Panicking;
+
+    #[Object]
+    impl Panicking {
+        async fn boom(&self) -> i32 {
+            std::hint::black_box(None::<i32>).expect("a resolver bug")
+        }
+        async fn fine(&self) -> i32 {
+            1
+        }
+    }
+
+    struct PanickingEvents;
+
+    #[Subscription]
+    impl PanickingEvents {
+        async fn ticks(&self) -> impl Stream<Item = i32> {
+            stream::iter([1, 2]).map(|n| if n == 2 { panic!("a stream bug") } else { n })
+        }
+    }
+
+    fn schema() -> Schema<Panicking, EmptyMutation, PanickingEvents> {
+        Schema::build(Panicking, EmptyMutation, PanickingEvents).extension(ErrorCodes).finish()
+    }
+
+    fn code(response: &Response) -> Option<String> {
+        response.errors.first().and_then(|e| e.extensions.as_ref()).and_then(|ext| match ext.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.clone()),
+            _ => None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panicking_resolver_answers_internal_on_the_websocket_path() {
+        // `execute_stream` is what the WebSocket runs each operation with.
+        let socket = Arc::new(Data::default());
+        let mut answers = schema().execute_stream_with_session_data("{ boom }", socket.clone());
+        let answer = answers.next().await.expect("an answer");
+        assert_eq!(code(&answer).as_deref(), Some("INTERNAL"));
+        assert!(!answer.errors[0].message.contains("bug"), "{:?}", answer.errors);
+        // The schema (and so the connection) serves the next operation.
+        let mut answers = schema().execute_stream_with_session_data("{ fine }", socket);
+        assert!(answers.next().await.expect("an answer").errors.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_panicking_subscription_ends_with_internal() {
+        let mut events = schema().execute_stream("subscription { ticks }");
+        assert!(events.next().await.expect("the first tick").errors.is_empty());
+        let failed = events.next().await.expect("an answer for the panic");
+        assert_eq!(code(&failed).as_deref(), Some("INTERNAL"));
+        assert!(events.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn every_validation_error_carries_a_code_on_the_websocket_path() {
+        let mut answers = schema().execute_stream("{ missing }");
+        assert_eq!(code(&answers.next().await.expect("an answer")).as_deref(), Some("BAD_USER_INPUT"));
     }
 }

@@ -7,11 +7,12 @@ mod mutation;
 mod query;
 mod subscription;
 pub mod types;
+mod user_slots;
 
 use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
 pub use context::{ClientAddress, ContextExt};
-pub use extensions::{CredentialBudget, SocketCredentials};
+pub use extensions::{CredentialBudget, SocketCredentials, SocketSubscriptions};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::{ActionEvent, ReviewEvent, Subscription};
@@ -70,6 +71,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         .extension(extensions::BatchLoading)
         .extension(extensions::ReadOnlyTokens)
         .extension(extensions::OneCredentialCheck)
+        .extension(extensions::SubscriptionLimit)
 }
 
 /// The executable schema, bound to the server's state.
@@ -77,6 +79,10 @@ pub fn build_schema(state: AppState) -> AppSchema {
     let introspection = state.config.introspection;
     let mut builder = builder()
         .extension(extensions::DocumentLimits { max_aliases: state.config.max_aliases })
+        .extension(user_slots::PerUserLimit(user_slots::UserSlots::new(
+            state.config.max_concurrent_per_user,
+            state.config.statement_timeout,
+        )))
         .limit_depth(state.config.max_depth)
         .limit_complexity(state.config.max_complexity)
         .limit_directives(MAX_DIRECTIVES)

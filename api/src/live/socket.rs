@@ -4,6 +4,7 @@
 //! or the user's organization role changes, and when one of its subscriptions falls too far
 //! behind the event stream.
 
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_graphql::http::{WebSocket as GraphQLSocket, WebSocketProtocols, WsMessage};
@@ -16,7 +17,7 @@ use crate::auth::{Credential, RequestAuth, Viewer};
 use crate::clock;
 use crate::domain::events::EventKind;
 use crate::error::AppError;
-use crate::graphql::{AppSchema, SocketCredentials};
+use crate::graphql::{AppSchema, ClientAddress, SocketCredentials, SocketSubscriptions};
 use crate::ids::{self, NodeKind};
 use crate::live::LiveEvent;
 
@@ -32,6 +33,31 @@ pub mod close {
     pub const SLOW_CONSUMER: u16 = 4413;
     /// The server is shutting down (RFC 6455 "going away"): reconnect to another one.
     pub const GOING_AWAY: u16 = 1001;
+    /// A message larger than the server accepts (RFC 6455 "message too big").
+    pub const TOO_BIG: u16 = 1009;
+    /// The credentials could not be checked now (RFC 6455 "try again later").
+    pub const TRY_AGAIN_LATER: u16 = 1013;
+}
+
+/// Who is on the other end of a connection.
+pub struct Client {
+    pub protocol: WebSocketProtocols,
+    pub address: std::net::IpAddr,
+}
+
+/// Why the server ends a connection, when it decides so outside the GraphQL protocol's own flow
+/// (a refused `connection_init`, an oversized message): sent as the close frame.
+#[derive(Clone, Default)]
+struct Ending(Arc<Mutex<Option<(u16, String)>>>);
+
+impl Ending {
+    fn set(&self, code: u16, reason: impl Into<String>) {
+        self.0.lock().expect("ending lock").get_or_insert((code, reason.into()));
+    }
+
+    fn take(&self) -> Option<(u16, String)> {
+        self.0.lock().expect("ending lock").take()
+    }
 }
 
 /// Lets a connection's subscriptions ask for the connection to be closed.
@@ -49,24 +75,40 @@ impl SocketControl {
 pub async fn serve(
     socket: WebSocket,
     schema: AppSchema,
-    protocol: WebSocketProtocols,
+    client: Client,
     state: AppState,
     mut stopping: watch::Receiver<bool>,
 ) {
     // Listen before the credentials are checked, so that a revocation committed in between is seen.
     let watch_events = state.hub.listen();
     let (mut sink, stream) = socket.split();
-    let input = stream.take_while(|message| future::ready(message.is_ok())).filter_map(|message| {
-        future::ready(match message {
-            Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
-            _ => None,
+    let ending = Ending::default();
+    let read_error = ending.clone();
+    let max_message = state.config.max_body_bytes;
+    let input = stream
+        .take_while(move |message| {
+            if let Err(error) = message {
+                // The transport gives no typed reason; an oversized message says "too long".
+                if error.to_string().contains("too long") {
+                    read_error.set(close::TOO_BIG, format!("a message may hold at most {max_message} bytes"));
+                }
+            }
+            future::ready(message.is_ok())
         })
-    });
+        .filter_map(|message| {
+            future::ready(match message {
+                Ok(message @ (Message::Text(_) | Message::Binary(_))) => Some(message.into_data()),
+                _ => None,
+            })
+        });
     let (signed_in, credentials) = oneshot::channel();
     let (close_tx, close_rx) = mpsc::channel(1);
     let control = SocketControl(close_tx);
     let init_state = state.clone();
-    let output = GraphQLSocket::new(schema, input, protocol).on_connection_init(move |payload| async move {
+    let refused = ending.clone();
+    let subscriptions = SocketSubscriptions::new(state.config.max_subscriptions_per_connection);
+    let address = client.address;
+    let output = GraphQLSocket::new(schema, input, client.protocol).on_connection_init(move |payload| async move {
         let authorization = payload
             .get("authorization")
             .or_else(|| payload.get("Authorization"))
@@ -74,18 +116,27 @@ pub async fn serve(
             .map(str::to_owned);
         let viewer = match init_state.authenticate(authorization.as_deref()).await {
             RequestAuth::Authenticated(viewer) => viewer,
-            RequestAuth::Rejected { message } => return Err(async_graphql::Error::new(message)),
-            RequestAuth::Unavailable => return Err(async_graphql::Error::new(AppError::Unavailable.to_string())),
-            RequestAuth::Anonymous => {
-                return Err(async_graphql::Error::new(
-                    "authentication required: send { \"authorization\": \"Bearer <token>\" } in connection_init",
-                ));
+            refusal => {
+                let (code, message) = match refusal {
+                    RequestAuth::Rejected { message } => (close::UNAUTHORIZED, message),
+                    RequestAuth::Unavailable => (close::TRY_AGAIN_LATER, AppError::Unavailable.to_string()),
+                    _ => (
+                        close::UNAUTHORIZED,
+                        "authentication required: send { \"authorization\": \"Bearer <token>\" } in connection_init"
+                            .to_owned(),
+                    ),
+                };
+                refused.set(code, message.clone());
+                return Err(async_graphql::Error::new(message));
             }
         };
         let _ = signed_in.send((authorization.clone(), viewer));
         let mut data = async_graphql::Data::default();
-        // Every operation authenticates again with these (see `SocketAuth`).
+        // Every operation authenticates again with these (see `SocketAuth`) and is counted
+        // against the client's address like a request over HTTP.
         data.insert(SocketCredentials(authorization));
+        data.insert(ClientAddress(address));
+        data.insert(subscriptions);
         data.insert(control);
         Ok(data)
     });
@@ -99,10 +150,22 @@ pub async fn serve(
     loop {
         tokio::select! {
             message = output.next() => {
-                let Some(message) = message else { break };
+                let Some(message) = message else {
+                    // The protocol ended the connection without a close frame of its own (the older
+                    // protocol's refused `connection_init`, an oversized message): say why.
+                    if let Some((code, reason)) = ending.take() {
+                        let close = Message::Close(Some(CloseFrame { code, reason: truncate(reason, MAX_CLOSE_REASON).into() }));
+                        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close)).await;
+                    }
+                    break;
+                };
                 let message = match message {
                     WsMessage::Text(text) => Message::Text(text.into()),
-                    WsMessage::Close(code, reason) => Message::Close(Some(CloseFrame { code, reason: reason.into() })),
+                    // A refused `connection_init` closes with our code (4401), not the library's.
+                    WsMessage::Close(code, reason) => {
+                        let (code, reason) = ending.take().unwrap_or((code, reason));
+                        Message::Close(Some(CloseFrame { code, reason: truncate(reason, MAX_CLOSE_REASON).into() }))
+                    }
                 };
                 // A client that stops reading is let go rather than holding the connection open.
                 if !matches!(tokio::time::timeout(SEND_TIMEOUT, sink.send(message)).await, Ok(Ok(()))) {

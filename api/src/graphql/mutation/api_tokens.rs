@@ -1,7 +1,7 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-use crate::domain::api_tokens;
+use crate::domain::{api_tokens, identity};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{ApiToken, ApiTokenPayload, TokenScope};
 use crate::ids::{self, NodeKind};
@@ -11,16 +11,24 @@ pub struct ApiTokenMutation;
 
 #[Object]
 impl ApiTokenMutation {
-    /// Creates an API token for scripts, acting as the viewer. The secret is shown only in
-    /// this answer; send it as `Authorization: Bearer <secret>`.
+    /// Creates an API token for scripts, acting as the viewer, who enters their password again.
+    /// It expires at `expiresAt`, or in 90 days. The secret is shown only in this answer; send
+    /// it as `Authorization: Bearer <secret>`.
     async fn create_api_token(
         &self,
         ctx: &Context<'_>,
         name: String,
         scope: TokenScope,
         expires_at: Option<DateTime<Utc>>,
+        current_password: String,
     ) -> Result<ApiTokenPayload> {
-        let new = api_tokens::create(ctx.db(), ctx.viewer()?, &name, scope.into(), expires_at).await?;
+        let state = ctx.state();
+        let viewer = ctx.viewer()?;
+        let limits = state.config.auth_limits();
+        let confirmed =
+            identity::reauthenticate(&state.db, &state.auth, viewer, &current_password, limits, ctx.client_address())
+                .await?;
+        let new = api_tokens::create(&state.db, viewer, confirmed, &name, scope.into(), expires_at).await?;
         Ok(ApiTokenPayload { api_token: ApiToken(new.token), secret: new.secret })
     }
 

@@ -20,6 +20,7 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Creates a new organization and its first admin, signed in.
+    /// Each costs a password hash: they count against the client's address like failed logins.
     async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
         let state = ctx.state();
         let input = SignUp {
@@ -28,7 +29,9 @@ impl IdentityMutation {
             password: input.password,
             display_name: input.display_name,
         };
-        Ok(AuthPayload(identity::sign_up(&state.db, &state.auth, state.config.allow_signup, input).await?))
+        let attempt = Attempt { check: Check::SignUp, account: None, address: ctx.client_address() };
+        let sign_up = identity::sign_up(&state.db, &state.auth, state.config.allow_signup, input);
+        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, sign_up).await?))
     }
 
     /// Signs in with email and password.
@@ -48,7 +51,7 @@ impl IdentityMutation {
         Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, refresh).await?))
     }
 
-    /// Ends the session of this refresh token.
+    /// Ends the session of this refresh token: its access tokens and sockets stop at once.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
         identity::logout(ctx.db(), &refresh_token).await?;
         Ok(true)
@@ -60,10 +63,16 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    /// Changes the viewer's password and signs out every other session.
+    /// Changes the viewer's password and signs out every other session (their access tokens and
+    /// sockets stop at once). Wrong current passwords count like failed logins.
     async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
         let state = ctx.state();
-        identity::change_password(&state.db, &state.auth, ctx.viewer()?, &current_password, &new_password).await?;
+        let viewer = ctx.viewer()?;
+        let limits = state.config.auth_limits();
+        let confirmed =
+            identity::reauthenticate(&state.db, &state.auth, viewer, &current_password, limits, ctx.client_address())
+                .await?;
+        identity::change_password(&state.db, &state.auth, viewer, confirmed, &new_password).await?;
         Ok(true)
     }
 }

@@ -118,6 +118,8 @@ pub enum EventKind {
     UserReactivated,
     PasswordChanged,
     SessionsRevoked,
+    /// One session signed out (`logout`): its tokens and sockets stopped working.
+    SignedOut,
     TeamCreated,
     TeamUpdated,
     TeamMemberAdded,
