@@ -22,7 +22,9 @@ pub enum AppError {
     #[error("too many attempts; retry in {retry_after_secs} seconds")]
     RateLimited { retry_after_secs: u64 },
     /// A statement ran longer than the server allows (`--statement-timeout`) and was cancelled.
-    #[error("the request took longer than the server allows and was cancelled; ask for less (a narrower search, a smaller page)")]
+    #[error(
+        "the request took longer than the server allows and was cancelled; ask for less (a narrower search, a smaller page)"
+    )]
     Timeout,
     /// The database cannot be reached or has no free connection: worth retrying shortly.
     #[error("the service is unavailable for the moment; try again shortly")]

@@ -50,15 +50,21 @@ async fn every_string_and_list_argument_is_bounded_whatever_its_field() {
     // Inside an input object, the field is its path.
     let declare = "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }";
     let input = json!({ "teamId": team, "title": "Checkout down", "severity": "SEV2", "startedAt": Utc::now().to_rfc3339(), "customerImpact": huge });
-    app.exec(Some(&admin.token), declare, json!({ "i": input })).await.assert_error("BAD_USER_INPUT", Some("i.customerImpact"));
+    app.exec(Some(&admin.token), declare, json!({ "i": input }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("i.customerImpact"));
     // A search term has a limit of its own.
     let search = "query($s: String) { incidents(filter: { search: $s }) { totalCount } }";
     let answer = app.exec(Some(&admin.token), search, json!({ "s": "word ".repeat(41) })).await;
     answer.assert_error("BAD_USER_INPUT", Some("search"));
     let feed = "query($s: String) { learningFeed(search: $s) { totalCount } }";
-    app.exec(Some(&admin.token), feed, json!({ "s": "w".repeat(201) })).await.assert_error("BAD_USER_INPUT", Some("search"));
+    app.exec(Some(&admin.token), feed, json!({ "s": "w".repeat(201) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("search"));
     let people = "query($s: String) { users(search: $s) { totalCount } }";
-    app.exec(Some(&admin.token), people, json!({ "s": "w".repeat(201) })).await.assert_error("BAD_USER_INPUT", Some("search"));
+    app.exec(Some(&admin.token), people, json!({ "s": "w".repeat(201) }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("search"));
     // Lists of IDs are bounded before anything is looked up.
     let ids: Vec<String> = (0..101).map(|_| team.clone()).collect();
     let feed = "query($t: [ID!]) { learningFeed(teamIds: $t) { totalCount } }";
@@ -83,7 +89,8 @@ async fn an_incident_affects_at_most_fifty_teams_checked_in_one_lookup() {
     for n in 0..51 {
         teams.push(app.team(&admin, &format!("Team {n}")).await);
     }
-    let set = "mutation($i: ID!, $t: [ID!]!) { setAffectedTeams(incidentId: $i, teamIds: $t) { affectedTeams { id } } }";
+    let set =
+        "mutation($i: ID!, $t: [ID!]!) { setAffectedTeams(incidentId: $i, teamIds: $t) { affectedTeams { id } } }";
     let answer = app.exec(Some(&admin.token), set, json!({ "i": incident, "t": teams })).await;
     answer.assert_error("BAD_USER_INPUT", Some("teamIds"));
     let answer = app.exec(Some(&admin.token), set, json!({ "i": incident, "t": teams[..50] })).await;
@@ -130,7 +137,8 @@ async fn health_answers_while_the_largest_blameless_checks_run() {
     // requests of a megabyte of text, which the cap refuses before any scanning.
     let text = "it was human error, Bob's fault, careless. ".repeat(LONG_TEXT / 44);
     let aliases: Vec<String> = (0..30).map(|n| format!("c{n}: blamelessCheck(text: $t) {{ start }}")).collect();
-    let largest = json!({ "query": format!("query($t: String!) {{ {} }}", aliases.join(" ")), "variables": { "t": text } });
+    let largest =
+        json!({ "query": format!("query($t: String!) {{ {} }}", aliases.join(" ")), "variables": { "t": text } });
     let megabyte = json!({ "query": "query($t: String!) { blamelessCheck(text: $t) { start } }", "variables": { "t": "blame ".repeat(170_000) } });
     let heavy: Vec<_> = [&largest, &largest, &megabyte, &megabyte]
         .into_iter()
@@ -223,7 +231,8 @@ async fn one_user_running_the_worst_search_does_not_starve_another_organization(
     eprintln!("one worst search took {:?}", started.elapsed());
     let addr = app.serve().await;
     // Ten requests of ten aliases each: a hundred worst searches at once.
-    let aliases: Vec<String> = (0..10).map(|n| format!("s{n}: incidents(first: 1, filter: {{ search: $s }}) {{ totalCount }}")).collect();
+    let aliases: Vec<String> =
+        (0..10).map(|n| format!("s{n}: incidents(first: 1, filter: {{ search: $s }}) {{ totalCount }}")).collect();
     let flood = json!({ "query": format!("query($s: String) {{ {} }}", aliases.join(" ")), "variables": { "s": worst_search() } });
     let floods: Vec<_> = (0..10)
         .map(|_| {

@@ -357,7 +357,13 @@ async fn every_root_field_refuses_strangers() {
     )
     .await
     .data();
-    c.run(&c.admin, "mutation { createApiToken(name: \"ci\", scope: READ, currentPassword: \"correct horse battery\") { secret } }", json!({})).await.data();
+    c.run(
+        &c.admin,
+        "mutation { createApiToken(name: \"ci\", scope: READ, currentPassword: \"correct horse battery\") { secret } }",
+        json!({}),
+    )
+    .await
+    .data();
     let org_id: Uuid = user::Entity::find().one(&c.app.state.db).await.unwrap().unwrap().organization_id;
     let victim = victim(&c.app, org_id).await;
     let stranger = c.app.sign_up("Globex", "hank@globex.test").await;

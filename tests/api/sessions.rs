@@ -80,7 +80,9 @@ const CREATE_TOKEN: &str = "mutation($p: String!, $at: DateTime) { createApiToke
 async fn an_api_token_needs_the_current_password() {
     let app = TestApp::new().await;
     let ada = app.sign_up("Acme", "ada@acme.test").await;
-    let without = app.exec(Some(&ada.token), "mutation { createApiToken(name: \"ci\", scope: WRITE) { secret } }", json!({})).await;
+    let without = app
+        .exec(Some(&ada.token), "mutation { createApiToken(name: \"ci\", scope: WRITE) { secret } }", json!({}))
+        .await;
     without.assert_error("BAD_USER_INPUT", None);
     let wrong = app.exec(Some(&ada.token), CREATE_TOKEN, json!({ "p": "a guessed password" })).await;
     wrong.assert_error("BAD_USER_INPUT", Some("currentPassword"));
@@ -97,7 +99,8 @@ async fn guessing_the_password_through_api_tokens_is_limited() {
     }
     let limited = app.exec(Some(&ada.token), CREATE_TOKEN, json!({ "p": PASSWORD })).await;
     limited.assert_error("RATE_LIMITED", None);
-    let limited = app.exec(Some(&ada.token), CHANGE_PASSWORD, json!({ "c": PASSWORD, "n": "a much better passphrase" })).await;
+    let limited =
+        app.exec(Some(&ada.token), CHANGE_PASSWORD, json!({ "c": PASSWORD, "n": "a much better passphrase" })).await;
     limited.assert_error("RATE_LIMITED", None);
 }
 

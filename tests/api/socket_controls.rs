@@ -57,12 +57,15 @@ async fn the_client_address_of_a_socket_counts_towards_the_brute_force_limit() {
     let addr = app.serve().await;
     let client = reqwest::Client::new();
     for n in 0..3 {
-        let query = format!("mutation {{ login(email: \"user{n}@acme.test\", password: \"guess-{n}-guess\") {{ accessToken }} }}");
+        let query = format!(
+            "mutation {{ login(email: \"user{n}@acme.test\", password: \"guess-{n}-guess\") {{ accessToken }} }}"
+        );
         client.post(format!("http://{addr}/graphql")).json(&json!({ "query": query })).send().await.unwrap();
     }
     // A signed-in socket on the same address cannot carry on guessing.
     let mut socket = Socket::connect(addr, &ada.token).await;
-    let login = format!("mutation {{ login(email: \"hank@globex.test\", password: \"{PASSWORD}\") {{ accessToken }} }}");
+    let login =
+        format!("mutation {{ login(email: \"hank@globex.test\", password: \"{PASSWORD}\") {{ accessToken }} }}");
     socket.subscribe("guess", &login, json!({})).await;
     let answer = socket.next("guess").await;
     assert_eq!(answer["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{answer}");

@@ -77,7 +77,8 @@ async fn guessing_refresh_and_invitation_tokens_is_limited() {
 async fn concurrent_guesses_on_one_account_are_checked_at_most_up_to_the_limit() {
     let app = TestApp::new().await;
     app.sign_up("Acme", "ada@acme.test").await;
-    let guesses = (0..30).map(|n| app.login("ada@acme.test", if n % 2 == 0 { "a wrong guess" } else { "another guess" }));
+    let guesses =
+        (0..30).map(|n| app.login("ada@acme.test", if n % 2 == 0 { "a wrong guess" } else { "another guess" }));
     let answers = futures_util::future::join_all(guesses).await;
     let checked = answers.iter().filter(|a| a.code() == "UNAUTHENTICATED").count();
     let limited = answers.iter().filter(|a| a.code() == "RATE_LIMITED").count();
@@ -94,7 +95,8 @@ async fn colleagues_behind_one_address_do_not_lock_each_other_out() {
     for n in 0..12 {
         let email = format!("person{n}@acme.test");
         app.invite_and_join(&admin, &email, "MEMBER").await;
-        let query = format!("mutation {{ login(email: \"{email}\", password: \"a typo-ed password\") {{ accessToken }} }}");
+        let query =
+            format!("mutation {{ login(email: \"{email}\", password: \"a typo-ed password\") {{ accessToken }} }}");
         let answer = post(addr, json!({ "query": query })).await;
         assert_eq!(answer["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{answer}");
     }
@@ -107,9 +109,7 @@ async fn colleagues_behind_one_address_do_not_lock_each_other_out() {
 async fn sign_ups_are_limited_per_address() {
     let app = TestApp::with_config(|config| config.auth_failure_address_limit = 3).await;
     let addr = app.serve().await;
-    let sign_up = |n: u32| {
-        json!({ "query": format!("mutation {{ signUp(input: {{ organizationName: \"Org {n}\", email: \"admin{n}@org.test\", password: \"{PASSWORD}\", displayName: \"Admin\" }}) {{ accessToken }} }}") })
-    };
+    let sign_up = |n: u32| json!({ "query": format!("mutation {{ signUp(input: {{ organizationName: \"Org {n}\", email: \"admin{n}@org.test\", password: \"{PASSWORD}\", displayName: \"Admin\" }}) {{ accessToken }} }}") });
     for n in 0..3 {
         let answer = post(addr, sign_up(n)).await;
         assert!(answer["data"]["signUp"]["accessToken"].is_string(), "{answer}");

@@ -22,7 +22,6 @@ use crate::domain::{reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
-
 const ACTION: fn() -> Versioned<action::Entity> =
     || Versioned { id_column: action::Column::Id, version_column: action::Column::Version, what: "action" };
 

@@ -20,7 +20,6 @@ use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
-
 /// What a successful sign-in hands the client.
 pub struct Session {
     pub access_token: String,
@@ -41,7 +40,8 @@ pub async fn sign_up(db: &DatabaseConnection, auth: &AuthService, allowed: bool,
     if !allowed {
         return Err(AppError::forbidden("sign-up is closed on this server; ask an admin for an invitation"));
     }
-    let organization_name = validate::required_text("organizationName", &input.organization_name, validate::limits::NAME)?;
+    let organization_name =
+        validate::required_text("organizationName", &input.organization_name, validate::limits::NAME)?;
     let email = validate::email("email", &input.email)?;
     let display_name = validate::required_text("displayName", &input.display_name, validate::limits::NAME)?;
     Passwords::validate_new(&input.password, "password")?;

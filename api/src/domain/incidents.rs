@@ -18,8 +18,8 @@ use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
 use crate::domain::events::{self, EventKind};
 use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
-use crate::domain::versioning::{self, Versioned};
 use crate::domain::validate::limits;
+use crate::domain::versioning::{self, Versioned};
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
@@ -401,9 +401,10 @@ pub async fn set_affected_teams(
         .exec(&tx)
         .await?;
     if !team_ids.is_empty() {
-        let rows = team_ids
-            .iter()
-            .map(|team_id| incident_affected_team::ActiveModel { incident_id: Set(incident.id), team_id: Set(*team_id) });
+        let rows = team_ids.iter().map(|team_id| incident_affected_team::ActiveModel {
+            incident_id: Set(incident.id),
+            team_id: Set(*team_id),
+        });
         incident_affected_team::Entity::insert_many(rows).exec(&tx).await?;
     }
     let encoded: Vec<String> = team_ids.iter().map(|t| ids::encode(NodeKind::Team, *t)).collect();

@@ -46,7 +46,6 @@ fn matches(backend: DatabaseBackend, search: &str) -> Condition {
     })
 }
 
-
 /// Published reviews shared with the whole organization, most recently published first.
 pub async fn feed(
     db: &impl ConnectionTrait,

@@ -23,8 +23,8 @@ use crate::domain::events::{self, EventKind};
 use crate::domain::incidents::{self, not_in_future};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
-use crate::domain::versioning::{self, Versioned};
 use crate::domain::validate::limits;
+use crate::domain::versioning::{self, Versioned};
 use crate::domain::{actions, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
@@ -358,7 +358,8 @@ pub async fn add_participant(
         return Ok(review);
     }
     let participants = review_participant::Entity::find().filter(review_participant::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, participants, limits::PARTICIPANTS, "userId", "a review's participant list").await?;
+    validate::room_for_one_more(&tx, participants, limits::PARTICIPANTS, "userId", "a review's participant list")
+        .await?;
     review_participant::ActiveModel {
         review_id: Set(review.id),
         user_id: Set(user.id),
@@ -530,7 +531,8 @@ pub async fn park_question(
     let tx = db::begin_write(db).await?;
     let (review, _) = editable(&tx, viewer, review_id).await?;
     let questions = parked_question::Entity::find().filter(parked_question::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, questions, limits::REVIEW_ITEMS, "reviewId", "a review's parked questions").await?;
+    validate::room_for_one_more(&tx, questions, limits::REVIEW_ITEMS, "reviewId", "a review's parked questions")
+        .await?;
     let question = parked_question::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),
@@ -626,7 +628,8 @@ pub async fn add_contributing_factor(
     let tx = db::begin_write(db).await?;
     let (review, _) = editable(&tx, viewer, review_id).await?;
     let factors = contributing_factor::Entity::find().filter(contributing_factor::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, factors, limits::REVIEW_ITEMS, "reviewId", "a review's contributing factors").await?;
+    validate::room_for_one_more(&tx, factors, limits::REVIEW_ITEMS, "reviewId", "a review's contributing factors")
+        .await?;
     let factor = contributing_factor::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),

@@ -16,7 +16,6 @@ use crate::domain::{users, validate};
 use crate::error::{AppError, AppResult};
 use crate::ids::{self, NodeKind};
 
-
 /// A team of the viewer's organization; teams of other organizations do not exist for it.
 pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> AppResult<team::Model> {
     team::Entity::find_by_id(team_id)

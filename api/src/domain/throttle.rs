@@ -20,7 +20,7 @@ use std::time::Duration;
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::auth_failure;
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
+use sea_orm::{ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use crate::auth::secret;
@@ -138,10 +138,13 @@ pub async fn guard<T>(
     match &outcome {
         Ok(_) if attempt.check.success_counts() => {}
         Ok(_) => {
-            take_back(db, &recorded).await?;
-            // Success clears the account's count; an address keeps its own.
+            // Success takes this attempt back and clears the account's count; an address keeps
+            // the failures it had.
             let accounts = keys.iter().filter(|k| k.account).map(|k| k.key.clone());
-            auth_failure::Entity::delete_many().filter(auth_failure::Column::Key.is_in(accounts)).exec(db).await?;
+            let forgotten = Condition::any()
+                .add(auth_failure::Column::Id.is_in(recorded.iter().copied()))
+                .add(auth_failure::Column::Key.is_in(accounts));
+            auth_failure::Entity::delete_many().filter(forgotten).exec(db).await?;
         }
         Err(AppError::Unavailable | AppError::Internal(_) | AppError::RateLimited { .. } | AppError::Timeout) => {
             take_back(db, &recorded).await?;
@@ -152,13 +155,21 @@ pub async fn guard<T>(
 }
 
 async fn take_back(db: &DatabaseConnection, recorded: &[Uuid]) -> AppResult<()> {
-    auth_failure::Entity::delete_many().filter(auth_failure::Column::Id.is_in(recorded.iter().copied())).exec(db).await?;
+    auth_failure::Entity::delete_many()
+        .filter(auth_failure::Column::Id.is_in(recorded.iter().copied()))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
 /// RATE_LIMITED when any key holds more attempts in the window than its limit (this one
 /// included), with how long until the oldest of them leaves the window.
-async fn refuse_when_over(db: &DatabaseConnection, keys: &[Key], window: TimeDelta, now: DateTime<Utc>) -> AppResult<()> {
+async fn refuse_when_over(
+    db: &DatabaseConnection,
+    keys: &[Key],
+    window: TimeDelta,
+    now: DateTime<Utc>,
+) -> AppResult<()> {
     let counts: Vec<(String, i64, DateTime<Utc>)> = auth_failure::Entity::find()
         .select_only()
         .column(auth_failure::Column::Key)
@@ -172,9 +183,7 @@ async fn refuse_when_over(db: &DatabaseConnection, keys: &[Key], window: TimeDel
         .await?;
     let wait = counts
         .iter()
-        .filter(|(key, attempts, _)| {
-            keys.iter().any(|k| &k.key == key && *attempts > i64::from(k.limit))
-        })
+        .filter(|(key, attempts, _)| keys.iter().any(|k| &k.key == key && *attempts > i64::from(k.limit)))
         .map(|(_, _, oldest)| Ord::max((*oldest + window - now).num_seconds(), 1))
         .max();
     match wait {

@@ -130,7 +130,11 @@ pub fn escape_like(term: &str) -> String {
 pub fn web_url(field: &str, raw: &str) -> AppResult<String> {
     let text = raw.trim();
     match url::Url::parse(text) {
-        Ok(url) if matches!(url.scheme(), "http" | "https") && url.host().is_some() && text.chars().count() <= limits::URL => {
+        Ok(url)
+            if matches!(url.scheme(), "http" | "https")
+                && url.host().is_some()
+                && text.chars().count() <= limits::URL =>
+        {
             Ok(text.to_owned())
         }
         _ => Err(AppError::invalid(field, format!("`{text}` is not an http or https URL"))),

@@ -12,9 +12,9 @@ use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest, NextRequest,
     NextSubscribe, NextValidation,
 };
-use async_graphql::{ServerError, ValidationResult};
 use async_graphql::parser::types::{ExecutableDocument, OperationType, Selection, SelectionSet};
 use async_graphql::{Request, Response, ServerResult, Value as ConstValue, Variables};
+use async_graphql::{ServerError, ValidationResult};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
@@ -103,8 +103,14 @@ impl Extension for ErrorCodesExtension {
 
     // Over the WebSocket, queries and mutations run without the `request` hook: this is the
     // outermost hook there.
-    async fn execute(&self, ctx: &ExtensionContext<'_>, operation_name: Option<&str>, next: NextExecute<'_>) -> Response {
-        let response = AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let response =
+            AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
         if on_socket(ctx) { with_codes(response) } else { response }
     }
 
@@ -442,9 +448,9 @@ impl Extension for SocketAuthExtension {
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
         let request = match (ctx.data_opt::<SocketCredentials>(), ctx.data_opt::<AppState>()) {
-            (Some(SocketCredentials(authorization)), Some(state)) => request
-                .data(state.authenticate(authorization.as_deref()).await)
-                .data(CredentialBudget::default()),
+            (Some(SocketCredentials(authorization)), Some(state)) => {
+                request.data(state.authenticate(authorization.as_deref()).await).data(CredentialBudget::default())
+            }
             _ => request,
         };
         next.run(ctx, request).await

@@ -154,8 +154,7 @@ pub async fn serve(
                     // The protocol ended the connection without a close frame of its own (the older
                     // protocol's refused `connection_init`, an oversized message): say why.
                     if let Some((code, reason)) = ending.take() {
-                        let close = Message::Close(Some(CloseFrame { code, reason: truncate(reason, MAX_CLOSE_REASON).into() }));
-                        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close)).await;
+                        let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close_message(code, reason))).await;
                     }
                     break;
                 };
@@ -164,7 +163,7 @@ pub async fn serve(
                     // A refused `connection_init` closes with our code (4401), not the library's.
                     WsMessage::Close(code, reason) => {
                         let (code, reason) = ending.take().unwrap_or((code, reason));
-                        Message::Close(Some(CloseFrame { code, reason: truncate(reason, MAX_CLOSE_REASON).into() }))
+                        close_message(code, reason)
                     }
                 };
                 // A client that stops reading is let go rather than holding the connection open.
@@ -174,9 +173,7 @@ pub async fn serve(
             }
             (code, reason) = &mut ended => {
                 tracing::debug!(code, %reason, "closing a WebSocket connection");
-                let reason = truncate(reason, MAX_CLOSE_REASON);
-                let close = Message::Close(Some(CloseFrame { code, reason: reason.into() }));
-                let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close)).await;
+                let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(close_message(code, reason))).await;
                 break;
             }
         }
@@ -194,6 +191,11 @@ const RECHECK_AFTER: Duration = Duration::from_secs(5);
 
 /// A close frame's reason holds at most 123 bytes.
 const MAX_CLOSE_REASON: usize = 123;
+
+/// A close frame; its reason cut to what a frame holds.
+fn close_message(code: u16, reason: String) -> Message {
+    Message::Close(Some(CloseFrame { code, reason: truncate(reason, MAX_CLOSE_REASON).into() }))
+}
 
 fn truncate(mut text: String, max: usize) -> String {
     if text.len() > max {

@@ -1072,7 +1072,8 @@ mod tests {
     fn no_text_names_a_person() {
         let people: Vec<String> = FIRST_NAMES.iter().map(|n| n.to_string()).collect();
         let all = every_text().join("\n");
-        let found: Vec<String> = blameless::People::new(&people).in_text(&all, "x").into_iter().map(|f| f.text).collect();
+        let found: Vec<String> =
+            blameless::People::new(&people).in_text(&all, "x").into_iter().map(|f| f.text).collect();
         assert!(found.is_empty(), "first names in the texts: {found:?}");
     }
 
