@@ -12,6 +12,7 @@ mod user_slots;
 use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
 pub use context::{ClientAddress, ContextExt};
+pub(crate) use context::{reauthenticate, throttled};
 pub use extensions::{CredentialBudget, SocketCredentials, SocketSubscriptions};
 pub use mutation::Mutation;
 pub use query::Query;

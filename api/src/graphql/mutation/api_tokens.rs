@@ -1,8 +1,8 @@
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
-use crate::domain::{api_tokens, identity};
-use crate::graphql::ContextExt;
+use crate::domain::api_tokens;
+use crate::graphql::{ContextExt, reauthenticate};
 use crate::graphql::types::{ApiToken, ApiTokenPayload, TokenScope};
 use crate::ids::{self, NodeKind};
 
@@ -22,13 +22,8 @@ impl ApiTokenMutation {
         expires_at: Option<DateTime<Utc>>,
         current_password: String,
     ) -> Result<ApiTokenPayload> {
-        let state = ctx.state();
-        let viewer = ctx.viewer()?;
-        let limits = state.config.auth_limits();
-        let confirmed =
-            identity::reauthenticate(&state.db, &state.auth, viewer, &current_password, limits, ctx.client_address())
-                .await?;
-        let new = api_tokens::create(&state.db, viewer, confirmed, &name, scope.into(), expires_at).await?;
+        let confirmed = reauthenticate(ctx, &current_password).await?;
+        let new = api_tokens::create(ctx.db(), ctx.viewer()?, confirmed, &name, scope.into(), expires_at).await?;
         Ok(ApiTokenPayload { api_token: ApiToken(new.token), secret: new.secret })
     }
 

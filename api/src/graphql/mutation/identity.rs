@@ -1,8 +1,8 @@
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::domain::identity::{self, SignUp};
-use crate::domain::throttle::{self, Attempt, Check};
-use crate::graphql::ContextExt;
+use crate::domain::throttle::Check;
+use crate::graphql::{ContextExt, reauthenticate, throttled};
 use crate::graphql::types::AuthPayload;
 
 #[derive(InputObject)]
@@ -29,26 +29,23 @@ impl IdentityMutation {
             password: input.password,
             display_name: input.display_name,
         };
-        let attempt = Attempt { check: Check::SignUp, account: None, address: ctx.client_address() };
         let sign_up = identity::sign_up(&state.db, &state.auth, state.config.allow_signup, input);
-        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, sign_up).await?))
+        Ok(AuthPayload(throttled(ctx, Check::SignUp, None, sign_up).await?))
     }
 
     /// Signs in with email and password.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
         let state = ctx.state();
-        let attempt = Attempt { check: Check::Login, account: Some(&email), address: ctx.client_address() };
         let login = identity::login(&state.db, &state.auth, &email, &password);
-        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, login).await?))
+        Ok(AuthPayload(throttled(ctx, Check::Login, Some(&email), login).await?))
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Each refresh token works
     /// once; presenting a used one signs the whole session out.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         let state = ctx.state();
-        let attempt = Attempt { check: Check::Refresh, account: None, address: ctx.client_address() };
         let refresh = identity::refresh_session(&state.db, &state.auth, &refresh_token);
-        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, refresh).await?))
+        Ok(AuthPayload(throttled(ctx, Check::Refresh, None, refresh).await?))
     }
 
     /// Ends the session of this refresh token: its access tokens and sockets stop at once.
@@ -66,13 +63,9 @@ impl IdentityMutation {
     /// Changes the viewer's password and signs out every other session (their access tokens and
     /// sockets stop at once). Wrong current passwords count like failed logins.
     async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+        let confirmed = reauthenticate(ctx, &current_password).await?;
         let state = ctx.state();
-        let viewer = ctx.viewer()?;
-        let limits = state.config.auth_limits();
-        let confirmed =
-            identity::reauthenticate(&state.db, &state.auth, viewer, &current_password, limits, ctx.client_address())
-                .await?;
-        identity::change_password(&state.db, &state.auth, viewer, confirmed, &new_password).await?;
+        identity::change_password(&state.db, &state.auth, ctx.viewer()?, confirmed, &new_password).await?;
         Ok(true)
     }
 }

@@ -1,8 +1,8 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use crate::domain::throttle::{self, Attempt, Check};
+use crate::domain::throttle::Check;
 use crate::domain::users::{self, AcceptInvitation};
-use crate::graphql::ContextExt;
+use crate::graphql::{ContextExt, throttled};
 use crate::graphql::types::{AuthPayload, Invitation, InvitationPayload, OrgRole, User};
 use crate::ids::{self, NodeKind};
 
@@ -36,9 +36,8 @@ impl PeopleMutation {
     async fn accept_invitation(&self, ctx: &Context<'_>, input: AcceptInvitationInput) -> Result<AuthPayload> {
         let state = ctx.state();
         let input = AcceptInvitation { token: input.token, password: input.password, display_name: input.display_name };
-        let attempt = Attempt { check: Check::AcceptInvitation, account: None, address: ctx.client_address() };
         let accept = users::accept_invitation(&state.db, &state.auth, input);
-        Ok(AuthPayload(throttle::guard(&state.db, state.config.auth_limits(), attempt, accept).await?))
+        Ok(AuthPayload(throttled(ctx, Check::AcceptInvitation, None, accept).await?))
     }
 
     /// Changes a user's organization role (admin). The last active admin cannot be demoted.
