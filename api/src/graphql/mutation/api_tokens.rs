@@ -2,8 +2,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 
 use crate::domain::api_tokens;
-use crate::graphql::{ContextExt, reauthenticate};
 use crate::graphql::types::{ApiToken, ApiTokenPayload, TokenScope};
+use crate::graphql::{ContextExt, reauthenticate};
 use crate::ids::{self, NodeKind};
 
 #[derive(Default)]

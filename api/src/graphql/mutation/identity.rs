@@ -2,8 +2,8 @@ use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::domain::identity::{self, SignUp};
 use crate::domain::throttle::Check;
-use crate::graphql::{ContextExt, reauthenticate, throttled};
 use crate::graphql::types::AuthPayload;
+use crate::graphql::{ContextExt, reauthenticate, throttled};
 
 #[derive(InputObject)]
 pub struct SignUpInput {

@@ -2,8 +2,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::domain::throttle::Check;
 use crate::domain::users::{self, AcceptInvitation};
-use crate::graphql::{ContextExt, throttled};
 use crate::graphql::types::{AuthPayload, Invitation, InvitationPayload, OrgRole, User};
+use crate::graphql::{ContextExt, throttled};
 use crate::ids::{self, NodeKind};
 
 #[derive(InputObject)]
