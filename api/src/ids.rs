@@ -7,7 +7,8 @@ use uuid::Uuid;
 
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The kinds of object a global ID names; an ID spells the kind as its variant's name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, strum::EnumString, strum::IntoStaticStr)]
 pub enum NodeKind {
     Organization,
     User,
@@ -26,44 +27,41 @@ pub enum NodeKind {
 }
 
 impl NodeKind {
-    const ALL: [NodeKind; 14] = [
-        NodeKind::Organization,
-        NodeKind::User,
-        NodeKind::Invitation,
-        NodeKind::Team,
-        NodeKind::Membership,
-        NodeKind::ApiToken,
-        NodeKind::Incident,
-        NodeKind::Review,
-        NodeKind::TimelineEntry,
-        NodeKind::ParkedQuestion,
-        NodeKind::ContributingFactor,
-        NodeKind::Link,
-        NodeKind::Action,
-        NodeKind::FollowUp,
-    ];
-
     pub fn as_str(self) -> &'static str {
-        match self {
-            NodeKind::Organization => "Organization",
-            NodeKind::User => "User",
-            NodeKind::Invitation => "Invitation",
-            NodeKind::Team => "Team",
-            NodeKind::Membership => "Membership",
-            NodeKind::ApiToken => "ApiToken",
-            NodeKind::Incident => "Incident",
-            NodeKind::Review => "Review",
-            NodeKind::TimelineEntry => "TimelineEntry",
-            NodeKind::ParkedQuestion => "ParkedQuestion",
-            NodeKind::ContributingFactor => "ContributingFactor",
-            NodeKind::Link => "Link",
-            NodeKind::Action => "Action",
-            NodeKind::FollowUp => "FollowUp",
-        }
+        self.into()
     }
+}
 
-    fn parse(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.as_str() == name)
+/// A typed reference to an object: its kind and key, written as its global ID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct GlobalId {
+    pub kind: NodeKind,
+    pub id: Uuid,
+}
+
+impl GlobalId {
+    pub fn new(kind: NodeKind, id: Uuid) -> Self {
+        Self { kind, id }
+    }
+}
+
+impl std::fmt::Display for GlobalId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&encode(self.kind, self.id))
+    }
+}
+
+impl serde::Serialize for GlobalId {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for GlobalId {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        let (kind, id) = parse(&text).ok_or_else(|| serde::de::Error::custom("not a global ID"))?;
+        Ok(Self { kind, id })
     }
 }
 
@@ -76,7 +74,7 @@ pub fn parse(global_id: &str) -> Option<(NodeKind, Uuid)> {
     let bytes = URL_SAFE_NO_PAD.decode(global_id.trim()).ok()?;
     let text = String::from_utf8(bytes).ok()?;
     let (kind, id) = text.split_once(':')?;
-    Some((NodeKind::parse(kind)?, Uuid::parse_str(id).ok()?))
+    Some((kind.parse().ok()?, Uuid::parse_str(id).ok()?))
 }
 
 /// Decodes an ID argument that must name an object of `kind`. A malformed ID is bad input

@@ -1,5 +1,7 @@
 use sea_orm::entity::prelude::*;
 
+use crate::EventKind;
+
 /// The append-only log of every change, written in the same transaction as the change.
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "event")]
@@ -8,7 +10,7 @@ pub struct Model {
     pub id: i64,
     pub organization_id: Uuid,
     pub actor_id: Option<Uuid>,
-    pub kind: String,
+    pub kind: EventKind,
     /// Global ID of the object the event is about.
     pub subject_id: String,
     pub payload: Json,

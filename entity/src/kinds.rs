@@ -158,3 +158,168 @@ pub enum Effectiveness {
     #[sea_orm(string_value = "NO")]
     No,
 }
+
+/// What an event of the log records. Stored as its name; every kind is listed once, here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(64))")]
+pub enum EventKind {
+    #[sea_orm(string_value = "ORGANIZATION_CREATED")]
+    OrganizationCreated,
+    #[sea_orm(string_value = "USER_INVITED")]
+    UserInvited,
+    #[sea_orm(string_value = "USER_JOINED")]
+    UserJoined,
+    #[sea_orm(string_value = "USER_ROLE_CHANGED")]
+    UserRoleChanged,
+    #[sea_orm(string_value = "USER_DEACTIVATED")]
+    UserDeactivated,
+    #[sea_orm(string_value = "USER_REACTIVATED")]
+    UserReactivated,
+    #[sea_orm(string_value = "PASSWORD_CHANGED")]
+    PasswordChanged,
+    #[sea_orm(string_value = "SESSIONS_REVOKED")]
+    SessionsRevoked,
+    #[sea_orm(string_value = "SIGNED_OUT")]
+    SignedOut,
+    #[sea_orm(string_value = "TEAM_CREATED")]
+    TeamCreated,
+    #[sea_orm(string_value = "TEAM_UPDATED")]
+    TeamUpdated,
+    #[sea_orm(string_value = "TEAM_MEMBER_ADDED")]
+    TeamMemberAdded,
+    #[sea_orm(string_value = "TEAM_MEMBER_UPDATED")]
+    TeamMemberUpdated,
+    #[sea_orm(string_value = "TEAM_MEMBER_REMOVED")]
+    TeamMemberRemoved,
+    #[sea_orm(string_value = "API_TOKEN_CREATED")]
+    ApiTokenCreated,
+    #[sea_orm(string_value = "API_TOKEN_REVOKED")]
+    ApiTokenRevoked,
+    #[sea_orm(string_value = "REVIEW_POLICY_UPDATED")]
+    ReviewPolicyUpdated,
+    #[sea_orm(string_value = "INCIDENT_DECLARED")]
+    IncidentDeclared,
+    #[sea_orm(string_value = "INCIDENT_UPDATED")]
+    IncidentUpdated,
+    #[sea_orm(string_value = "INCIDENT_STATUS_CHANGED")]
+    IncidentStatusChanged,
+    #[sea_orm(string_value = "RESPONDER_ADDED")]
+    ResponderAdded,
+    #[sea_orm(string_value = "RESPONDER_REMOVED")]
+    ResponderRemoved,
+    #[sea_orm(string_value = "AFFECTED_TEAMS_SET")]
+    AffectedTeamsSet,
+    #[sea_orm(string_value = "INCIDENT_TAGGED")]
+    IncidentTagged,
+    #[sea_orm(string_value = "REVIEW_CREATED")]
+    ReviewCreated,
+    #[sea_orm(string_value = "REVIEW_UPDATED")]
+    ReviewUpdated,
+    #[sea_orm(string_value = "FACILITATOR_ASSIGNED")]
+    FacilitatorAssigned,
+    #[sea_orm(string_value = "PARTICIPANT_ADDED")]
+    ParticipantAdded,
+    #[sea_orm(string_value = "PARTICIPANT_REMOVED")]
+    ParticipantRemoved,
+    #[sea_orm(string_value = "TIMELINE_ENTRY_ADDED")]
+    TimelineEntryAdded,
+    #[sea_orm(string_value = "TIMELINE_ENTRY_UPDATED")]
+    TimelineEntryUpdated,
+    #[sea_orm(string_value = "TIMELINE_ENTRY_REMOVED")]
+    TimelineEntryRemoved,
+    #[sea_orm(string_value = "QUESTION_PARKED")]
+    QuestionParked,
+    #[sea_orm(string_value = "PARKED_QUESTION_ANSWERED")]
+    ParkedQuestionAnswered,
+    #[sea_orm(string_value = "WHYS_SET")]
+    WhysSet,
+    #[sea_orm(string_value = "CONTRIBUTING_FACTOR_ADDED")]
+    ContributingFactorAdded,
+    #[sea_orm(string_value = "CONTRIBUTING_FACTOR_REMOVED")]
+    ContributingFactorRemoved,
+    #[sea_orm(string_value = "LINK_ADDED")]
+    LinkAdded,
+    #[sea_orm(string_value = "REVIEW_SUBMITTED")]
+    ReviewSubmitted,
+    #[sea_orm(string_value = "REVIEW_RETURNED_TO_DRAFT")]
+    ReviewReturnedToDraft,
+    #[sea_orm(string_value = "REVIEW_PUBLISHED")]
+    ReviewPublished,
+    #[sea_orm(string_value = "REVIEW_REOPENED")]
+    ReviewReopened,
+    #[sea_orm(string_value = "ACTION_CREATED")]
+    ActionCreated,
+    #[sea_orm(string_value = "ACTION_UPDATED")]
+    ActionUpdated,
+    #[sea_orm(string_value = "ACTION_RESCHEDULED")]
+    ActionRescheduled,
+    #[sea_orm(string_value = "ACTION_REASSIGNED")]
+    ActionReassigned,
+    #[sea_orm(string_value = "ACTIONS_RANKED")]
+    ActionsRanked,
+    #[sea_orm(string_value = "ACTION_STARTED")]
+    ActionStarted,
+    #[sea_orm(string_value = "ACTION_COMPLETED")]
+    ActionCompleted,
+    #[sea_orm(string_value = "ACTION_DROPPED")]
+    ActionDropped,
+    #[sea_orm(string_value = "FOLLOW_UP_RECORDED")]
+    FollowUpRecorded,
+    #[sea_orm(string_value = "LEARNING_ACKNOWLEDGED")]
+    LearningAcknowledged,
+    #[sea_orm(string_value = "ACTION_OVERDUE")]
+    ActionOverdue,
+    #[sea_orm(string_value = "FOLLOW_UP_DUE")]
+    FollowUpDue,
+}
+
+impl EventKind {
+    /// Kinds after which a user's open sessions must prove their credentials again.
+    pub fn affects_credentials(self) -> bool {
+        matches!(
+            self,
+            Self::UserRoleChanged
+                | Self::UserDeactivated
+                | Self::PasswordChanged
+                | Self::SessionsRevoked
+                | Self::SignedOut
+                | Self::ApiTokenRevoked
+        )
+    }
+
+    /// A change to one action that `actionChanged` announces (not its falling overdue, which
+    /// `actionOverdue` does, nor a new ranking, which is about the review).
+    pub fn is_action_change(self) -> bool {
+        matches!(
+            self,
+            Self::ActionCreated
+                | Self::ActionUpdated
+                | Self::ActionRescheduled
+                | Self::ActionReassigned
+                | Self::ActionStarted
+                | Self::ActionCompleted
+                | Self::ActionDropped
+        )
+    }
+
+    /// Kinds about a person's own sign-in, shown only to that person and to admins.
+    pub const PERSONAL: [EventKind; 3] = [Self::PasswordChanged, Self::SessionsRevoked, Self::SignedOut];
+
+    pub fn is_personal(self) -> bool {
+        Self::PERSONAL.contains(&self)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use sea_orm::Iterable;
+
+    #[test]
+    fn an_event_kind_is_stored_and_serialized_by_the_same_name() {
+        for kind in EventKind::iter() {
+            assert_eq!(serde_json::to_value(kind).unwrap(), serde_json::Value::String(kind.to_value()));
+        }
+    }
+}

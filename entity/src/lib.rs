@@ -31,7 +31,7 @@ pub mod user;
 pub mod why;
 
 pub use kinds::{
-    ActionKind, ActionStatus, Effectiveness, FactorCategory, FollowUpKind, IncidentStatus, ReviewRole, ReviewStatus,
-    Severity, TimelineKind, Visibility,
+    ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus, ReviewRole,
+    ReviewStatus, Severity, TimelineKind, Visibility,
 };
 pub use roles::{OrgRole, TeamRole, TokenScope};

@@ -300,7 +300,7 @@ impl TestApp {
             .await
             .unwrap()
             .into_iter()
-            .map(|e| e.kind)
+            .map(|e| sea_orm::ActiveEnum::to_value(&e.kind))
             .collect()
     }
 }

@@ -8,6 +8,7 @@ mod concurrency;
 mod coverage;
 mod demo;
 mod errors;
+mod event_log;
 mod faults;
 mod fuzz;
 mod harness;

@@ -14,13 +14,15 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
-use crate::domain::events::{self, EventKind};
+use crate::domain::events::{
+    self, ActionDated, ActionRescheduled, ActionState, ActionTransition, ActionVersioned, Change,
+};
 use crate::domain::pagination::{Page, PageRequest, encode_cursor};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 const ACTION: fn() -> Versioned<action::Entity> =
     || Versioned { id_column: action::Column::Id, version_column: action::Column::Version, what: "action" };
@@ -39,22 +41,19 @@ async fn record(
     tx: &impl ConnectionTrait,
     viewer: &Viewer,
     action: &action::Model,
-    kind: EventKind,
-    payload: serde_json::Value,
+    change: impl FnOnce(ActionState) -> Change,
 ) -> AppResult<()> {
-    events::record_change(tx, viewer, kind, (NodeKind::Action, action.id), event_payload(action, payload)).await
+    events::record_change(tx, viewer, (NodeKind::Action, action.id), change(state(action))).await
 }
 
-/// An action event's payload: what it says, plus where the action stands, so that subscribers
-/// can filter by review, team, owner and status without loading the action.
-pub(crate) fn event_payload(action: &action::Model, mut payload: serde_json::Value) -> serde_json::Value {
-    if let Some(map) = payload.as_object_mut() {
-        map.insert("reviewId".into(), ids::encode(NodeKind::Review, action.review_id).into());
-        map.insert("teamId".into(), ids::encode(NodeKind::Team, action.team_id).into());
-        map.insert("ownerId".into(), ids::encode(NodeKind::User, action.owner_id).into());
-        map.insert("status".into(), action.status.to_value().into());
+/// Where an action stands, as its events record it.
+pub(crate) fn state(action: &action::Model) -> ActionState {
+    ActionState {
+        review_id: GlobalId::new(NodeKind::Review, action.review_id),
+        team_id: GlobalId::new(NodeKind::Team, action.team_id),
+        owner_id: GlobalId::new(NodeKind::User, action.owner_id),
+        status: action.status,
     }
-    payload
 }
 
 /// A due date is today or later (UTC) and within the policy's window.
@@ -196,7 +195,8 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
     }
     .insert(&tx)
     .await?;
-    record(&tx, viewer, &action, EventKind::ActionCreated, serde_json::json!({ "dueDate": action.due_date })).await?;
+    let due_date = action.due_date;
+    record(&tx, viewer, &action, |action| Change::ActionCreated(ActionDated { action, due_date })).await?;
     reviews::touch(&tx, review).await?;
     tx.commit().await?;
     Ok(action)
@@ -242,7 +242,8 @@ pub async fn update(
     }
     active.updated_at = Set(clock::now());
     let action = versioning::save(&tx, ACTION(), action_id, version, expected_version, active).await?;
-    record(&tx, viewer, &action, EventKind::ActionUpdated, serde_json::json!({ "version": action.version })).await?;
+    let version = action.version;
+    record(&tx, viewer, &action, |action| Change::ActionUpdated(ActionVersioned { action, version })).await?;
     tx.commit().await?;
     Ok(action)
 }
@@ -294,14 +295,8 @@ pub async fn reschedule(
     active.due_date = Set(due_date);
     active.updated_at = Set(clock::now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
-    record(
-        &tx,
-        viewer,
-        &action,
-        EventKind::ActionRescheduled,
-        serde_json::json!({ "from": from, "to": due_date, "reason": reason }),
-    )
-    .await?;
+    let rescheduled = |action| Change::ActionRescheduled(ActionRescheduled { action, from, to: due_date });
+    record(&tx, viewer, &action, rescheduled).await?;
     tx.commit().await?;
     Ok(action)
 }
@@ -324,7 +319,7 @@ pub async fn reassign(
     active.owner_id = Set(owner_id);
     active.updated_at = Set(clock::now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
-    record(&tx, viewer, &action, EventKind::ActionReassigned, serde_json::json!({})).await?;
+    record(&tx, viewer, &action, Change::ActionReassigned).await?;
     tx.commit().await?;
     Ok(action)
 }
@@ -362,9 +357,8 @@ pub async fn rank(
             .exec(&tx)
             .await?;
     }
-    let encoded: Vec<String> = action_ids.iter().map(|id| ids::encode(NodeKind::Action, *id)).collect();
-    let payload = serde_json::json!({ "actionIds": encoded });
-    events::record_change(&tx, viewer, EventKind::ActionsRanked, (NodeKind::Review, review.id), payload).await?;
+    let action_ids = action_ids.iter().map(|id| GlobalId::new(NodeKind::Action, *id)).collect();
+    events::record_change(&tx, viewer, (NodeKind::Review, review.id), Change::ActionsRanked { action_ids }).await?;
     reviews::touch(&tx, review.clone()).await?;
     let ranked = of_review(&tx, review.id).await?;
     tx.commit().await?;
@@ -402,25 +396,24 @@ async fn transition(
     let mut active = found.action.into_active_model();
     active.status = Set(to);
     active.updated_at = Set(now);
-    let kind = match to {
+    let change: fn(ActionTransition) -> Change = match to {
         ActionStatus::InProgress => {
             active.started_at = Set(Some(now));
-            EventKind::ActionStarted
+            Change::ActionStarted
         }
         ActionStatus::Done => {
             active.completed_at = Set(Some(now));
-            active.evidence = Set(note.as_ref().map(|n| n.1.clone()));
-            EventKind::ActionCompleted
+            active.evidence = Set(note.map(|n| n.1));
+            Change::ActionCompleted
         }
         _ => {
             active.completed_at = Set(Some(now));
-            active.drop_reason = Set(note.as_ref().map(|n| n.1.clone()));
-            EventKind::ActionDropped
+            active.drop_reason = Set(note.map(|n| n.1));
+            Change::ActionDropped
         }
     };
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
-    record(&tx, viewer, &action, kind, serde_json::json!({ "from": from, "to": to, "note": note.map(|n| n.1) }))
-        .await?;
+    record(&tx, viewer, &action, |action| change(ActionTransition { action, from, to })).await?;
     tx.commit().await?;
     Ok(action)
 }

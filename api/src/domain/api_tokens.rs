@@ -11,7 +11,7 @@ use uuid::Uuid;
 use crate::auth::{Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind};
+use crate::domain::events::{self, Change};
 use crate::domain::identity::Reauthenticated;
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
@@ -61,7 +61,7 @@ pub async fn create(
     }
     .insert(&tx)
     .await?;
-    record(&tx, viewer, &token, EventKind::ApiTokenCreated).await?;
+    record(&tx, viewer, &token, |scope| Change::ApiTokenCreated { scope }).await?;
     tx.commit().await?;
     Ok(NewApiToken { token, secret })
 }
@@ -77,7 +77,7 @@ pub async fn revoke(db: &DatabaseConnection, viewer: &Viewer, token_id: Uuid) ->
     let mut active = token.into_active_model();
     active.revoked_at = Set(Some(clock::now()));
     let token = active.update(&tx).await?;
-    record(&tx, viewer, &token, EventKind::ApiTokenRevoked).await?;
+    record(&tx, viewer, &token, |scope| Change::ApiTokenRevoked { scope }).await?;
     tx.commit().await?;
     Ok(token)
 }
@@ -109,8 +109,7 @@ async fn record(
     tx: &impl ConnectionTrait,
     viewer: &Viewer,
     token: &api_token::Model,
-    kind: EventKind,
+    change: fn(TokenScope) -> Change,
 ) -> AppResult<()> {
-    let payload = serde_json::json!({ "name": token.name, "scope": token.scope });
-    events::record_change(tx, viewer, kind, (NodeKind::ApiToken, token.id), payload).await
+    events::record_change(tx, viewer, (NodeKind::ApiToken, token.id), change(token.scope)).await
 }

@@ -58,7 +58,7 @@ pub async fn of_subject(
         .filter(event::Column::SubjectId.eq(ids::encode(kind, id)));
     // Someone's sign-in events are theirs and the admins' only.
     if kind == NodeKind::User && id != viewer.user_id && !viewer.is_admin() {
-        select = select.filter(event::Column::Kind.is_not_in(EventKind::PERSONAL.map(EventKind::as_str)));
+        select = select.filter(event::Column::Kind.is_not_in(EventKind::PERSONAL));
     }
     paginate(db, select, event::Column::Id, |e| e.id.to_string(), page).await
 }

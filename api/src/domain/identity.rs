@@ -14,11 +14,11 @@ use uuid::Uuid;
 use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, Change, NewEvent};
 use crate::domain::throttle::{self, Attempt, Check};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 /// What a successful sign-in hands the client.
 pub struct Session {
@@ -78,9 +78,8 @@ pub async fn sign_up(db: &DatabaseConnection, auth: &AuthService, allowed: bool,
         NewEvent {
             organization_id: org.id,
             actor_id: Some(user.id),
-            kind: EventKind::OrganizationCreated,
-            subject_id: ids::encode(NodeKind::Organization, org.id),
-            payload: serde_json::json!({ "name": org.name, "slug": org.slug, "adminId": ids::encode(NodeKind::User, user.id) }),
+            subject: (NodeKind::Organization, org.id),
+            change: Change::OrganizationCreated { admin_id: GlobalId::new(NodeKind::User, user.id) },
         },
     )
     .await?;
@@ -233,9 +232,8 @@ pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
             NewEvent {
                 organization_id: user.organization_id,
                 actor_id: Some(user.id),
-                kind: EventKind::SignedOut,
-                subject_id: ids::encode(NodeKind::User, user.id),
-                payload: serde_json::json!({}),
+                subject: (NodeKind::User, user.id),
+                change: Change::SignedOut {},
             },
         )
         .await?;
@@ -249,17 +247,7 @@ pub async fn logout_everywhere(db: &DatabaseConnection, viewer: &Viewer) -> AppR
     viewer.require_session()?;
     let tx = db::begin_write(db).await?;
     revoke_all_sessions(&tx, viewer.user_id).await?;
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind: EventKind::SessionsRevoked,
-            subject_id: ids::encode(NodeKind::User, viewer.user_id),
-            payload: serde_json::json!({}),
-        },
-    )
-    .await?;
+    events::record_change(&tx, viewer, (NodeKind::User, viewer.user_id), Change::SessionsRevoked {}).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -339,17 +327,7 @@ pub async fn change_password(
         others = others.filter(refresh_token::Column::FamilyId.ne(session_id));
     }
     others.exec(&tx).await?;
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind: EventKind::PasswordChanged,
-            subject_id: ids::encode(NodeKind::User, viewer.user_id),
-            payload: serde_json::json!({}),
-        },
-    )
-    .await?;
+    events::record_change(&tx, viewer, (NodeKind::User, viewer.user_id), Change::PasswordChanged {}).await?;
     tx.commit().await?;
     Ok(())
 }

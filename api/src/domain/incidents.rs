@@ -16,13 +16,13 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
-use crate::domain::events::{self, EventKind};
+use crate::domain::events::{self, Change};
 use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 /// How far ahead of the server's clock a client's timestamp may be.
 pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
@@ -115,14 +115,8 @@ async fn changeable(db: &impl ConnectionTrait, viewer: &Viewer, incident_id: Uui
 const INCIDENT: fn() -> Versioned<incident::Entity> =
     || Versioned { id_column: incident::Column::Id, version_column: incident::Column::Version, what: "incident" };
 
-async fn record(
-    tx: &impl ConnectionTrait,
-    viewer: &Viewer,
-    incident_id: Uuid,
-    kind: EventKind,
-    payload: serde_json::Value,
-) -> AppResult<()> {
-    events::record_change(tx, viewer, kind, (NodeKind::Incident, incident_id), payload).await
+async fn record(tx: &impl ConnectionTrait, viewer: &Viewer, incident_id: Uuid, change: Change) -> AppResult<()> {
+    events::record_change(tx, viewer, (NodeKind::Incident, incident_id), change).await
 }
 
 pub struct Declaration {
@@ -171,14 +165,9 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
     check_times(&incident)?;
     let tx = db::begin_write(db).await?;
     let incident = incident.insert(&tx).await?;
-    record(
-        &tx,
-        viewer,
-        incident.id,
-        EventKind::IncidentDeclared,
-        serde_json::json!({ "severity": incident.severity, "teamId": ids::encode(NodeKind::Team, team.id) }),
-    )
-    .await?;
+    let declared =
+        Change::IncidentDeclared { severity: incident.severity, team_id: GlobalId::new(NodeKind::Team, team.id) };
+    record(&tx, viewer, incident.id, declared).await?;
     tx.commit().await?;
     Ok(incident)
 }
@@ -230,14 +219,8 @@ pub async fn update(
     check_times(&active)?;
     active.updated_at = Set(clock::now());
     let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
-    record(
-        &tx,
-        viewer,
-        incident.id,
-        EventKind::IncidentUpdated,
-        serde_json::json!({ "severity": incident.severity, "version": incident.version }),
-    )
-    .await?;
+    let updated = Change::IncidentUpdated { severity: incident.severity, version: incident.version };
+    record(&tx, viewer, incident.id, updated).await?;
     tx.commit().await?;
     Ok(incident)
 }
@@ -281,14 +264,7 @@ pub async fn set_status(
     })?;
     active.updated_at = Set(clock::now());
     let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
-    record(
-        &tx,
-        viewer,
-        incident.id,
-        EventKind::IncidentStatusChanged,
-        serde_json::json!({ "from": from, "to": status, "at": at }),
-    )
-    .await?;
+    record(&tx, viewer, incident.id, Change::IncidentStatusChanged { from, to: status, at }).await?;
     if status == IncidentStatus::Resolved {
         let policy = policy::for_org(&tx, viewer.org_id).await?;
         match review_of(&tx, incident.id).await? {
@@ -343,14 +319,8 @@ pub async fn add_responder(
     }
     .insert(&tx)
     .await?;
-    record(
-        &tx,
-        viewer,
-        incident.id,
-        EventKind::ResponderAdded,
-        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id) }),
-    )
-    .await?;
+    let user_id = GlobalId::new(NodeKind::User, user.id);
+    record(&tx, viewer, incident.id, Change::ResponderAdded { user_id }).await?;
     let incident = touch(&tx, incident).await?;
     tx.commit().await?;
     Ok(incident)
@@ -369,14 +339,8 @@ pub async fn remove_responder(
     if removed.rows_affected == 0 {
         return Err(AppError::invalid("userId", "this user is not a responder of the incident"));
     }
-    record(
-        &tx,
-        viewer,
-        incident.id,
-        EventKind::ResponderRemoved,
-        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id) }),
-    )
-    .await?;
+    let user_id = GlobalId::new(NodeKind::User, user.id);
+    record(&tx, viewer, incident.id, Change::ResponderRemoved { user_id }).await?;
     let incident = touch(&tx, incident).await?;
     tx.commit().await?;
     Ok(incident)
@@ -407,8 +371,8 @@ pub async fn set_affected_teams(
         });
         incident_affected_team::Entity::insert_many(rows).exec(&tx).await?;
     }
-    let encoded: Vec<String> = team_ids.iter().map(|t| ids::encode(NodeKind::Team, *t)).collect();
-    record(&tx, viewer, incident.id, EventKind::AffectedTeamsSet, serde_json::json!({ "teamIds": encoded })).await?;
+    let team_ids = team_ids.iter().map(|t| GlobalId::new(NodeKind::Team, *t)).collect();
+    record(&tx, viewer, incident.id, Change::AffectedTeamsSet { team_ids }).await?;
     let incident = touch(&tx, incident).await?;
     tx.commit().await?;
     Ok(incident)
@@ -469,7 +433,7 @@ pub async fn set_tags(
         };
         incident_tag::ActiveModel { incident_id: Set(incident.id), tag_id: Set(tag.id) }.insert(&tx).await?;
     }
-    record(&tx, viewer, incident.id, EventKind::IncidentTagged, serde_json::json!({ "tags": names })).await?;
+    record(&tx, viewer, incident.id, Change::IncidentTagged { tags: names }).await?;
     let incident = touch(&tx, incident).await?;
     tx.commit().await?;
     Ok(incident)

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind};
+use crate::domain::events::{self, Change};
 use crate::domain::pagination::{Page, PageRequest, encode_cursor};
 use crate::domain::{incidents, reviews, validate};
 use crate::error::{AppError, AppResult};
@@ -123,14 +123,7 @@ pub async fn acknowledge(db: &DatabaseConnection, viewer: &Viewer, review_id: Uu
         .insert(&tx)
         .await
         .map_err(|e| AppError::unique_violation_or(e, incidents::changed_concurrently))?;
-        events::record_change(
-            &tx,
-            viewer,
-            EventKind::LearningAcknowledged,
-            (NodeKind::Review, review.id),
-            serde_json::json!({}),
-        )
-        .await?;
+        events::record_change(&tx, viewer, (NodeKind::Review, review.id), Change::LearningAcknowledged {}).await?;
     }
     tx.commit().await?;
     Ok(review)

@@ -8,9 +8,9 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, Change, PolicySettings};
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::NodeKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReviewPolicy {
@@ -144,27 +144,19 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     } else {
         row.update(&tx).await?;
     }
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind: EventKind::ReviewPolicyUpdated,
-            subject_id: ids::encode(NodeKind::Organization, viewer.org_id),
-            payload: serde_json::json!({
-                "requiredSeverities": policy.required_severities,
-                "reviewNearMisses": policy.review_near_misses,
-                "reviewDeadlineHours": policy.review_deadline_hours,
-                "minActions": policy.min_actions,
-                "maxActions": policy.max_actions,
-                "minWhys": policy.min_whys,
-                "maxActionDueDays": policy.max_action_due_days,
-                "followUpDays": policy.follow_up_days,
-                "longTermReviewDays": policy.long_term_review_days,
-            }),
-        },
-    )
-    .await?;
+    let settings = PolicySettings {
+        required_severities: policy.required_severities.clone(),
+        review_near_misses: policy.review_near_misses,
+        review_deadline_hours: policy.review_deadline_hours,
+        min_actions: policy.min_actions,
+        max_actions: policy.max_actions,
+        min_whys: policy.min_whys,
+        max_action_due_days: policy.max_action_due_days,
+        follow_up_days: policy.follow_up_days,
+        long_term_review_days: policy.long_term_review_days,
+    };
+    let subject = (NodeKind::Organization, viewer.org_id);
+    events::record_change(&tx, viewer, subject, Change::ReviewPolicyUpdated(settings)).await?;
     tx.commit().await?;
     Ok(policy)
 }

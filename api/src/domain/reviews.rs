@@ -19,7 +19,7 @@ use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
-use crate::domain::events::{self, EventKind};
+use crate::domain::events::{self, Change, ReviewTransition};
 use crate::domain::incidents::{self, not_in_future};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
@@ -27,7 +27,7 @@ use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{actions, users, validate};
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 /// How long before an incident started a timeline entry may be.
 pub const TIMELINE_LOOKBACK: TimeDelta = TimeDelta::days(7);
@@ -35,14 +35,8 @@ pub const TIMELINE_LOOKBACK: TimeDelta = TimeDelta::days(7);
 const REVIEW: fn() -> Versioned<review::Entity> =
     || Versioned { id_column: review::Column::Id, version_column: review::Column::Version, what: "review" };
 
-async fn record(
-    tx: &impl ConnectionTrait,
-    viewer: &Viewer,
-    review_id: Uuid,
-    kind: EventKind,
-    payload: serde_json::Value,
-) -> AppResult<()> {
-    events::record_change(tx, viewer, kind, (NodeKind::Review, review_id), payload).await
+async fn record(tx: &impl ConnectionTrait, viewer: &Viewer, review_id: Uuid, change: Change) -> AppResult<()> {
+    events::record_change(tx, viewer, (NodeKind::Review, review_id), change).await
 }
 
 fn deadline(incident: &incident::Model, policy: &ReviewPolicy) -> Option<DateTime<Utc>> {
@@ -98,8 +92,7 @@ pub(crate) async fn create_for(
         tx,
         viewer,
         review.id,
-        EventKind::ReviewCreated,
-        serde_json::json!({ "incidentId": ids::encode(NodeKind::Incident, incident.id), "dueAt": review.due_at }),
+        Change::ReviewCreated { incident_id: GlobalId::new(NodeKind::Incident, incident.id), due_at: review.due_at },
     )
     .await?;
     Ok(review)
@@ -194,10 +187,9 @@ async fn commit_change(
     tx: DatabaseTransaction,
     viewer: &Viewer,
     review: review::Model,
-    kind: EventKind,
-    payload: serde_json::Value,
+    change: Change,
 ) -> AppResult<review::Model> {
-    record(&tx, viewer, review.id, kind, payload).await?;
+    record(&tx, viewer, review.id, change).await?;
     let review = touch(&tx, review).await?;
     tx.commit().await?;
     Ok(review)
@@ -280,7 +272,7 @@ pub async fn update(
     }
     active.updated_at = Set(clock::now());
     let review = versioning::save(&tx, REVIEW(), review_id, version, expected_version, active).await?;
-    record(&tx, viewer, review.id, EventKind::ReviewUpdated, serde_json::json!({ "version": review.version })).await?;
+    record(&tx, viewer, review.id, Change::ReviewUpdated { version: review.version }).await?;
     tx.commit().await?;
     Ok(review)
 }
@@ -329,14 +321,8 @@ pub async fn assign_facilitator(
     active.facilitator_id = Set(Some(user.id));
     active.updated_at = Set(clock::now());
     let review = versioning::save(&tx, REVIEW(), review_id, version, None, active).await?;
-    record(
-        &tx,
-        viewer,
-        review.id,
-        EventKind::FacilitatorAssigned,
-        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id) }),
-    )
-    .await?;
+    record(&tx, viewer, review.id, Change::FacilitatorAssigned { user_id: GlobalId::new(NodeKind::User, user.id) })
+        .await?;
     tx.commit().await?;
     Ok(review)
 }
@@ -373,8 +359,7 @@ pub async fn add_participant(
         tx,
         viewer,
         review,
-        EventKind::ParticipantAdded,
-        serde_json::json!({ "userId": ids::encode(NodeKind::User, user.id), "role": role }),
+        Change::ParticipantAdded { user_id: GlobalId::new(NodeKind::User, user.id), role },
     )
     .await?;
     Ok(review)
@@ -397,8 +382,7 @@ pub async fn remove_participant(
         tx,
         viewer,
         review,
-        EventKind::ParticipantRemoved,
-        serde_json::json!({ "userId": ids::encode(NodeKind::User, user_id), "role": role }),
+        Change::ParticipantRemoved { user_id: GlobalId::new(NodeKind::User, user_id), role },
     )
     .await?;
     Ok(review)
@@ -460,8 +444,7 @@ pub async fn add_timeline_entry(
         tx,
         viewer,
         review,
-        EventKind::TimelineEntryAdded,
-        serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
+        Change::TimelineEntryAdded { entry_id: GlobalId::new(NodeKind::TimelineEntry, entry.id) },
     )
     .await?;
     Ok(entry)
@@ -497,8 +480,7 @@ pub async fn update_timeline_entry(
         tx,
         viewer,
         review,
-        EventKind::TimelineEntryUpdated,
-        serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
+        Change::TimelineEntryUpdated { entry_id: GlobalId::new(NodeKind::TimelineEntry, entry.id) },
     )
     .await?;
     Ok(entry)
@@ -514,8 +496,7 @@ pub async fn remove_timeline_entry(db: &DatabaseConnection, viewer: &Viewer, ent
         tx,
         viewer,
         review,
-        EventKind::TimelineEntryRemoved,
-        serde_json::json!({ "entryId": ids::encode(NodeKind::TimelineEntry, entry.id) }),
+        Change::TimelineEntryRemoved { entry_id: GlobalId::new(NodeKind::TimelineEntry, entry.id) },
     )
     .await?;
     Ok(())
@@ -547,8 +528,7 @@ pub async fn park_question(
         tx,
         viewer,
         review,
-        EventKind::QuestionParked,
-        serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id) }),
+        Change::QuestionParked { question_id: GlobalId::new(NodeKind::ParkedQuestion, question.id) },
     )
     .await?;
     Ok(question)
@@ -572,8 +552,7 @@ pub async fn answer_parked_question(
         tx,
         viewer,
         review,
-        EventKind::ParkedQuestionAnswered,
-        serde_json::json!({ "questionId": ids::encode(NodeKind::ParkedQuestion, question.id) }),
+        Change::ParkedQuestionAnswered { question_id: GlobalId::new(NodeKind::ParkedQuestion, question.id) },
     )
     .await?;
     Ok(question)
@@ -612,8 +591,7 @@ pub async fn set_whys(
         .insert(&tx)
         .await?;
     }
-    let review =
-        commit_change(tx, viewer, review, EventKind::WhysSet, serde_json::json!({ "count": whys.len() })).await?;
+    let review = commit_change(tx, viewer, review, Change::WhysSet { count: whys.len() }).await?;
     Ok(review)
 }
 
@@ -643,8 +621,7 @@ pub async fn add_contributing_factor(
         tx,
         viewer,
         review,
-        EventKind::ContributingFactorAdded,
-        serde_json::json!({ "factorId": ids::encode(NodeKind::ContributingFactor, factor.id), "category": category }),
+        Change::ContributingFactorAdded { factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id), category },
     )
     .await?;
     Ok(factor)
@@ -660,8 +637,7 @@ pub async fn remove_contributing_factor(db: &DatabaseConnection, viewer: &Viewer
         tx,
         viewer,
         review,
-        EventKind::ContributingFactorRemoved,
-        serde_json::json!({ "factorId": ids::encode(NodeKind::ContributingFactor, factor.id) }),
+        Change::ContributingFactorRemoved { factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id) },
     )
     .await?;
     Ok(())
@@ -689,14 +665,7 @@ pub async fn add_link(
     }
     .insert(&tx)
     .await?;
-    commit_change(
-        tx,
-        viewer,
-        review,
-        EventKind::LinkAdded,
-        serde_json::json!({ "linkId": ids::encode(NodeKind::Link, link.id) }),
-    )
-    .await?;
+    commit_change(tx, viewer, review, Change::LinkAdded { link_id: GlobalId::new(NodeKind::Link, link.id) }).await?;
     Ok(link)
 }
 
@@ -736,9 +705,9 @@ async fn transition(
     let mut active = review.clone().into_active_model();
     active.status = Set(to);
     active.updated_at = Set(now);
-    let kind = match (from, to) {
-        (ReviewStatus::Draft, ReviewStatus::InReview) => EventKind::ReviewSubmitted,
-        (ReviewStatus::InReview, ReviewStatus::Draft) => EventKind::ReviewReturnedToDraft,
+    let change: fn(ReviewTransition) -> Change = match (from, to) {
+        (ReviewStatus::Draft, ReviewStatus::InReview) => Change::ReviewSubmitted,
+        (ReviewStatus::InReview, ReviewStatus::Draft) => Change::ReviewReturnedToDraft,
         (ReviewStatus::InReview, ReviewStatus::Published) => {
             let readiness = readiness(&tx, &review).await?;
             if !readiness.ready {
@@ -752,16 +721,16 @@ async fn transition(
             active.follow_up_at = Set(Some(now + TimeDelta::days(i64::from(policy.follow_up_days))));
             active.long_term_review_at = Set(Some(now + TimeDelta::days(i64::from(policy.long_term_review_days))));
             active.search_text = Set(Some(search_text(&tx, &review).await?));
-            EventKind::ReviewPublished
+            Change::ReviewPublished
         }
         _ => {
             active.published_at = Set(None);
-            active.reopen_reason = Set(reason.clone());
-            EventKind::ReviewReopened
+            active.reopen_reason = Set(reason);
+            Change::ReviewReopened
         }
     };
     let review = versioning::save(&tx, REVIEW(), review_id, review.version, expected_version, active).await?;
-    record(&tx, viewer, review.id, kind, serde_json::json!({ "from": from, "to": to, "reason": reason })).await?;
+    record(&tx, viewer, review.id, change(ReviewTransition { from, to })).await?;
     tx.commit().await?;
     Ok(review)
 }
@@ -1058,7 +1027,12 @@ pub async fn record_follow_up(
     .insert(&tx)
     .await
     .map_err(|e| AppError::unique_violation_or(e, duplicate))?;
-    commit_change(tx, viewer, review, EventKind::FollowUpRecorded, serde_json::json!({ "kind": input.kind, "actionsEffective": input.actions_effective, "recurred": input.recurred })).await?;
+    let recorded = Change::FollowUpRecorded {
+        kind: input.kind,
+        actions_effective: input.actions_effective,
+        recurred: input.recurred,
+    };
+    commit_change(tx, viewer, review, recorded).await?;
     Ok(follow_up)
 }
 

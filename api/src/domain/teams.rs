@@ -10,11 +10,11 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, Change, MembershipChange};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::{users, validate};
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 /// A team of the viewer's organization; teams of other organizations do not exist for it.
 pub async fn find_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_id: Uuid) -> AppResult<team::Model> {
@@ -104,7 +104,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewTeam) ->
     .insert(&tx)
     .await
     .map_err(|e| AppError::unique_violation_or(e, slug_taken))?;
-    record_team_event(&tx, viewer, &team, EventKind::TeamCreated).await?;
+    record_team_event(&tx, viewer, &team, Change::TeamCreated {}).await?;
     tx.commit().await?;
     Ok(team)
 }
@@ -129,20 +129,9 @@ async fn record_team_event(
     tx: &impl ConnectionTrait,
     viewer: &Viewer,
     team: &team::Model,
-    kind: EventKind,
+    change: Change,
 ) -> AppResult<()> {
-    events::record(
-        tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::Team, team.id),
-            payload: serde_json::json!({ "name": team.name, "slug": team.slug, "description": team.description }),
-        },
-    )
-    .await?;
-    Ok(())
+    events::record_change(tx, viewer, (NodeKind::Team, team.id), change).await
 }
 
 /// Changes to a team; `None` leaves a field as it is, an empty description clears it.
@@ -175,7 +164,7 @@ pub async fn update(
     }
     active.updated_at = Set(clock::now());
     let team = active.update(&tx).await.map_err(|e| AppError::unique_violation_or(e, slug_taken))?;
-    record_team_event(&tx, viewer, &team, EventKind::TeamUpdated).await?;
+    record_team_event(&tx, viewer, &team, Change::TeamUpdated {}).await?;
     tx.commit().await?;
     Ok(team)
 }
@@ -227,7 +216,7 @@ pub async fn add_member(
     .insert(&tx)
     .await
     .map_err(|e| AppError::unique_violation_or(e, already))?;
-    record_membership_event(&tx, viewer, &membership, &user, EventKind::TeamMemberAdded).await?;
+    record_membership_event(&tx, viewer, &membership, &user, Change::TeamMemberAdded).await?;
     tx.commit().await?;
     Ok(membership)
 }
@@ -266,7 +255,7 @@ pub async fn update_member(
     active.role = Set(role);
     active.updated_at = Set(clock::now());
     let membership = active.update(&tx).await?;
-    record_membership_event(&tx, viewer, &membership, &user, EventKind::TeamMemberUpdated).await?;
+    record_membership_event(&tx, viewer, &membership, &user, Change::TeamMemberUpdated).await?;
     tx.commit().await?;
     Ok(membership)
 }
@@ -274,7 +263,7 @@ pub async fn update_member(
 pub async fn remove_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, user_id: Uuid) -> AppResult<()> {
     let tx = db::begin_write(db).await?;
     let (membership, user) = find_membership(&tx, viewer, team_id, user_id).await?;
-    record_membership_event(&tx, viewer, &membership, &user, EventKind::TeamMemberRemoved).await?;
+    record_membership_event(&tx, viewer, &membership, &user, Change::TeamMemberRemoved).await?;
     membership.delete(&tx).await?;
     tx.commit().await?;
     Ok(())
@@ -285,22 +274,12 @@ async fn record_membership_event(
     viewer: &Viewer,
     membership: &membership::Model,
     user: &user::Model,
-    kind: EventKind,
+    change: fn(MembershipChange) -> Change,
 ) -> AppResult<()> {
-    events::record(
-        tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::Team, membership.team_id),
-            payload: serde_json::json!({
-                "membershipId": ids::encode(NodeKind::Membership, membership.id),
-                "userId": ids::encode(NodeKind::User, user.id),
-                "role": membership.role,
-            }),
-        },
-    )
-    .await?;
-    Ok(())
+    let membership_change = MembershipChange {
+        membership_id: GlobalId::new(NodeKind::Membership, membership.id),
+        user_id: GlobalId::new(NodeKind::User, user.id),
+        role: membership.role,
+    };
+    events::record_change(tx, viewer, (NodeKind::Team, membership.team_id), change(membership_change)).await
 }

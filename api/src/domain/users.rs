@@ -13,12 +13,12 @@ use uuid::Uuid;
 use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, Change, NewEvent, UserStanding};
 use crate::domain::identity::{self, Session};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 pub async fn organization(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<organization::Model> {
     organization::Entity::find_by_id(viewer.org_id).one(db).await?.ok_or(AppError::NotFound("organization"))
@@ -121,17 +121,8 @@ pub async fn invite(
     }
     .insert(&tx)
     .await?;
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind: EventKind::UserInvited,
-            subject_id: ids::encode(NodeKind::Invitation, invitation.id),
-            payload: serde_json::json!({ "email": invitation.email, "role": invitation.role }),
-        },
-    )
-    .await?;
+    let invited = Change::UserInvited { role: invitation.role };
+    events::record_change(&tx, viewer, (NodeKind::Invitation, invitation.id), invited).await?;
     tx.commit().await?;
     Ok(NewInvitation { invitation, token })
 }
@@ -211,9 +202,11 @@ pub async fn accept_invitation(
         NewEvent {
             organization_id: user.organization_id,
             actor_id: Some(user.id),
-            kind: EventKind::UserJoined,
-            subject_id: ids::encode(NodeKind::User, user.id),
-            payload: serde_json::json!({ "invitationId": ids::encode(NodeKind::Invitation, pending.id), "role": user.role }),
+            subject: (NodeKind::User, user.id),
+            change: Change::UserJoined {
+                invitation_id: GlobalId::new(NodeKind::Invitation, pending.id),
+                role: user.role,
+            },
         },
     )
     .await?;
@@ -241,7 +234,7 @@ pub async fn set_org_role(
     user_id: Uuid,
     role: OrgRole,
 ) -> AppResult<user::Model> {
-    change_user(db, viewer, user_id, EventKind::UserRoleChanged, |user| {
+    change_user(db, viewer, user_id, Change::UserRoleChanged, |user| {
         let mut active = user.into_active_model();
         active.role = Set(role);
         active
@@ -251,7 +244,7 @@ pub async fn set_org_role(
 
 /// Deactivates a user: they can no longer sign in, and every token they hold stops at once.
 pub async fn deactivate(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid) -> AppResult<user::Model> {
-    let user = change_user(db, viewer, user_id, EventKind::UserDeactivated, |user| {
+    let user = change_user(db, viewer, user_id, Change::UserDeactivated, |user| {
         let mut active = user.into_active_model();
         active.active = Set(false);
         active
@@ -261,7 +254,7 @@ pub async fn deactivate(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid)
 }
 
 pub async fn reactivate(db: &DatabaseConnection, viewer: &Viewer, user_id: Uuid) -> AppResult<user::Model> {
-    change_user(db, viewer, user_id, EventKind::UserReactivated, |user| {
+    change_user(db, viewer, user_id, Change::UserReactivated, |user| {
         let mut active = user.into_active_model();
         active.active = Set(true);
         active
@@ -276,7 +269,7 @@ async fn change_user(
     db: &DatabaseConnection,
     viewer: &Viewer,
     user_id: Uuid,
-    kind: EventKind,
+    recorded: fn(UserStanding) -> Change,
     change: impl FnOnce(user::Model) -> user::ActiveModel,
 ) -> AppResult<user::Model> {
     viewer.require_session()?;
@@ -296,17 +289,8 @@ async fn change_user(
     if !user.active {
         identity::revoke_all_sessions(&tx, user.id).await?;
     }
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: viewer.org_id,
-            actor_id: Some(viewer.user_id),
-            kind,
-            subject_id: ids::encode(NodeKind::User, user.id),
-            payload: serde_json::json!({ "role": user.role, "active": user.active }),
-        },
-    )
-    .await?;
+    let standing = UserStanding { role: user.role, active: user.active };
+    events::record_change(&tx, viewer, (NodeKind::User, user.id), recorded(standing)).await?;
     tx.commit().await?;
     Ok(user)
 }

@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::events::EventKind as Kind;
+use crate::domain::events::{Change, EventKind as Kind};
 use crate::domain::{actions, events, history, incidents, reviews};
 use crate::error::{AppError, AppResult};
 use crate::graphql::ContextExt;
@@ -84,8 +84,7 @@ impl Subscription {
     ) -> Result<impl Stream<Item = Result<ActionEvent>> + use<>> {
         let filter = ActionFilter::decode(team_id, owner_id)?;
         Ok(deliver(ctx, None, move |db, viewer, event| async move {
-            let changed = Kind::parse(&event.kind).is_some_and(|k| k.as_str().starts_with("ACTION_"))
-                && event.kind != Kind::ActionOverdue.as_str();
+            let changed = event.kind.is_action_change();
             if !changed || !filter.may_match(&event) {
                 return Ok(None);
             }
@@ -104,7 +103,7 @@ impl Subscription {
     ) -> Result<impl Stream<Item = Result<Action>> + use<>> {
         let filter = ActionFilter::decode(team_id, owner_id)?;
         Ok(deliver(ctx, None, move |db, viewer, event| async move {
-            if event.kind != Kind::ActionOverdue.as_str() || !filter.may_match(&event) {
+            if event.kind != Kind::ActionOverdue || !filter.may_match(&event) {
                 return Ok(None);
             }
             filter.load(&db, &viewer, &event).await
@@ -123,8 +122,8 @@ impl Subscription {
         }
         let encoded = ids::encode(NodeKind::Review, id);
         Ok(deliver(ctx, None, move |db, viewer, event| {
-            let about =
-                event.subject_id == encoded || event.payload.get("reviewId").and_then(|r| r.as_str()) == Some(&encoded);
+            let of_its_action = event.change.as_ref().and_then(Change::action).is_some_and(|a| a.review_id.id == id);
+            let about = event.subject_id == encoded || of_its_action;
             async move {
                 if !about {
                     return Ok(None);
@@ -146,12 +145,11 @@ impl Subscription {
     ) -> Result<impl Stream<Item = Result<Event>> + use<>> {
         ctx.viewer()?;
         let after = after.map(|id| ids::decode_event(&id, "after")).transpose()?;
-        let kinds: Arc<Vec<&'static str>> =
-            Arc::new(kinds.unwrap_or_default().into_iter().map(|k| Kind::from(k).as_str()).collect());
+        let kinds: Arc<Vec<Kind>> = Arc::new(kinds.unwrap_or_default().into_iter().map(Kind::from).collect());
         Ok(deliver(ctx, after, move |db, viewer, event| {
             let kinds = kinds.clone();
             async move {
-                if !kinds.is_empty() && !kinds.contains(&event.kind.as_str()) {
+                if !kinds.is_empty() && !kinds.contains(&event.kind) {
                     return Ok(None);
                 }
                 let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(None) };
@@ -199,7 +197,7 @@ where
 
 /// The subject of an event of `kind` about an object of `node`.
 fn subject(event: &LiveEvent, kind: Kind, node: NodeKind) -> Option<Uuid> {
-    if event.kind != kind.as_str() {
+    if event.kind != kind {
         return None;
     }
     ids::parse(&event.subject_id).filter(|(found, _)| *found == node).map(|(_, id)| id)
@@ -224,12 +222,12 @@ impl ActionFilter {
         })
     }
 
-    /// Whether the event's payload allows a match, before loading anything.
+    /// Whether the action's state in the event allows a match, before loading anything.
     fn may_match(&self, event: &LiveEvent) -> bool {
-        let is = |field: &str, kind: NodeKind, wanted: Option<Uuid>| {
-            wanted.is_none_or(|id| event.payload.get(field).and_then(|v| v.as_str()) == Some(&ids::encode(kind, id)))
-        };
-        is("teamId", NodeKind::Team, self.team_id) && is("ownerId", NodeKind::User, self.owner_id)
+        event.change.as_ref().and_then(Change::action).is_some_and(|action| {
+            self.team_id.is_none_or(|id| action.team_id.id == id)
+                && self.owner_id.is_none_or(|id| action.owner_id.id == id)
+        })
     }
 
     /// The event's action as it is now, if the viewer may read it and it still matches.

@@ -26,7 +26,7 @@ use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::domain::events::NOTIFY_CHANNEL;
+use crate::domain::events::{Change, NOTIFY_CHANNEL};
 use crate::error::{AppError, AppResult};
 
 /// Events read from the log per query, when catching up or replaying.
@@ -40,12 +40,15 @@ pub type LiveEvent = Arc<Delivered>;
 /// subscribers is not looked up a thousand times.
 pub struct Delivered {
     pub row: event::Model,
+    /// The row's change, read once for every subscriber (`None` if its payload does not fit).
+    pub change: Option<Change>,
     shared: tokio::sync::OnceCell<Arc<dyn Any + Send + Sync>>,
 }
 
 impl Delivered {
     pub fn new(row: event::Model) -> Self {
-        Self { row, shared: tokio::sync::OnceCell::new() }
+        let change = Change::read(row.kind, &row.payload);
+        Self { row, change, shared: tokio::sync::OnceCell::new() }
     }
 
     /// The answer every subscriber of the event's organization gets alike: computed once, then

@@ -13,10 +13,10 @@ use uuid::Uuid;
 use crate::app::AppState;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, EventKind, NewEvent};
+use crate::domain::events::{self, ActionOverdue, Change, NewEvent};
 use crate::domain::{actions, throttle};
 use crate::error::AppResult;
-use crate::ids::{self, NodeKind};
+use crate::ids::{GlobalId, NodeKind};
 
 /// Announcements claimed per transaction.
 const BATCH: u64 = 200;
@@ -97,12 +97,9 @@ async fn overdue_actions(db: &DatabaseConnection) -> AppResult<usize> {
         .exec_with_returning(&tx)
         .await?;
     for action in &claimed {
-        let days = (today - action.due_date).num_days();
-        let payload = serde_json::json!({ "dueDate": action.due_date, "daysOverdue": days });
-        announce(&tx, action.organization_id, EventKind::ActionOverdue, (NodeKind::Action, action.id), {
-            actions::event_payload(action, payload)
-        })
-        .await?;
+        let days_overdue = (today - action.due_date).num_days();
+        let overdue = ActionOverdue { action: actions::state(action), due_date: action.due_date, days_overdue };
+        announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue)).await?;
     }
     tx.commit().await?;
     Ok(claimed.len())
@@ -136,12 +133,12 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind) -> AppResul
         .exec_with_returning(&tx)
         .await?;
     for review in &claimed {
-        let payload = serde_json::json!({
-            "kind": kind,
-            "teamId": ids::encode(NodeKind::Team, review.team_id),
-            "dueAt": if kind == FollowUpKind::ShortTerm { review.follow_up_at } else { review.long_term_review_at },
-        });
-        announce(&tx, review.organization_id, EventKind::FollowUpDue, (NodeKind::Review, review.id), payload).await?;
+        let due = Change::FollowUpDue {
+            kind,
+            team_id: GlobalId::new(NodeKind::Team, review.team_id),
+            due_at: if kind == FollowUpKind::ShortTerm { review.follow_up_at } else { review.long_term_review_at },
+        };
+        announce(&tx, review.organization_id, (NodeKind::Review, review.id), due).await?;
     }
     tx.commit().await?;
     Ok(claimed.len())
@@ -158,11 +155,9 @@ async fn candidates<E: EntityTrait>(
 async fn announce(
     tx: &DatabaseTransaction,
     organization_id: Uuid,
-    kind: EventKind,
     subject: (NodeKind, Uuid),
-    payload: serde_json::Value,
+    change: Change,
 ) -> AppResult<()> {
-    let subject_id = ids::encode(subject.0, subject.1);
-    events::record(tx, NewEvent { organization_id, actor_id: None, kind, subject_id, payload }).await?;
+    events::record(tx, NewEvent { organization_id, actor_id: None, subject, change }).await?;
     Ok(())
 }

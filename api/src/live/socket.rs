@@ -15,7 +15,6 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use crate::app::AppState;
 use crate::auth::{Credential, RequestAuth, Viewer};
 use crate::clock;
-use crate::domain::events::EventKind;
 use crate::error::AppError;
 use crate::graphql::{AppSchema, ClientAddress, SocketCredentials, SocketSubscriptions};
 use crate::ids::{self, NodeKind};
@@ -266,9 +265,7 @@ async fn session_end(
 /// Whether an event may have changed what the viewer's credentials allow: a change to their
 /// account or to the API token they signed in with.
 fn concerns(viewer: &Viewer, event: &LiveEvent) -> bool {
-    if event.organization_id != viewer.org_id
-        || !EventKind::parse(&event.kind).is_some_and(EventKind::affects_credentials)
-    {
+    if event.organization_id != viewer.org_id || !event.kind.affects_credentials() {
         return false;
     }
     let token = match viewer.credential {

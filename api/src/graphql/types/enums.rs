@@ -108,7 +108,7 @@ pub enum FactorCategory {
 
 /// What an event records.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
-#[graphql(remote = "crate::domain::events::EventKind")]
+#[graphql(remote = "entity::EventKind")]
 pub enum EventKind {
     OrganizationCreated,
     UserInvited,

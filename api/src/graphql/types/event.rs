@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::event;
 
 use super::{EventKind, User};
-use crate::domain::events::EventKind as Kind;
+use crate::domain::events::Change;
 use crate::graphql::loaders::{self, UserById};
 use crate::ids;
 
@@ -17,7 +17,7 @@ impl Event {
         ids::encode_event(self.0.id).into()
     }
     async fn kind(&self) -> Option<EventKind> {
-        Kind::parse(&self.0.kind).map(Into::into)
+        Some(self.0.kind.into())
     }
     /// Who made the change.
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
@@ -28,9 +28,9 @@ impl Event {
     async fn subject_id(&self) -> ID {
         self.0.subject_id.clone().into()
     }
-    /// What changed, as recorded.
+    /// What changed, as recorded: IDs, states and dates.
     async fn payload(&self) -> Json<serde_json::Value> {
-        Json(self.0.payload.clone())
+        Json(Change::read(self.0.kind, &self.0.payload).map_or_else(|| serde_json::json!({}), |c| c.payload()))
     }
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at

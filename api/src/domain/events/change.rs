@@ -1,0 +1,253 @@
+//! What an event records besides its kind, subject, actor and time: one typed value per kind.
+//!
+//! A change holds IDs, states, dates, counts and tags, never text a person wrote (a title, a
+//! reason, evidence, a name): the log outlives drafts and becomes readable to the whole
+//! organization once a review is published, so free text has no field to go in. Stored as the
+//! event's `kind` column and its `payload` JSON (the variant's fields, camelCase); rows written
+//! before these types read back the same way, fields they no longer have ignored.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use entity::{
+    ActionStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus, OrgRole, ReviewRole,
+    ReviewStatus, Severity, TeamRole, TokenScope,
+};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::GlobalId;
+
+/// One change, by kind. Each variant is named as its `EventKind`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "payload", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
+pub enum Change {
+    OrganizationCreated { admin_id: GlobalId },
+    UserInvited { role: OrgRole },
+    UserJoined { invitation_id: GlobalId, role: OrgRole },
+    UserRoleChanged(UserStanding),
+    UserDeactivated(UserStanding),
+    UserReactivated(UserStanding),
+    PasswordChanged {},
+    SessionsRevoked {},
+    SignedOut {},
+    TeamCreated {},
+    TeamUpdated {},
+    TeamMemberAdded(MembershipChange),
+    TeamMemberUpdated(MembershipChange),
+    TeamMemberRemoved(MembershipChange),
+    ApiTokenCreated { scope: TokenScope },
+    ApiTokenRevoked { scope: TokenScope },
+    ReviewPolicyUpdated(PolicySettings),
+    IncidentDeclared { severity: Severity, team_id: GlobalId },
+    IncidentUpdated { severity: Severity, version: i32 },
+    IncidentStatusChanged { from: IncidentStatus, to: IncidentStatus, at: DateTime<Utc> },
+    ResponderAdded { user_id: GlobalId },
+    ResponderRemoved { user_id: GlobalId },
+    AffectedTeamsSet { team_ids: Vec<GlobalId> },
+    IncidentTagged { tags: Vec<String> },
+    ReviewCreated { incident_id: GlobalId, due_at: Option<DateTime<Utc>> },
+    ReviewUpdated { version: i32 },
+    FacilitatorAssigned { user_id: GlobalId },
+    ParticipantAdded { user_id: GlobalId, role: ReviewRole },
+    ParticipantRemoved { user_id: GlobalId, role: ReviewRole },
+    TimelineEntryAdded { entry_id: GlobalId },
+    TimelineEntryUpdated { entry_id: GlobalId },
+    TimelineEntryRemoved { entry_id: GlobalId },
+    QuestionParked { question_id: GlobalId },
+    ParkedQuestionAnswered { question_id: GlobalId },
+    WhysSet { count: usize },
+    ContributingFactorAdded { factor_id: GlobalId, category: FactorCategory },
+    ContributingFactorRemoved { factor_id: GlobalId },
+    LinkAdded { link_id: GlobalId },
+    ReviewSubmitted(ReviewTransition),
+    ReviewReturnedToDraft(ReviewTransition),
+    ReviewPublished(ReviewTransition),
+    ReviewReopened(ReviewTransition),
+    ActionCreated(ActionDated),
+    ActionUpdated(ActionVersioned),
+    ActionRescheduled(ActionRescheduled),
+    ActionReassigned(ActionState),
+    ActionsRanked { action_ids: Vec<GlobalId> },
+    ActionStarted(ActionTransition),
+    ActionCompleted(ActionTransition),
+    ActionDropped(ActionTransition),
+    FollowUpRecorded { kind: FollowUpKind, actions_effective: Effectiveness, recurred: bool },
+    LearningAcknowledged {},
+    ActionOverdue(ActionOverdue),
+    FollowUpDue { kind: FollowUpKind, team_id: GlobalId, due_at: Option<DateTime<Utc>> },
+}
+
+/// A user's organization role and whether they are active, after the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UserStanding {
+    pub role: OrgRole,
+    pub active: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MembershipChange {
+    pub membership_id: GlobalId,
+    pub user_id: GlobalId,
+    pub role: TeamRole,
+}
+
+/// The review policy after the change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PolicySettings {
+    pub required_severities: Vec<Severity>,
+    pub review_near_misses: bool,
+    pub review_deadline_hours: i32,
+    pub min_actions: i32,
+    pub max_actions: i32,
+    pub min_whys: i32,
+    pub max_action_due_days: i32,
+    pub follow_up_days: i32,
+    pub long_term_review_days: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReviewTransition {
+    pub from: ReviewStatus,
+    pub to: ReviewStatus,
+}
+
+/// Where an action stands after a change to it, so that subscribers filter by review, team,
+/// owner and status without loading it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionState {
+    pub review_id: GlobalId,
+    pub team_id: GlobalId,
+    pub owner_id: GlobalId,
+    pub status: ActionStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionDated {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub due_date: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionVersioned {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub version: i32,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionRescheduled {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub from: NaiveDate,
+    pub to: NaiveDate,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionTransition {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub from: ActionStatus,
+    pub to: ActionStatus,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionOverdue {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub due_date: NaiveDate,
+    pub days_overdue: i64,
+}
+
+impl Change {
+    /// The kind of event this change is.
+    pub fn kind(&self) -> EventKind {
+        self.split().0
+    }
+
+    /// The kind and the payload to store.
+    pub(crate) fn split(&self) -> (EventKind, serde_json::Value) {
+        let mut tagged = serde_json::to_value(self).expect("a change serializes");
+        let kind = serde_json::from_value(tagged["kind"].take()).expect("every change is named as an event kind");
+        (kind, tagged["payload"].take())
+    }
+
+    /// Reads a stored event's change back; `None` for a payload that does not fit its kind.
+    pub fn read(kind: EventKind, payload: &serde_json::Value) -> Option<Self> {
+        let mut tagged = serde_json::Map::new();
+        tagged.insert("kind".into(), serde_json::to_value(kind).ok()?);
+        tagged.insert("payload".into(), payload.clone());
+        serde_json::from_value(tagged.into()).ok()
+    }
+
+    /// The payload as clients see it (`Event.payload`).
+    pub fn payload(&self) -> serde_json::Value {
+        self.split().1
+    }
+
+    /// Where the action stands, for a change to one action.
+    pub fn action(&self) -> Option<&ActionState> {
+        match self {
+            Self::ActionCreated(c) => Some(&c.action),
+            Self::ActionUpdated(c) => Some(&c.action),
+            Self::ActionRescheduled(c) => Some(&c.action),
+            Self::ActionReassigned(state) => Some(state),
+            Self::ActionStarted(c) | Self::ActionCompleted(c) | Self::ActionDropped(c) => Some(&c.action),
+            Self::ActionOverdue(c) => Some(&c.action),
+            _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ids::NodeKind;
+
+    fn id(kind: NodeKind) -> GlobalId {
+        GlobalId::new(kind, uuid::Uuid::now_v7())
+    }
+
+    #[test]
+    fn a_change_is_stored_as_its_kind_and_its_fields() {
+        let state = ActionState {
+            review_id: id(NodeKind::Review),
+            team_id: id(NodeKind::Team),
+            owner_id: id(NodeKind::User),
+            status: ActionStatus::Done,
+        };
+        let change = Change::ActionCompleted(ActionTransition {
+            action: state.clone(),
+            from: ActionStatus::InProgress,
+            to: ActionStatus::Done,
+        });
+        let (kind, payload) = change.split();
+        assert_eq!(kind, EventKind::ActionCompleted);
+        assert_eq!(payload["from"], "IN_PROGRESS");
+        assert_eq!(payload["ownerId"], serde_json::to_value(state.owner_id).unwrap());
+        assert_eq!(Change::read(kind, &payload), Some(change));
+        let (kind, payload) = Change::PasswordChanged {}.split();
+        assert_eq!((kind, payload), (EventKind::PasswordChanged, serde_json::json!({})));
+    }
+
+    #[test]
+    fn a_payload_written_before_the_types_reads_without_its_free_text() {
+        // As `completeAction` wrote it: the evidence ("note") in the log.
+        let team = id(NodeKind::Team);
+        let old = serde_json::json!({
+            "from": "IN_PROGRESS", "to": "DONE", "note": "Merged the fix; see the dashboard",
+            "reviewId": id(NodeKind::Review), "teamId": team, "ownerId": id(NodeKind::User), "status": "DONE",
+        });
+        let change = Change::read(EventKind::ActionCompleted, &old).expect("an old payload reads");
+        assert_eq!(change.action().map(|a| a.team_id), Some(team));
+        assert!(change.payload().get("note").is_none());
+        let old_team = serde_json::json!({ "name": "Payments", "slug": "payments", "description": null });
+        assert_eq!(Change::read(EventKind::TeamCreated, &old_team), Some(Change::TeamCreated {}));
+    }
+}
