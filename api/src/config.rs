@@ -52,10 +52,13 @@ pub enum Command {
         #[arg(long, default_value_t = 1_000)]
         actions: u64,
         /// Password of every seeded user.
-        #[arg(long, default_value = crate::seed::DEFAULT_PASSWORD)]
+        #[arg(long, default_value = SEED_PASSWORD)]
         password: String,
     },
 }
+
+/// The password `hindsight seed` gives every user it creates, unless told another.
+pub const SEED_PASSWORD: &str = "hindsight-seed-password";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MigrateAction {
@@ -223,8 +226,8 @@ impl Config {
         Cli::parse_from(["hindsight"]).config
     }
 
-    pub fn auth_limits(&self) -> crate::domain::throttle::Limits {
-        crate::domain::throttle::Limits {
+    pub fn auth_limits(&self) -> crate::auth::throttle::Limits {
+        crate::auth::throttle::Limits {
             account: self.auth_failure_limit,
             address: self.auth_failure_address_limit,
             window: self.auth_failure_window,

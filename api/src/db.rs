@@ -107,7 +107,7 @@ pub(crate) const WRITE_LOCK: i64 = 0x68_69_6e_64_73_69_67;
 /// instead of one failing when it upgrades a read lock. PostgreSQL takes a transaction-scoped
 /// advisory lock as the first statement: writers queue in one order, so they cannot deadlock on
 /// each other's rows, and the events they log become visible in ID order, which resumable
-/// subscriptions rely on (see `domain::events::record`). Reads never wait for it.
+/// subscriptions rely on (see `events::record`). Reads never wait for it.
 pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };

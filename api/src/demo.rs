@@ -10,7 +10,6 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::app::AppState;
 use crate::auth::{Credential, Viewer};
 use crate::domain::actions::{self, NewAction};
 use crate::domain::identity::{self, SignUp};
@@ -18,6 +17,7 @@ use crate::domain::incidents::{self, Declaration};
 use crate::domain::reviews::{self, FollowUpInput, ReviewChanges, TimelineInput};
 use crate::domain::teams::{self, NewTeam};
 use crate::domain::users::{self, AcceptInvitation};
+use crate::state::AppState;
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@hindsight.example";
 pub const DEMO_PASSWORD: &str = "hindsight-demo";
@@ -44,6 +44,7 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
             password: DEMO_PASSWORD.into(),
             display_name: "Dana Admin".into(),
         },
+        None,
     )
     .await?;
     let admin = Viewer {
@@ -90,6 +91,7 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
             db,
             auth,
             AcceptInvitation { token: invitation.token, password: DEMO_PASSWORD.into(), display_name: name.into() },
+            None,
         )
         .await?;
         teams::add_member(db, &admin, team_id, joined.user.id, role).await?;

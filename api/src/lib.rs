@@ -9,13 +9,15 @@ pub mod db;
 pub mod demo;
 pub mod domain;
 pub mod error;
+pub mod events;
 pub mod graphql;
 pub mod ids;
-pub mod live;
 pub mod metrics;
 pub mod seed;
+pub mod state;
 pub mod telemetry;
 
-pub use app::{AppState, Application};
+pub use app::Application;
 pub use config::{Cli, Command, Config};
 pub use error::{AppError, AppResult};
+pub use state::AppState;

@@ -47,7 +47,7 @@ use rows::{Rows, Writer};
 pub use people::{admin_email, member_email};
 pub use rows::Counts;
 
-pub const DEFAULT_PASSWORD: &str = "hindsight-seed-password";
+pub const DEFAULT_PASSWORD: &str = crate::config::SEED_PASSWORD;
 
 /// Incidents, with everything they hold, written per transaction.
 const INCIDENTS_PER_BATCH: usize = 2_000;

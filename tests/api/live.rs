@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use entity::{event, review};
 use futures_util::{FutureExt, StreamExt};
-use hindsight_api::live::scanner::{self, Scan};
+use hindsight_api::events::scanner::{self, Scan};
 use hindsight_api::{AppState, Application};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};

@@ -3,6 +3,7 @@
 pub mod jwt;
 pub mod password;
 pub mod secret;
+pub mod throttle;
 
 use std::time::Duration;
 
@@ -106,6 +107,8 @@ pub struct AuthService {
     pub access_ttl: Duration,
     pub refresh_ttl: Duration,
     pub invitation_ttl: Duration,
+    /// The brute-force limits every credential check runs within (see `throttle`).
+    pub limits: throttle::Limits,
 }
 
 /// How often an API token's `lastUsedAt` is refreshed at most.

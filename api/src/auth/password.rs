@@ -11,7 +11,7 @@ use tokio::sync::Semaphore;
 use crate::error::{AppError, AppResult};
 
 pub const MIN_PASSWORD_CHARS: usize = 10;
-pub const MAX_PASSWORD_CHARS: usize = crate::domain::validate::limits::PASSWORD;
+pub const MAX_PASSWORD_CHARS: usize = 256;
 
 #[derive(Clone)]
 pub struct Passwords {

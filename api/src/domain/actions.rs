@@ -14,14 +14,12 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
-use crate::domain::events::{
-    self, ActionDated, ActionRescheduled, ActionState, ActionTransition, ActionVersioned, Change,
-};
 use crate::domain::pagination::{Page, PageRequest, encode_cursor};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, ActionDated, ActionRescheduled, ActionState, ActionTransition, ActionVersioned, Change};
 use crate::ids::{GlobalId, NodeKind};
 
 const ACTION: fn() -> Versioned<action::Entity> =
@@ -43,17 +41,7 @@ async fn record(
     action: &action::Model,
     change: impl FnOnce(ActionState) -> Change,
 ) -> AppResult<()> {
-    events::record_change(tx, viewer, (NodeKind::Action, action.id), change(state(action))).await
-}
-
-/// Where an action stands, as its events record it.
-pub(crate) fn state(action: &action::Model) -> ActionState {
-    ActionState {
-        review_id: GlobalId::new(NodeKind::Review, action.review_id),
-        team_id: GlobalId::new(NodeKind::Team, action.team_id),
-        owner_id: GlobalId::new(NodeKind::User, action.owner_id),
-        status: action.status,
-    }
+    events::record_change(tx, viewer, (NodeKind::Action, action.id), change(ActionState::of(action))).await
 }
 
 /// A due date is today or later (UTC) and within the policy's window.

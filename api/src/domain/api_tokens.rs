@@ -11,11 +11,11 @@ use uuid::Uuid;
 use crate::auth::{Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, Change};
 use crate::domain::identity::Reauthenticated;
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change};
 use crate::ids::NodeKind;
 
 /// A new token and its secret, which is shown this once and stored only hashed.

@@ -4,10 +4,10 @@ use entity::event;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Viewer;
-use crate::domain::events::EventKind;
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::{actions, api_tokens, incidents, reviews, teams, users};
 use crate::error::{AppError, AppResult};
+use crate::events::EventKind;
 use crate::ids::{self, NodeKind};
 
 /// Whether the viewer may read the object with this global ID.

@@ -11,13 +11,13 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::auth::throttle::{self, Attempt, Check};
 use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, Change, NewEvent};
-use crate::domain::throttle::{self, Attempt, Check};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change, NewEvent};
 use crate::ids::{GlobalId, NodeKind};
 
 /// What a successful sign-in hands the client.
@@ -36,7 +36,25 @@ pub struct SignUp {
 }
 
 /// Creates a new organization with its first admin, and signs the admin in.
-pub async fn sign_up(db: &DatabaseConnection, auth: &AuthService, allowed: bool, input: SignUp) -> AppResult<Session> {
+/// Creates a new organization with its first admin, and signs the admin in. Each attempt costs
+/// a password hash, so each counts against the client's address (see `throttle`).
+pub async fn sign_up(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    allowed: bool,
+    input: SignUp,
+    address: Option<IpAddr>,
+) -> AppResult<Session> {
+    let attempt = Attempt { check: Check::SignUp, account: None, address };
+    throttle::guard(db, auth.limits, attempt, create_organization(db, auth, allowed, input)).await
+}
+
+async fn create_organization(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    allowed: bool,
+    input: SignUp,
+) -> AppResult<Session> {
     if !allowed {
         return Err(AppError::forbidden("sign-up is closed on this server; ask an admin for an invitation"));
     }
@@ -116,7 +134,25 @@ async fn free_org_slug(db: &impl ConnectionTrait, name: &str) -> AppResult<Strin
 
 const BAD_CREDENTIALS: &str = "invalid email or password";
 
-pub async fn login(db: &DatabaseConnection, auth: &AuthService, email: &str, password: &str) -> AppResult<Session> {
+/// Signs in with email and password, within the brute-force limits of the account and the
+/// client's address.
+pub async fn login(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    email: &str,
+    password: &str,
+    address: Option<IpAddr>,
+) -> AppResult<Session> {
+    let attempt = Attempt { check: Check::Login, account: Some(email), address };
+    throttle::guard(db, auth.limits, attempt, check_password(db, auth, email, password)).await
+}
+
+async fn check_password(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    email: &str,
+    password: &str,
+) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
     let user = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db).await?;
     let matches = auth.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
@@ -163,7 +199,17 @@ pub(crate) async fn start_session(
 
 /// Rotates a refresh token. Presenting a token that was already rotated means it leaked:
 /// the whole family (every token of that login) is revoked.
-pub async fn refresh_session(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<Session> {
+pub async fn refresh_session(
+    db: &DatabaseConnection,
+    auth: &AuthService,
+    token: &str,
+    address: Option<IpAddr>,
+) -> AppResult<Session> {
+    let attempt = Attempt { check: Check::Refresh, account: None, address };
+    throttle::guard(db, auth.limits, attempt, rotate(db, auth, token)).await
+}
+
+async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<Session> {
     let invalid = || AppError::unauthenticated("invalid refresh token");
     let tx = db::begin_write(db).await?;
     let stored = refresh_token::Entity::find()
@@ -284,13 +330,12 @@ pub async fn reauthenticate(
     auth: &AuthService,
     viewer: &Viewer,
     password: &str,
-    limits: throttle::Limits,
     address: Option<IpAddr>,
 ) -> AppResult<Reauthenticated> {
     viewer.require_session()?;
     let account = viewer.user_id.to_string();
     let attempt = Attempt { check: Check::Reauthenticate, account: Some(&account), address };
-    throttle::guard(db, limits, attempt, async {
+    throttle::guard(db, auth.limits, attempt, async {
         let user = user::Entity::find_by_id(viewer.user_id).one(db).await?.ok_or(AppError::NotFound("user"))?;
         if !auth.passwords.verify(password, Some(&user.password_hash)).await? {
             return Err(AppError::invalid("currentPassword", "the current password is not correct"));

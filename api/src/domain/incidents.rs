@@ -16,12 +16,12 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
-use crate::domain::events::{self, Change};
 use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change};
 use crate::ids::{GlobalId, NodeKind};
 
 /// How far ahead of the server's clock a client's timestamp may be.

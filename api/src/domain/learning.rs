@@ -14,10 +14,10 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, Change};
 use crate::domain::pagination::{Page, PageRequest, encode_cursor};
 use crate::domain::{incidents, reviews, validate};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change};
 use crate::ids::NodeKind;
 
 #[derive(Debug, Default)]

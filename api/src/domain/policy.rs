@@ -8,8 +8,8 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, Change, PolicySettings};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change, PolicySettings};
 use crate::ids::NodeKind;
 
 #[derive(Debug, Clone, PartialEq, Eq)]

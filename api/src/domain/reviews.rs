@@ -19,7 +19,6 @@ use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
-use crate::domain::events::{self, Change, ReviewTransition};
 use crate::domain::incidents::{self, not_in_future};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
@@ -27,6 +26,7 @@ use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{actions, users, validate};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change, ReviewTransition};
 use crate::ids::{GlobalId, NodeKind};
 
 /// How long before an incident started a timeline entry may be.

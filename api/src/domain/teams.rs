@@ -10,10 +10,10 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, Change, MembershipChange};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::{users, validate};
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change, MembershipChange};
 use crate::ids::{GlobalId, NodeKind};
 
 /// A team of the viewer's organization; teams of other organizations do not exist for it.

@@ -10,14 +10,15 @@ use sea_orm::{
 };
 use uuid::Uuid;
 
+use crate::auth::throttle::{self, Attempt, Check};
 use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, Change, NewEvent, UserStanding};
 use crate::domain::identity::{self, Session};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
+use crate::events::{self, Change, NewEvent, UserStanding};
 use crate::ids::{GlobalId, NodeKind};
 
 pub async fn organization(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<organization::Model> {
@@ -149,11 +150,19 @@ pub struct AcceptInvitation {
 }
 
 /// Turns a pending invitation into an active user of its organization, signed in.
+/// Accepts an invitation: creates the account and signs it in. Guessing tokens counts against
+/// the client's address (see `throttle`).
 pub async fn accept_invitation(
     db: &DatabaseConnection,
     auth: &AuthService,
     input: AcceptInvitation,
+    address: Option<std::net::IpAddr>,
 ) -> AppResult<Session> {
+    let attempt = Attempt { check: Check::AcceptInvitation, account: None, address };
+    throttle::guard(db, auth.limits, attempt, join(db, auth, input)).await
+}
+
+async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitation) -> AppResult<Session> {
     let display_name = validate::required_text("displayName", &input.display_name, validate::limits::NAME)?;
     Passwords::validate_new(&input.password, "password")?;
     let invalid =

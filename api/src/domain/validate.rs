@@ -19,7 +19,7 @@ pub mod limits {
     pub const CHECKED_TEXT: usize = LONG_TEXT;
     pub const EMAIL: usize = 320;
     pub const SLUG: usize = 64;
-    pub const PASSWORD: usize = 256;
+    pub const PASSWORD: usize = crate::auth::password::MAX_PASSWORD_CHARS;
     pub const URL: usize = 2_000;
     pub const TAG: usize = 40;
     /// Tags on one incident.

@@ -1,14 +1,11 @@
-use std::future::Future;
-
 use async_graphql::Context;
 use sea_orm::DatabaseConnection;
 
-use crate::app::AppState;
 use crate::auth::{RequestAuth, Viewer};
 use crate::domain::identity::{self, Reauthenticated};
 use crate::domain::pagination::PageRequest;
-use crate::domain::throttle::{self, Attempt, Check};
 use crate::error::AppResult;
+use crate::state::AppState;
 
 /// The network address a request came from.
 #[derive(Debug, Clone, Copy)]
@@ -51,22 +48,8 @@ impl ContextExt for Context<'_> {
     }
 }
 
-/// Runs a credential check under the brute-force limits, counted against `account` (when the
-/// check names one) and the client's address.
-pub(crate) async fn throttled<T>(
-    ctx: &Context<'_>,
-    check: Check,
-    account: Option<&str>,
-    run: impl Future<Output = AppResult<T>>,
-) -> AppResult<T> {
-    let state = ctx.state();
-    let attempt = Attempt { check, account, address: ctx.client_address() };
-    throttle::guard(&state.db, state.config.auth_limits(), attempt, run).await
-}
-
 /// Has the signed-in viewer enter their password again (see `identity::reauthenticate`).
 pub(crate) async fn reauthenticate(ctx: &Context<'_>, password: &str) -> AppResult<Reauthenticated> {
     let state = ctx.state();
-    let limits = state.config.auth_limits();
-    identity::reauthenticate(&state.db, &state.auth, ctx.viewer()?, password, limits, ctx.client_address()).await
+    identity::reauthenticate(&state.db, &state.auth, ctx.viewer()?, password, ctx.client_address()).await
 }

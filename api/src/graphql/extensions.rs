@@ -18,12 +18,12 @@ use async_graphql::{ServerError, ValidationResult};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
-use crate::app::AppState;
 use crate::auth::RequestAuth;
 use crate::domain::validate::limits;
 use crate::error::AppError;
 use crate::graphql::loaders::Batch;
 use crate::graphql::server_error;
+use crate::state::AppState;
 
 /// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
 /// rest come from the GraphQL engine itself (syntax, validation, argument coercion, limits)

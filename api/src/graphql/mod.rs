@@ -1,5 +1,6 @@
 //! The GraphQL layer: thin resolvers over `domain/`, GraphQL types built from entity models.
 
+mod connection;
 mod context;
 mod extensions;
 pub mod loaders;
@@ -11,15 +12,16 @@ mod user_slots;
 
 use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
+pub use connection::{SocketControl, close};
+pub(crate) use context::reauthenticate;
 pub use context::{ClientAddress, ContextExt};
-pub(crate) use context::{reauthenticate, throttled};
 pub use extensions::{CredentialBudget, SocketCredentials, SocketSubscriptions};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::{ActionEvent, ReviewEvent, Subscription};
 
-use crate::app::AppState;
 use crate::error::AppError;
+use crate::state::AppState;
 
 pub type AppSchema = Schema<Query, Mutation, Subscription>;
 

@@ -11,14 +11,15 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::events::{Change, EventKind as Kind};
-use crate::domain::{actions, events, history, incidents, reviews};
+use crate::domain::{actions, history, incidents, reviews};
 use crate::error::{AppError, AppResult};
+use crate::events;
+use crate::events::LiveEvent;
+use crate::events::{Change, EventKind as Kind};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{Action, Event, EventKind, Review};
+use crate::graphql::{SocketControl, close};
 use crate::ids::{self, NodeKind};
-use crate::live::LiveEvent;
-use crate::live::socket::{SocketControl, close};
 
 /// A change to an action, and the action as it is now.
 #[derive(SimpleObject)]

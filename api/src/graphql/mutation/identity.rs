@@ -1,9 +1,8 @@
 use async_graphql::{Context, InputObject, Object, Result};
 
 use crate::domain::identity::{self, SignUp};
-use crate::domain::throttle::Check;
 use crate::graphql::types::AuthPayload;
-use crate::graphql::{ContextExt, reauthenticate, throttled};
+use crate::graphql::{ContextExt, reauthenticate};
 
 #[derive(InputObject)]
 pub struct SignUpInput {
@@ -29,23 +28,22 @@ impl IdentityMutation {
             password: input.password,
             display_name: input.display_name,
         };
-        let sign_up = identity::sign_up(&state.db, &state.auth, state.config.allow_signup, input);
-        Ok(AuthPayload(throttled(ctx, Check::SignUp, None, sign_up).await?))
+        let allowed = state.config.allow_signup;
+        Ok(AuthPayload(identity::sign_up(&state.db, &state.auth, allowed, input, ctx.client_address()).await?))
     }
 
     /// Signs in with email and password.
     async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
         let state = ctx.state();
-        let login = identity::login(&state.db, &state.auth, &email, &password);
-        Ok(AuthPayload(throttled(ctx, Check::Login, Some(&email), login).await?))
+        Ok(AuthPayload(identity::login(&state.db, &state.auth, &email, &password, ctx.client_address()).await?))
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Each refresh token works
     /// once; presenting a used one signs the whole session out.
     async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
         let state = ctx.state();
-        let refresh = identity::refresh_session(&state.db, &state.auth, &refresh_token);
-        Ok(AuthPayload(throttled(ctx, Check::Refresh, None, refresh).await?))
+        let address = ctx.client_address();
+        Ok(AuthPayload(identity::refresh_session(&state.db, &state.auth, &refresh_token, address).await?))
     }
 
     /// Ends the session of this refresh token: its access tokens and sockets stop at once.

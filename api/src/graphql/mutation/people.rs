@@ -1,9 +1,8 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use crate::domain::throttle::Check;
 use crate::domain::users::{self, AcceptInvitation};
+use crate::graphql::ContextExt;
 use crate::graphql::types::{AuthPayload, Invitation, InvitationPayload, OrgRole, User};
-use crate::graphql::{ContextExt, throttled};
 use crate::ids::{self, NodeKind};
 
 #[derive(InputObject)]
@@ -36,8 +35,7 @@ impl PeopleMutation {
     async fn accept_invitation(&self, ctx: &Context<'_>, input: AcceptInvitationInput) -> Result<AuthPayload> {
         let state = ctx.state();
         let input = AcceptInvitation { token: input.token, password: input.password, display_name: input.display_name };
-        let accept = users::accept_invitation(&state.db, &state.auth, input);
-        Ok(AuthPayload(throttled(ctx, Check::AcceptInvitation, None, accept).await?))
+        Ok(AuthPayload(users::accept_invitation(&state.db, &state.auth, input, ctx.client_address()).await?))
     }
 
     /// Changes a user's organization role (admin). The last active admin cannot be demoted.

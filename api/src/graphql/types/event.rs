@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::event;
 
 use super::{EventKind, User};
-use crate::domain::events::Change;
+use crate::events::Change;
 use crate::graphql::loaders::{self, UserById};
 use crate::ids;
 

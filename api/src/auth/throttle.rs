@@ -192,6 +192,19 @@ async fn refuse_when_over(
     }
 }
 
+/// Forgets, every minute for as long as the server runs, attempts that no longer count.
+pub fn spawn_forgetting(db: DatabaseConnection, limits: Limits) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            if let Err(error) = forget_old(&db, limits).await {
+                tracing::warn!(%error, "cannot forget old failed sign-ins");
+            }
+        }
+    })
+}
+
 /// Forgets attempts older than the window.
 pub async fn forget_old(db: &DatabaseConnection, limits: Limits) -> AppResult<u64> {
     let before = clock::now() - clock::lifetime(limits.window);

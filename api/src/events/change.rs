@@ -13,7 +13,7 @@ use entity::{
 };
 use serde::{Deserialize, Serialize};
 
-use crate::ids::GlobalId;
+use crate::ids::{GlobalId, NodeKind};
 
 /// One change, by kind. Each variant is named as its `EventKind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -165,6 +165,17 @@ pub struct ActionOverdue {
     pub days_overdue: i64,
 }
 
+impl ActionState {
+    pub fn of(action: &entity::action::Model) -> Self {
+        Self {
+            review_id: GlobalId::new(NodeKind::Review, action.review_id),
+            team_id: GlobalId::new(NodeKind::Team, action.team_id),
+            owner_id: GlobalId::new(NodeKind::User, action.owner_id),
+            status: action.status,
+        }
+    }
+}
+
 impl Change {
     /// The kind of event this change is.
     pub fn kind(&self) -> EventKind {
@@ -208,7 +219,6 @@ impl Change {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::ids::NodeKind;
 
     fn id(kind: NodeKind) -> GlobalId {
         GlobalId::new(kind, uuid::Uuid::now_v7())

@@ -1,16 +1,4 @@
-//! Live delivery of the event log: the hub that fans committed events out to subscribers, the
-//! scanner that announces overdue actions and due follow-ups, and the WebSocket session that
-//! ends when its credentials do.
-//!
-//! The event log is the only source. Each server runs one hub that reads the log forward from
-//! the last event it saw and broadcasts every new row to its subscribers. Reading is triggered
-//! after every local mutation, by PostgreSQL `NOTIFY` for commits on other servers, and by a
-//! slow timer as a safety net, so a subscriber gets every event whichever server wrote it.
-//! Event IDs become visible in order (see `domain::events::record`), which is what lets
-//! `events(after:)` switch from replaying the log to live delivery with nothing missed.
-
-pub mod scanner;
-pub mod socket;
+//! The hub that fans committed events out to this server's subscribers.
 
 use std::any::Any;
 use std::future::Future;
@@ -26,8 +14,8 @@ use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
 
 use crate::config::Config;
-use crate::domain::events::{Change, NOTIFY_CHANNEL};
 use crate::error::{AppError, AppResult};
+use crate::events::{Change, NOTIFY_CHANNEL};
 
 /// Events read from the log per query, when catching up or replaying.
 const BATCH: u64 = 500;

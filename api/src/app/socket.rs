@@ -12,31 +12,13 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use futures_util::{SinkExt, StreamExt, future};
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 
-use crate::app::AppState;
 use crate::auth::{Credential, RequestAuth, Viewer};
 use crate::clock;
 use crate::error::AppError;
-use crate::graphql::{AppSchema, ClientAddress, SocketCredentials, SocketSubscriptions};
+use crate::events::LiveEvent;
+use crate::graphql::{AppSchema, ClientAddress, SocketControl, SocketCredentials, SocketSubscriptions, close};
 use crate::ids::{self, NodeKind};
-use crate::live::LiveEvent;
-
-/// Close codes sent by the server (4400–4499 as graphql-transport-ws uses them).
-pub mod close {
-    /// The token expired or was revoked, or the user was deactivated.
-    pub const UNAUTHORIZED: u16 = 4401;
-    /// The user's organization role changed: reconnect to act with the new one.
-    pub const ROLE_CHANGED: u16 = 4403;
-    /// No `connection_init` arrived in time (as graphql-transport-ws defines it).
-    pub const INIT_TIMEOUT: u16 = 4408;
-    /// A subscription fell too far behind the events it asked for.
-    pub const SLOW_CONSUMER: u16 = 4413;
-    /// The server is shutting down (RFC 6455 "going away"): reconnect to another one.
-    pub const GOING_AWAY: u16 = 1001;
-    /// A message larger than the server accepts (RFC 6455 "message too big").
-    pub const TOO_BIG: u16 = 1009;
-    /// The credentials could not be checked now (RFC 6455 "try again later").
-    pub const TRY_AGAIN_LATER: u16 = 1013;
-}
+use crate::state::AppState;
 
 /// Who is on the other end of a connection.
 pub struct Client {
@@ -56,17 +38,6 @@ impl Ending {
 
     fn take(&self) -> Option<(u16, String)> {
         self.0.lock().expect("ending lock").take()
-    }
-}
-
-/// Lets a connection's subscriptions ask for the connection to be closed.
-#[derive(Clone)]
-pub struct SocketControl(mpsc::Sender<(u16, String)>);
-
-impl SocketControl {
-    pub fn close(&self, code: u16, reason: impl Into<String>) {
-        // One reason is enough; later ones are dropped.
-        let _ = self.0.try_send((code, reason.into()));
     }
 }
 
@@ -102,7 +73,7 @@ pub async fn serve(
         });
     let (signed_in, credentials) = oneshot::channel();
     let (close_tx, close_rx) = mpsc::channel(1);
-    let control = SocketControl(close_tx);
+    let control = SocketControl::new(close_tx);
     let init_state = state.clone();
     let refused = ending.clone();
     let subscriptions = SocketSubscriptions::new(state.config.max_subscriptions_per_connection);

@@ -10,12 +10,12 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
-use crate::app::AppState;
+use std::sync::Arc;
+
 use crate::clock;
 use crate::db;
-use crate::domain::events::{self, ActionOverdue, Change, NewEvent};
-use crate::domain::{actions, throttle};
 use crate::error::AppResult;
+use crate::events::{self, ActionOverdue, ActionState, Change, EventHub, NewEvent};
 use crate::ids::{GlobalId, NodeKind};
 
 /// Announcements claimed per transaction.
@@ -28,24 +28,21 @@ pub struct Scan {
     pub follow_ups_due: usize,
 }
 
-/// Scans every `every`, starting now, for as long as the server runs; also forgets failed
-/// credential checks that no longer count.
-pub fn spawn(state: AppState, every: Duration) -> tokio::task::JoinHandle<()> {
+/// Scans every `every`, starting now, for as long as the server runs, and wakes the hub when
+/// it announced something.
+pub fn spawn(db: DatabaseConnection, hub: Arc<EventHub>, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match scan(&state.db).await {
+            match scan(&db).await {
                 Ok(scan) if scan != Scan::default() => {
                     tracing::info!(overdue = scan.overdue_actions, follow_ups = scan.follow_ups_due, "announced");
-                    state.hub.poke();
+                    hub.poke();
                 }
                 Ok(_) => {}
                 Err(error) => tracing::warn!(%error, "the overdue scan failed; retrying at the next tick"),
-            }
-            if let Err(error) = throttle::forget_old(&state.db, state.config.auth_limits()).await {
-                tracing::warn!(%error, "cannot forget old failed sign-ins");
             }
         }
     })
@@ -98,7 +95,7 @@ async fn overdue_actions(db: &DatabaseConnection) -> AppResult<usize> {
         .await?;
     for action in &claimed {
         let days_overdue = (today - action.due_date).num_days();
-        let overdue = ActionOverdue { action: actions::state(action), due_date: action.due_date, days_overdue };
+        let overdue = ActionOverdue { action: ActionState::of(action), due_date: action.due_date, days_overdue };
         announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue)).await?;
     }
     tx.commit().await?;

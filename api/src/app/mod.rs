@@ -1,9 +1,10 @@
-//! The HTTP server: state, router and lifecycle.
+//! The HTTP server: router, WebSocket sessions and lifecycle.
 
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
 
+use crate::config::Config;
 use anyhow::Context as _;
 use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
@@ -12,79 +13,17 @@ use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
-use crate::auth::{AuthService, JwtKeys, Passwords, RequestAuth};
-use crate::config::Config;
 use crate::graphql::{self, AppSchema};
-use crate::live::{self, EventHub};
-use crate::{db, demo};
+use crate::state::AppState;
+use crate::{db, demo, events};
 
-/// What every request can reach: the database, the auth service, the configuration and the
-/// hub that delivers events to subscribers.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: DatabaseConnection,
-    pub auth: Arc<AuthService>,
-    pub config: Arc<Config>,
-    pub hub: Arc<EventHub>,
-}
-
-impl AppState {
-    /// Connects to the configured database and migrates it.
-    pub async fn connect(config: Config) -> anyhow::Result<Self> {
-        let cannot_open = || format!("cannot open the database at {}", redact(&config.database_url));
-        // Migrations may take longer than a request is allowed to: they get a connection of their own.
-        let migrator = db::connect(&config.database_url, 1, None).await.with_context(cannot_open)?;
-        db::migrate(&migrator).await.context("cannot apply database migrations")?;
-        migrator.close().await.ok();
-        let db = db::connect(&config.database_url, config.db_pool_size, Some(config.statement_timeout))
-            .await
-            .with_context(cannot_open)?;
-        Self::new(db, config).await
-    }
-
-    /// Builds the state on a migrated database and starts its event hub.
-    pub async fn new(db: DatabaseConnection, config: Config) -> anyhow::Result<Self> {
-        let secret = match &config.jwt_secret {
-            Some(secret) if secret.len() < 32 => anyhow::bail!("the JWT secret must be at least 32 bytes long"),
-            Some(secret) => secret.as_bytes().to_vec(),
-            None => {
-                tracing::warn!(
-                    "no JWT secret configured (--jwt-secret / HINDSIGHT_JWT_SECRET): using a random one; \
-                     every session ends when the server restarts"
-                );
-                crate::auth::secret::generate("").into_bytes()
-            }
-        };
-        let auth = AuthService {
-            jwt: JwtKeys::new(&secret),
-            passwords: Passwords::new(config.max_concurrent_hashes),
-            access_ttl: config.access_token_ttl,
-            refresh_ttl: config.refresh_token_ttl,
-            invitation_ttl: config.invitation_ttl,
-        };
-        let hub = EventHub::start(db.clone(), &config).await.context("cannot start the event hub")?;
-        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub })
-    }
-
-    pub async fn authenticate(&self, authorization: Option<&str>) -> RequestAuth {
-        self.auth.authenticate(&self.db, authorization).await
-    }
-}
-
-/// Hides the password of a database URL in logs and errors.
-fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => format!("{}://***@{}", &url[..scheme], &url[at + 1..]),
-        _ => url.to_owned(),
-    }
-}
+pub mod socket;
 
 #[derive(Clone)]
 struct Server {
@@ -176,8 +115,8 @@ async fn graphql_ws(
         .max_message_size(max_message)
         .max_frame_size(max_message)
         .on_upgrade(move |socket| {
-            let client = live::socket::Client { protocol, address: peer.ip() };
-            live::socket::serve(socket, server.schema, client, server.state, server.stopping)
+            let client = socket::Client { protocol, address: peer.ip() };
+            socket::serve(socket, server.schema, client, server.state, server.stopping)
         })
 }
 
@@ -249,7 +188,9 @@ impl Application {
     ) -> std::io::Result<()> {
         let addr = self.local_addr();
         crate::metrics::install();
-        let scanner = live::scanner::spawn(self.state.clone(), self.state.config.scan_interval);
+        let state = &self.state;
+        let scanner = events::scanner::spawn(state.db.clone(), state.hub.clone(), state.config.scan_interval);
+        let forgetting = crate::auth::throttle::spawn_forgetting(state.db.clone(), state.config.auth_limits());
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);
         let app = router(self.state, stopping, extra).into_make_service_with_connect_info::<SocketAddr>();
@@ -261,6 +202,7 @@ impl Application {
         };
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         scanner.abort();
+        forgetting.abort();
         // Upgraded sockets outlive the HTTP server: give them a moment to send their close frames.
         let deadline = tokio::time::Instant::now() + SOCKET_CLOSE_GRACE;
         while stop.receiver_count() > 0 && tokio::time::Instant::now() < deadline {

@@ -1,9 +1,5 @@
 //! The event log: every change appends one row, in the same transaction as the change.
 
-mod change;
-
-pub use change::*;
-pub use entity::EventKind;
 use entity::event;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend};
 use uuid::Uuid;
@@ -11,6 +7,7 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::error::AppResult;
+use crate::events::Change;
 use crate::ids::{self, NodeKind};
 
 /// The PostgreSQL channel on which commits of new events are announced.
