@@ -722,3 +722,22 @@ async fn history_lists_a_reviews_changes_in_order() {
         .collect();
     assert_eq!(kinds.last().map(String::as_str), Some("REVIEW_SUBMITTED"));
 }
+
+#[tokio::test]
+async fn readiness_names_each_gap_by_its_code() {
+    use hindsight_api::domain::reviews;
+    use sea_orm::EntityTrait;
+    let c = crate::actions::crew().await;
+    let (_, id) = hindsight_api::ids::parse(&c.review).unwrap();
+    let gaps = async || {
+        let review = entity::review::Entity::find_by_id(id).one(&c.app.state.db).await.unwrap().unwrap();
+        let readiness = reviews::readiness(&c.app.state.db, &review).await.unwrap();
+        readiness.gaps.iter().map(|gap| gap.code()).collect::<Vec<_>>()
+    };
+    assert_eq!(gaps().await, ["SUMMARY", "FACILITATOR", "TIMELINE", "WHYS", "CONTRIBUTING_FACTOR", "ACTIONS"]);
+    crate::actions::ready_but_for_actions(&c, &c.other).await;
+    assert_eq!(gaps().await, ["ACTIONS"]);
+    c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    assert!(gaps().await.is_empty());
+}

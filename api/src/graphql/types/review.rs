@@ -127,7 +127,7 @@ impl Review {
     #[graphql(complexity = "crate::graphql::cost::READINESS + child_complexity")]
     async fn readiness(&self, ctx: &Context<'_>) -> Result<Readiness> {
         let readiness = reviews::readiness(ctx.db(), &self.0).await?;
-        Ok(Readiness { ready: readiness.ready, unmet: readiness.unmet })
+        Ok(Readiness { ready: readiness.ready(), unmet: readiness.unmet() })
     }
     /// Blame language in the review, with systemic rephrasings.
     #[graphql(complexity = "crate::graphql::cost::BLAMELESS_FINDINGS + child_complexity")]

@@ -1,0 +1,129 @@
+//! The analysis of a review: the why chain, contributing factors, links and blame language.
+
+use super::*;
+
+/// Replaces the why chain; the last answer is the root cause.
+pub async fn set_whys(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    whys: Vec<(String, String)>,
+) -> AppResult<review::Model> {
+    if whys.len() > limits::WHYS {
+        return Err(AppError::invalid("whys", format!("a why chain holds at most {} whys", limits::WHYS)));
+    }
+    let whys = whys
+        .iter()
+        .map(|(q, a)| {
+            Ok((
+                validate::required_text("question", q, limits::TEXT)?,
+                validate::required_text("answer", a, limits::TEXT)?,
+            ))
+        })
+        .collect::<AppResult<Vec<_>>>()?;
+    let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
+    why::Entity::delete_many().filter(why::Column::ReviewId.eq(review.id)).exec(&tx).await?;
+    for (position, (question, answer)) in whys.iter().enumerate() {
+        why::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            review_id: Set(review.id),
+            position: Set(position as i32 + 1),
+            question: Set(question.clone()),
+            answer: Set(answer.clone()),
+        }
+        .insert(&tx)
+        .await?;
+    }
+    let review = commit_change(tx, viewer, review, Change::WhysSet { count: whys.len() }).await?;
+    Ok(review)
+}
+
+pub async fn add_contributing_factor(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    category: FactorCategory,
+    description: &str,
+) -> AppResult<contributing_factor::Model> {
+    let description = validate::required_text("description", description, limits::TEXT)?;
+    let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
+    let factors = contributing_factor::Entity::find().filter(contributing_factor::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, factors, limits::REVIEW_ITEMS, "reviewId", "a review's contributing factors")
+        .await?;
+    let factor = contributing_factor::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        category: Set(category),
+        description: Set(description),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    commit_change(
+        tx,
+        viewer,
+        review,
+        Change::ContributingFactorAdded { factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id), category },
+    )
+    .await?;
+    Ok(factor)
+}
+
+pub async fn remove_contributing_factor(db: &DatabaseConnection, viewer: &Viewer, factor_id: Uuid) -> AppResult<()> {
+    let (tx, review, _, factor) =
+        begin_child_edit(db, viewer, contributing_factor::Entity::find_by_id(factor_id), "contributing factor", |r| {
+            r.review_id
+        })
+        .await?;
+    contributing_factor::Entity::delete_by_id(factor.id).exec(&tx).await?;
+    commit_change(
+        tx,
+        viewer,
+        review,
+        Change::ContributingFactorRemoved { factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id) },
+    )
+    .await?;
+    Ok(())
+}
+
+pub async fn add_link(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    title: &str,
+    url: &str,
+) -> AppResult<review_link::Model> {
+    let title = validate::required_text("title", title, limits::TITLE)?;
+    let url = validate::web_url("url", url)?;
+    let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
+    let links = review_link::Entity::find().filter(review_link::Column::ReviewId.eq(review.id));
+    validate::room_for_one_more(&tx, links, limits::REVIEW_ITEMS, "reviewId", "a review's links").await?;
+    let link = review_link::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        title: Set(title),
+        url: Set(url),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await?;
+    commit_change(tx, viewer, review, Change::LinkAdded { link_id: GlobalId::new(NodeKind::Link, link.id) }).await?;
+    Ok(link)
+}
+
+/// Blame language anywhere in the review.
+pub async fn findings(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Vec<Finding>> {
+    let contents = Contents::load(db, review.id).await?;
+    let people = users::people_names(db, review.organization_id).await?;
+    let text = ReviewText {
+        summary: review.summary.clone(),
+        impact: review.impact.clone(),
+        timeline: contents.timeline.into_iter().map(|t| t.event).collect(),
+        whys: contents.whys.into_iter().map(|w| (w.question, w.answer)).collect(),
+        factors: contents.factors.into_iter().map(|f| f.description).collect(),
+        learnings: strings(&review.learnings),
+        actions: contents.actions.into_iter().map(|a| a.title).collect(),
+        people,
+    };
+    crate::cpu::run(move || blameless::review_findings(&text)).await
+}

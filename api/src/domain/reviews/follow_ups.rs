@@ -1,0 +1,111 @@
+//! Follow-up reviews of a published review.
+
+use super::*;
+
+/// Records a follow-up review of a published review: one of each kind.
+pub async fn record_follow_up(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    input: FollowUpInput,
+) -> AppResult<follow_up::Model> {
+    let notes = validate::required_text("notes", &input.notes, limits::LONG_TEXT)?;
+    let tx = db::begin_write(db).await?;
+    let (review, _, standing) = readable(&tx, viewer, review_id).await?;
+    if !standing.can_edit_review(&review) {
+        return Err(AppError::forbidden(
+            "only the owning team's leads and members, or the facilitator, may record a follow-up",
+        ));
+    }
+    if review.status != ReviewStatus::Published {
+        return Err(AppError::bad_input(format!(
+            "the review is {}; follow-ups are recorded on published reviews",
+            review.status.to_value()
+        )));
+    }
+    let taken = follow_up::Entity::find()
+        .filter(follow_up::Column::ReviewId.eq(review.id))
+        .filter(follow_up::Column::Kind.eq(input.kind))
+        .one(&tx)
+        .await?
+        .is_some();
+    let duplicate = || {
+        AppError::invalid("kind", format!("a {} follow-up is already recorded for this review", input.kind.to_value()))
+    };
+    if taken {
+        return Err(duplicate());
+    }
+    let follow_up = follow_up::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        review_id: Set(review.id),
+        kind: Set(input.kind),
+        notes: Set(notes),
+        actions_effective: Set(input.actions_effective),
+        recurred: Set(input.recurred),
+        recorded_by: Set(viewer.user_id),
+        created_at: Set(clock::now()),
+    }
+    .insert(&tx)
+    .await
+    .map_err(|e| AppError::unique_violation_or(e, duplicate))?;
+    let recorded = Change::FollowUpRecorded {
+        kind: input.kind,
+        actions_effective: input.actions_effective,
+        recurred: input.recurred,
+    };
+    commit_change(tx, viewer, review, recorded).await?;
+    Ok(follow_up)
+}
+
+pub struct FollowUpInput {
+    pub kind: FollowUpKind,
+    pub notes: String,
+    pub actions_effective: Effectiveness,
+    pub recurred: bool,
+}
+
+/// Published reviews the viewer may read whose short- or long-term follow-up date has come
+/// without a follow-up of that kind recorded, oldest first.
+pub async fn due_follow_ups(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team_id: Option<Uuid>,
+    page: &PageRequest,
+) -> AppResult<Page<review::Model>> {
+    let now = clock::now();
+    let recorded = |kind: FollowUpKind| {
+        Query::select()
+            .column(follow_up::Column::ReviewId)
+            .from(follow_up::Entity)
+            .and_where(follow_up::Column::Kind.eq(kind))
+            .to_owned()
+    };
+    let mut select = review::Entity::find()
+        .filter(readable_reviews(viewer))
+        .filter(review::Column::Status.eq(ReviewStatus::Published))
+        .filter(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(review::Column::FollowUpAt.lte(now))
+                        .add(review::Column::Id.not_in_subquery(recorded(FollowUpKind::ShortTerm))),
+                )
+                .add(
+                    Condition::all()
+                        .add(review::Column::LongTermReviewAt.lte(now))
+                        .add(review::Column::Id.not_in_subquery(recorded(FollowUpKind::LongTerm))),
+                ),
+        );
+    if let Some(team_id) = team_id {
+        select = select.filter(review::Column::TeamId.eq(team_id));
+    }
+    paginate(db, select, review::Column::Id, |r| r.id.to_string(), page).await
+}
+
+pub async fn find_follow_up(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    id: Uuid,
+) -> AppResult<Option<follow_up::Model>> {
+    visible_child(db, viewer, follow_up::Entity::find_by_id(id).one(db).await?, |r| r.review_id).await
+}

@@ -1,0 +1,244 @@
+//! A review's way from DRAFT through IN_REVIEW to PUBLISHED and back, and what publishing needs.
+
+use super::*;
+
+/// Moves a review between states, checking who may and from which state.
+async fn transition(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    from: ReviewStatus,
+    to: ReviewStatus,
+    expected_version: Option<i32>,
+    reason: Option<String>,
+) -> AppResult<review::Model> {
+    let tx = db::begin_write(db).await?;
+    let (review, _, standing) = readable(&tx, viewer, review_id).await?;
+    let (allowed, who) = match to {
+        ReviewStatus::Published => {
+            (standing.can_publish_review(&review), "the facilitator, a lead of the team or an admin")
+        }
+        ReviewStatus::InReview if from == ReviewStatus::Published => {
+            (standing.can_reopen_review(&review), "a lead of the team or an admin")
+        }
+        _ => (standing.can_edit_review(&review), "the owning team's leads and members or the facilitator"),
+    };
+    if !allowed {
+        return Err(AppError::forbidden(format!("only {who} may do this")));
+    }
+    if review.status != from {
+        return Err(AppError::bad_input(format!(
+            "the review is {}; only a {} review can become {}",
+            review.status.to_value(),
+            from.to_value(),
+            to.to_value()
+        )));
+    }
+    let now = clock::now();
+    let mut active = review.clone().into_active_model();
+    active.status = Set(to);
+    active.updated_at = Set(now);
+    let change: fn(ReviewTransition) -> Change = match (from, to) {
+        (ReviewStatus::Draft, ReviewStatus::InReview) => Change::ReviewSubmitted,
+        (ReviewStatus::InReview, ReviewStatus::Draft) => Change::ReviewReturnedToDraft,
+        (ReviewStatus::InReview, ReviewStatus::Published) => {
+            let readiness = readiness(&tx, &review).await?;
+            if !readiness.ready() {
+                return Err(AppError::bad_input(format!(
+                    "the review is not ready to publish: {}",
+                    readiness.unmet().join("; ")
+                )));
+            }
+            let policy = policy::for_org(&tx, viewer.org_id).await?;
+            active.published_at = Set(Some(now));
+            active.follow_up_at = Set(Some(now + TimeDelta::days(i64::from(policy.follow_up_days))));
+            active.long_term_review_at = Set(Some(now + TimeDelta::days(i64::from(policy.long_term_review_days))));
+            active.search_text = Set(Some(search_text(&tx, &review).await?));
+            Change::ReviewPublished
+        }
+        _ => {
+            active.published_at = Set(None);
+            active.reopen_reason = Set(reason);
+            Change::ReviewReopened
+        }
+    };
+    let review = versioning::save(&tx, REVIEW(), review_id, review.version, expected_version, active).await?;
+    record(&tx, viewer, review.id, change(ReviewTransition { from, to })).await?;
+    tx.commit().await?;
+    Ok(review)
+}
+
+/// The words the learning feed searches: title, summary, impact, learnings, what went well, the why
+/// chain down to the root cause, and the contributing factors.
+async fn search_text(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<String> {
+    let whys = whys(db, review.id).await?;
+    let factors = contributing_factors(db, review.id).await?;
+    let answers = whys.iter().map(|w| w.answer.as_str());
+    Ok(searchable_text(review, answers, factors.iter().map(|f| f.description.as_str())))
+}
+
+/// [`search_text`] of a review whose why answers (in chain order) and contributing factors
+/// (in the order they were added) are at hand.
+pub(crate) fn searchable_text<'a>(
+    review: &review::Model,
+    why_answers: impl IntoIterator<Item = &'a str>,
+    factors: impl IntoIterator<Item = &'a str>,
+) -> String {
+    let mut parts = vec![review.title.clone()];
+    parts.extend(review.summary.clone());
+    parts.extend(review.impact.clone());
+    parts.extend(strings(&review.learnings));
+    parts.extend(strings(&review.went_well));
+    parts.extend(why_answers.into_iter().map(str::to_owned));
+    parts.extend(factors.into_iter().map(str::to_owned));
+    parts.join("\n")
+}
+
+pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
+    transition(db, viewer, review_id, ReviewStatus::Draft, ReviewStatus::InReview, None, None).await
+}
+
+pub async fn return_to_draft(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
+    transition(db, viewer, review_id, ReviewStatus::InReview, ReviewStatus::Draft, None, None).await
+}
+
+/// Publishes a review whose readiness is met; stamps the follow-up dates.
+pub async fn publish(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    expected_version: Option<i32>,
+) -> AppResult<review::Model> {
+    transition(db, viewer, review_id, ReviewStatus::InReview, ReviewStatus::Published, expected_version, None).await
+}
+
+/// Reopens a published review for editing (back to IN_REVIEW); the reason is kept.
+pub async fn reopen(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    reason: &str,
+) -> AppResult<review::Model> {
+    let reason = validate::required_text("reason", reason, limits::TEXT)?;
+    transition(db, viewer, review_id, ReviewStatus::Published, ReviewStatus::InReview, None, Some(reason)).await
+}
+
+/// Something a review lacks before it can be published.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Gap {
+    /// No summary of what happened.
+    Summary,
+    /// No facilitator.
+    Facilitator,
+    /// No timeline entry.
+    Timeline,
+    /// A why chain shorter than the policy asks.
+    Whys { min: usize, have: usize },
+    /// The root cause names human error.
+    HumanErrorRootCause,
+    /// No contributing factor.
+    ContributingFactor,
+    /// Fewer or more live actions than the policy asks.
+    Actions { min: usize, max: usize, live: usize },
+    /// Actions whose owner is deactivated or no longer a member of the responsible team.
+    UnfitOwners { count: usize },
+    /// Parked questions not yet answered.
+    OpenQuestions { count: usize },
+}
+
+impl Gap {
+    /// A stable name for the gap.
+    pub fn code(self) -> &'static str {
+        match self {
+            Self::Summary => "SUMMARY",
+            Self::Facilitator => "FACILITATOR",
+            Self::Timeline => "TIMELINE",
+            Self::Whys { .. } => "WHYS",
+            Self::HumanErrorRootCause => "HUMAN_ERROR_ROOT_CAUSE",
+            Self::ContributingFactor => "CONTRIBUTING_FACTOR",
+            Self::Actions { .. } => "ACTIONS",
+            Self::UnfitOwners { .. } => "UNFIT_OWNERS",
+            Self::OpenQuestions { .. } => "OPEN_QUESTIONS",
+        }
+    }
+
+    /// What to do about it, in words a UI can show.
+    pub fn message(self) -> String {
+        match self {
+            Self::Summary => "Write a summary of what happened.".to_owned(),
+            Self::Facilitator => "Assign a facilitator who did not respond to the incident.".to_owned(),
+            Self::Timeline => "Add at least one timeline entry.".to_owned(),
+            Self::Whys { min, have } => format!("Ask why at least {min} times (the chain has {have})."),
+            Self::HumanErrorRootCause => {
+                "The root cause names human error: describe the system condition that made the mistake possible."
+                    .to_owned()
+            }
+            Self::ContributingFactor => "Add at least one contributing factor.".to_owned(),
+            Self::Actions { min, max, live } => {
+                format!(
+                    "Commit to between {min} and {max} actions, each with an owner and a due date (there are {live})."
+                )
+            }
+            Self::UnfitOwners { count } => format!(
+                "Reassign the {count} action(s) whose owner is deactivated or no longer a member of the responsible team."
+            ),
+            Self::OpenQuestions { count } => format!("Answer the {count} open parked question(s)."),
+        }
+    }
+}
+
+/// What a review still lacks before it can be published.
+pub struct Readiness {
+    pub gaps: Vec<Gap>,
+}
+
+impl Readiness {
+    pub fn ready(&self) -> bool {
+        self.gaps.is_empty()
+    }
+
+    /// Every gap, in words.
+    pub fn unmet(&self) -> Vec<String> {
+        self.gaps.iter().map(|gap| gap.message()).collect()
+    }
+}
+
+pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Readiness> {
+    let policy = policy::for_org(db, review.organization_id).await?;
+    let contents = Contents::load(db, review.id).await?;
+    let mut gaps = Vec::new();
+    if review.summary.as_deref().is_none_or(|s| s.trim().is_empty()) {
+        gaps.push(Gap::Summary);
+    }
+    if review.facilitator_id.is_none() {
+        gaps.push(Gap::Facilitator);
+    }
+    if contents.timeline.is_empty() {
+        gaps.push(Gap::Timeline);
+    }
+    let min_whys = usize::try_from(policy.min_whys).unwrap_or(0);
+    if contents.whys.len() < min_whys {
+        gaps.push(Gap::Whys { min: min_whys, have: contents.whys.len() });
+    }
+    if contents.whys.last().is_some_and(|root| blameless::names_human_error(&root.answer)) {
+        gaps.push(Gap::HumanErrorRootCause);
+    }
+    if contents.factors.is_empty() {
+        gaps.push(Gap::ContributingFactor);
+    }
+    let live = contents.actions.iter().filter(|a| a.status != ActionStatus::WontDo).count();
+    let (min, max) =
+        (usize::try_from(policy.min_actions).unwrap_or(0), usize::try_from(policy.max_actions).unwrap_or(0));
+    if live < min || live > max {
+        gaps.push(Gap::Actions { min, max, live });
+    }
+    let unfit = actions::with_unfit_owner(db, review.id).await?;
+    if unfit > 0 {
+        gaps.push(Gap::UnfitOwners { count: unfit });
+    }
+    let open = contents.questions.iter().filter(|q| q.answer.is_none()).count();
+    if open > 0 {
+        gaps.push(Gap::OpenQuestions { count: open });
+    }
+    Ok(Readiness { gaps })
+}
