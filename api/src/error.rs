@@ -4,7 +4,8 @@
 use async_graphql::ErrorExtensionValues;
 use sea_orm::{DbErr, SqlErr};
 
-#[derive(Debug, thiserror::Error)]
+/// Cloneable, so that one failure of a batch loader reaches every resolver waiting on it.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
     #[error("{0}")]
     Unauthenticated(String),
@@ -29,8 +30,9 @@ pub enum AppError {
     /// The database cannot be reached or has no free connection: worth retrying shortly.
     #[error("the service is unavailable for the moment; try again shortly")]
     Unavailable,
+    /// Logged with its cause where it reaches a client; the client sees only INTERNAL.
     #[error("internal error")]
-    Internal(#[source] anyhow::Error),
+    Internal(std::sync::Arc<anyhow::Error>),
 }
 
 pub type AppResult<T> = Result<T, AppError>;
@@ -70,7 +72,7 @@ impl AppError {
     }
 
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
-        Self::Internal(error.into())
+        Self::Internal(std::sync::Arc::new(error.into()))
     }
 
     /// Maps a unique-constraint violation to `on_unique`, anything else to an internal error.
@@ -103,7 +105,7 @@ impl From<DbErr> for AppError {
                 tracing::warn!(error = %err, "database unavailable");
                 Self::Unavailable
             }
-            other => Self::Internal(other.into()),
+            other => Self::internal(other),
         }
     }
 }

@@ -14,7 +14,7 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
-use crate::domain::pagination::{Page, PageRequest, encode_cursor};
+use crate::domain::pagination::{Page, PageRequest, pair_cursor};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{reviews, teams, users, validate};
@@ -513,11 +513,7 @@ async fn by_due_date(
 ) -> AppResult<Page<action::Model>> {
     let total_count = page.total(db, action::Entity::find().filter(condition.clone())).await?;
     let mut query = action::Entity::find().filter(condition);
-    if let Some(after) = &page.after {
-        let bad = || AppError::invalid("after", "not a cursor from this API");
-        let (date, id) = after.split_once('|').ok_or_else(bad)?;
-        let date: NaiveDate = date.parse().map_err(|_| bad())?;
-        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    if let Some((date, id)) = page.after_pair::<NaiveDate>()? {
         query = query.filter(
             Condition::any()
                 .add(action::Column::DueDate.gt(date))
@@ -532,7 +528,7 @@ async fn by_due_date(
         .await?;
     let has_next_page = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
-    let items = rows.into_iter().map(|a| (encode_cursor(&format!("{}|{}", a.due_date, a.id)), a)).collect();
+    let items = rows.into_iter().map(|a| (pair_cursor(a.due_date, a.id), a)).collect();
     Ok(Page { items, has_previous_page: page.after.is_some(), has_next_page, total_count })
 }
 

@@ -14,7 +14,7 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
-use crate::domain::pagination::{Page, PageRequest, encode_cursor};
+use crate::domain::pagination::{Page, PageRequest, pair_cursor};
 use crate::domain::{incidents, reviews, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
@@ -79,11 +79,7 @@ pub async fn feed(
     }
     let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;
     let mut query = review::Entity::find().filter(condition);
-    if let Some(after) = &page.after {
-        let bad = || AppError::invalid("after", "not a cursor from this API");
-        let (at, id) = after.split_once('|').ok_or_else(bad)?;
-        let at: DateTime<Utc> = at.parse().map_err(|_| bad())?;
-        let id = Uuid::parse_str(id).map_err(|_| bad())?;
+    if let Some((at, id)) = page.after_pair::<DateTime<Utc>>()? {
         query = query.filter(
             Condition::any()
                 .add(review::Column::PublishedAt.lt(at))
@@ -100,9 +96,7 @@ pub async fn feed(
     rows.truncate(page.first as usize);
     let items = rows
         .into_iter()
-        .map(|r| {
-            (encode_cursor(&format!("{}|{}", r.published_at.map(|at| at.to_rfc3339()).unwrap_or_default(), r.id)), r)
-        })
+        .map(|r| (pair_cursor(r.published_at.map(|at| at.to_rfc3339()).unwrap_or_default(), r.id), r))
         .collect();
     Ok(Page { items, has_previous_page: page.after.is_some(), has_next_page, total_count })
 }

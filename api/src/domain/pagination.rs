@@ -54,6 +54,26 @@ impl PageRequest {
     }
 }
 
+impl PageRequest {
+    /// The cursor's key as an ID, for pages ordered by a UUID key.
+    pub fn after_id(&self) -> AppResult<Option<Uuid>> {
+        self.after.as_deref().map(|key| Uuid::parse_str(key).map_err(|_| bad_cursor())).transpose()
+    }
+
+    /// The cursor's key as a sort value and an ID, for pages ordered by a column, then the ID
+    /// (see [`pair_cursor`]).
+    pub fn after_pair<T: std::str::FromStr>(&self) -> AppResult<Option<(T, Uuid)>> {
+        let Some(key) = self.after.as_deref() else { return Ok(None) };
+        let (value, id) = key.split_once('|').ok_or_else(bad_cursor)?;
+        Ok(Some((value.parse().map_err(|_| bad_cursor())?, Uuid::parse_str(id).map_err(|_| bad_cursor())?)))
+    }
+}
+
+/// The cursor of an item in a page ordered by `value`, then the item's `id`.
+pub fn pair_cursor(value: impl std::fmt::Display, id: Uuid) -> String {
+    encode_cursor(&format!("{value}|{id}"))
+}
+
 pub fn encode_cursor(key: &str) -> String {
     URL_SAFE_NO_PAD.encode(format!("k:{key}"))
 }
