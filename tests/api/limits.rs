@@ -92,3 +92,27 @@ async fn a_batch_runs_one_credential_check() {
     let refused = answers.iter().filter(|a| a["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT").count();
     assert_eq!((signed_in, refused), (1, 2), "{answers:?}");
 }
+
+#[tokio::test]
+async fn fragments_spread_over_and_over_are_refused_before_validation() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    // Twenty fragments, each spreading the next twice: a short document that expands a
+    // millionfold.
+    let mut document = String::from("query { ...F0 }\n");
+    for n in 0..20 {
+        document.push_str(&format!("fragment F{n} on Query {{ ...F{next} ...F{next} }}\n", next = n + 1));
+    }
+    document.push_str("fragment F20 on Query { me { id } }\n");
+    let answer = app.exec(Some(&admin.token), &document, json!({})).await;
+    answer.assert_error("BAD_USER_INPUT", None);
+    assert!(answer.message().contains("expands"), "{:#}", answer.0);
+}
+
+#[tokio::test]
+async fn aliases_are_counted_where_fragments_bring_them() {
+    let app = TestApp::with_config(|config| config.max_aliases = 4).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let document = "query { ...A ...B } fragment A on Query { a: me { id } b: me { id } c: me { id } } fragment B on Query { ...A }";
+    app.exec(Some(&admin.token), document, json!({})).await.assert_error("BAD_USER_INPUT", None);
+}

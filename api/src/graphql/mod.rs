@@ -8,7 +8,6 @@ mod mutation;
 mod query;
 mod subscription;
 pub mod types;
-mod user_slots;
 
 use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 
@@ -73,7 +72,6 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
         .extension(extensions::SocketAuth)
         .extension(extensions::BatchLoading)
         .extension(extensions::ReadOnlyTokens)
-        .extension(extensions::OneCredentialCheck)
         .extension(extensions::SubscriptionLimit)
 }
 
@@ -82,7 +80,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
     let introspection = state.config.introspection;
     let mut builder = builder()
         .extension(extensions::DocumentLimits { max_aliases: state.config.max_aliases })
-        .extension(user_slots::PerUserLimit(user_slots::UserSlots::new(
+        .extension(extensions::PerUserLimit(extensions::UserSlots::new(
             state.config.max_concurrent_per_user,
             state.config.statement_timeout,
         )))

@@ -1,0 +1,199 @@
+//! Documents built to overload the server or to multiply credential guesses are refused before
+//! anything runs. One walk over every operation, following fragments, measures all the limits
+//! need: aliases, repeated fields, credential mutations and the size of every argument.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::parser::types::Selection;
+use async_graphql::parser::types::{ExecutableDocument, OperationType, SelectionSet};
+use async_graphql::{ServerResult, Value as ConstValue, Variables};
+
+use crate::domain::validate::limits;
+use crate::error::AppError;
+use crate::graphql::server_error;
+
+/// Mutations that check a secret: one per request, so aliases cannot multiply guesses.
+const CREDENTIAL_FIELDS: [&str; 4] = ["login", "signUp", "refreshSession", "acceptInvitation"];
+
+/// How often one response key may repeat in a selection set.
+const MAX_REPEATS: usize = 3;
+
+/// How deep the walk follows fields and fragments (the depth limit refuses deeper documents
+/// after parsing; this bounds the walk before that, cycles included).
+const MAX_WALK_DEPTH: usize = 32;
+
+/// How many selections the walk visits at most: fragments spread many times over can make a
+/// short document expand enormously.
+const MAX_WALKED: usize = 50_000;
+
+/// Shared by the operations of one HTTP request, so that a batch runs one credential check too.
+#[derive(Clone, Default)]
+pub struct CredentialBudget(Arc<AtomicUsize>);
+
+/// Refuses, before anything runs: more aliases than `max_aliases`, a field repeated more than
+/// `MAX_REPEATS` times in one selection (alias overloading and field duplication), more than one
+/// of `login`, `signUp`, `refreshSession` and `acceptInvitation` in a request or batch (aliases
+/// and fragments included), any string over `limits::ANY_STRING` characters or list over
+/// `limits::LIST_ARGUMENT` items in the variables or the document, and documents that expand
+/// beyond what the walk visits.
+pub struct DocumentLimits {
+    pub max_aliases: usize,
+}
+
+impl ExtensionFactory for DocumentLimits {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(DocumentLimitsExtension { max_aliases: self.max_aliases })
+    }
+}
+
+struct DocumentLimitsExtension {
+    max_aliases: usize,
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for DocumentLimitsExtension {
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let shape = Shape::of(&document);
+        let refuse = |error: AppError| Err(server_error(error));
+        if shape.walked > MAX_WALKED {
+            return refuse(AppError::bad_input("the document expands too far (fragments spread too often)"));
+        }
+        if shape.aliases > self.max_aliases {
+            return refuse(AppError::bad_input(format!("a request may use at most {} aliases", self.max_aliases)));
+        }
+        if shape.most_repeats > MAX_REPEATS {
+            return refuse(AppError::bad_input("the same field is repeated too often in one selection"));
+        }
+        // The operations of one batched HTTP request (or one WebSocket operation) share a budget.
+        let earlier = match ctx.data_opt::<CredentialBudget>() {
+            Some(budget) if shape.credential_checks > 0 => {
+                budget.0.fetch_add(shape.credential_checks, Ordering::SeqCst)
+            }
+            _ => 0,
+        };
+        if earlier + shape.credential_checks > 1 {
+            return refuse(AppError::bad_input(
+                "a request may run only one of login, signUp, refreshSession and acceptInvitation",
+            ));
+        }
+        for (name, value) in variables.iter() {
+            check_size(name.as_str(), value).map_err(server_error)?;
+        }
+        for (name, value) in &shape.arguments {
+            check_size(name, value).map_err(server_error)?;
+        }
+        Ok(document)
+    }
+}
+
+/// What the limits need to know of a document.
+#[derive(Default)]
+struct Shape<'a> {
+    aliases: usize,
+    most_repeats: usize,
+    /// Credential mutations of the mutation operation that runs most of them.
+    credential_checks: usize,
+    /// Every argument written in the document, with the variables in it read as null (the
+    /// variables are checked on their own).
+    arguments: Vec<(&'a str, ConstValue)>,
+    /// Selections visited.
+    walked: usize,
+}
+
+impl<'a> Shape<'a> {
+    fn of(document: &'a ExecutableDocument) -> Self {
+        let mut shape = Shape::default();
+        for (_, operation) in document.operations.iter() {
+            let mut credentials = 0;
+            shape.walk(document, &operation.node.selection_set.node, 0, Some(&mut credentials));
+            if operation.node.ty == OperationType::Mutation {
+                shape.credential_checks = shape.credential_checks.max(credentials);
+            }
+        }
+        shape
+    }
+
+    /// Walks one selection set; `root_fields` counts the credential mutations among the fields
+    /// of the operation's root (through fragments, not into fields).
+    fn walk(
+        &mut self,
+        document: &'a ExecutableDocument,
+        selection: &'a SelectionSet,
+        depth: usize,
+        mut root_fields: Option<&mut usize>,
+    ) {
+        if depth > MAX_WALK_DEPTH || self.walked > MAX_WALKED {
+            return;
+        }
+        let mut keys: HashMap<&str, usize> = HashMap::new();
+        for item in &selection.items {
+            self.walked += 1;
+            match &item.node {
+                Selection::Field(field) => {
+                    let field = &field.node;
+                    if field.alias.is_some() {
+                        self.aliases += 1;
+                    }
+                    let seen = keys.entry(field.response_key().node.as_str()).or_default();
+                    *seen += 1;
+                    self.most_repeats = self.most_repeats.max(*seen);
+                    if let Some(count) = root_fields.as_deref_mut()
+                        && CREDENTIAL_FIELDS.contains(&field.name.node.as_str())
+                    {
+                        *count += 1;
+                    }
+                    for (name, value) in &field.arguments {
+                        let value = value.node.clone().into_const_with(|_| Ok::<_, ()>(ConstValue::Null));
+                        self.arguments.push((name.node.as_str(), value.unwrap_or(ConstValue::Null)));
+                    }
+                    self.walk(document, &field.selection_set.node, depth + 1, None);
+                }
+                Selection::InlineFragment(inline) => {
+                    self.walk(document, &inline.node.selection_set.node, depth + 1, root_fields.as_deref_mut());
+                }
+                Selection::FragmentSpread(spread) => {
+                    if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
+                        self.walk(document, &fragment.node.selection_set.node, depth + 1, root_fields.as_deref_mut());
+                    }
+                }
+            }
+        }
+    }
+}
+
+fn too_large(path: &str) -> AppError {
+    AppError::invalid(
+        path,
+        format!(
+            "{path} is too large: text may hold at most {} characters and a list at most {} items",
+            limits::ANY_STRING,
+            limits::LIST_ARGUMENT
+        ),
+    )
+}
+
+/// No string over `limits::ANY_STRING` characters and no list over `limits::LIST_ARGUMENT`
+/// items, anywhere in a value; the field is the path to it.
+fn check_size(path: &str, value: &ConstValue) -> Result<(), AppError> {
+    match value {
+        ConstValue::String(text) if text.len() > limits::ANY_STRING && text.chars().count() > limits::ANY_STRING => {
+            Err(too_large(path))
+        }
+        ConstValue::List(items) if items.len() > limits::LIST_ARGUMENT => Err(too_large(path)),
+        ConstValue::List(items) => items.iter().try_for_each(|item| check_size(path, item)),
+        ConstValue::Object(fields) => {
+            fields.iter().try_for_each(|(name, field)| check_size(&format!("{path}.{name}"), field))
+        }
+        _ => Ok(()),
+    }
+}

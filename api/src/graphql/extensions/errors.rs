@@ -1,0 +1,190 @@
+//! Every error gets an `extensions.code`; a panic becomes INTERNAL.
+
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe,
+    NextValidation,
+};
+use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use futures_util::FutureExt;
+use futures_util::stream::{BoxStream, StreamExt};
+
+use super::SocketCredentials;
+use crate::error::AppError;
+use crate::graphql::server_error;
+
+/// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
+/// rest come from the GraphQL engine itself (syntax, validation, argument coercion, limits)
+/// and are the client's to fix. A panic becomes INTERNAL instead of a dropped connection:
+/// caught around each operation's execution and each subscription's stream, the paths HTTP
+/// and the WebSocket share.
+pub struct ErrorCodes;
+
+impl ExtensionFactory for ErrorCodes {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(ErrorCodesExtension)
+    }
+}
+
+struct ErrorCodesExtension;
+
+/// Gives an error without a code BAD_USER_INPUT.
+fn add_code(error: &mut ServerError) {
+    if !matches!(error.extensions.as_ref().and_then(|ext| ext.get("code")), Some(async_graphql::Value::String(_))) {
+        error.extensions.get_or_insert_with(Default::default).set("code", "BAD_USER_INPUT");
+    }
+}
+
+/// Codes every error of a response and counts them by code (once per response: the caller is
+/// the outermost hook of its path).
+fn with_codes(mut response: Response) -> Response {
+    for error in &mut response.errors {
+        add_code(error);
+        if let Some(async_graphql::Value::String(code)) = error.extensions.as_ref().and_then(|ext| ext.get("code")) {
+            crate::metrics::graphql_error(code);
+        }
+    }
+    response
+}
+
+fn on_socket(ctx: &ExtensionContext<'_>) -> bool {
+    ctx.data_opt::<SocketCredentials>().is_some()
+}
+
+fn internal_error() -> Response {
+    Response::from_errors(vec![server_error(AppError::internal(anyhow::anyhow!("a resolver panicked")))])
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for ErrorCodesExtension {
+    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
+        match AssertUnwindSafe(next.run(ctx)).catch_unwind().await {
+            Ok(response) => with_codes(response),
+            Err(_) => internal_error(),
+        }
+    }
+
+    // Errors of parsing and validation reach a WebSocket client without passing `request`.
+    async fn parse_query(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        next.run(ctx, query, variables).await.map_err(|mut error| {
+            add_code(&mut error);
+            error
+        })
+    }
+
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        next.run(ctx).await.map_err(|mut errors| {
+            errors.iter_mut().for_each(add_code);
+            errors
+        })
+    }
+
+    // Over the WebSocket, queries and mutations run without the `request` hook: this is the
+    // outermost hook there.
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let response =
+            AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
+        if on_socket(ctx) { with_codes(response) } else { response }
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        // A panic ends the subscription with INTERNAL; the connection and its other operations live on.
+        AssertUnwindSafe(next.run(ctx, stream))
+            .catch_unwind()
+            .map(|item| item.unwrap_or_else(|_| internal_error()))
+            .map(with_codes)
+            .boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::futures_util::StreamExt;
+    use async_graphql::{Data, EmptyMutation, Object, Schema, Subscription};
+    use futures_util::stream::{self, Stream};
+
+    use super::*;
+
+    struct Panicking;
+
+    #[Object]
+    impl Panicking {
+        async fn boom(&self) -> i32 {
+            std::hint::black_box(None::<i32>).expect("a resolver bug")
+        }
+        async fn fine(&self) -> i32 {
+            1
+        }
+    }
+
+    struct PanickingEvents;
+
+    #[Subscription]
+    impl PanickingEvents {
+        async fn ticks(&self) -> impl Stream<Item = i32> {
+            stream::iter([1, 2]).map(|n| if n == 2 { panic!("a stream bug") } else { n })
+        }
+    }
+
+    fn schema() -> Schema<Panicking, EmptyMutation, PanickingEvents> {
+        Schema::build(Panicking, EmptyMutation, PanickingEvents).extension(ErrorCodes).finish()
+    }
+
+    fn code(response: &Response) -> Option<String> {
+        response.errors.first().and_then(|e| e.extensions.as_ref()).and_then(|ext| match ext.get("code") {
+            Some(async_graphql::Value::String(code)) => Some(code.clone()),
+            _ => None,
+        })
+    }
+
+    #[tokio::test]
+    async fn a_panicking_resolver_answers_internal_on_the_websocket_path() {
+        // `execute_stream` is what the WebSocket runs each operation with.
+        let socket = Arc::new(Data::default());
+        let mut answers = schema().execute_stream_with_session_data("{ boom }", socket.clone());
+        let answer = answers.next().await.expect("an answer");
+        assert_eq!(code(&answer).as_deref(), Some("INTERNAL"));
+        assert!(!answer.errors[0].message.contains("bug"), "{:?}", answer.errors);
+        // The schema (and so the connection) serves the next operation.
+        let mut answers = schema().execute_stream_with_session_data("{ fine }", socket);
+        assert!(answers.next().await.expect("an answer").errors.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_panicking_subscription_ends_with_internal() {
+        let mut events = schema().execute_stream("subscription { ticks }");
+        assert!(events.next().await.expect("the first tick").errors.is_empty());
+        let failed = events.next().await.expect("an answer for the panic");
+        assert_eq!(code(&failed).as_deref(), Some("INTERNAL"));
+        assert!(events.next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn every_validation_error_carries_a_code_on_the_websocket_path() {
+        let mut answers = schema().execute_stream("{ missing }");
+        assert_eq!(code(&answers.next().await.expect("an answer")).as_deref(), Some("BAD_USER_INPUT"));
+    }
+}

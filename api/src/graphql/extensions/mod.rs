@@ -1,0 +1,25 @@
+//! Schema extensions, by concern: every error gets a code and a panic becomes INTERNAL
+//! (`errors`); documents built to overload the server or to multiply credential guesses are
+//! refused before anything runs (`document`); each request gets its controls — read-only API
+//! tokens cannot mutate, mutations wake the event hub, loaders bound to the viewer
+//! (`request`); WebSocket operations authenticate again and a connection holds a bounded number
+//! of subscriptions (`socket`); one user runs a bounded number of top-level fields at once
+//! (`user_slots`).
+
+mod document;
+mod errors;
+mod request;
+mod socket;
+mod user_slots;
+
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+
+pub use document::{CredentialBudget, DocumentLimits};
+pub use errors::ErrorCodes;
+pub use request::{BatchLoading, ReadOnlyTokens, WakeHub};
+pub use socket::{SocketAuth, SocketCredentials, SocketSubscriptions, SubscriptionLimit};
+pub use user_slots::{PerUserLimit, UserSlots};
+
+fn has_mutation(document: &ExecutableDocument) -> bool {
+    document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Mutation)
+}
