@@ -6,14 +6,12 @@ pub mod clock;
 pub mod config;
 pub mod cpu;
 pub mod db;
-pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod ids;
 pub mod metrics;
-pub mod seed;
 pub mod state;
 pub mod telemetry;
 

@@ -1,6 +1,6 @@
 //! `--demo` seeds an organization a newcomer can explore at once.
 
-use hindsight_api::demo::{DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed};
+use hindsight_seed::demo::{DEMO_ADMIN_EMAIL, DEMO_PASSWORD, seed};
 use serde_json::json;
 
 use crate::harness::{TestApp, session_from};

@@ -1,7 +1,7 @@
 //! `hindsight seed` fills a fresh database with data the API serves as it would its own:
 //! people sign in, lists count what was seeded, published reviews meet the readiness rules.
 
-use hindsight_api::seed::{self, Plan, SeedError, admin_email, member_email};
+use hindsight_seed::{self as seed, Plan, SeedError, admin_email, member_email};
 use serde_json::{Value, json};
 
 use crate::harness::{Session, TestApp, session_from};

@@ -21,7 +21,7 @@ use tower_http::trace::TraceLayer;
 
 use crate::graphql::{self, AppSchema};
 use crate::state::AppState;
-use crate::{db, demo, events};
+use crate::{db, events};
 
 pub mod socket;
 
@@ -148,14 +148,10 @@ pub struct Application {
 }
 
 impl Application {
-    /// Connects, migrates, seeds demo data when asked, and binds the listener
-    /// (port 0 picks a free port: tests use that).
+    /// Connects, migrates and binds the listener (port 0 picks a free port: tests use that).
+    /// The binary seeds the demo organization (`--demo`) between connecting and binding.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let state = AppState::connect(config).await?;
-        if state.config.demo {
-            demo::seed(&state).await.context("cannot seed demo data")?;
-        }
-        Self::bind(state).await
+        Self::bind(AppState::connect(config).await?).await
     }
 
     /// Binds the configured address for an already connected state.

@@ -5,7 +5,8 @@ use std::sync::Arc;
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use rand::RngCore;
+use rand::rngs::OsRng;
+use rand::{RngCore, TryRngCore};
 use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
@@ -26,9 +27,9 @@ fn hasher() -> Argon2<'static> {
     Argon2::new(Algorithm::Argon2id, Version::V0x13, params)
 }
 
-pub(crate) fn hash_blocking(password: &str) -> AppResult<String> {
+pub fn hash_blocking(password: &str) -> AppResult<String> {
     let mut salt = [0u8; 16];
-    rand::rng().fill_bytes(&mut salt);
+    OsRng.unwrap_err().fill_bytes(&mut salt);
     let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::internal(anyhow::anyhow!("salt: {e}")))?;
     hasher()
         .hash_password(password.as_bytes(), &salt)

@@ -3,7 +3,8 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
+use rand::rngs::OsRng;
+use rand::{RngCore, TryRngCore};
 use sha2::{Digest, Sha256};
 
 /// Prefix of API token secrets; it tells them apart from access tokens (JWTs).
@@ -12,7 +13,7 @@ pub const API_TOKEN_PREFIX: &str = "hsk_";
 /// A fresh random secret with the given prefix.
 pub fn generate(prefix: &str) -> String {
     let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
+    OsRng.unwrap_err().fill_bytes(&mut bytes);
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 

@@ -79,7 +79,7 @@ async fn search_text(db: &impl ConnectionTrait, review: &review::Model) -> AppRe
 
 /// [`search_text`] of a review whose why answers (in chain order) and contributing factors
 /// (in the order they were added) are at hand.
-pub(crate) fn searchable_text<'a>(
+pub fn searchable_text<'a>(
     review: &review::Model,
     why_answers: impl IntoIterator<Item = &'a str>,
     factors: impl IntoIterator<Item = &'a str>,

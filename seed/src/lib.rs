@@ -1,4 +1,7 @@
-//! `hindsight seed`: fills a database with realistic organizations, people, teams, incidents,
+//! Data for Hindsight outside the server library: `hindsight seed` (below) and the `--demo`
+//! organization (`demo`).
+//!
+//! `hindsight seed` fills a database with realistic organizations, people, teams, incidents,
 //! reviews and actions, at scale and fast.
 //!
 //! The data is what the server itself would have written had people used it for two years:
@@ -14,6 +17,7 @@
 //! the bind-parameter limit on SQLite, COPY from two connections at once on PostgreSQL.
 
 mod actions;
+pub mod demo;
 mod incidents;
 mod people;
 mod reviews;
@@ -35,11 +39,11 @@ use sea_orm::{ColumnTrait, DatabaseConnection, DbBackend, EntityTrait, Paginator
 use tokio::sync::mpsc;
 use uuid::Uuid;
 
-use crate::auth::{Passwords, password};
-use crate::clock;
-use crate::config::Config;
-use crate::db;
-use crate::domain::policy::ReviewPolicy;
+use hindsight_api::auth::{Passwords, password};
+use hindsight_api::clock;
+use hindsight_api::config::Config;
+use hindsight_api::db;
+use hindsight_api::domain::policy::ReviewPolicy;
 use incidents::{HISTORY, Schedule};
 use people::Org;
 use rows::{Rows, Writer};
@@ -47,7 +51,7 @@ use rows::{Rows, Writer};
 pub use people::{admin_email, member_email};
 pub use rows::Counts;
 
-pub const DEFAULT_PASSWORD: &str = crate::config::SEED_PASSWORD;
+pub const DEFAULT_PASSWORD: &str = hindsight_api::config::SEED_PASSWORD;
 
 /// Incidents, with everything they hold, written per transaction.
 const INCIDENTS_PER_BATCH: usize = 2_000;

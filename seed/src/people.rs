@@ -10,8 +10,8 @@ use uuid::Uuid;
 
 use super::rows::Rows;
 use super::{id_at, pick, words};
-use crate::auth::secret;
-use crate::domain::validate;
+use hindsight_api::auth::secret;
+use hindsight_api::domain::validate;
 
 /// How long before the oldest incident the organization was created.
 const ORG_LEAD_TIME: TimeDelta = TimeDelta::days(14);

@@ -18,7 +18,7 @@ use super::incidents::{Incident, ReviewPlan, Written};
 use super::people::{micros, someone};
 use super::rows::Rows;
 use super::{Context, id_at, pick, words};
-use crate::domain::reviews::searchable_text;
+use hindsight_api::domain::reviews::searchable_text;
 
 /// Every change to a review bumps its version and its `updated_at`.
 struct History {
@@ -153,7 +153,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         history.change(created_at);
         let url = url
             .replace("{n}", &rng.random_range(1000..99_999).to_string())
-            .replace("{slug}", &crate::domain::validate::slugify(service));
+            .replace("{slug}", &hindsight_api::domain::validate::slugify(service));
         rows.links.push(review_link::Model {
             id: id_at(rng, created_at),
             review_id: id,
@@ -344,7 +344,7 @@ fn timeline(
                 .filter(|_| rng.random_bool(0.6)),
             kind,
             source_url: rng.random_bool(0.3).then(|| {
-                format!("https://grafana.example.com/d/{}", crate::domain::validate::slugify(planned.service))
+                format!("https://grafana.example.com/d/{}", hindsight_api::domain::validate::slugify(planned.service))
             }),
             created_at,
         });

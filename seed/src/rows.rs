@@ -13,7 +13,7 @@ use sea_orm::{
     IntoActiveModel, Iterable, Value,
 };
 
-use crate::db;
+use hindsight_api::db;
 
 /// Rows of every seeded table. [`Writer::write`] inserts them in this order, which is the order
 /// of the foreign keys.

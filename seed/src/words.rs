@@ -1026,8 +1026,8 @@ pub(super) fn fill(template: &str, service: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::domain::blameless;
-    use crate::domain::incidents::normalize_tag;
+    use hindsight_api::domain::blameless;
+    use hindsight_api::domain::incidents::normalize_tag;
 
     fn every_text() -> Vec<String> {
         let mut texts: Vec<String> = Vec::new();

@@ -15,8 +15,8 @@ use std::collections::HashMap;
 use super::people::{Org, micros, someone};
 use super::rows::Rows;
 use super::{Context, id_at, pick, words};
-use crate::domain::policy::ReviewPolicy;
-use crate::domain::validate;
+use hindsight_api::domain::policy::ReviewPolicy;
+use hindsight_api::domain::validate;
 
 /// How far back the seeded history goes.
 pub(super) const HISTORY: TimeDelta = TimeDelta::days(730);

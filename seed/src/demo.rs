@@ -10,14 +10,14 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::auth::{Credential, Viewer};
-use crate::domain::actions::{self, NewAction};
-use crate::domain::identity::{self, SignUp};
-use crate::domain::incidents::{self, Declaration};
-use crate::domain::reviews::{self, FollowUpInput, ReviewChanges, TimelineInput};
-use crate::domain::teams::{self, NewTeam};
-use crate::domain::users::{self, AcceptInvitation};
-use crate::state::AppState;
+use hindsight_api::auth::{Credential, Viewer};
+use hindsight_api::domain::actions::{self, NewAction};
+use hindsight_api::domain::identity::{self, SignUp};
+use hindsight_api::domain::incidents::{self, Declaration};
+use hindsight_api::domain::reviews::{self, FollowUpInput, ReviewChanges, TimelineInput};
+use hindsight_api::domain::teams::{self, NewTeam};
+use hindsight_api::domain::users::{self, AcceptInvitation};
+use hindsight_api::state::AppState;
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@hindsight.example";
 pub const DEMO_PASSWORD: &str = "hindsight-demo";
