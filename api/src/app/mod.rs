@@ -172,16 +172,21 @@ impl Application {
     /// Serves until `shutdown` completes, then lets in-flight requests finish and closes open
     /// WebSockets with a close frame (1001, going away).
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        self.run_until_with(Router::new(), shutdown).await
+        self.serve(Router::new(), shutdown).await
     }
 
     /// Like [`Self::run_until`], also serving `extra` routes next to the API's, behind the same
     /// layers (the benchmark mounts its baseline handlers this way).
+    #[cfg(feature = "bench")]
     pub async fn run_until_with(
         self,
         extra: Router,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
+        self.serve(extra, shutdown).await
+    }
+
+    async fn serve(self, extra: Router, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
         let addr = self.local_addr();
         crate::metrics::install();
         let state = &self.state;

@@ -3,7 +3,11 @@
 mod connection;
 mod context;
 mod extensions;
+/// Public for the benchmark's baseline handlers only (the `bench` feature).
+#[cfg(feature = "bench")]
 pub mod loaders;
+#[cfg(not(feature = "bench"))]
+pub(crate) mod loaders;
 mod mutation;
 mod query;
 mod subscription;
