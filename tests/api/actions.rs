@@ -6,7 +6,7 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::harness::{Answer, Session, TestApp};
+use crate::harness::{Answer, Cast, Org, Session, TestApp};
 
 /// A resolved SEV1 with its draft review, a team with a lead, a member and a viewer, and a
 /// second team with a member of its own.
@@ -22,18 +22,15 @@ pub struct Crew {
 }
 
 pub async fn crew() -> Crew {
-    let app = TestApp::new().await;
-    let admin = app.sign_up("Acme", "ada@acme.test").await;
-    let payments = app.team(&admin, "Payments").await;
-    let platform = app.team(&admin, "Platform").await;
-    let lead = app.invite_and_join(&admin, "lead@acme.test", "MEMBER").await;
-    let member = app.invite_and_join(&admin, "member@acme.test", "MEMBER").await;
-    let viewer = app.invite_and_join(&admin, "viewer@acme.test", "MEMBER").await;
-    let other = app.invite_and_join(&admin, "other@acme.test", "MEMBER").await;
-    app.add_member(&admin, &payments, &lead.user_id, "LEAD").await.data();
-    app.add_member(&admin, &payments, &member.user_id, "MEMBER").await.data();
-    app.add_member(&admin, &payments, &viewer.user_id, "VIEWER").await.data();
-    app.add_member(&admin, &platform, &other.user_id, "MEMBER").await.data();
+    let cast = Org::new()
+        .team("Payments", &[("lead@acme.test", "LEAD"), ("member@acme.test", "MEMBER"), ("viewer@acme.test", "VIEWER")])
+        .team("Platform", &[("other@acme.test", "MEMBER")])
+        .build()
+        .await;
+    let (lead, member) = (cast.person("lead@acme.test"), cast.person("member@acme.test"));
+    let (viewer, other) = (cast.person("viewer@acme.test"), cast.person("other@acme.test"));
+    let (payments, platform) = (cast.team("Payments"), cast.team("Platform"));
+    let Cast { app, admin, .. } = cast;
     let started = Utc::now() - TimeDelta::hours(6);
     let incident = app
         .exec(

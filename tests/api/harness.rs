@@ -417,3 +417,81 @@ impl Socket {
         }
     }
 }
+
+/// An organization for a test, declared then built: its teams with their people and roles, and
+/// people in no team. Everyone is invited in the order declared; a team's first lead is added
+/// by the admin and adds the team's other members.
+///
+/// `Org::new().team("Payments", &[("lead@acme.test", "LEAD"), ("member@acme.test", "MEMBER")]).build().await`
+#[derive(Default)]
+pub struct Org {
+    teams: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
+    loose: Vec<&'static str>,
+}
+
+/// A built organization: Acme, signed up by its admin `ada@acme.test`.
+pub struct Cast {
+    pub app: TestApp,
+    pub admin: Session,
+    people: std::collections::HashMap<&'static str, Session>,
+    teams: std::collections::HashMap<&'static str, String>,
+}
+
+impl Org {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A team and its people, each with a team role (`LEAD`, `MEMBER` or `VIEWER`).
+    pub fn team(mut self, name: &'static str, people: &[(&'static str, &'static str)]) -> Self {
+        self.teams.push((name, people.to_vec()));
+        self
+    }
+
+    /// Someone of the organization in no team.
+    pub fn person(mut self, email: &'static str) -> Self {
+        self.loose.push(email);
+        self
+    }
+
+    pub async fn build(self) -> Cast {
+        let app = TestApp::new().await;
+        let admin = app.sign_up("Acme", "ada@acme.test").await;
+        let mut teams = std::collections::HashMap::new();
+        for (name, _) in &self.teams {
+            teams.insert(*name, app.team(&admin, name).await);
+        }
+        let mut people = std::collections::HashMap::new();
+        let emails = self.teams.iter().flat_map(|(_, people)| people.iter().map(|(email, _)| *email));
+        for email in emails.chain(self.loose.iter().copied()) {
+            people.insert(email, app.invite_and_join(&admin, email, "MEMBER").await);
+        }
+        for (name, members) in &self.teams {
+            let team = &teams[name];
+            let lead = members.iter().find(|(_, role)| *role == "LEAD").map(|(email, _)| &people[email]);
+            if let Some(lead) = lead {
+                app.add_member(&admin, team, &lead.user_id, "LEAD").await.data();
+            }
+            for (email, role) in members {
+                let person: &Session = &people[email];
+                if lead.is_some_and(|lead| lead.user_id == person.user_id) {
+                    continue;
+                }
+                app.add_member(lead.unwrap_or(&admin), team, &person.user_id, role).await.data();
+            }
+        }
+        Cast { app, admin, people, teams }
+    }
+}
+
+impl Cast {
+    /// Someone declared in the organization.
+    pub fn person(&self, email: &str) -> Session {
+        self.people[email].clone()
+    }
+
+    /// A team's ID.
+    pub fn team(&self, name: &str) -> String {
+        self.teams[name].clone()
+    }
+}

@@ -4,7 +4,7 @@
 use chrono::{DateTime, SubsecRound, TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::harness::{Answer, Session, TestApp};
+use crate::harness::{Answer, Cast, Org, Session, TestApp};
 
 const FIELDS: &str = "id title summary severity status nearMiss customerImpact startedAt detectedAt mitigatedAt \
     resolvedAt closedAt version team { id } responders { id } affectedTeams { id } tags review { id status dueAt }";
@@ -37,18 +37,15 @@ struct Crew {
 }
 
 async fn crew() -> Crew {
-    let app = TestApp::new().await;
-    let admin = app.sign_up("Acme", "ada@acme.test").await;
-    let payments = app.team(&admin, "Payments").await;
-    let platform = app.team(&admin, "Platform").await;
-    let lead = app.invite_and_join(&admin, "lead@acme.test", "MEMBER").await;
-    let member = app.invite_and_join(&admin, "member@acme.test", "MEMBER").await;
-    let viewer = app.invite_and_join(&admin, "viewer@acme.test", "MEMBER").await;
-    let outsider = app.invite_and_join(&admin, "olga@acme.test", "MEMBER").await;
-    app.add_member(&admin, &payments, &lead.user_id, "LEAD").await.data();
-    app.add_member(&admin, &payments, &member.user_id, "MEMBER").await.data();
-    app.add_member(&admin, &payments, &viewer.user_id, "VIEWER").await.data();
-    app.add_member(&admin, &platform, &outsider.user_id, "MEMBER").await.data();
+    let cast = Org::new()
+        .team("Payments", &[("lead@acme.test", "LEAD"), ("member@acme.test", "MEMBER"), ("viewer@acme.test", "VIEWER")])
+        .team("Platform", &[("olga@acme.test", "MEMBER")])
+        .build()
+        .await;
+    let (lead, member) = (cast.person("lead@acme.test"), cast.person("member@acme.test"));
+    let (viewer, outsider) = (cast.person("viewer@acme.test"), cast.person("olga@acme.test"));
+    let (payments, platform) = (cast.team("Payments"), cast.team("Platform"));
+    let Cast { app, admin, .. } = cast;
     let started = now() - TimeDelta::hours(3);
     Crew { app, admin, lead, member, viewer, outsider, payments, platform, started }
 }

@@ -4,7 +4,7 @@
 use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
-use crate::harness::{Answer, Session, TestApp};
+use crate::harness::{Answer, Cast, Org, Session, TestApp};
 
 /// A team with a lead, a member (who responds), a viewer, and a facilitator from another team.
 struct Scene {
@@ -20,20 +20,16 @@ struct Scene {
 }
 
 async fn scene() -> Scene {
-    let app = TestApp::new().await;
-    let admin = app.sign_up("Acme", "ada@acme.test").await;
-    let payments = app.team(&admin, "Payments").await;
-    let platform = app.team(&admin, "Platform").await;
-    let lead = app.invite_and_join(&admin, "lead@acme.test", "MEMBER").await;
-    let member = app.invite_and_join(&admin, "member@acme.test", "MEMBER").await;
-    let viewer = app.invite_and_join(&admin, "viewer@acme.test", "MEMBER").await;
-    let facilitator = app.invite_and_join(&admin, "fran@acme.test", "MEMBER").await;
-    let outsider = app.invite_and_join(&admin, "olga@acme.test", "MEMBER").await;
-    app.add_member(&admin, &payments, &lead.user_id, "LEAD").await.data();
-    app.add_member(&admin, &payments, &member.user_id, "MEMBER").await.data();
-    app.add_member(&admin, &payments, &viewer.user_id, "VIEWER").await.data();
-    app.add_member(&admin, &platform, &facilitator.user_id, "MEMBER").await.data();
-    app.add_member(&admin, &platform, &outsider.user_id, "MEMBER").await.data();
+    let cast = Org::new()
+        .team("Payments", &[("lead@acme.test", "LEAD"), ("member@acme.test", "MEMBER"), ("viewer@acme.test", "VIEWER")])
+        .team("Platform", &[("fran@acme.test", "MEMBER"), ("olga@acme.test", "MEMBER")])
+        .build()
+        .await;
+    let (lead, member, viewer) =
+        (cast.person("lead@acme.test"), cast.person("member@acme.test"), cast.person("viewer@acme.test"));
+    let (facilitator, outsider) = (cast.person("fran@acme.test"), cast.person("olga@acme.test"));
+    let payments = cast.team("Payments");
+    let Cast { app, admin, .. } = cast;
     let started = Utc::now() - TimeDelta::hours(5);
     let declared = app
         .exec(

@@ -3,7 +3,7 @@
 
 use serde_json::json;
 
-use crate::harness::{Session, TestApp};
+use crate::harness::{Cast, Org, Session, TestApp};
 
 #[tokio::test]
 async fn an_admin_creates_a_team_with_a_derived_slug() {
@@ -60,16 +60,15 @@ struct Crew {
 
 /// A team with a lead, a member and a viewer, plus an org member outside the team.
 async fn crew() -> Crew {
-    let app = TestApp::new().await;
-    let admin = app.sign_up("Acme", "ada@acme.test").await;
-    let team = app.team(&admin, "Payments").await;
-    let lead = app.invite_and_join(&admin, "lead@acme.test", "MEMBER").await;
-    let member = app.invite_and_join(&admin, "member@acme.test", "MEMBER").await;
-    let viewer = app.invite_and_join(&admin, "viewer@acme.test", "MEMBER").await;
-    let outsider = app.invite_and_join(&admin, "outsider@acme.test", "MEMBER").await;
-    app.add_member(&admin, &team, &lead.user_id, "LEAD").await.data();
-    app.add_member(&lead, &team, &member.user_id, "MEMBER").await.data();
-    app.add_member(&lead, &team, &viewer.user_id, "VIEWER").await.data();
+    let cast = Org::new()
+        .team("Payments", &[("lead@acme.test", "LEAD"), ("member@acme.test", "MEMBER"), ("viewer@acme.test", "VIEWER")])
+        .person("outsider@acme.test")
+        .build()
+        .await;
+    let (lead, member) = (cast.person("lead@acme.test"), cast.person("member@acme.test"));
+    let (viewer, outsider) = (cast.person("viewer@acme.test"), cast.person("outsider@acme.test"));
+    let team = cast.team("Payments");
+    let Cast { app, admin, .. } = cast;
     Crew { app, admin, lead, member, viewer, outsider, team }
 }
 
