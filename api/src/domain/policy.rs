@@ -9,21 +9,10 @@ use crate::auth::Viewer;
 use crate::clock;
 use crate::db;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, Change, PolicySettings};
+use crate::events::{self, Change};
 use crate::ids::NodeKind;
 
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReviewPolicy {
-    pub required_severities: Vec<Severity>,
-    pub review_near_misses: bool,
-    pub review_deadline_hours: i32,
-    pub min_actions: i32,
-    pub max_actions: i32,
-    pub min_whys: i32,
-    pub max_action_due_days: i32,
-    pub follow_up_days: i32,
-    pub long_term_review_days: i32,
-}
+pub use crate::events::ReviewPolicy;
 
 impl Default for ReviewPolicy {
     fn default() -> Self {
@@ -144,19 +133,8 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     } else {
         row.update(&tx).await?;
     }
-    let settings = PolicySettings {
-        required_severities: policy.required_severities.clone(),
-        review_near_misses: policy.review_near_misses,
-        review_deadline_hours: policy.review_deadline_hours,
-        min_actions: policy.min_actions,
-        max_actions: policy.max_actions,
-        min_whys: policy.min_whys,
-        max_action_due_days: policy.max_action_due_days,
-        follow_up_days: policy.follow_up_days,
-        long_term_review_days: policy.long_term_review_days,
-    };
     let subject = (NodeKind::Organization, viewer.org_id);
-    events::record_change(&tx, viewer, subject, Change::ReviewPolicyUpdated(settings)).await?;
+    events::record_change(&tx, viewer, subject, Change::ReviewPolicyUpdated(policy.clone())).await?;
     tx.commit().await?;
     Ok(policy)
 }

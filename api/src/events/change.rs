@@ -35,7 +35,7 @@ pub enum Change {
     TeamMemberRemoved(MembershipChange),
     ApiTokenCreated { scope: TokenScope },
     ApiTokenRevoked { scope: TokenScope },
-    ReviewPolicyUpdated(PolicySettings),
+    ReviewPolicyUpdated(ReviewPolicy),
     IncidentDeclared { severity: Severity, team_id: GlobalId },
     IncidentUpdated { severity: Severity, version: i32 },
     IncidentStatusChanged { from: IncidentStatus, to: IncidentStatus, at: DateTime<Utc> },
@@ -90,10 +90,10 @@ pub struct MembershipChange {
     pub role: TeamRole,
 }
 
-/// The review policy after the change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An organization's review policy (see `domain::policy`); its events record it whole.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct PolicySettings {
+pub struct ReviewPolicy {
     pub required_severities: Vec<Severity>,
     pub review_near_misses: bool,
     pub review_deadline_hours: i32,

@@ -72,10 +72,9 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(extensions::ErrorCodes)
-        .extension(extensions::WakeHub)
+        .extension(extensions::Mutations)
         .extension(extensions::SocketAuth)
         .extension(extensions::BatchLoading)
-        .extension(extensions::ReadOnlyTokens)
         .extension(extensions::SubscriptionLimit)
 }
 

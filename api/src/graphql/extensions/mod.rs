@@ -16,7 +16,7 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 
 pub use document::{CredentialBudget, DocumentLimits};
 pub use errors::ErrorCodes;
-pub use request::{BatchLoading, ReadOnlyTokens, WakeHub};
+pub use request::{BatchLoading, Mutations};
 pub use socket::{SocketAuth, SocketCredentials, SocketSubscriptions, SubscriptionLimit};
 pub use user_slots::{PerUserLimit, UserSlots};
 

@@ -16,55 +16,24 @@ use crate::graphql::loaders::Batch;
 use crate::graphql::server_error;
 use crate::state::AppState;
 
-/// Refuses any mutation made with a `READ` API token, before anything runs.
-pub struct ReadOnlyTokens;
+/// Mutations: refused, before anything runs, when made with a `READ` API token; once run, they
+/// wake the event hub, so that subscribers hear of their events at once rather than at the
+/// hub's next poll.
+pub struct Mutations;
 
-impl ExtensionFactory for ReadOnlyTokens {
+impl ExtensionFactory for Mutations {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ReadOnlyTokensExtension)
-    }
-}
-
-struct ReadOnlyTokensExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ReadOnlyTokensExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let is_mutation = has_mutation(&document);
-        if is_mutation
-            && let Some(RequestAuth::Authenticated(viewer)) = ctx.data_opt::<RequestAuth>()
-            && let Err(refusal) = viewer.require_write()
-        {
-            return Err(server_error(refusal));
-        }
-        Ok(document)
-    }
-}
-
-/// Wakes the event hub after a mutation, so that subscribers hear of its events at once rather
-/// than at the hub's next poll.
-pub struct WakeHub;
-
-impl ExtensionFactory for WakeHub {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(WakeHubExtension::default())
+        Arc::new(MutationsExtension::default())
     }
 }
 
 #[derive(Default)]
-struct WakeHubExtension {
+struct MutationsExtension {
     mutation: AtomicBool,
 }
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for WakeHubExtension {
+impl Extension for MutationsExtension {
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -74,6 +43,9 @@ impl Extension for WakeHubExtension {
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
         if has_mutation(&document) {
+            if let Some(RequestAuth::Authenticated(viewer)) = ctx.data_opt::<RequestAuth>() {
+                viewer.require_write().map_err(server_error)?;
+            }
             self.mutation.store(true, Ordering::Relaxed);
         }
         Ok(document)
