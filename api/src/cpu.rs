@@ -3,19 +3,33 @@
 //! clients ask for, a core stays free for everything else, and the async workers keep
 //! answering other requests (`/healthz` included) while it runs.
 
-use std::sync::LazyLock;
+use std::sync::{Arc, LazyLock};
 
 use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
-static PERMITS: LazyLock<Semaphore> = LazyLock::new(|| {
+static PERMITS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     let cores = std::thread::available_parallelism().map_or(1, usize::from);
-    Semaphore::new(cores.saturating_sub(1).max(1))
+    Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
 });
 
 /// Runs `work` on the blocking pool once a permit is free.
 pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    let _permit = PERMITS.acquire().await.map_err(AppError::internal)?;
-    tokio::task::spawn_blocking(work).await.map_err(AppError::internal)
+    on_blocking_pool(&PERMITS, work).await
+}
+
+/// Runs `work` on the blocking pool under one of `permits`, which the work itself holds: a
+/// caller that goes away (a client disconnecting) does not free it while the work still runs.
+pub async fn on_blocking_pool<T: Send + 'static>(
+    permits: &Arc<Semaphore>,
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let permit = permits.clone().acquire_owned().await.map_err(AppError::internal)?;
+    tokio::task::spawn_blocking(move || {
+        let _held = permit;
+        work()
+    })
+    .await
+    .map_err(AppError::internal)
 }

@@ -69,8 +69,12 @@ mod statement_limit {
         static STATEMENT_STARTED: Cell<Option<Instant>> = const { Cell::new(None) };
     }
 
-    unsafe extern "C" fn statement_started(_: c_uint, _: *mut c_void, _: *mut c_void, _: *mut c_void) -> c_int {
-        STATEMENT_STARTED.with(|started| started.set(Some(Instant::now())));
+    /// A statement began (`SQLITE_TRACE_STMT`) or ended (`SQLITE_TRACE_PROFILE`). Between
+    /// statements nothing runs against the clock: preparing one, which may also call the
+    /// progress handler, is never cut short.
+    unsafe extern "C" fn statement_traced(event: c_uint, _: *mut c_void, _: *mut c_void, _: *mut c_void) -> c_int {
+        let started = (event == libsqlite3_sys::SQLITE_TRACE_STMT).then(Instant::now);
+        STATEMENT_STARTED.with(|cell| cell.set(started));
         0
     }
 
@@ -78,13 +82,16 @@ mod statement_limit {
         let mut handle = connection.lock_handle().await?;
         // SAFETY: the handle is locked, so no statement runs on it meanwhile; the callback
         // touches only a thread-local and keeps no pointer (its context is null).
-        unsafe {
+        let traced = unsafe {
             libsqlite3_sys::sqlite3_trace_v2(
                 handle.as_raw_handle().as_ptr(),
-                libsqlite3_sys::SQLITE_TRACE_STMT,
-                Some(statement_started),
+                libsqlite3_sys::SQLITE_TRACE_STMT | libsqlite3_sys::SQLITE_TRACE_PROFILE,
+                Some(statement_traced),
                 std::ptr::null_mut(),
-            );
+            )
+        };
+        if traced != libsqlite3_sys::SQLITE_OK {
+            return Err(sea_orm::sqlx::Error::Configuration("cannot trace SQLite statements".into()));
         }
         handle.set_progress_handler(INSTRUCTIONS_PER_CHECK, move || {
             STATEMENT_STARTED.with(|started| started.get().is_none_or(|at| at.elapsed() < timeout))

@@ -129,7 +129,7 @@ async fn costly_fields_of_a_list_are_priced_by_their_cost() {
 }
 
 #[tokio::test]
-async fn health_answers_while_the_largest_blameless_checks_run() {
+async fn health_answers_before_the_largest_blameless_checks_are_done() {
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let addr = app.serve().await;
@@ -144,23 +144,25 @@ async fn health_answers_while_the_largest_blameless_checks_run() {
         .into_iter()
         .map(|body| {
             let (body, token) = (body.clone(), admin.token.clone());
-            tokio::spawn(async move { post(addr, Some(&token), &body).await })
+            tokio::spawn(async move { (post(addr, Some(&token), &body).await, Instant::now()) })
         })
         .collect();
     tokio::time::sleep(Duration::from_millis(20)).await;
     let started = Instant::now();
     let health = reqwest::get(format!("http://{addr}/healthz")).await.unwrap();
-    let waited = started.elapsed();
+    let answered = Instant::now();
     assert_eq!(health.status(), 200);
-    let answers = join_all(heavy).await;
-    eprintln!("/healthz answered in {waited:?} while the checks ran");
-    assert!(waited < Duration::from_secs(1), "/healthz took {waited:?}");
-    for (n, answer) in answers.into_iter().enumerate() {
-        let answer = answer.unwrap();
+    let answers: Vec<(Value, Instant)> = join_all(heavy).await.into_iter().map(Result::unwrap).collect();
+    eprintln!("/healthz answered in {:?} while the checks ran", answered - started);
+    // However loaded the machine, the health check does not wait for the scans: it answers
+    // before either of the largest checks is done.
+    let first_done = answers[..2].iter().map(|(_, at)| *at).min().unwrap();
+    assert!(answered < first_done, "/healthz waited for the checks ({:?})", answered - started);
+    for (n, (answer, _)) in answers.iter().enumerate() {
         if n < 2 {
             assert!(answer["errors"].is_null(), "{answer}");
         } else {
-            assert_eq!(code(&answer), "BAD_USER_INPUT", "{answer}");
+            assert_eq!(code(answer), "BAD_USER_INPUT", "{answer}");
         }
     }
 }

@@ -116,3 +116,27 @@ async fn aliases_are_counted_where_fragments_bring_them() {
     let document = "query { ...A ...B } fragment A on Query { a: me { id } b: me { id } c: me { id } } fragment B on Query { ...A }";
     app.exec(Some(&admin.token), document, json!({})).await.assert_error("BAD_USER_INPUT", None);
 }
+
+#[tokio::test]
+async fn defaults_and_directive_arguments_are_bounded_too() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let huge = "x".repeat(20_001);
+    let default = format!("query($t: String = \"{huge}\") {{ blamelessCheck(text: $t) {{ start }} }}");
+    app.exec(Some(&admin.token), &default, json!({})).await.assert_error("BAD_USER_INPUT", Some("t"));
+    let directive = format!(
+        "{{ me @include(if: true) {{ id }} organization @skip(if: false) {{ id }} tags @deprecated(reason: \"{huge}\") {{ name }} }}"
+    );
+    let answer = app.exec(Some(&admin.token), &directive, json!({})).await;
+    answer.assert_error("BAD_USER_INPUT", Some("reason"));
+}
+
+#[tokio::test]
+async fn re_entering_a_password_counts_as_a_credential_check() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let twice = "mutation($p: String!) { a: createApiToken(name: \"a\", scope: READ, currentPassword: $p) { secret } b: changePassword(currentPassword: $p, newPassword: \"another long password\") }";
+    let answer = app.exec(Some(&admin.token), twice, json!({ "p": PASSWORD })).await;
+    answer.assert_error("BAD_USER_INPUT", None);
+    assert!(answer.message().contains("only one of"), "{:#}", answer.0);
+}

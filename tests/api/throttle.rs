@@ -63,11 +63,12 @@ async fn guessing_refresh_and_invitation_tokens_is_limited() {
     let addr = app.serve().await;
     let refresh = json!({ "query": "mutation { refreshSession(refreshToken: \"guess\") { accessToken } }" });
     let accept = json!({ "query": "mutation { acceptInvitation(input: { token: \"guess\", password: \"long enough password\", displayName: \"Eve\" }) { accessToken } }" });
+    for _ in 0..2 {
+        let answer = post(addr, refresh.clone()).await;
+        assert_ne!(answer["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{answer}");
+    }
+    // The address's budget is one for every kind of check: invitations get no fresh one.
     for body in [refresh, accept] {
-        for _ in 0..2 {
-            let answer = post(addr, body.clone()).await;
-            assert_ne!(answer["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{answer}");
-        }
         let answer = post(addr, body).await;
         assert_eq!(answer["errors"][0]["extensions"]["code"], "RATE_LIMITED", "{answer}");
     }

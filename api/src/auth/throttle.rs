@@ -39,16 +39,6 @@ pub enum Check {
 }
 
 impl Check {
-    fn name(self) -> &'static str {
-        match self {
-            Self::Login => "login",
-            Self::Refresh => "refresh",
-            Self::AcceptInvitation => "invitation",
-            Self::SignUp => "signup",
-            Self::Reauthenticate => "reauth",
-        }
-    }
-
     /// Whether a success counts too (it still cost what a failure costs).
     fn success_counts(self) -> bool {
         self == Self::SignUp
@@ -78,16 +68,17 @@ struct Key {
 }
 
 impl Attempt<'_> {
+    /// The keys attempts are counted under: one per account and one per network, whatever the
+    /// check, so that guesses through one check do not get a fresh budget from another. Hashed:
+    /// any account name fits the column, and the table holds neither emails nor addresses.
     fn keys(&self, limits: Limits) -> Vec<Key> {
-        let check = self.check.name();
-        // Hashed: any account name fits the column, and the table holds no addresses of people.
         let account = self.account.map(|a| Key {
-            key: format!("{check}:account:{}", secret::digest(&a.trim().to_lowercase())),
+            key: format!("account:{}", secret::digest(&a.trim().to_lowercase())),
             limit: limits.account,
             account: true,
         });
         let address = self.address.map(|ip| Key {
-            key: format!("{check}:address:{}", network(ip)),
+            key: format!("address:{}", secret::digest(&network(ip))),
             limit: limits.address,
             account: false,
         });

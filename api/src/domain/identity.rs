@@ -333,10 +333,11 @@ pub async fn reauthenticate(
     address: Option<IpAddr>,
 ) -> AppResult<Reauthenticated> {
     viewer.require_session()?;
-    let account = viewer.user_id.to_string();
-    let attempt = Attempt { check: Check::Reauthenticate, account: Some(&account), address };
+    let user = user::Entity::find_by_id(viewer.user_id).one(db).await?.ok_or(AppError::NotFound("user"))?;
+    // Counted with the account's sign-ins: the same guesses, through another door.
+    let email = user.email.clone();
+    let attempt = Attempt { check: Check::Reauthenticate, account: Some(&email), address };
     throttle::guard(db, auth.limits, attempt, async {
-        let user = user::Entity::find_by_id(viewer.user_id).one(db).await?.ok_or(AppError::NotFound("user"))?;
         if !auth.passwords.verify(password, Some(&user.password_hash)).await? {
             return Err(AppError::invalid("currentPassword", "the current password is not correct"));
         }

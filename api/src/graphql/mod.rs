@@ -50,6 +50,12 @@ pub(crate) mod cost {
     pub const RESPONDERS: usize = 5;
     pub const AFFECTED_TEAMS: usize = 3;
     pub const ACKNOWLEDGEMENTS: usize = 20;
+    pub const ACTIONS: usize = 3;
+    pub const FOLLOW_UPS: usize = 2;
+    pub const WHYS: usize = 5;
+    /// Parked questions, contributing factors, links.
+    pub const REVIEW_ITEMS: usize = 3;
+    pub const TEAMS_OF_A_PERSON: usize = 2;
 
     /// A plain list: its fields once per item it is priced at.
     pub fn list(child_complexity: usize, items: usize) -> usize {

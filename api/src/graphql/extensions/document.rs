@@ -10,13 +10,15 @@ use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, N
 use async_graphql::parser::types::Selection;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, SelectionSet};
 use async_graphql::{ServerResult, Value as ConstValue, Variables};
+use async_graphql_value::Value as Literal;
 
 use crate::domain::validate::limits;
 use crate::error::AppError;
 use crate::graphql::server_error;
 
 /// Mutations that check a secret: one per request, so aliases cannot multiply guesses.
-const CREDENTIAL_FIELDS: [&str; 4] = ["login", "signUp", "refreshSession", "acceptInvitation"];
+const CREDENTIAL_FIELDS: [&str; 6] =
+    ["login", "signUp", "refreshSession", "acceptInvitation", "changePassword", "createApiToken"];
 
 /// How often one response key may repeat in a selection set.
 const MAX_REPEATS: usize = 3;
@@ -35,8 +37,8 @@ pub struct CredentialBudget(Arc<AtomicUsize>);
 
 /// Refuses, before anything runs: more aliases than `max_aliases`, a field repeated more than
 /// `MAX_REPEATS` times in one selection (alias overloading and field duplication), more than one
-/// of `login`, `signUp`, `refreshSession` and `acceptInvitation` in a request or batch (aliases
-/// and fragments included), any string over `limits::ANY_STRING` characters or list over
+/// credential check (`CREDENTIAL_FIELDS`) in a request or batch (aliases and fragments
+/// included), a subscription of more than one field, any string over `limits::ANY_STRING` characters or list over
 /// `limits::LIST_ARGUMENT` items in the variables or the document, and documents that expand
 /// beyond what the walk visits.
 pub struct DocumentLimits {
@@ -63,6 +65,11 @@ impl Extension for DocumentLimitsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        // Sizes first, on the document as written and the variables (nothing copied).
+        for (name, value) in variables.iter() {
+            check_size(name.as_str(), value).map_err(server_error)?;
+        }
+        check_written_sizes(&document).map_err(server_error)?;
         let shape = Shape::of(&document);
         let refuse = |error: AppError| Err(server_error(error));
         if shape.walked > MAX_WALKED {
@@ -74,6 +81,9 @@ impl Extension for DocumentLimitsExtension {
         if shape.most_repeats > MAX_REPEATS {
             return refuse(AppError::bad_input("the same field is repeated too often in one selection"));
         }
+        if shape.subscription_fields > 1 {
+            return refuse(AppError::bad_input("a subscription selects exactly one field"));
+        }
         // The operations of one batched HTTP request (or one WebSocket operation) share a budget.
         let earlier = match ctx.data_opt::<CredentialBudget>() {
             Some(budget) if shape.credential_checks > 0 => {
@@ -82,55 +92,54 @@ impl Extension for DocumentLimitsExtension {
             _ => 0,
         };
         if earlier + shape.credential_checks > 1 {
-            return refuse(AppError::bad_input(
-                "a request may run only one of login, signUp, refreshSession and acceptInvitation",
-            ));
-        }
-        for (name, value) in variables.iter() {
-            check_size(name.as_str(), value).map_err(server_error)?;
-        }
-        for (name, value) in &shape.arguments {
-            check_size(name, value).map_err(server_error)?;
+            return refuse(AppError::bad_input(format!(
+                "a request may run only one of {}",
+                CREDENTIAL_FIELDS.join(", ")
+            )));
         }
         Ok(document)
     }
 }
 
-/// What the limits need to know of a document.
+/// What the limits need to know of a document, as it runs (fragments expanded).
 #[derive(Default)]
-struct Shape<'a> {
+struct Shape {
     aliases: usize,
     most_repeats: usize,
-    /// Credential mutations of the mutation operation that runs most of them.
+    /// Credential checks of the mutation operation that runs most of them.
     credential_checks: usize,
-    /// Every argument written in the document, with the variables in it read as null (the
-    /// variables are checked on their own).
-    arguments: Vec<(&'a str, ConstValue)>,
+    /// Root fields of the subscription operation that selects most.
+    subscription_fields: usize,
     /// Selections visited.
     walked: usize,
 }
 
-impl<'a> Shape<'a> {
-    fn of(document: &'a ExecutableDocument) -> Self {
+impl Shape {
+    fn of(document: &ExecutableDocument) -> Self {
         let mut shape = Shape::default();
         for (_, operation) in document.operations.iter() {
-            let mut credentials = 0;
-            shape.walk(document, &operation.node.selection_set.node, 0, Some(&mut credentials));
-            if operation.node.ty == OperationType::Mutation {
-                shape.credential_checks = shape.credential_checks.max(credentials);
+            let mut roots = Vec::new();
+            shape.walk(document, &operation.node.selection_set.node, 0, Some(&mut roots));
+            match operation.node.ty {
+                OperationType::Mutation => {
+                    let checks = roots.iter().filter(|name| CREDENTIAL_FIELDS.contains(name)).count();
+                    shape.credential_checks = shape.credential_checks.max(checks);
+                }
+                OperationType::Subscription => shape.subscription_fields = shape.subscription_fields.max(roots.len()),
+                OperationType::Query => {}
             }
         }
         shape
     }
 
-    /// Walks one selection set; `root_fields` counts the credential mutations among the fields
-    /// of the operation's root (through fragments, not into fields).
-    fn walk(
+    /// Walks one selection set; `roots` collects the names of the operation's root fields
+    /// (through fragments, not into fields).
+    fn walk<'a>(
         &mut self,
         document: &'a ExecutableDocument,
         selection: &'a SelectionSet,
         depth: usize,
-        mut root_fields: Option<&mut usize>,
+        mut roots: Option<&mut Vec<&'a str>>,
     ) {
         if depth > MAX_WALK_DEPTH || self.walked > MAX_WALKED {
             return;
@@ -147,28 +156,54 @@ impl<'a> Shape<'a> {
                     let seen = keys.entry(field.response_key().node.as_str()).or_default();
                     *seen += 1;
                     self.most_repeats = self.most_repeats.max(*seen);
-                    if let Some(count) = root_fields.as_deref_mut()
-                        && CREDENTIAL_FIELDS.contains(&field.name.node.as_str())
-                    {
-                        *count += 1;
-                    }
-                    for (name, value) in &field.arguments {
-                        let value = value.node.clone().into_const_with(|_| Ok::<_, ()>(ConstValue::Null));
-                        self.arguments.push((name.node.as_str(), value.unwrap_or(ConstValue::Null)));
+                    if let Some(roots) = roots.as_deref_mut() {
+                        roots.push(field.name.node.as_str());
                     }
                     self.walk(document, &field.selection_set.node, depth + 1, None);
                 }
                 Selection::InlineFragment(inline) => {
-                    self.walk(document, &inline.node.selection_set.node, depth + 1, root_fields.as_deref_mut());
+                    self.walk(document, &inline.node.selection_set.node, depth + 1, roots.as_deref_mut());
                 }
                 Selection::FragmentSpread(spread) => {
                     if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                        self.walk(document, &fragment.node.selection_set.node, depth + 1, root_fields.as_deref_mut());
+                        self.walk(document, &fragment.node.selection_set.node, depth + 1, roots.as_deref_mut());
                     }
                 }
             }
         }
     }
+}
+
+/// Every value written in the document, once each (fragments as written, not expanded):
+/// field and directive arguments and the defaults of variables.
+fn check_written_sizes(document: &ExecutableDocument) -> Result<(), AppError> {
+    for (_, operation) in document.operations.iter() {
+        for variable in &operation.node.variable_definitions {
+            if let Some(default) = &variable.node.default_value {
+                check_size(variable.node.name.node.as_str(), &default.node)?;
+            }
+        }
+        check_selection_sizes(&operation.node.selection_set.node)?;
+    }
+    document.fragments.values().try_for_each(|fragment| check_selection_sizes(&fragment.node.selection_set.node))
+}
+
+fn check_selection_sizes(selection: &SelectionSet) -> Result<(), AppError> {
+    for item in &selection.items {
+        match &item.node {
+            Selection::Field(field) => {
+                let field = &field.node;
+                let directives = field.directives.iter().flat_map(|d| d.node.arguments.iter());
+                for (name, value) in field.arguments.iter().chain(directives) {
+                    check_literal(name.node.as_str(), &value.node)?;
+                }
+                check_selection_sizes(&field.selection_set.node)?;
+            }
+            Selection::InlineFragment(inline) => check_selection_sizes(&inline.node.selection_set.node)?,
+            Selection::FragmentSpread(_) => {}
+        }
+    }
+    Ok(())
 }
 
 fn too_large(path: &str) -> AppError {
@@ -182,17 +217,32 @@ fn too_large(path: &str) -> AppError {
     )
 }
 
+fn too_long(text: &str) -> bool {
+    text.len() > limits::ANY_STRING && text.chars().count() > limits::ANY_STRING
+}
+
 /// No string over `limits::ANY_STRING` characters and no list over `limits::LIST_ARGUMENT`
 /// items, anywhere in a value; the field is the path to it.
 fn check_size(path: &str, value: &ConstValue) -> Result<(), AppError> {
     match value {
-        ConstValue::String(text) if text.len() > limits::ANY_STRING && text.chars().count() > limits::ANY_STRING => {
-            Err(too_large(path))
-        }
+        ConstValue::String(text) if too_long(text) => Err(too_large(path)),
         ConstValue::List(items) if items.len() > limits::LIST_ARGUMENT => Err(too_large(path)),
         ConstValue::List(items) => items.iter().try_for_each(|item| check_size(path, item)),
         ConstValue::Object(fields) => {
             fields.iter().try_for_each(|(name, field)| check_size(&format!("{path}.{name}"), field))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// [`check_size`] for a value written in a document, which may name variables.
+fn check_literal(path: &str, value: &Literal) -> Result<(), AppError> {
+    match value {
+        Literal::String(text) if too_long(text) => Err(too_large(path)),
+        Literal::List(items) if items.len() > limits::LIST_ARGUMENT => Err(too_large(path)),
+        Literal::List(items) => items.iter().try_for_each(|item| check_literal(path, item)),
+        Literal::Object(fields) => {
+            fields.iter().try_for_each(|(name, field)| check_literal(&format!("{path}.{name}"), field))
         }
         _ => Ok(()),
     }

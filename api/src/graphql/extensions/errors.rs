@@ -4,15 +4,12 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 
 use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextRequest, NextSubscribe,
-    NextValidation,
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest, NextSubscribe,
 };
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Variables};
+use async_graphql::{Response, ServerError};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
-use super::SocketCredentials;
 use crate::error::AppError;
 use crate::graphql::server_error;
 
@@ -50,10 +47,6 @@ fn with_codes(mut response: Response) -> Response {
     response
 }
 
-fn on_socket(ctx: &ExtensionContext<'_>) -> bool {
-    ctx.data_opt::<SocketCredentials>().is_some()
-}
-
 fn internal_error() -> Response {
     Response::from_errors(vec![server_error(AppError::internal(anyhow::anyhow!("a resolver panicked")))])
 }
@@ -67,42 +60,15 @@ impl Extension for ErrorCodesExtension {
         }
     }
 
-    // Errors of parsing and validation reach a WebSocket client without passing `request`.
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables).await.map_err(|mut error| {
-            add_code(&mut error);
-            error
-        })
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|mut errors| {
-            errors.iter_mut().for_each(add_code);
-            errors
-        })
-    }
-
-    // Over the WebSocket, queries and mutations run without the `request` hook: this is the
-    // outermost hook there.
+    // Over the WebSocket, queries and mutations run without the `request` hook; their answers
+    // are coded (and counted) by `subscribe`, which wraps every operation there.
     async fn execute(
         &self,
         ctx: &ExtensionContext<'_>,
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        let response =
-            AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
-        if on_socket(ctx) { with_codes(response) } else { response }
+        AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error())
     }
 
     fn subscribe<'s>(

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest, NextSubscribe};
-use async_graphql::{Request, Response, ServerResult};
-use futures_util::stream::{BoxStream, StreamExt};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest};
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
+use async_graphql::{Request, ServerResult, Variables};
 
 use super::CredentialBudget;
 use crate::error::AppError;
@@ -75,40 +75,41 @@ impl SocketSubscriptions {
 }
 
 /// Refuses a subscription beyond the connection's `--max-subscriptions-per-connection`; the
-/// others go on. A completed or stopped subscription frees its place.
+/// others go on. The place is held by the operation's extensions, which live as long as its
+/// stream: a completed or stopped subscription frees it. Queries and mutations take none.
 pub struct SubscriptionLimit;
 
 impl ExtensionFactory for SubscriptionLimit {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SubscriptionLimitExtension)
+        Arc::new(SubscriptionLimitExtension::default())
     }
 }
 
-struct SubscriptionLimitExtension;
+#[derive(Default)]
+struct SubscriptionLimitExtension {
+    place: std::sync::Mutex<Option<OpenSubscription>>,
+}
 
+#[async_graphql::async_trait::async_trait]
 impl Extension for SubscriptionLimitExtension {
-    fn subscribe<'s>(
+    async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let Some(subscriptions) = ctx.data_opt::<SocketSubscriptions>() else { return next.run(ctx, stream) };
-        match subscriptions.open() {
-            Some(open) => next
-                .run(ctx, stream)
-                .map(move |response| {
-                    let _counted = &open;
-                    response
-                })
-                .boxed(),
-            None => {
-                let refusal = AppError::bad_input(format!(
+        query: &str,
+        variables: &Variables,
+        next: NextParseQuery<'_>,
+    ) -> ServerResult<ExecutableDocument> {
+        let document = next.run(ctx, query, variables).await?;
+        let subscribes = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Subscription);
+        if let (true, Some(subscriptions)) = (subscribes, ctx.data_opt::<SocketSubscriptions>()) {
+            let Some(place) = subscriptions.open() else {
+                return Err(server_error(AppError::bad_input(format!(
                     "a connection may hold at most {} subscriptions: complete one, or open another connection",
                     subscriptions.max
-                ));
-                futures_util::stream::once(async move { Response::from_errors(vec![server_error(refusal)]) }).boxed()
-            }
+                ))));
+            };
+            *self.place.lock().expect("subscription place lock") = Some(place);
         }
+        Ok(document)
     }
 }

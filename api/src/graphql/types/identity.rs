@@ -57,6 +57,7 @@ impl User {
         self.0.created_at
     }
     /// The teams the user belongs to, with their role in each.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TEAMS_OF_A_PERSON)")]
     async fn teams(&self, ctx: &Context<'_>) -> Result<Vec<Membership>> {
         let memberships = loaders::list(ctx, MembershipsOf(self.0.id)).await?;
         Ok(memberships.into_iter().map(Membership).collect())

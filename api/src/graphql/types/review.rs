@@ -74,10 +74,12 @@ impl Review {
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
         Ok(loaders::list(ctx, TimelineOf(self.0.id)).await?.into_iter().map(TimelineEntry).collect())
     }
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
     async fn parked_questions(&self, ctx: &Context<'_>) -> Result<Vec<ParkedQuestion>> {
         Ok(loaders::list(ctx, ParkedQuestionsOf(self.0.id)).await?.into_iter().map(ParkedQuestion).collect())
     }
     /// The why chain, in order; the last answer is the root cause.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::WHYS)")]
     async fn whys(&self, ctx: &Context<'_>) -> Result<Vec<Why>> {
         Ok(loaders::list(ctx, WhysOf(self.0.id)).await?.into_iter().map(Why).collect())
     }
@@ -85,6 +87,7 @@ impl Review {
     async fn root_cause(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(loaders::list(ctx, WhysOf(self.0.id)).await?.pop().map(|w| w.answer))
     }
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
     async fn contributing_factors(&self, ctx: &Context<'_>) -> Result<Vec<ContributingFactor>> {
         Ok(loaders::list(ctx, FactorsOf(self.0.id)).await?.into_iter().map(ContributingFactor).collect())
     }
@@ -97,14 +100,17 @@ impl Review {
     async fn learnings(&self) -> Vec<String> {
         strings(&self.0.learnings)
     }
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
     async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Link>> {
         Ok(loaders::list(ctx, LinksOf(self.0.id)).await?.into_iter().map(Link).collect())
     }
     /// The committed actions, most important first.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::ACTIONS)")]
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
         Ok(loaders::list(ctx, ActionsOf(self.0.id)).await?.into_iter().map(Action).collect())
     }
     /// Follow-up reviews recorded so far.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::FOLLOW_UPS)")]
     async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
         Ok(loaders::list(ctx, FollowUpsOf(self.0.id)).await?.into_iter().map(FollowUp).collect())
     }
