@@ -145,7 +145,8 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_MAX_BATCH", default_value_t = 10, global = true)]
     pub max_batch: usize,
 
-    /// Deepest query accepted.
+    /// Deepest query accepted (introspection selections may go to 16, as the standard
+    /// introspection query of GraphiQL and codegen needs).
     #[arg(long, env = "HINDSIGHT_MAX_DEPTH", default_value_t = 12, global = true)]
     pub max_depth: usize,
 

@@ -140,3 +140,13 @@ async fn re_entering_a_password_counts_as_a_credential_check() {
     answer.assert_error("BAD_USER_INPUT", None);
     assert!(answer.message().contains("only one of"), "{:#}", answer.0);
 }
+
+#[tokio::test]
+async fn the_standard_introspection_query_passes_the_limits() {
+    // graphql-core's `get_introspection_query()` with every option, as GraphiQL, codegen and
+    // IDE plugins send it: its type references nest about fifteen levels deep.
+    let app = TestApp::new().await;
+    let answer = app.exec(None, include_str!("introspection.graphql"), json!({})).await;
+    let types = answer.data()["__schema"]["types"].as_array().expect("types").len();
+    assert!(types > 50, "{types} types");
+}

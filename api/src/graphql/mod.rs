@@ -88,12 +88,14 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
 pub fn build_schema(state: AppState) -> AppSchema {
     let introspection = state.config.introspection;
     let mut builder = builder()
-        .extension(extensions::DocumentLimits { max_aliases: state.config.max_aliases })
+        .extension(extensions::DocumentLimits {
+            max_depth: state.config.max_depth,
+            max_aliases: state.config.max_aliases,
+        })
         .extension(extensions::PerUserLimit(extensions::UserSlots::new(
             state.config.max_concurrent_per_user,
             state.config.statement_timeout,
         )))
-        .limit_depth(state.config.max_depth)
         .limit_complexity(state.config.max_complexity)
         .limit_directives(MAX_DIRECTIVES)
         .data(state);

@@ -23,9 +23,14 @@ const CREDENTIAL_FIELDS: [&str; 6] =
 /// How often one response key may repeat in a selection set.
 const MAX_REPEATS: usize = 3;
 
-/// How deep the walk follows fields and fragments (the depth limit refuses deeper documents
-/// after parsing; this bounds the walk before that, cycles included).
+/// How deep the walk follows fields and fragments (documents deeper than the depth limit are
+/// refused anyway; this bounds the walk, fragment cycles included).
 const MAX_WALK_DEPTH: usize = 32;
+
+/// How deep an introspection selection (`__schema`, `__type`) may go: the standard query of
+/// GraphiQL, graphql-js, graphql-core and codegen nests its type references about fifteen
+/// levels deep; a circular one goes deeper.
+const INTROSPECTION_DEPTH: usize = 16;
 
 /// How many selections the walk visits at most: fragments spread many times over can make a
 /// short document expand enormously.
@@ -35,25 +40,26 @@ const MAX_WALKED: usize = 50_000;
 #[derive(Clone, Default)]
 pub struct CredentialBudget(Arc<AtomicUsize>);
 
-/// Refuses, before anything runs: more aliases than `max_aliases`, a field repeated more than
+/// Refuses, before anything runs: fields nested deeper than `max_depth` (introspection, up to
+/// `INTROSPECTION_DEPTH`), more aliases than `max_aliases`, a field repeated more than
 /// `MAX_REPEATS` times in one selection (alias overloading and field duplication), more than one
 /// credential check (`CREDENTIAL_FIELDS`) in a request or batch (aliases and fragments
 /// included), a subscription of more than one field, any string over `limits::ANY_STRING` characters or list over
 /// `limits::LIST_ARGUMENT` items in the variables or the document, and documents that expand
 /// beyond what the walk visits.
+#[derive(Clone, Copy)]
 pub struct DocumentLimits {
+    pub max_depth: usize,
     pub max_aliases: usize,
 }
 
 impl ExtensionFactory for DocumentLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension { max_aliases: self.max_aliases })
+        Arc::new(DocumentLimitsExtension(*self))
     }
 }
 
-struct DocumentLimitsExtension {
-    max_aliases: usize,
-}
+struct DocumentLimitsExtension(DocumentLimits);
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for DocumentLimitsExtension {
@@ -75,8 +81,15 @@ impl Extension for DocumentLimitsExtension {
         if shape.walked > MAX_WALKED {
             return refuse(AppError::bad_input("the document expands too far (fragments spread too often)"));
         }
-        if shape.aliases > self.max_aliases {
-            return refuse(AppError::bad_input(format!("a request may use at most {} aliases", self.max_aliases)));
+        let limits = self.0;
+        if shape.deepest > limits.max_depth || shape.deepest_introspection > limits.max_depth.max(INTROSPECTION_DEPTH) {
+            return refuse(AppError::bad_input(format!(
+                "Query is nested too deep: at most {} levels of fields",
+                limits.max_depth
+            )));
+        }
+        if shape.aliases > limits.max_aliases {
+            return refuse(AppError::bad_input(format!("a request may use at most {} aliases", limits.max_aliases)));
         }
         if shape.most_repeats > MAX_REPEATS {
             return refuse(AppError::bad_input("the same field is repeated too often in one selection"));
@@ -110,8 +123,20 @@ struct Shape {
     credential_checks: usize,
     /// Root fields of the subscription operation that selects most.
     subscription_fields: usize,
+    /// The most nested field, outside introspection and inside it.
+    deepest: usize,
+    deepest_introspection: usize,
     /// Selections visited.
     walked: usize,
+}
+
+/// Where the walk is: how many selection sets deep (fragments included), how many fields deep,
+/// and whether inside an introspection field.
+#[derive(Clone, Copy, Default)]
+struct Level {
+    sets: usize,
+    fields: usize,
+    introspection: bool,
 }
 
 impl Shape {
@@ -119,7 +144,7 @@ impl Shape {
         let mut shape = Shape::default();
         for (_, operation) in document.operations.iter() {
             let mut roots = Vec::new();
-            shape.walk(document, &operation.node.selection_set.node, 0, Some(&mut roots));
+            shape.walk(document, &operation.node.selection_set.node, Level::default(), Some(&mut roots));
             match operation.node.ty {
                 OperationType::Mutation => {
                     let checks = roots.iter().filter(|name| CREDENTIAL_FIELDS.contains(name)).count();
@@ -138,12 +163,13 @@ impl Shape {
         &mut self,
         document: &'a ExecutableDocument,
         selection: &'a SelectionSet,
-        depth: usize,
+        level: Level,
         mut roots: Option<&mut Vec<&'a str>>,
     ) {
-        if depth > MAX_WALK_DEPTH || self.walked > MAX_WALKED {
+        if level.sets > MAX_WALK_DEPTH || self.walked > MAX_WALKED {
             return;
         }
+        let inner = Level { sets: level.sets + 1, ..level };
         let mut keys: HashMap<&str, usize> = HashMap::new();
         for item in &selection.items {
             self.walked += 1;
@@ -159,14 +185,22 @@ impl Shape {
                     if let Some(roots) = roots.as_deref_mut() {
                         roots.push(field.name.node.as_str());
                     }
-                    self.walk(document, &field.selection_set.node, depth + 1, None);
+                    let name = field.name.node.as_str();
+                    let below = Level {
+                        sets: level.sets + 1,
+                        fields: level.fields + 1,
+                        introspection: level.introspection || name == "__schema" || name == "__type",
+                    };
+                    let deepest = if below.introspection { &mut self.deepest_introspection } else { &mut self.deepest };
+                    *deepest = (*deepest).max(below.fields);
+                    self.walk(document, &field.selection_set.node, below, None);
                 }
                 Selection::InlineFragment(inline) => {
-                    self.walk(document, &inline.node.selection_set.node, depth + 1, roots.as_deref_mut());
+                    self.walk(document, &inline.node.selection_set.node, inner, roots.as_deref_mut());
                 }
                 Selection::FragmentSpread(spread) => {
                     if let Some(fragment) = document.fragments.get(&spread.node.fragment_name.node) {
-                        self.walk(document, &fragment.node.selection_set.node, depth + 1, roots.as_deref_mut());
+                        self.walk(document, &fragment.node.selection_set.node, inner, roots.as_deref_mut());
                     }
                 }
             }
