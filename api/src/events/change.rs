@@ -177,11 +177,6 @@ impl ActionState {
 }
 
 impl Change {
-    /// The kind of event this change is.
-    pub fn kind(&self) -> EventKind {
-        self.split().0
-    }
-
     /// The kind and the payload to store.
     pub(crate) fn split(&self) -> (EventKind, serde_json::Value) {
         let mut tagged = serde_json::to_value(self).expect("a change serializes");
