@@ -1,5 +1,5 @@
 //! The application state every request and background task reaches: the database, the auth
-//! service, the configuration and the event hub.
+//! service, the configuration, the event hub and the clock.
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use sea_orm::DatabaseConnection;
 
 use crate::auth::{AuthService, JwtKeys, Passwords, RequestAuth};
+use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
 use crate::events::EventHub;
@@ -19,6 +20,8 @@ pub struct AppState {
     pub auth: Arc<AuthService>,
     pub config: Arc<Config>,
     pub hub: Arc<EventHub>,
+    /// The product's time (see `clock`): tests and the demo move it.
+    pub clock: Clock,
 }
 
 impl AppState {
@@ -48,6 +51,7 @@ impl AppState {
                 crate::auth::secret::generate("").into_bytes()
             }
         };
+        let clock = Clock::system();
         let auth = AuthService {
             jwt: JwtKeys::new(&secret),
             passwords: Passwords::new(config.max_concurrent_hashes),
@@ -55,9 +59,10 @@ impl AppState {
             refresh_ttl: config.refresh_token_ttl,
             invitation_ttl: config.invitation_ttl,
             limits: config.auth_limits(),
+            clock: clock.clone(),
         };
         let hub = EventHub::start(db.clone(), &config).await.context("cannot start the event hub")?;
-        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub })
+        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub, clock })
     }
 
     pub async fn authenticate(&self, authorization: Option<&str>) -> RequestAuth {

@@ -1,12 +1,11 @@
 //! Demo data for `--demo`: an organization with teams, people, incidents and reviews in every
 //! state, so a newcomer sees data at once.
 
-use chrono::{TimeDelta, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
     ActionKind, Effectiveness, FactorCategory, FollowUpKind, IncidentStatus, OrgRole, ReviewRole, Severity, TeamRole,
-    TimelineKind, action, review, user,
+    TimelineKind, user,
 };
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -32,7 +31,22 @@ pub async fn seed(state: &AppState) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// Seeds the organization as it would have grown: the server's clock is set back to its
+/// start, moved forward through its story and given back to the system's time at the end.
+/// Nothing is served meanwhile (the demo seeds before the server starts).
 async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
+    let now = state.clock.now();
+    state.clock.set(now - TimeDelta::days(SEV1_DAYS_AGO + 1));
+    let seeded = seed_organization_from(state, now).await;
+    state.clock.reset();
+    seeded
+}
+
+/// How long ago the published SEV1 happened: its long-term follow-up (75 days after
+/// publication by default) has come due.
+const SEV1_DAYS_AGO: i64 = 80;
+
+async fn seed_organization_from(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<()> {
     let (db, auth) = (&state.db, &state.auth);
     let session = identity::sign_up(
         db,
@@ -53,6 +67,7 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
         org_role: OrgRole::Admin,
         credential: Credential::Session { session_id: uuid::Uuid::nil() },
         expires_at: None,
+        clock: state.clock.clone(),
     };
 
     let payments = teams::create(
@@ -103,7 +118,7 @@ async fn seed_organization(state: &AppState) -> anyhow::Result<()> {
         sam: user_id(state, "sam@hindsight.example").await?,
         lee: user_id(state, "lee@hindsight.example").await?,
     };
-    seed_incidents(state, &admin, payments.id, platform.id, &people).await
+    seed_incidents(state, &admin, payments.id, platform.id, &people, now).await
 }
 
 struct People {
@@ -113,43 +128,23 @@ struct People {
     lee: Uuid,
 }
 
-/// Demo data only: moves a due date into the past, as time would have.
-async fn backdate_due_date(state: &AppState, action_id: Uuid, due: chrono::NaiveDate) -> anyhow::Result<()> {
-    action::Entity::update_many()
-        .col_expr(action::Column::DueDate, Expr::value(due))
-        .filter(action::Column::Id.eq(action_id))
-        .exec(&state.db)
-        .await?;
-    Ok(())
-}
-
-/// Demo data only: makes a review's follow-up dates come due.
-async fn backdate_follow_ups(state: &AppState, review_id: Uuid, at: chrono::DateTime<Utc>) -> anyhow::Result<()> {
-    review::Entity::update_many()
-        .col_expr(review::Column::FollowUpAt, Expr::value(at))
-        .col_expr(review::Column::LongTermReviewAt, Expr::value(at))
-        .filter(review::Column::Id.eq(review_id))
-        .exec(&state.db)
-        .await?;
-    Ok(())
-}
-
 async fn user_id(state: &AppState, email: &str) -> anyhow::Result<Uuid> {
     let user = user::Entity::find().filter(user::Column::Email.eq(email)).one(&state.db).await?;
     user.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo user {email} is missing"))
 }
 
-/// Incidents in every state: a published review with actions in every state (one overdue) and
-/// a follow-up, a draft due soon, an open incident and a mitigated near miss.
+/// Incidents in every state: a published review with actions in every state (two overdue), a
+/// follow-up held and one due, a draft due soon, an open incident and a mitigated near miss.
 async fn seed_incidents(
     state: &AppState,
     admin: &Viewer,
     payments: Uuid,
     platform: Uuid,
     people: &People,
+    now: DateTime<Utc>,
 ) -> anyhow::Result<()> {
-    let db = &state.db;
-    let now = Utc::now();
+    let (db, clock) = (&state.db, &state.clock);
+    let today = now.date_naive();
     let declare = |team_id, title: &str, severity, started_at, near_miss| Declaration {
         team_id,
         title: title.into(),
@@ -161,8 +156,9 @@ async fn seed_incidents(
         near_miss: Some(near_miss),
     };
 
-    // A SEV1 from ten days ago, reviewed and published.
-    let started = now - TimeDelta::days(10);
+    // A SEV1 from long ago, reviewed the next day and published.
+    let started = now - TimeDelta::days(SEV1_DAYS_AGO);
+    clock.set(started + TimeDelta::hours(3));
     let checkout =
         incidents::declare(db, admin, declare(payments, "Checkout latency spike", Severity::Sev1, started, false))
             .await?;
@@ -180,6 +176,7 @@ async fn seed_incidents(
     incidents::set_status(db, admin, checkout.id, IncidentStatus::Resolved, Some(started + TimeDelta::hours(2)), None)
         .await?;
     let review = incidents::review_of(db, checkout.id).await?.ok_or_else(|| anyhow::anyhow!("a SEV1 gets a review"))?;
+    clock.set(started + TimeDelta::hours(26));
     reviews::assign_facilitator(db, admin, review.id, people.sam).await?;
     reviews::add_participant(db, admin, review.id, people.marco, ReviewRole::Responder).await?;
     let changes = ReviewChanges {
@@ -234,7 +231,7 @@ async fn seed_incidents(
         "Statistics refresh runs without a change record",
     )
     .await?;
-    let today = actions::today();
+    // Due dates counted from today's date: two of them have passed by now.
     let action = |title: &str, owner, days, kind| NewAction {
         review_id: review.id,
         title: title.into(),
@@ -248,29 +245,27 @@ async fn seed_incidents(
     let check = actions::create(
         db,
         admin,
-        action("Add a plan-regression check for the checkout queries", people.marco, 20, ActionKind::Systemic),
+        action("Add a plan-regression check for the checkout queries", people.marco, -2, ActionKind::Systemic),
     )
     .await?;
     actions::start(db, admin, check.id).await?;
     let pin =
-        actions::create(db, admin, action("Pin the orders query plan", people.priya, 3, ActionKind::Tactical)).await?;
+        actions::create(db, admin, action("Pin the orders query plan", people.priya, -75, ActionKind::Tactical)).await?;
     actions::complete(db, admin, pin.id, "Plan pinned in migration 2026-11-14; p99 back to 310 ms").await?;
-    let window = actions::create(
+    actions::create(
         db,
         admin,
-        action("Run statistics refreshes in a change window", people.priya, 10, ActionKind::Systemic),
+        action("Run statistics refreshes in a change window", people.priya, -4, ActionKind::Systemic),
     )
     .await?;
     let alert =
-        actions::create(db, admin, action("Alert on query plan changes", people.marco, 30, ActionKind::Tactical))
+        actions::create(db, admin, action("Alert on query plan changes", people.marco, 5, ActionKind::Tactical))
             .await?;
     actions::drop(db, admin, alert.id, "Covered by the plan-regression check").await?;
     reviews::submit(db, admin, review.id).await?;
-    reviews::publish(db, admin, review.id, None).await?;
-    // Let time pass: the change-window action is overdue, the short-term follow-up was held
-    // and the long-term one is due.
-    backdate_due_date(state, window.id, today - TimeDelta::days(4)).await?;
-    backdate_follow_ups(state, review.id, now - TimeDelta::days(1)).await?;
+    let published = reviews::publish(db, admin, review.id, None).await?;
+    // Three weeks on, the short-term follow-up is held.
+    clock.set(published.published_at.unwrap_or(now) + TimeDelta::days(22));
     let follow_up = FollowUpInput {
         kind: FollowUpKind::ShortTerm,
         notes: "The plan check caught one regression in staging; no recurrence.".into(),
@@ -279,7 +274,8 @@ async fn seed_incidents(
     };
     reviews::record_follow_up(db, admin, review.id, follow_up).await?;
 
-    // A SEV2 resolved yesterday: its review is a draft, due tomorrow.
+    // Today: a SEV2 resolved yesterday; its review is a draft, due tomorrow.
+    clock.set(now);
     let started = now - TimeDelta::hours(30);
     let failover = incidents::declare(
         db,
@@ -305,12 +301,11 @@ async fn seed_incidents(
         description: None,
         owner_id: people.lee,
         team_id: None,
-        due_date: actions::today() + TimeDelta::days(30),
+        due_date: today + TimeDelta::days(30),
         success_metric: "A failover drill completes in under 2 minutes".into(),
         kind: ActionKind::Systemic,
     };
-    let runbook = actions::create(db, admin, runbook).await?;
-    backdate_due_date(state, runbook.id, actions::today() - TimeDelta::days(2)).await?;
+    actions::create(db, admin, runbook).await?;
 
     // A SEV3 still open, and a mitigated near miss.
     incidents::declare(

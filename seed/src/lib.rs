@@ -228,7 +228,8 @@ pub async fn run(db: &DatabaseConnection, plan: &Plan, progress: bool) -> anyhow
     let secret = plan.password.clone();
     // One argon2 hash for everyone: hashing per user would take longer than the whole seed.
     let password_hash = tokio::task::spawn_blocking(move || password::hash_blocking(&secret)).await??;
-    let now = clock::now();
+    // Bulk rows are dated back from the system's time (the rows are written directly).
+    let now = clock::system_now();
     let mut blueprints = plan_orgs(plan, now, &password_hash)?;
 
     let backend = db.get_database_backend();

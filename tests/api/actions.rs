@@ -1,9 +1,6 @@
 //! Follow-through: owned, dated actions, their states, overdue queries and follow-ups.
 
-use chrono::{NaiveDate, TimeDelta, Utc};
-use entity::{action, review};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::harness::{Answer, Cast, Org, Session, TestApp};
@@ -69,20 +66,19 @@ impl Crew {
 
     /// Creates an action owned by `owner`, due in 10 days; returns its ID.
     pub async fn action(&self, title: &str, owner: &Session) -> String {
-        let answer = self.run(&self.member, CREATE, json!({ "i": self.input(title, owner, in_days(10)) })).await;
+        self.action_due(title, owner, 10).await
+    }
+
+    /// Creates an action owned by `owner`, due in `days` days by the server's clock.
+    pub async fn action_due(&self, title: &str, owner: &Session, days: i64) -> String {
+        let due = (self.app.state.clock.today() + TimeDelta::days(days)).to_string();
+        let answer = self.run(&self.member, CREATE, json!({ "i": self.input(title, owner, due) })).await;
         answer.data()["createAction"]["id"].as_str().unwrap().to_owned()
     }
 
-    /// Moves an action's due date into the past, as time passing would.
-    pub async fn backdate(&self, action_id: &str, days_ago: i64) {
-        let (_, id) = hindsight_api::ids::parse(action_id).unwrap();
-        let due: NaiveDate = Utc::now().date_naive() - TimeDelta::days(days_ago);
-        action::Entity::update_many()
-            .col_expr(action::Column::DueDate, Expr::value(due))
-            .filter(action::Column::Id.eq(id))
-            .exec(&self.app.state.db)
-            .await
-            .unwrap();
+    /// Lets `days` days pass on the server's clock.
+    pub fn days_pass(&self, days: i64) {
+        self.app.state.clock.advance(TimeDelta::days(days));
     }
 }
 
@@ -425,13 +421,11 @@ async fn actions_of_a_published_review_keep_moving_but_keep_their_wording() {
 #[tokio::test]
 async fn overdue_actions_come_most_overdue_first() {
     let c = crew().await;
-    let slightly = c.action("Slightly late", &c.member).await;
-    let very = c.action("Very late", &c.lead).await;
-    let done = c.action("Late but done", &c.member).await;
-    c.action("On time", &c.member).await;
-    c.backdate(&slightly, 2).await;
-    c.backdate(&very, 9).await;
-    c.backdate(&done, 20).await;
+    c.action_due("Slightly late", &c.member, 19).await;
+    c.action_due("Very late", &c.lead, 12).await;
+    let done = c.action_due("Late but done", &c.member, 1).await;
+    c.action_due("On time", &c.member, 30).await;
+    c.days_pass(21);
     c.run(
         &c.member,
         "mutation($a: ID!) { completeAction(id: $a, evidence: \"shipped\") { id } }",
@@ -513,13 +507,7 @@ async fn follow_ups_are_recorded_on_published_reviews_once_per_kind() {
     assert_eq!(c.run(&c.lead, DUE, json!({})).await.data()["dueFollowUps"]["totalCount"], 0, "not due yet");
 
     // Three weeks pass.
-    let (_, id) = hindsight_api::ids::parse(&c.review).unwrap();
-    review::Entity::update_many()
-        .col_expr(review::Column::FollowUpAt, Expr::value(Utc::now() - TimeDelta::hours(1)))
-        .filter(review::Column::Id.eq(id))
-        .exec(&c.app.state.db)
-        .await
-        .unwrap();
+    c.days_pass(22);
     let due = c.run(&c.lead, DUE, json!({})).await;
     assert_eq!(due.data()["dueFollowUps"]["edges"][0]["node"]["id"], c.review);
     let recorded = c.run(&c.member, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" })).await;

@@ -1,8 +1,8 @@
 //! API tokens for scripts: shown once, stored hashed, scoped, revocable, never administering.
 
-use chrono::{TimeDelta, Utc};
+use chrono::TimeDelta;
 use entity::api_token;
-use sea_orm::{ActiveValue::Set, EntityTrait};
+use sea_orm::EntityTrait;
 use serde_json::json;
 
 use crate::harness::TestApp;
@@ -83,12 +83,16 @@ async fn a_revoked_token_stops_working() {
 async fn an_expired_token_stops_working() {
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
-    let secret = app.api_token(&admin, "READ").await;
-    api_token::Entity::update_many()
-        .set(api_token::ActiveModel { expires_at: Set(Some(Utc::now() - TimeDelta::seconds(1))), ..Default::default() })
-        .exec(&app.state.db)
-        .await
-        .unwrap();
+    let answer = app
+        .exec(
+            Some(&admin.token),
+            "mutation($at: DateTime) { createApiToken(name: \"day\", scope: READ, expiresAt: $at, currentPassword: \"correct horse battery\") { secret } }",
+            json!({ "at": (app.state.clock.now() + TimeDelta::days(1)).to_rfc3339() }),
+        )
+        .await;
+    let secret = answer.data()["createApiToken"]["secret"].as_str().unwrap().to_owned();
+    app.me(&secret).await.data();
+    app.state.clock.advance(TimeDelta::days(1) + TimeDelta::seconds(1));
     app.me(&secret).await.assert_error("UNAUTHENTICATED", None);
 }
 

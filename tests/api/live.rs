@@ -4,15 +4,14 @@
 
 use std::time::Duration;
 
-use entity::{event, review};
+use entity::event;
 use futures_util::{FutureExt, StreamExt};
 use hindsight_api::events::scanner::{self, Scan};
 use hindsight_api::{AppState, Application};
-use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::{Value, json};
 
-use crate::actions::{PUBLISH_QUERY, crew, in_days, ready_but_for_actions};
+use crate::actions::{PUBLISH_QUERY, crew, ready_but_for_actions};
 use crate::harness::{Socket, TestApp, test_config};
 
 const LEARNING: &str = "subscription { learningPublished { id title status } }";
@@ -195,7 +194,7 @@ async fn a_socket_must_sign_in() {
 async fn the_overdue_scanner_announces_each_action_once() {
     let c = crew().await;
     let addr = c.app.serve().await;
-    let action = c.action("Add a dead-letter queue", &c.member).await;
+    let action = c.action_due("Add a dead-letter queue", &c.member, 1).await;
     c.action("Alert on consumer retries", &c.lead).await;
     let mut owner = Socket::connect(addr, &c.member.token).await;
     owner
@@ -209,13 +208,13 @@ async fn the_overdue_scanner_announces_each_action_once() {
     outsider.subscribe("overdue", "subscription { actionOverdue { id } }", json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
-    c.backdate(&action, 3).await;
+    c.days_pass(4);
     // Three servers scanning at once announce it once.
-    let db = &c.app.state.db;
-    let (a, b, d) = tokio::join!(scanner::scan(db), scanner::scan(db), scanner::scan(db));
+    let (db, clock) = (&c.app.state.db, &c.app.state.clock);
+    let (a, b, d) = tokio::join!(scanner::scan(db, clock), scanner::scan(db, clock), scanner::scan(db, clock));
     let announced: usize = [a, b, d].into_iter().map(|s| s.unwrap().overdue_actions).sum();
     assert_eq!(announced, 1);
-    assert_eq!(scanner::scan(db).await.unwrap(), Scan::default(), "nothing new to announce");
+    assert_eq!(scanner::scan(db, clock).await.unwrap(), Scan::default(), "nothing new to announce");
     c.app.state.hub.poke();
 
     let overdue = owner.next("overdue").await;
@@ -229,29 +228,23 @@ async fn the_overdue_scanner_announces_each_action_once() {
     c.run(
         &c.member,
         "mutation($a: ID!, $d: Date!) { rescheduleAction(id: $a, dueDate: $d, reason: \"Waiting on the vendor\") { id } }",
-        json!({ "a": action, "d": in_days(5) }),
+        json!({ "a": action, "d": (clock.today() + chrono::TimeDelta::days(1)).to_string() }),
     )
     .await
     .data();
-    assert_eq!(scanner::scan(db).await.unwrap().overdue_actions, 0, "not overdue any more");
-    c.backdate(&action, 1).await;
-    assert_eq!(scanner::scan(db).await.unwrap().overdue_actions, 1);
+    assert_eq!(scanner::scan(db, clock).await.unwrap().overdue_actions, 0, "not overdue any more");
+    c.days_pass(2);
+    assert_eq!(scanner::scan(db, clock).await.unwrap().overdue_actions, 1);
 }
 
 #[tokio::test]
 async fn a_follow_up_falling_due_is_announced_once() {
     let c = crew().await;
     publish(&c).await;
-    let db = &c.app.state.db;
-    assert_eq!(scanner::scan(db).await.unwrap().follow_ups_due, 0, "not due yet");
-    let (_, id) = hindsight_api::ids::parse(&c.review).unwrap();
-    review::Entity::update_many()
-        .col_expr(review::Column::FollowUpAt, Expr::value(chrono::Utc::now() - chrono::TimeDelta::hours(1)))
-        .filter(review::Column::Id.eq(id))
-        .exec(db)
-        .await
-        .unwrap();
-    let (a, b) = tokio::join!(scanner::scan(db), scanner::scan(db));
+    let (db, clock) = (&c.app.state.db, &c.app.state.clock);
+    assert_eq!(scanner::scan(db, clock).await.unwrap().follow_ups_due, 0, "not due yet");
+    c.days_pass(22);
+    let (a, b) = tokio::join!(scanner::scan(db, clock), scanner::scan(db, clock));
     assert_eq!(a.unwrap().follow_ups_due + b.unwrap().follow_ups_due, 1);
     let answer = c
         .run(

@@ -1,6 +1,6 @@
 //! Learning metrics against a hand-built organization with known answers.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::harness::{Session, TestApp};
@@ -62,13 +62,12 @@ async fn resolve(app: &TestApp, admin: &Session, incident: &str, at: DateTime<Ut
     answer["setIncidentStatus"]["review"]["id"].as_str().unwrap().to_owned()
 }
 
-async fn action(app: &TestApp, admin: &Session, review: &str, owner: &Session) -> String {
-    let due = (Utc::now().date_naive() + TimeDelta::days(5)).to_string();
+async fn action(app: &TestApp, admin: &Session, review: &str, owner: &Session, due: NaiveDate) -> String {
     let answer = run(
         app,
         admin,
         "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }",
-        json!({ "i": { "reviewId": review, "title": "Do the thing", "ownerId": owner.user_id, "dueDate": due, "successMetric": "It is done", "kind": "SYSTEMIC" } }),
+        json!({ "i": { "reviewId": review, "title": "Do the thing", "ownerId": owner.user_id, "dueDate": due.to_string(), "successMetric": "It is done", "kind": "SYSTEMIC" } }),
     )
     .await;
     answer["createAction"]["id"].as_str().unwrap().to_owned()
@@ -76,6 +75,10 @@ async fn action(app: &TestApp, admin: &Session, review: &str, owner: &Session) -
 
 async fn world() -> World {
     let app = TestApp::new().await;
+    let now = Utc::now();
+    let today = now.date_naive();
+    // The story starts six days ago: actions created then are overdue today.
+    app.state.clock.set(now - TimeDelta::days(6));
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let payments = app.team(&admin, "Payments").await;
     let platform = app.team(&admin, "Platform").await;
@@ -85,42 +88,42 @@ async fn world() -> World {
     app.add_member(&admin, &payments, &member.user_id, "MEMBER").await.data();
     app.add_member(&admin, &payments, &lead.user_id, "LEAD").await.data();
     app.add_member(&admin, &platform, &platform_member.user_id, "MEMBER").await.data();
-    let now = Utc::now();
 
     // In the window: four incidents of Payments, one of Platform. Before it: one more.
     let i1_start = now - TimeDelta::days(20);
     let i1 = incident(&app, &admin, &payments, "SEV1", i1_start, false, &["Database", "checkout"]).await;
     let i2_start = now - TimeDelta::days(10);
     let i2 = incident(&app, &admin, &payments, "SEV2", i2_start, false, &["database"]).await;
-    incident(&app, &admin, &payments, "SEV3", now - TimeDelta::days(5), false, &["network"]).await;
-    let i4 = incident(&app, &admin, &payments, "SEV2", now - TimeDelta::days(3), true, &["database", "network"]).await;
     let i5 = incident(&app, &admin, &payments, "SEV1", now - TimeDelta::days(60), false, &["database"]).await;
-    incident(&app, &admin, &platform, "SEV3", now - TimeDelta::days(2), false, &["database"]).await;
 
     let i1_resolved = i1_start + TimeDelta::hours(2);
     let r1 = resolve(&app, &admin, &i1, i1_resolved).await;
     let r2 = resolve(&app, &admin, &i2, i2_start + TimeDelta::hours(1)).await;
-    resolve(&app, &admin, &i4, now - TimeDelta::hours(1)).await;
     resolve(&app, &admin, &i5, now - TimeDelta::days(59)).await;
 
-    // Actions: done, overdue by 5 days, dropped (first review); overdue by 2 days, in
-    // progress and slipped once (second review).
-    let a1 = action(&app, &admin, &r1, &member).await;
+    // Actions: done, overdue by 5 days today, dropped (first review); overdue by 2 days today,
+    // in progress and slipped once (second review).
+    let a1 = action(&app, &admin, &r1, &member, today + TimeDelta::days(5)).await;
     run(&app, &member, "mutation($a: ID!) { completeAction(id: $a, evidence: \"Merged\") { id } }", json!({ "a": a1 }))
         .await;
-    let a2 = action(&app, &admin, &r1, &lead).await;
-    let a3 = action(&app, &admin, &r1, &member).await;
+    action(&app, &admin, &r1, &lead, today - TimeDelta::days(5)).await;
+    let a3 = action(&app, &admin, &r1, &member, today + TimeDelta::days(5)).await;
     run(&app, &member, "mutation($a: ID!) { dropAction(id: $a, reason: \"Duplicate\") { id } }", json!({ "a": a3 }))
         .await;
-    let a4 = action(&app, &admin, &r2, &member).await;
-    let a5 = action(&app, &admin, &r2, &lead).await;
+    action(&app, &admin, &r2, &member, today - TimeDelta::days(2)).await;
+    let a5 = action(&app, &admin, &r2, &lead, today + TimeDelta::days(5)).await;
     run(&app, &lead, "mutation($a: ID!) { startAction(id: $a) { id } }", json!({ "a": a5 })).await;
     let reschedule =
         "mutation($a: ID!, $d: Date!) { rescheduleAction(id: $a, dueDate: $d, reason: \"Vendor delay\") { id } }";
-    run(&app, &lead, reschedule, json!({ "a": a5, "d": (now.date_naive() + TimeDelta::days(20)).to_string() })).await;
-    run(&app, &lead, reschedule, json!({ "a": a5, "d": (now.date_naive() + TimeDelta::days(15)).to_string() })).await;
-    backdate(&app, &a2, 5).await;
-    backdate(&app, &a4, 2).await;
+    run(&app, &lead, reschedule, json!({ "a": a5, "d": (today + TimeDelta::days(20)).to_string() })).await;
+    run(&app, &lead, reschedule, json!({ "a": a5, "d": (today + TimeDelta::days(15)).to_string() })).await;
+
+    // Today: three more incidents, one resolved an hour ago.
+    app.state.clock.reset();
+    incident(&app, &admin, &payments, "SEV3", now - TimeDelta::days(5), false, &["network"]).await;
+    let i4 = incident(&app, &admin, &payments, "SEV2", now - TimeDelta::days(3), true, &["database", "network"]).await;
+    incident(&app, &admin, &platform, "SEV3", now - TimeDelta::days(2), false, &["database"]).await;
+    resolve(&app, &admin, &i4, now - TimeDelta::hours(1)).await;
 
     // The first review is published, facilitated by someone of the other team.
     for (query, variables) in [
@@ -150,19 +153,6 @@ async fn world() -> World {
     let published_at: DateTime<Utc> = published["publishReview"]["publishedAt"].as_str().unwrap().parse().unwrap();
     let hours_to_publish = (published_at - i1_resolved).num_microseconds().unwrap() as f64 / 3_600_000_000.0;
     World { app, admin, platform_member, payments, hours_to_publish }
-}
-
-async fn backdate(app: &TestApp, action_id: &str, days: i64) {
-    use entity::action;
-    use sea_orm::sea_query::Expr;
-    use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
-    let (_, id) = hindsight_api::ids::parse(action_id).unwrap();
-    action::Entity::update_many()
-        .col_expr(action::Column::DueDate, Expr::value(Utc::now().date_naive() - TimeDelta::days(days)))
-        .filter(action::Column::Id.eq(id))
-        .exec(&app.state.db)
-        .await
-        .unwrap();
 }
 
 fn window() -> (String, String) {

@@ -17,12 +17,13 @@ async fn the_overdue_script_prints_every_overdue_action_as_csv() {
     }
     let c = crew().await;
     let mut expected = Vec::new();
+    // Eight days from now, these are 7, 3 and 5 days late.
     for (title, days) in [("Fix \"quoted\", titles", 7), ("Add a dead-letter queue", 3), ("Alert on retries", 5)] {
-        let id = c.action(title, &c.member).await;
-        c.backdate(&id, days).await;
+        let id = c.action_due(title, &c.member, 8 - days).await;
         expected.push((days, id, title));
     }
     c.action("Not late", &c.member).await;
+    c.days_pass(8);
     expected.sort_by_key(|e| std::cmp::Reverse(e.0));
     let token = c.app.api_token(&c.member, "READ").await;
     let addr = c.app.serve().await;
@@ -42,7 +43,7 @@ async fn the_overdue_script_prints_every_overdue_action_as_csv() {
     assert_eq!(lines[0], "id,title,owner_email,team,due_date,days_overdue");
     assert_eq!(lines.len(), 1 + expected.len(), "{stdout}");
     for (line, (days, id, title)) in lines[1..].iter().zip(&expected) {
-        let due = chrono::Utc::now().date_naive() - chrono::TimeDelta::days(*days);
+        let due = c.app.state.clock.today() - chrono::TimeDelta::days(*days);
         let quoted_title = title.replace('"', "\"\"");
         assert_eq!(*line, format!("\"{id}\",\"{quoted_title}\",\"member@acme.test\",\"Payments\",\"{due}\",{days}"));
     }

@@ -193,7 +193,7 @@ async fn session_end(
     };
     let expiry = async {
         match viewer.expires_at {
-            Some(at) => tokio::time::sleep((at - clock::now()).to_std().unwrap_or_default()).await,
+            Some(at) => tokio::time::sleep((at - clock::system_now()).to_std().unwrap_or_default()).await,
             None => future::pending().await,
         }
     };

@@ -14,7 +14,7 @@ use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::clock;
+use crate::clock::Clock;
 use crate::error::{AppError, AppResult};
 pub use jwt::JwtKeys;
 pub use password::Passwords;
@@ -37,9 +37,21 @@ pub struct Viewer {
     pub credential: Credential,
     /// When the credential stops being valid, if it ever does.
     pub expires_at: Option<DateTime<Utc>>,
+    /// The clock the viewer's requests are served by (the application's).
+    pub clock: Clock,
 }
 
 impl Viewer {
+    /// The time now, by the application's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Today's date in UTC, by the application's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        self.clock.today()
+    }
+
     pub fn is_admin(&self) -> bool {
         self.org_role == OrgRole::Admin
     }
@@ -109,6 +121,8 @@ pub struct AuthService {
     pub invitation_ttl: Duration,
     /// The brute-force limits every credential check runs within (see `throttle`).
     pub limits: throttle::Limits,
+    /// The application's clock, handed to every viewer.
+    pub clock: Clock,
 }
 
 /// How often an API token's `lastUsedAt` is refreshed at most.
@@ -168,6 +182,7 @@ impl AuthService {
             org_role: user.role,
             credential: Credential::Session { session_id: claims.sid },
             expires_at: DateTime::from_timestamp(claims.exp, 0),
+            clock: self.clock.clone(),
         })
     }
 
@@ -178,7 +193,7 @@ impl AuthService {
             .one(db)
             .await?
             .ok_or_else(invalid)?;
-        let now = clock::now();
+        let now = self.clock.now();
         if token.revoked_at.is_some() {
             return Err(AppError::unauthenticated("API token has been revoked"));
         }
@@ -200,6 +215,7 @@ impl AuthService {
             org_role: user.role,
             credential: Credential::ApiToken { token_id: token.id, scope: token.scope },
             expires_at: token.expires_at,
+            clock: self.clock.clone(),
         })
     }
 }

@@ -112,7 +112,7 @@ pub async fn guard<T>(
     if keys.is_empty() {
         return check.await;
     }
-    let now = clock::now();
+    let now = clock::system_now();
     let window = clock::lifetime(limits.window);
     let recorded: Vec<Uuid> = keys.iter().map(|_| Uuid::now_v7()).collect();
     let rows = keys.iter().zip(&recorded).map(|(key, id)| auth_failure::ActiveModel {
@@ -198,7 +198,7 @@ pub fn spawn_forgetting(db: DatabaseConnection, limits: Limits) -> tokio::task::
 
 /// Forgets attempts older than the window.
 pub async fn forget_old(db: &DatabaseConnection, limits: Limits) -> AppResult<u64> {
-    let before = clock::now() - clock::lifetime(limits.window);
+    let before = clock::system_now() - clock::lifetime(limits.window);
     let deleted =
         auth_failure::Entity::delete_many().filter(auth_failure::Column::FailedAt.lt(before)).exec(db).await?;
     Ok(deleted.rows_affected)

@@ -11,7 +11,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::db;
 use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
 use crate::domain::pagination::{Page, PageRequest, pair_cursor};
@@ -24,11 +23,6 @@ use crate::ids::{GlobalId, NodeKind};
 
 const ACTION: fn() -> Versioned<action::Entity> =
     || Versioned { id_column: action::Column::Id, version_column: action::Column::Version, what: "action" };
-
-/// Today in UTC: due dates are calendar days.
-pub fn today() -> NaiveDate {
-    clock::now().date_naive()
-}
 
 /// How many days past its due date a live action is (0 when not overdue).
 pub fn days_overdue(action: &action::Model, today: NaiveDate) -> i64 {
@@ -45,8 +39,8 @@ async fn record(
 }
 
 /// A due date is today or later (UTC) and within the policy's window.
-fn check_due_date(field: &str, due: NaiveDate, policy: &ReviewPolicy) -> AppResult<()> {
-    let today = today();
+/// Due dates are calendar days in UTC.
+fn check_due_date(field: &str, due: NaiveDate, today: NaiveDate, policy: &ReviewPolicy) -> AppResult<()> {
     if due < today {
         return Err(AppError::invalid(field, format!("{field} must be today ({today}) or later")));
     }
@@ -148,7 +142,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
     };
     ensure_owner(&tx, viewer, team_id, input.owner_id).await?;
     let policy = policy::for_org(&tx, viewer.org_id).await?;
-    check_due_date("dueDate", input.due_date, &policy)?;
+    check_due_date("dueDate", input.due_date, viewer.today(), &policy)?;
     let last: Option<i32> = action::Entity::find()
         .select_only()
         .column_as(Expr::col(action::Column::Priority).max(), "priority")
@@ -157,7 +151,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
         .one(&tx)
         .await?
         .flatten();
-    let now = clock::now();
+    let now = viewer.now();
     let action = action::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
@@ -185,7 +179,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
     .await?;
     let due_date = action.due_date;
     record(&tx, viewer, &action, |action| Change::ActionCreated(ActionDated { action, due_date })).await?;
-    reviews::touch(&tx, review).await?;
+    reviews::touch(&tx, viewer, review).await?;
     tx.commit().await?;
     Ok(action)
 }
@@ -228,7 +222,7 @@ pub async fn update(
     if let Some(kind) = changes.kind {
         active.kind = Set(kind);
     }
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let action = versioning::save(&tx, ACTION(), action_id, version, expected_version, active).await?;
     let version = action.version;
     record(&tx, viewer, &action, |action| Change::ActionUpdated(ActionVersioned { action, version })).await?;
@@ -265,7 +259,7 @@ pub async fn reschedule(
         return Err(AppError::invalid("dueDate", format!("the action is already due on {due_date}")));
     }
     let policy = policy::for_org(&tx, viewer.org_id).await?;
-    check_due_date("dueDate", due_date, &policy)?;
+    check_due_date("dueDate", due_date, viewer.today(), &policy)?;
     let from = found.action.due_date;
     due_date_change::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -274,14 +268,14 @@ pub async fn reschedule(
         to_date: Set(due_date),
         reason: Set(reason.clone()),
         changed_by: Set(viewer.user_id),
-        changed_at: Set(clock::now()),
+        changed_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await?;
     let version = found.action.version;
     let mut active = found.action.into_active_model();
     active.due_date = Set(due_date);
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
     let rescheduled = |action| Change::ActionRescheduled(ActionRescheduled { action, from, to: due_date });
     record(&tx, viewer, &action, rescheduled).await?;
@@ -305,7 +299,7 @@ pub async fn reassign(
     let version = found.action.version;
     let mut active = found.action.into_active_model();
     active.owner_id = Set(owner_id);
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
     record(&tx, viewer, &action, Change::ActionReassigned).await?;
     tx.commit().await?;
@@ -347,7 +341,7 @@ pub async fn rank(
     }
     let action_ids = action_ids.iter().map(|id| GlobalId::new(NodeKind::Action, *id)).collect();
     events::record_change(&tx, viewer, (NodeKind::Review, review.id), Change::ActionsRanked { action_ids }).await?;
-    reviews::touch(&tx, review.clone()).await?;
+    reviews::touch(&tx, viewer, review.clone()).await?;
     let ranked = of_review(&tx, review.id).await?;
     tx.commit().await?;
     Ok(ranked)
@@ -379,7 +373,7 @@ async fn transition(
             to.to_value()
         )));
     }
-    let now = clock::now();
+    let now = viewer.now();
     let version = found.action.version;
     let mut active = found.action.into_active_model();
     active.status = Set(to);
@@ -480,8 +474,8 @@ pub async fn list(
         condition = condition.add(action::Column::Kind.eq(kind));
     }
     match filter.overdue {
-        Some(true) => condition = condition.add(overdue_condition(today())),
-        Some(false) => condition = condition.add(overdue_condition(today()).not()),
+        Some(true) => condition = condition.add(overdue_condition(viewer.today())),
+        Some(false) => condition = condition.add(overdue_condition(viewer.today()).not()),
         None => {}
     }
     if let Some(before) = filter.due_before {

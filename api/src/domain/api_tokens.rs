@@ -9,7 +9,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::{Viewer, secret};
-use crate::clock;
 use crate::db;
 use crate::domain::identity::Reauthenticated;
 use crate::domain::pagination::{Page, PageRequest, paginate};
@@ -40,7 +39,7 @@ pub async fn create(
 ) -> AppResult<NewApiToken> {
     viewer.require_session()?;
     let name = validate::required_text("name", name, validate::limits::SHORT_NAME)?;
-    let now = clock::now();
+    let now = viewer.now();
     if expires_at.is_some_and(|at| at <= now) {
         return Err(AppError::invalid("expiresAt", "expiresAt must be in the future"));
     }
@@ -75,7 +74,7 @@ pub async fn revoke(db: &DatabaseConnection, viewer: &Viewer, token_id: Uuid) ->
         return Ok(token);
     }
     let mut active = token.into_active_model();
-    active.revoked_at = Set(Some(clock::now()));
+    active.revoked_at = Set(Some(viewer.now()));
     let token = active.update(&tx).await?;
     record(&tx, viewer, &token, |scope| Change::ApiTokenRevoked { scope }).await?;
     tx.commit().await?;

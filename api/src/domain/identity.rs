@@ -67,7 +67,7 @@ async fn create_organization(
     let password_hash = auth.passwords.hash(&input.password).await?;
 
     let tx = db::begin_write(db).await?;
-    let now = clock::now();
+    let now = auth.clock.now();
     let org = organization::ActiveModel {
         id: Set(Uuid::now_v7()),
         name: Set(organization_name),
@@ -98,6 +98,7 @@ async fn create_organization(
             actor_id: Some(user.id),
             subject: (NodeKind::Organization, org.id),
             change: Change::OrganizationCreated { admin_id: GlobalId::new(NodeKind::User, user.id) },
+            at: now,
         },
     )
     .await?;
@@ -176,7 +177,7 @@ pub(crate) async fn start_session(
     user: user::Model,
     family: Option<Uuid>,
 ) -> AppResult<Session> {
-    let now = clock::now();
+    let now = auth.clock.now();
     let family_id = family.unwrap_or_else(Uuid::now_v7);
     let refresh_token = secret::generate("hsr_");
     refresh_token::ActiveModel {
@@ -192,8 +193,10 @@ pub(crate) async fn start_session(
     }
     .insert(tx)
     .await?;
-    let expires_at = now + clock::lifetime(auth.access_ttl);
-    let access_token = auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, now, expires_at)?;
+    // The signature's lifetime runs on the system's time: the token library checks it so.
+    let issued = clock::system_now();
+    let expires_at = issued + clock::lifetime(auth.access_ttl);
+    let access_token = auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;
     Ok(Session { access_token, refresh_token, expires_at, user })
 }
 
@@ -217,7 +220,7 @@ async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> App
         .one(&tx)
         .await?
         .ok_or_else(invalid)?;
-    let now = clock::now();
+    let now = auth.clock.now();
     if stored.revoked_at.is_some() {
         return Err(AppError::unauthenticated("this session has been signed out"));
     }
@@ -262,14 +265,15 @@ async fn revoke_family(tx: &impl ConnectionTrait, family_id: Uuid, now: DateTime
 /// Ends the session the refresh token belongs to: its refresh tokens, its access tokens and its
 /// open sockets, at once. Unknown tokens are ignored: there is nothing to sign out, and the
 /// answer must not tell valid tokens from invalid ones.
-pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
+pub async fn logout(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<()> {
     let tx = db::begin_write(db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
         .one(&tx)
         .await?;
     let Some(stored) = stored else { return Ok(()) };
-    if revoke_family(&tx, stored.family_id, clock::now()).await? > 0
+    let now = auth.clock.now();
+    if revoke_family(&tx, stored.family_id, now).await? > 0
         && let Some(user) = user::Entity::find_by_id(stored.user_id).one(&tx).await?
     {
         // The event tells the user's open sockets to check their credentials again.
@@ -280,6 +284,7 @@ pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
                 actor_id: Some(user.id),
                 subject: (NodeKind::User, user.id),
                 change: Change::SignedOut {},
+                at: now,
             },
         )
         .await?;
@@ -292,7 +297,7 @@ pub async fn logout(db: &DatabaseConnection, token: &str) -> AppResult<()> {
 pub async fn logout_everywhere(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<()> {
     viewer.require_session()?;
     let tx = db::begin_write(db).await?;
-    revoke_all_sessions(&tx, viewer.user_id).await?;
+    revoke_all_sessions(&tx, viewer.user_id, viewer.now()).await?;
     events::record_change(&tx, viewer, (NodeKind::User, viewer.user_id), Change::SessionsRevoked {}).await?;
     tx.commit().await?;
     Ok(())
@@ -300,8 +305,7 @@ pub async fn logout_everywhere(db: &DatabaseConnection, viewer: &Viewer) -> AppR
 
 /// Bumps the user's token version (every access token stops working) and revokes every
 /// refresh token.
-pub(crate) async fn revoke_all_sessions(tx: &impl ConnectionTrait, user_id: Uuid) -> AppResult<()> {
-    let now = clock::now();
+pub(crate) async fn revoke_all_sessions(tx: &impl ConnectionTrait, user_id: Uuid, now: DateTime<Utc>) -> AppResult<()> {
     user::Entity::update_many()
         .col_expr(user::Column::TokenVersion, Expr::col(user::Column::TokenVersion).add(1))
         .col_expr(user::Column::UpdatedAt, Expr::value(now))
@@ -360,7 +364,7 @@ pub async fn change_password(
     let password_hash = auth.passwords.hash(new_password).await?;
 
     let tx = db::begin_write(db).await?;
-    let now = clock::now();
+    let now = viewer.now();
     let mut active = user.into_active_model();
     active.password_hash = Set(password_hash);
     active.updated_at = Set(now);

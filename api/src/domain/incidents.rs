@@ -13,7 +13,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
 use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
@@ -27,8 +26,8 @@ use crate::ids::{GlobalId, NodeKind};
 /// How far ahead of the server's clock a client's timestamp may be.
 pub const CLOCK_SKEW: TimeDelta = TimeDelta::minutes(5);
 
-pub fn not_in_future(field: &str, at: DateTime<Utc>) -> AppResult<()> {
-    if at > clock::now() + CLOCK_SKEW {
+pub fn not_in_future(field: &str, at: DateTime<Utc>, now: DateTime<Utc>) -> AppResult<()> {
+    if at > now + CLOCK_SKEW {
         return Err(AppError::invalid(field, format!("{field} is in the future")));
     }
     Ok(())
@@ -42,23 +41,23 @@ fn not_before(field: &str, at: DateTime<Utc>, earlier_field: &str, earlier: Date
 }
 
 /// Checks every stamped time of an incident against the ones before it.
-fn check_times(incident: &incident::ActiveModel) -> AppResult<()> {
+fn check_times(incident: &incident::ActiveModel, now: DateTime<Utc>) -> AppResult<()> {
     let started = *incident.started_at.as_ref();
     let detected = *incident.detected_at.as_ref();
-    not_in_future("startedAt", started)?;
-    not_in_future("detectedAt", detected)?;
+    not_in_future("startedAt", started, now)?;
+    not_in_future("detectedAt", detected, now)?;
     not_before("detectedAt", detected, "startedAt", started)?;
     let mitigated = *incident.mitigated_at.as_ref();
     if let Some(mitigated) = mitigated {
-        not_in_future("mitigatedAt", mitigated)?;
+        not_in_future("mitigatedAt", mitigated, now)?;
         not_before("mitigatedAt", mitigated, "detectedAt", detected)?;
     }
     if let Some(resolved) = *incident.resolved_at.as_ref() {
-        not_in_future("resolvedAt", resolved)?;
+        not_in_future("resolvedAt", resolved, now)?;
         not_before("resolvedAt", resolved, "mitigatedAt", mitigated.unwrap_or(detected))?;
     }
     if let Some(closed) = *incident.closed_at.as_ref() {
-        not_in_future("closedAt", closed)?;
+        not_in_future("closedAt", closed, now)?;
         if let Some(resolved) = *incident.resolved_at.as_ref() {
             not_before("closedAt", closed, "resolvedAt", resolved)?;
         }
@@ -137,7 +136,7 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
     if !viewer.is_admin() && !roles.can_contribute(team.id) {
         return Err(AppError::forbidden("only leads and members of the team may declare its incidents"));
     }
-    let now = clock::now();
+    let now = viewer.now();
     let incident = incident::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
@@ -162,7 +161,7 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         created_at: Set(now),
         updated_at: Set(now),
     };
-    check_times(&incident)?;
+    check_times(&incident, viewer.now())?;
     let tx = db::begin_write(db).await?;
     let incident = incident.insert(&tx).await?;
     let declared =
@@ -216,8 +215,8 @@ pub async fn update(
     if let Some(detected_at) = changes.detected_at {
         active.detected_at = Set(detected_at);
     }
-    check_times(&active)?;
-    active.updated_at = Set(clock::now());
+    check_times(&active, viewer.now())?;
+    active.updated_at = Set(viewer.now());
     let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
     let updated = Change::IncidentUpdated { severity: incident.severity, version: incident.version };
     record(&tx, viewer, incident.id, updated).await?;
@@ -248,7 +247,7 @@ pub async fn set_status(
             format!("an incident that is {} cannot become {}", incident.status.to_value(), status.to_value()),
         ));
     }
-    let at = at.unwrap_or_else(clock::now);
+    let at = at.unwrap_or_else(|| viewer.now());
     let (from, version) = (incident.status, incident.version);
     let mut active = incident.into_active_model();
     active.status = Set(status);
@@ -258,11 +257,11 @@ pub async fn set_status(
         IncidentStatus::Closed => active.closed_at = Set(Some(at)),
         IncidentStatus::Open => {}
     }
-    check_times(&active).map_err(|e| match e {
+    check_times(&active, viewer.now()).map_err(|e| match e {
         AppError::BadInput { message, .. } => AppError::invalid("at", message),
         other => other,
     })?;
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
     record(&tx, viewer, incident.id, Change::IncidentStatusChanged { from, to: status, at }).await?;
     if status == IncidentStatus::Resolved {
@@ -280,10 +279,10 @@ pub async fn set_status(
 }
 
 /// Bumps the incident's version for a change to its responders, teams or tags.
-async fn touch(tx: &impl ConnectionTrait, incident: incident::Model) -> AppResult<incident::Model> {
+async fn touch(tx: &impl ConnectionTrait, viewer: &Viewer, incident: incident::Model) -> AppResult<incident::Model> {
     let (id, version) = (incident.id, incident.version);
     let mut active = incident.into_active_model();
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     versioning::save(tx, INCIDENT(), id, version, None, active).await
 }
 
@@ -315,13 +314,13 @@ pub async fn add_responder(
     incident_responder::ActiveModel {
         incident_id: Set(incident.id),
         user_id: Set(user.id),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await?;
     let user_id = GlobalId::new(NodeKind::User, user.id);
     record(&tx, viewer, incident.id, Change::ResponderAdded { user_id }).await?;
-    let incident = touch(&tx, incident).await?;
+    let incident = touch(&tx, viewer, incident).await?;
     tx.commit().await?;
     Ok(incident)
 }
@@ -341,7 +340,7 @@ pub async fn remove_responder(
     }
     let user_id = GlobalId::new(NodeKind::User, user.id);
     record(&tx, viewer, incident.id, Change::ResponderRemoved { user_id }).await?;
-    let incident = touch(&tx, incident).await?;
+    let incident = touch(&tx, viewer, incident).await?;
     tx.commit().await?;
     Ok(incident)
 }
@@ -373,7 +372,7 @@ pub async fn set_affected_teams(
     }
     let team_ids = team_ids.iter().map(|t| GlobalId::new(NodeKind::Team, *t)).collect();
     record(&tx, viewer, incident.id, Change::AffectedTeamsSet { team_ids }).await?;
-    let incident = touch(&tx, incident).await?;
+    let incident = touch(&tx, viewer, incident).await?;
     tx.commit().await?;
     Ok(incident)
 }
@@ -425,7 +424,7 @@ pub async fn set_tags(
                 id: Set(Uuid::now_v7()),
                 organization_id: Set(viewer.org_id),
                 name: Set(name.clone()),
-                created_at: Set(clock::now()),
+                created_at: Set(viewer.now()),
             }
             .insert(&tx)
             .await
@@ -434,7 +433,7 @@ pub async fn set_tags(
         incident_tag::ActiveModel { incident_id: Set(incident.id), tag_id: Set(tag.id) }.insert(&tx).await?;
     }
     record(&tx, viewer, incident.id, Change::IncidentTagged { tags: names }).await?;
-    let incident = touch(&tx, incident).await?;
+    let incident = touch(&tx, viewer, incident).await?;
     tx.commit().await?;
     Ok(incident)
 }

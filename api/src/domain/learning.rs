@@ -12,7 +12,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::db;
 use crate::domain::pagination::{Page, PageRequest, pair_cursor};
 use crate::domain::{incidents, reviews, validate};
@@ -112,7 +111,7 @@ pub async fn acknowledge(db: &DatabaseConnection, viewer: &Viewer, review_id: Uu
         acknowledgement::ActiveModel {
             review_id: Set(review.id),
             user_id: Set(viewer.user_id),
-            created_at: Set(clock::now()),
+            created_at: Set(viewer.now()),
         }
         .insert(&tx)
         .await

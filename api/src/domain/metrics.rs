@@ -11,9 +11,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::domain::access::{readable_actions, readable_incidents};
-use crate::domain::actions;
 use crate::domain::policy;
 use crate::domain::teams;
 use crate::error::{AppError, AppResult};
@@ -102,7 +100,7 @@ pub async fn learning_metrics(
         .await?
         .flatten();
 
-    let now = clock::now();
+    let now = viewer.now();
     let late = Condition::all().add(review::Column::DueAt.is_not_null()).add(
         Condition::any()
             .add(
@@ -146,7 +144,7 @@ pub async fn learning_metrics(
         Condition::all().add(action::Column::Status.eq(ActionStatus::Done)).add(Expr::cust(within_30_days)),
     )
     .await?;
-    let today = actions::today();
+    let today = viewer.today();
     let overdue = Condition::all()
         .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
         .add(action::Column::DueDate.lt(today));

@@ -6,7 +6,6 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConne
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::db;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
@@ -127,7 +126,7 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     row.max_action_due_days = Set(policy.max_action_due_days);
     row.follow_up_days = Set(policy.follow_up_days);
     row.long_term_review_days = Set(policy.long_term_review_days);
-    row.updated_at = Set(clock::now());
+    row.updated_at = Set(viewer.now());
     if is_new {
         row.insert(&tx).await?;
     } else {

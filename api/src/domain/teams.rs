@@ -8,7 +8,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::db;
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::{users, validate};
@@ -91,7 +90,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewTeam) ->
     let description = validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     ensure_slug_free(&tx, viewer.org_id, &slug, None).await?;
-    let now = clock::now();
+    let now = viewer.now();
     let team = team::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
@@ -162,7 +161,7 @@ pub async fn update(
     if let Some(description) = changes.description.as_deref() {
         active.description = Set(validate::optional_text("description", Some(description), validate::limits::TEXT)?);
     }
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let team = active.update(&tx).await.map_err(|e| AppError::unique_violation_or(e, slug_taken))?;
     record_team_event(&tx, viewer, &team, Change::TeamUpdated {}).await?;
     tx.commit().await?;
@@ -204,7 +203,7 @@ pub async fn add_member(
     if role_of(&tx, user.id, team.id).await?.is_some() {
         return Err(already());
     }
-    let now = clock::now();
+    let now = viewer.now();
     let membership = membership::ActiveModel {
         id: Set(Uuid::now_v7()),
         team_id: Set(team.id),
@@ -253,7 +252,7 @@ pub async fn update_member(
     }
     let mut active = membership.into_active_model();
     active.role = Set(role);
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let membership = active.update(&tx).await?;
     record_membership_event(&tx, viewer, &membership, &user, Change::TeamMemberUpdated).await?;
     tx.commit().await?;

@@ -97,7 +97,7 @@ pub async fn invite(
     if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&tx).await?.is_some() {
         return Err(AppError::invalid("email", "this email already belongs to a user"));
     }
-    let now = clock::now();
+    let now = viewer.now();
     // A new invitation replaces any pending one for the same email.
     invitation::Entity::update_many()
         .col_expr(invitation::Column::RevokedAt, Expr::value(now))
@@ -172,11 +172,11 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
         .one(db)
         .await?
         .ok_or_else(invalid)?;
-    check_pending(&pending, clock::now())?;
+    check_pending(&pending, auth.clock.now())?;
     let password_hash = auth.passwords.hash(&input.password).await?;
 
     let tx = db::begin_write(db).await?;
-    let now = clock::now();
+    let now = auth.clock.now();
     // Claim the invitation; zero rows means a concurrent acceptance won.
     let claimed = invitation::Entity::update_many()
         .col_expr(invitation::Column::AcceptedAt, Expr::value(now))
@@ -216,6 +216,7 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
                 invitation_id: GlobalId::new(NodeKind::Invitation, pending.id),
                 role: user.role,
             },
+            at: now,
         },
     )
     .await?;
@@ -288,7 +289,7 @@ async fn change_user(
     let user = find_in_org(&tx, viewer.org_id, user_id).await?;
     let before = (user.role, user.active);
     let mut active = change(user);
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let user = active.update(&tx).await?;
     if (user.role, user.active) == before {
         tx.commit().await?;
@@ -296,7 +297,7 @@ async fn change_user(
     }
     ensure_an_active_admin(&tx, viewer.org_id).await?;
     if !user.active {
-        identity::revoke_all_sessions(&tx, user.id).await?;
+        identity::revoke_all_sessions(&tx, user.id, viewer.now()).await?;
     }
     let standing = UserStanding { role: user.role, active: user.active };
     events::record_change(&tx, viewer, (NodeKind::User, user.id), recorded(standing)).await?;

@@ -1,11 +1,11 @@
 //! The event log: every change appends one row, in the same transaction as the change.
 
+use chrono::{DateTime, Utc};
 use entity::event;
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::error::AppResult;
 use crate::events::Change;
 use crate::ids::{self, NodeKind};
@@ -26,6 +26,8 @@ pub struct NewEvent {
     pub actor_id: Option<Uuid>,
     pub subject: (NodeKind, Uuid),
     pub change: Change,
+    /// When it happened, by the application's clock.
+    pub at: DateTime<Utc>,
 }
 
 /// Records a change the viewer made to `subject`.
@@ -35,7 +37,7 @@ pub async fn record_change(
     subject: (NodeKind, Uuid),
     change: Change,
 ) -> AppResult<()> {
-    let new = NewEvent { organization_id: viewer.org_id, actor_id: Some(viewer.user_id), subject, change };
+    let new = NewEvent { organization_id: viewer.org_id, actor_id: Some(viewer.user_id), subject, change, at: viewer.now() };
     record(tx, new).await?;
     Ok(())
 }
@@ -64,7 +66,7 @@ pub async fn record(tx: &impl ConnectionTrait, new: NewEvent) -> AppResult<event
         kind: Set(kind),
         subject_id: Set(ids::encode(new.subject.0, new.subject.1)),
         payload: Set(payload),
-        created_at: Set(clock::now()),
+        created_at: Set(new.at),
         ..Default::default()
     };
     Ok(row.insert(tx).await?)

@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use chrono::{DateTime, Utc};
 use entity::{ActionStatus, FollowUpKind, ReviewStatus, action, follow_up, review};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
@@ -12,7 +13,7 @@ use uuid::Uuid;
 
 use std::sync::Arc;
 
-use crate::clock;
+use crate::clock::Clock;
 use crate::db;
 use crate::error::AppResult;
 use crate::events::{self, ActionOverdue, ActionState, Change, EventHub, NewEvent};
@@ -30,13 +31,13 @@ pub struct Scan {
 
 /// Scans every `every`, starting now, for as long as the server runs, and wakes the hub when
 /// it announced something.
-pub fn spawn(db: DatabaseConnection, hub: Arc<EventHub>, every: Duration) -> tokio::task::JoinHandle<()> {
+pub fn spawn(db: DatabaseConnection, hub: Arc<EventHub>, clock: Clock, every: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut ticks = tokio::time::interval(every);
         ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             ticks.tick().await;
-            match scan(&db).await {
+            match scan(&db, &clock).await {
                 Ok(scan) if scan != Scan::default() => {
                     tracing::info!(overdue = scan.overdue_actions, follow_ups = scan.follow_ups_due, "announced");
                     hub.poke();
@@ -48,11 +49,12 @@ pub fn spawn(db: DatabaseConnection, hub: Arc<EventHub>, every: Duration) -> tok
     })
 }
 
-/// Announces everything due and not yet announced.
-pub async fn scan(db: &DatabaseConnection) -> AppResult<Scan> {
+/// Announces everything due by `clock` and not yet announced.
+pub async fn scan(db: &DatabaseConnection, clock: &Clock) -> AppResult<Scan> {
+    let now = clock.now();
     let mut scan = Scan::default();
     loop {
-        let claimed = overdue_actions(db).await?;
+        let claimed = overdue_actions(db, now).await?;
         scan.overdue_actions += claimed;
         if (claimed as u64) < BATCH {
             break;
@@ -60,7 +62,7 @@ pub async fn scan(db: &DatabaseConnection) -> AppResult<Scan> {
     }
     for kind in [FollowUpKind::ShortTerm, FollowUpKind::LongTerm] {
         loop {
-            let claimed = follow_ups_due(db, kind).await?;
+            let claimed = follow_ups_due(db, kind, now).await?;
             scan.follow_ups_due += claimed;
             if (claimed as u64) < BATCH {
                 break;
@@ -70,8 +72,8 @@ pub async fn scan(db: &DatabaseConnection) -> AppResult<Scan> {
     Ok(scan)
 }
 
-async fn overdue_actions(db: &DatabaseConnection) -> AppResult<usize> {
-    let today = clock::now().date_naive();
+async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
+    let today = now.date_naive();
     let unannounced = Condition::all()
         .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
         .add(action::Column::DueDate.lt(today))
@@ -96,13 +98,13 @@ async fn overdue_actions(db: &DatabaseConnection) -> AppResult<usize> {
     for action in &claimed {
         let days_overdue = (today - action.due_date).num_days();
         let overdue = ActionOverdue { action: ActionState::of(action), due_date: action.due_date, days_overdue };
-        announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue)).await?;
+        announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue), now).await?;
     }
     tx.commit().await?;
     Ok(claimed.len())
 }
 
-async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind) -> AppResult<usize> {
+async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind, now: DateTime<Utc>) -> AppResult<usize> {
     let (due_at, notice) = match kind {
         FollowUpKind::ShortTerm => (review::Column::FollowUpAt, review::Column::FollowUpNoticeFor),
         FollowUpKind::LongTerm => (review::Column::LongTermReviewAt, review::Column::LongTermNoticeFor),
@@ -114,7 +116,7 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind) -> AppResul
         .to_owned();
     let unannounced = Condition::all()
         .add(review::Column::Status.eq(ReviewStatus::Published))
-        .add(due_at.lte(clock::now()))
+        .add(due_at.lte(now))
         .add(review::Column::Id.not_in_subquery(recorded))
         .add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(due_at))));
     let tx = db::begin_write(db).await?;
@@ -135,7 +137,7 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind) -> AppResul
             team_id: GlobalId::new(NodeKind::Team, review.team_id),
             due_at: if kind == FollowUpKind::ShortTerm { review.follow_up_at } else { review.long_term_review_at },
         };
-        announce(&tx, review.organization_id, (NodeKind::Review, review.id), due).await?;
+        announce(&tx, review.organization_id, (NodeKind::Review, review.id), due, now).await?;
     }
     tx.commit().await?;
     Ok(claimed.len())
@@ -154,7 +156,8 @@ async fn announce(
     organization_id: Uuid,
     subject: (NodeKind, Uuid),
     change: Change,
+    at: DateTime<Utc>,
 ) -> AppResult<()> {
-    events::record(tx, NewEvent { organization_id, actor_id: None, subject, change }).await?;
+    events::record(tx, NewEvent { organization_id, actor_id: None, subject, change, at }).await?;
     Ok(())
 }

@@ -55,7 +55,7 @@ pub async fn add_contributing_factor(
         review_id: Set(review.id),
         category: Set(category),
         description: Set(description),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await?;
@@ -103,7 +103,7 @@ pub async fn add_link(
         review_id: Set(review.id),
         title: Set(title),
         url: Set(url),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await?;

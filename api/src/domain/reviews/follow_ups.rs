@@ -43,7 +43,7 @@ pub async fn record_follow_up(
         actions_effective: Set(input.actions_effective),
         recurred: Set(input.recurred),
         recorded_by: Set(viewer.user_id),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await
@@ -72,7 +72,7 @@ pub async fn due_follow_ups(
     team_id: Option<Uuid>,
     page: &PageRequest,
 ) -> AppResult<Page<review::Model>> {
-    let now = clock::now();
+    let now = viewer.now();
     let recorded = |kind: FollowUpKind| {
         Query::select()
             .column(follow_up::Column::ReviewId)

@@ -34,7 +34,7 @@ async fn transition(
             to.to_value()
         )));
     }
-    let now = clock::now();
+    let now = viewer.now();
     let mut active = review.clone().into_active_model();
     active.status = Set(to);
     active.updated_at = Set(now);

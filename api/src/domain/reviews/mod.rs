@@ -15,7 +15,6 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::clock;
 use crate::db;
 use crate::domain::access::{Standing, ensure_editable, readable_reviews};
 use crate::domain::blameless::{self, Finding, ReviewText};
@@ -69,7 +68,7 @@ pub(crate) async fn create_for(
     incident: &incident::Model,
     policy: &ReviewPolicy,
 ) -> AppResult<review::Model> {
-    let now = clock::now();
+    let now = viewer.now();
     let review = review::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(incident.organization_id),
@@ -236,16 +235,16 @@ async fn commit_change(
     change: Change,
 ) -> AppResult<review::Model> {
     record(&tx, viewer, review.id, change).await?;
-    let review = touch(&tx, review).await?;
+    let review = touch(&tx, viewer, review).await?;
     tx.commit().await?;
     Ok(review)
 }
 
 /// Bumps the review's version for a change to something it holds.
-pub(crate) async fn touch(tx: &impl ConnectionTrait, review: review::Model) -> AppResult<review::Model> {
+pub(crate) async fn touch(tx: &impl ConnectionTrait, viewer: &Viewer, review: review::Model) -> AppResult<review::Model> {
     let (id, version) = (review.id, review.version);
     let mut active = review.into_active_model();
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     versioning::save(tx, REVIEW(), id, version, None, active).await
 }
 
@@ -315,7 +314,7 @@ pub async fn update(
     if let Some(visibility) = changes.visibility {
         active.visibility = Set(visibility);
     }
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let review = versioning::save(&tx, REVIEW(), review_id, version, expected_version, active).await?;
     record(&tx, viewer, review.id, Change::ReviewUpdated { version: review.version }).await?;
     tx.commit().await?;

@@ -43,7 +43,7 @@ pub async fn assign_facilitator(
     let version = review.version;
     let mut active = review.into_active_model();
     active.facilitator_id = Set(Some(user.id));
-    active.updated_at = Set(clock::now());
+    active.updated_at = Set(viewer.now());
     let review = versioning::save(&tx, REVIEW(), review_id, version, None, active).await?;
     record(&tx, viewer, review.id, Change::FacilitatorAssigned { user_id: GlobalId::new(NodeKind::User, user.id) })
         .await?;
@@ -73,7 +73,7 @@ pub async fn add_participant(
         review_id: Set(review.id),
         user_id: Set(user.id),
         role: Set(role),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await

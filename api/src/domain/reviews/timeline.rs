@@ -15,8 +15,9 @@ fn timeline_values(
     input: TimelineInput,
     incident: &incident::Model,
     entry: &mut timeline_entry::ActiveModel,
+    now: DateTime<Utc>,
 ) -> AppResult<()> {
-    not_in_future("occurredAt", input.occurred_at)?;
+    not_in_future("occurredAt", input.occurred_at, now)?;
     if input.occurred_at < incident.started_at - TIMELINE_LOOKBACK {
         return Err(AppError::invalid("occurredAt", "occurredAt is more than 7 days before the incident started"));
     }
@@ -48,10 +49,10 @@ pub async fn add_timeline_entry(
     let mut entry = timeline_entry::ActiveModel {
         id: Set(Uuid::now_v7()),
         review_id: Set(review.id),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
         ..Default::default()
     };
-    timeline_values(input, &incident, &mut entry)?;
+    timeline_values(input, &incident, &mut entry, viewer.now())?;
     let entry = entry.insert(&tx).await?;
     commit_change(
         tx,
@@ -73,7 +74,7 @@ pub async fn update_timeline_entry(
         begin_child_edit(db, viewer, timeline_entry::Entity::find_by_id(entry_id), "timeline entry", |r| r.review_id)
             .await?;
     let mut active = entry.into_active_model();
-    timeline_values(input, &incident, &mut active)?;
+    timeline_values(input, &incident, &mut active, viewer.now())?;
     let entry = active.update(&tx).await?;
     commit_change(
         tx,
@@ -117,7 +118,7 @@ pub async fn park_question(
         text: Set(text),
         answer: Set(None),
         answered_at: Set(None),
-        created_at: Set(clock::now()),
+        created_at: Set(viewer.now()),
     }
     .insert(&tx)
     .await?;
@@ -145,7 +146,7 @@ pub async fn answer_parked_question(
         .await?;
     let mut active = question.into_active_model();
     active.answer = Set(Some(answer));
-    active.answered_at = Set(Some(clock::now()));
+    active.answered_at = Set(Some(viewer.now()));
     let question = active.update(&tx).await?;
     commit_change(
         tx,

@@ -48,7 +48,7 @@ impl IdentityMutation {
 
     /// Ends the session of this refresh token: its access tokens and sockets stop at once.
     async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
-        identity::logout(ctx.db(), &refresh_token).await?;
+        identity::logout(ctx.db(), &ctx.state().auth, &refresh_token).await?;
         Ok(true)
     }
 

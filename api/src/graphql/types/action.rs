@@ -4,6 +4,7 @@ use entity::{action, due_date_change, follow_up};
 
 use super::{ActionKind, ActionStatus, Date, Effectiveness, FollowUpKind, Review, Team, User};
 use crate::domain::actions;
+use crate::graphql::ContextExt;
 use crate::graphql::loaders::{self, DueDateChangesOf, ReadableReview, TeamById, UserById};
 use crate::ids::{self, NodeKind};
 
@@ -35,12 +36,12 @@ impl Action {
         Date(self.0.due_date)
     }
     /// Open or in progress, and due before today (UTC).
-    async fn is_overdue(&self) -> bool {
-        actions::days_overdue(&self.0, actions::today()) > 0
+    async fn is_overdue(&self, ctx: &Context<'_>) -> bool {
+        actions::days_overdue(&self.0, ctx.state().clock.today()) > 0
     }
     /// Days past the due date; 0 when not overdue.
-    async fn days_overdue(&self) -> i64 {
-        actions::days_overdue(&self.0, actions::today())
+    async fn days_overdue(&self, ctx: &Context<'_>) -> i64 {
+        actions::days_overdue(&self.0, ctx.state().clock.today())
     }
     async fn status(&self) -> ActionStatus {
         self.0.status.into()

@@ -6,7 +6,6 @@ use super::{
     Action, FactorCategory, FollowUp, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind, User,
     Visibility,
 };
-use crate::clock;
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
 use crate::domain::reviews::{self, strings};
@@ -57,8 +56,8 @@ impl Review {
         self.0.due_at
     }
     /// The meeting is (or was) held after its deadline.
-    async fn is_late(&self) -> bool {
-        reviews::is_late(&self.0, clock::now())
+    async fn is_late(&self, ctx: &Context<'_>) -> bool {
+        reviews::is_late(&self.0, ctx.state().clock.now())
     }
     async fn facilitator(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.facilitator_id else { return Ok(None) };

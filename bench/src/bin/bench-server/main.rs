@@ -168,7 +168,7 @@ async fn overdue_actions(State(state): State<AppState>, headers: HeaderMap) -> R
     // `totalCount` is not asked for: not counted.
     let page = PageRequest::new(Some(50), None)?.counting(false);
     let page = actions::overdue(&state.db, &viewer, None, None, &page).await?;
-    let today = actions::today();
+    let today = viewer.today();
     let batch = Batch::new(state.db.clone(), RequestAuth::Authenticated(viewer));
     let found: Vec<&action::Model> = page.items.iter().map(|(_, a)| a).collect();
     let owners = owners(&batch, &found).await?;
