@@ -249,8 +249,8 @@ async fn seed_incidents(
     )
     .await?;
     actions::start(db, admin, check.id).await?;
-    let pin =
-        actions::create(db, admin, action("Pin the orders query plan", people.priya, -75, ActionKind::Tactical)).await?;
+    let pin = actions::create(db, admin, action("Pin the orders query plan", people.priya, -75, ActionKind::Tactical))
+        .await?;
     actions::complete(db, admin, pin.id, "Plan pinned in migration 2026-11-14; p99 back to 310 ms").await?;
     actions::create(
         db,

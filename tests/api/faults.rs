@@ -109,8 +109,7 @@ async fn sigterm_stops_the_server_gracefully() {
         .await
         .unwrap();
     let token = signed_up["data"]["signUp"]["accessToken"].as_str().unwrap();
-    let mut socket = Socket::connect(addr, token).await;
-    socket.subscribe("log", "subscription { events { id } }", json!({})).await;
+    let mut socket = Socket::subscribed(addr, token, "log", "subscription { events { id } }", json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     let pid = server.id().unwrap().to_string();

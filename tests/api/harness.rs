@@ -356,6 +356,13 @@ impl Socket {
     }
 
     /// Starts operation `id`.
+    /// Connects as [`Socket::connect`] does and starts one subscription.
+    pub async fn subscribed(addr: SocketAddr, token: &str, id: &str, query: &str, variables: Value) -> Self {
+        let mut socket = Self::connect(addr, token).await;
+        socket.subscribe(id, query, variables).await;
+        socket
+    }
+
     pub async fn subscribe(&mut self, id: &str, query: &str, variables: Value) {
         use futures_util::SinkExt;
         let message = json!({ "id": id, "type": "subscribe", "payload": { "query": query, "variables": variables } });

@@ -207,8 +207,7 @@ async fn an_open_websocket_is_closed_when_its_user_is_deactivated() {
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let bob = app.invite_and_join(&admin, "bob@acme.test", "MEMBER").await;
     let addr = app.serve().await;
-    let mut socket = Socket::connect(addr, &bob.token).await;
-    socket.subscribe("1", "{ me { email } }", json!({})).await;
+    let mut socket = Socket::subscribed(addr, &bob.token, "1", "{ me { email } }", json!({})).await;
     let before = socket.next("1").await;
     assert_eq!(before["data"]["me"]["email"], "bob@acme.test", "{before}");
 

@@ -33,10 +33,8 @@ async fn a_published_learning_reaches_other_teams_and_no_other_organization() {
     let c = crew().await;
     let addr = c.app.serve().await;
     let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
-    let mut reader = Socket::connect(addr, &c.other.token).await;
-    reader.subscribe("feed", LEARNING, json!({})).await;
-    let mut outsider = Socket::connect(addr, &stranger.token).await;
-    outsider.subscribe("feed", LEARNING, json!({})).await;
+    let mut reader = Socket::subscribed(addr, &c.other.token, "feed", LEARNING, json!({})).await;
+    let mut outsider = Socket::subscribed(addr, &stranger.token, "feed", LEARNING, json!({})).await;
     // A subscription starts when its first message is handled: let both settle.
     tokio::time::sleep(Duration::from_millis(200)).await;
 
@@ -51,10 +49,8 @@ async fn a_published_learning_reaches_other_teams_and_no_other_organization() {
 async fn a_team_only_review_is_not_announced_to_the_organization() {
     let c = crew().await;
     let addr = c.app.serve().await;
-    let mut reader = Socket::connect(addr, &c.other.token).await;
-    reader.subscribe("feed", LEARNING, json!({})).await;
-    let mut team = Socket::connect(addr, &c.member.token).await;
-    team.subscribe("feed", LEARNING, json!({})).await;
+    let mut reader = Socket::subscribed(addr, &c.other.token, "feed", LEARNING, json!({})).await;
+    let mut team = Socket::subscribed(addr, &c.member.token, "feed", LEARNING, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     c.run(
         &c.lead,
@@ -72,8 +68,7 @@ async fn a_team_only_review_is_not_announced_to_the_organization() {
 async fn a_draft_change_never_reaches_those_outside_the_draft() {
     let c = crew().await;
     let addr = c.app.serve().await;
-    let mut outsider = Socket::connect(addr, &c.other.token).await;
-    outsider.subscribe("log", EVENTS, json!({})).await;
+    let mut outsider = Socket::subscribed(addr, &c.other.token, "log", EVENTS, json!({})).await;
     outsider
         .subscribe(
             "review",
@@ -83,8 +78,7 @@ async fn a_draft_change_never_reaches_those_outside_the_draft() {
         .await;
     let refused = outsider.next("review").await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "NOT_FOUND", "{refused}");
-    let mut insider = Socket::connect(addr, &c.viewer.token).await;
-    insider.subscribe("log", EVENTS, json!({})).await;
+    let mut insider = Socket::subscribed(addr, &c.viewer.token, "log", EVENTS, json!({})).await;
     insider
         .subscribe(
             "review",
@@ -114,8 +108,8 @@ async fn a_draft_change_never_reaches_those_outside_the_draft() {
 async fn events_resume_after_a_reconnect_with_nothing_missed_or_repeated() {
     let c = crew().await;
     let addr = c.app.serve().await;
-    let mut socket = Socket::connect(addr, &c.member.token).await;
-    socket.subscribe("log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"] })).await;
+    let mut socket =
+        Socket::subscribed(addr, &c.member.token, "log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"] })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     let rename = |n: usize| c.run(&c.member, RENAME_REVIEW, json!({ "r": c.review, "t": format!("Title {n}") }));
     rename(1).await.data();
@@ -129,8 +123,9 @@ async fn events_resume_after_a_reconnect_with_nothing_missed_or_repeated() {
     for n in 3..=5 {
         rename(n).await.data();
     }
-    let mut socket = Socket::connect(addr, &c.member.token).await;
-    socket.subscribe("log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"], "after": last })).await;
+    let mut socket =
+        Socket::subscribed(addr, &c.member.token, "log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"], "after": last }))
+            .await;
     let writer = async {
         for n in 6..=8 {
             rename(n).await.data();
@@ -162,8 +157,7 @@ async fn an_expired_token_closes_the_socket() {
     let app = TestApp::with_config(|config| config.access_token_ttl = Duration::from_secs(2)).await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let addr = app.serve().await;
-    let mut socket = Socket::connect(addr, &admin.token).await;
-    socket.subscribe("log", EVENTS, json!({})).await;
+    let mut socket = Socket::subscribed(addr, &admin.token, "log", EVENTS, json!({})).await;
     let (code, reason) = socket.closed().await;
     assert_eq!(code, 4401, "{reason}");
     assert!(reason.contains("expired"), "{reason}");
@@ -174,8 +168,7 @@ async fn signing_out_everywhere_closes_open_sockets() {
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let addr = app.serve().await;
-    let mut socket = Socket::connect(addr, &admin.token).await;
-    socket.subscribe("log", EVENTS, json!({})).await;
+    let mut socket = Socket::subscribed(addr, &admin.token, "log", EVENTS, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     app.exec(Some(&admin.token), "mutation { logoutEverywhere }", json!({})).await.data();
     let (code, reason) = socket.closed().await;
@@ -196,16 +189,16 @@ async fn the_overdue_scanner_announces_each_action_once() {
     let addr = c.app.serve().await;
     let action = c.action_due("Add a dead-letter queue", &c.member, 1).await;
     c.action("Alert on consumer retries", &c.lead).await;
-    let mut owner = Socket::connect(addr, &c.member.token).await;
-    owner
-        .subscribe(
-            "overdue",
-            "subscription($o: ID) { actionOverdue(ownerId: $o) { id isOverdue daysOverdue } }",
-            json!({ "o": c.member.user_id }),
-        )
-        .await;
-    let mut outsider = Socket::connect(addr, &c.other.token).await;
-    outsider.subscribe("overdue", "subscription { actionOverdue { id } }", json!({})).await;
+    let mut owner = Socket::subscribed(
+        addr,
+        &c.member.token,
+        "overdue",
+        "subscription($o: ID) { actionOverdue(ownerId: $o) { id isOverdue daysOverdue } }",
+        json!({ "o": c.member.user_id }),
+    )
+    .await;
+    let mut outsider =
+        Socket::subscribed(addr, &c.other.token, "overdue", "subscription { actionOverdue { id } }", json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     c.days_pass(4);
@@ -268,16 +261,17 @@ async fn action_changes_reach_readers_filtered_by_owner() {
     let c = crew().await;
     let addr = c.app.serve().await;
     let action = c.action("Add a dead-letter queue", &c.member).await;
-    let mut owner = Socket::connect(addr, &c.member.token).await;
-    owner
-        .subscribe(
-            "mine",
-            "subscription($o: ID) { actionChanged(ownerId: $o) { event { kind } action { id status } } }",
-            json!({ "o": c.member.user_id }),
-        )
-        .await;
-    let mut outsider = Socket::connect(addr, &c.other.token).await;
-    outsider.subscribe("all", "subscription { actionChanged { action { id } } }", json!({})).await;
+    let mut owner = Socket::subscribed(
+        addr,
+        &c.member.token,
+        "mine",
+        "subscription($o: ID) { actionChanged(ownerId: $o) { event { kind } action { id status } } }",
+        json!({ "o": c.member.user_id }),
+    )
+    .await;
+    let mut outsider =
+        Socket::subscribed(addr, &c.other.token, "all", "subscription { actionChanged { action { id } } }", json!({}))
+            .await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     c.action("Alert on consumer retries", &c.lead).await; // someone else's
@@ -321,8 +315,7 @@ async fn a_change_on_one_server_reaches_subscribers_of_another() {
     let other_server = Application::bind(state).await.unwrap();
     let addr = other_server.local_addr();
     tokio::spawn(other_server.run_until(std::future::pending()));
-    let mut reader = Socket::connect(addr, &c.other.token).await;
-    reader.subscribe("feed", LEARNING, json!({})).await;
+    let mut reader = Socket::subscribed(addr, &c.other.token, "feed", LEARNING, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     publish(&c).await; // on the first server
@@ -340,8 +333,7 @@ async fn shutting_down_closes_open_sockets_with_a_close_frame() {
     let running = tokio::spawn(server.run_until(async {
         let _ = stopped.await;
     }));
-    let mut socket = Socket::connect(addr, &admin.token).await;
-    socket.subscribe("log", EVENTS, json!({})).await;
+    let mut socket = Socket::subscribed(addr, &admin.token, "log", EVENTS, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
 
     stop.send(()).unwrap();
@@ -425,8 +417,7 @@ async fn revoking_an_api_token_closes_its_sockets() {
     let secret = created.data()["createApiToken"]["secret"].as_str().unwrap().to_owned();
     let token_id = created.data()["createApiToken"]["apiToken"]["id"].clone();
     let addr = app.serve().await;
-    let mut socket = Socket::connect(addr, &secret).await;
-    socket.subscribe("feed", LEARNING, json!({})).await;
+    let mut socket = Socket::subscribed(addr, &secret, "feed", LEARNING, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     app.exec(Some(&admin.token), "mutation($t: ID!) { revokeApiToken(id: $t) { id } }", json!({ "t": token_id }))
         .await
@@ -439,10 +430,9 @@ async fn revoking_an_api_token_closes_its_sockets() {
 async fn someones_sign_in_events_are_theirs_and_the_admins() {
     let c = crew().await;
     let addr = c.app.serve().await;
-    let mut colleague = Socket::connect(addr, &c.other.token).await;
-    colleague.subscribe("log", EVENTS, json!({})).await;
-    let mut admin = Socket::connect(addr, &c.admin.token).await;
-    admin.subscribe("log", EVENTS, json!({ "kinds": ["SESSIONS_REVOKED"] })).await;
+    let mut colleague = Socket::subscribed(addr, &c.other.token, "log", EVENTS, json!({})).await;
+    let mut admin =
+        Socket::subscribed(addr, &c.admin.token, "log", EVENTS, json!({ "kinds": ["SESSIONS_REVOKED"] })).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     c.run(&c.member, "mutation { logoutEverywhere }", json!({})).await.data();
     let seen = admin.next("log").await;

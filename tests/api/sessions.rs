@@ -65,8 +65,7 @@ async fn signing_out_everywhere_ends_every_session_including_this_one() {
     let ada = app.sign_up("Acme", "ada@acme.test").await;
     let other = session_from(&app.login("ada@acme.test", PASSWORD).await.data()["login"]);
     let addr = app.serve().await;
-    let mut socket = Socket::connect(addr, &other.token).await;
-    socket.subscribe("log", EVENTS, json!({})).await;
+    let mut socket = Socket::subscribed(addr, &other.token, "log", EVENTS, json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;
     app.exec(Some(&ada.token), "mutation { logoutEverywhere }", json!({})).await.data();
     let (code, reason) = socket.closed().await;

@@ -134,8 +134,9 @@ async fn a_subscription_selects_one_field_and_queries_take_no_place() {
     let app = TestApp::with_config(|config| config.max_subscriptions_per_connection = 1).await;
     let ada = app.sign_up("Acme", "ada@acme.test").await;
     let addr = app.serve().await;
-    let mut socket = Socket::connect(addr, &ada.token).await;
-    socket.subscribe("many", "subscription { a: events { id } b: events { id } }", json!({})).await;
+    let mut socket =
+        Socket::subscribed(addr, &ada.token, "many", "subscription { a: events { id } b: events { id } }", json!({}))
+            .await;
     let refused = socket.next("many").await;
     assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
     // Queries come and go without holding the connection's one subscription place.

@@ -190,7 +190,12 @@ impl Application {
         let addr = self.local_addr();
         crate::metrics::install();
         let state = &self.state;
-        let scanner = events::scanner::spawn(state.db.clone(), state.hub.clone(), state.clock.clone(), state.config.scan_interval);
+        let scanner = events::scanner::spawn(
+            state.db.clone(),
+            state.hub.clone(),
+            state.clock.clone(),
+            state.config.scan_interval,
+        );
         let forgetting = crate::auth::throttle::spawn_forgetting(state.db.clone(), state.config.auth_limits());
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);

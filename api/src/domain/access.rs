@@ -162,22 +162,30 @@ fn own_teams(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
         .to_owned()
 }
 
+/// The incidents that affected one of the viewer's teams, as a subquery.
+fn affected_incidents(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(incident_affected_team::Column::IncidentId)
+        .from(incident_affected_team::Entity)
+        .and_where(incident_affected_team::Column::TeamId.in_subquery(own_teams(viewer)))
+        .to_owned()
+}
+
+/// The incidents the viewer responded to, as a subquery.
+fn responded_incidents(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .column(incident_responder::Column::IncidentId)
+        .from(incident_responder::Entity)
+        .and_where(incident_responder::Column::UserId.eq(viewer.user_id))
+        .to_owned()
+}
+
 /// SQL for "reviews the viewer may read", matching [`Standing::can_read_review`].
 pub fn readable_reviews(viewer: &Viewer) -> Condition {
     let org = Condition::all().add(review::Column::OrganizationId.eq(viewer.org_id));
     if viewer.is_admin() {
         return org;
     }
-    let affected = Query::select()
-        .column(incident_affected_team::Column::IncidentId)
-        .from(incident_affected_team::Entity)
-        .and_where(incident_affected_team::Column::TeamId.in_subquery(own_teams(viewer)))
-        .to_owned();
-    let responded = Query::select()
-        .column(incident_responder::Column::IncidentId)
-        .from(incident_responder::Entity)
-        .and_where(incident_responder::Column::UserId.eq(viewer.user_id))
-        .to_owned();
     let participating = Query::select()
         .column(review_participant::Column::ReviewId)
         .from(review_participant::Entity)
@@ -189,8 +197,8 @@ pub fn readable_reviews(viewer: &Viewer) -> Condition {
             .add(review::Column::FacilitatorId.eq(viewer.user_id))
             .add(review::Column::Id.in_subquery(participating))
             .add(review::Column::Id.in_subquery(owned_actions_reviews(viewer)))
-            .add(review::Column::IncidentId.in_subquery(affected))
-            .add(review::Column::IncidentId.in_subquery(responded))
+            .add(review::Column::IncidentId.in_subquery(affected_incidents(viewer)))
+            .add(review::Column::IncidentId.in_subquery(responded_incidents(viewer)))
             .add(
                 Condition::all()
                     .add(review::Column::Status.eq(ReviewStatus::Published))
@@ -222,16 +230,6 @@ pub fn readable_incidents(viewer: &Viewer) -> Condition {
     if viewer.is_admin() {
         return org;
     }
-    let affected = Query::select()
-        .column(incident_affected_team::Column::IncidentId)
-        .from(incident_affected_team::Entity)
-        .and_where(incident_affected_team::Column::TeamId.in_subquery(own_teams(viewer)))
-        .to_owned();
-    let responded = Query::select()
-        .column(incident_responder::Column::IncidentId)
-        .from(incident_responder::Entity)
-        .and_where(incident_responder::Column::UserId.eq(viewer.user_id))
-        .to_owned();
     let reviews_near = Query::select()
         .column(review::Column::IncidentId)
         .from(review::Entity)
@@ -259,8 +257,8 @@ pub fn readable_incidents(viewer: &Viewer) -> Condition {
     org.add(
         Condition::any()
             .add(incident::Column::TeamId.in_subquery(own_teams(viewer)))
-            .add(incident::Column::Id.in_subquery(affected))
-            .add(incident::Column::Id.in_subquery(responded))
+            .add(incident::Column::Id.in_subquery(affected_incidents(viewer)))
+            .add(incident::Column::Id.in_subquery(responded_incidents(viewer)))
             .add(incident::Column::Id.in_subquery(reviews_near)),
     )
 }

@@ -2,6 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{TokenScope, api_token};
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
     QueryFilter,
@@ -101,7 +102,7 @@ pub async fn list_own(
     page: &PageRequest,
 ) -> AppResult<Page<api_token::Model>> {
     let select = api_token::Entity::find().filter(api_token::Column::UserId.eq(viewer.user_id));
-    paginate(db, select, api_token::Column::Id, |t| t.id.to_string(), page).await
+    paginate(db, select, api_token::Column::Id, Order::Asc, |t| t.id.to_string(), page).await
 }
 
 async fn record(

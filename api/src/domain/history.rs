@@ -1,6 +1,7 @@
 //! `history(subjectId:)`: the event log of one object, for those who may read the object.
 
 use entity::event;
+use sea_orm::Order;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Viewer;
@@ -60,5 +61,5 @@ pub async fn of_subject(
     if kind == NodeKind::User && id != viewer.user_id && !viewer.is_admin() {
         select = select.filter(event::Column::Kind.is_not_in(EventKind::PERSONAL));
     }
-    paginate(db, select, event::Column::Id, |e| e.id.to_string(), page).await
+    paginate(db, select, event::Column::Id, Order::Asc, |e| e.id.to_string(), page).await
 }

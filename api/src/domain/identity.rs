@@ -76,21 +76,10 @@ async fn create_organization(
     }
     .insert(&tx)
     .await?;
-    let user = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(org.id),
-        email: Set(email),
-        display_name: Set(display_name),
-        password_hash: Set(password_hash),
-        role: Set(OrgRole::Admin),
-        active: Set(true),
-        token_version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
-    .insert(&tx)
-    .await
-    .map_err(|e| AppError::unique_violation_or(e, email_taken))?;
+    let user = new_user(org.id, email, display_name, password_hash, OrgRole::Admin, now)
+        .insert(&tx)
+        .await
+        .map_err(|e| AppError::unique_violation_or(e, email_taken))?;
     events::record(
         &tx,
         NewEvent {
@@ -109,6 +98,29 @@ async fn create_organization(
 
 fn email_taken() -> AppError {
     AppError::invalid("email", "an account with this email already exists")
+}
+
+/// A new, active account (an organization's first admin, or an invitee joining).
+pub(crate) fn new_user(
+    organization_id: Uuid,
+    email: String,
+    display_name: String,
+    password_hash: String,
+    role: OrgRole,
+    now: DateTime<Utc>,
+) -> user::ActiveModel {
+    user::ActiveModel {
+        id: Set(Uuid::now_v7()),
+        organization_id: Set(organization_id),
+        email: Set(email),
+        display_name: Set(display_name),
+        password_hash: Set(password_hash),
+        role: Set(role),
+        active: Set(true),
+        token_version: Set(0),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
 }
 
 pub(crate) async fn ensure_email_free(db: &impl ConnectionTrait, email: &str) -> AppResult<()> {
@@ -196,7 +208,8 @@ pub(crate) async fn start_session(
     // The signature's lifetime runs on the system's time: the token library checks it so.
     let issued = clock::system_now();
     let expires_at = issued + clock::lifetime(auth.access_ttl);
-    let access_token = auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;
+    let access_token =
+        auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;
     Ok(Session { access_token, refresh_token, expires_at, user })
 }
 

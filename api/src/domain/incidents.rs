@@ -15,7 +15,7 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
-use crate::domain::pagination::{Page, PageRequest, paginate_in_order};
+use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{policy, reviews, teams, users, validate};
@@ -278,12 +278,21 @@ pub async fn set_status(
     Ok(incident)
 }
 
-/// Bumps the incident's version for a change to its responders, teams or tags.
-async fn touch(tx: &impl ConnectionTrait, viewer: &Viewer, incident: incident::Model) -> AppResult<incident::Model> {
+/// Ends a change to the incident's responders, teams or tags: records it, bumps the
+/// incident's version (so stale writers get CONFLICT) and commits.
+async fn commit_change(
+    tx: sea_orm::DatabaseTransaction,
+    viewer: &Viewer,
+    incident: incident::Model,
+    change: Change,
+) -> AppResult<incident::Model> {
+    record(&tx, viewer, incident.id, change).await?;
     let (id, version) = (incident.id, incident.version);
     let mut active = incident.into_active_model();
     active.updated_at = Set(viewer.now());
-    versioning::save(tx, INCIDENT(), id, version, None, active).await
+    let incident = versioning::save(&tx, INCIDENT(), id, version, None, active).await?;
+    tx.commit().await?;
+    Ok(incident)
 }
 
 pub async fn add_responder(
@@ -319,10 +328,7 @@ pub async fn add_responder(
     .insert(&tx)
     .await?;
     let user_id = GlobalId::new(NodeKind::User, user.id);
-    record(&tx, viewer, incident.id, Change::ResponderAdded { user_id }).await?;
-    let incident = touch(&tx, viewer, incident).await?;
-    tx.commit().await?;
-    Ok(incident)
+    commit_change(tx, viewer, incident, Change::ResponderAdded { user_id }).await
 }
 
 pub async fn remove_responder(
@@ -339,10 +345,7 @@ pub async fn remove_responder(
         return Err(AppError::invalid("userId", "this user is not a responder of the incident"));
     }
     let user_id = GlobalId::new(NodeKind::User, user.id);
-    record(&tx, viewer, incident.id, Change::ResponderRemoved { user_id }).await?;
-    let incident = touch(&tx, viewer, incident).await?;
-    tx.commit().await?;
-    Ok(incident)
+    commit_change(tx, viewer, incident, Change::ResponderRemoved { user_id }).await
 }
 
 /// Replaces the teams the incident affected (besides its own).
@@ -371,10 +374,7 @@ pub async fn set_affected_teams(
         incident_affected_team::Entity::insert_many(rows).exec(&tx).await?;
     }
     let team_ids = team_ids.iter().map(|t| GlobalId::new(NodeKind::Team, *t)).collect();
-    record(&tx, viewer, incident.id, Change::AffectedTeamsSet { team_ids }).await?;
-    let incident = touch(&tx, viewer, incident).await?;
-    tx.commit().await?;
-    Ok(incident)
+    commit_change(tx, viewer, incident, Change::AffectedTeamsSet { team_ids }).await
 }
 
 /// A tag as stored: trimmed, lower-case, letters, digits, spaces, `-`, `_`, `.` and `/`.
@@ -432,10 +432,7 @@ pub async fn set_tags(
         };
         incident_tag::ActiveModel { incident_id: Set(incident.id), tag_id: Set(tag.id) }.insert(&tx).await?;
     }
-    record(&tx, viewer, incident.id, Change::IncidentTagged { tags: names }).await?;
-    let incident = touch(&tx, viewer, incident).await?;
-    tx.commit().await?;
-    Ok(incident)
+    commit_change(tx, viewer, incident, Change::IncidentTagged { tags: names }).await
 }
 
 #[derive(Debug, Default)]
@@ -516,7 +513,7 @@ pub async fn list(
         }
         select = select.filter(words);
     }
-    paginate_in_order(db, select, incident::Column::Id, Order::Desc, |i| i.id.to_string(), page).await
+    paginate(db, select, incident::Column::Id, Order::Desc, |i| i.id.to_string(), page).await
 }
 
 pub async fn responder_ids(db: &impl ConnectionTrait, incident_id: Uuid) -> AppResult<Vec<Uuid>> {

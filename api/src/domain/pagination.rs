@@ -111,25 +111,10 @@ impl<T> Page<T> {
     }
 }
 
-/// Runs `select` as one page in ascending order of `key` (a unique text or UUID column).
-/// `key_of` reads the same key back from a row to make its cursor.
+/// Runs `select` as one page in `order` of `key` (a unique text or UUID column; newest first
+/// is `Order::Desc` over a UUIDv7 key). `key_of` reads the same key back from a row to make its
+/// cursor.
 pub async fn paginate<E, C>(
-    db: &C,
-    select: Select<E>,
-    key: E::Column,
-    key_of: impl Fn(&E::Model) -> String,
-    page: &PageRequest,
-) -> AppResult<Page<E::Model>>
-where
-    E: EntityTrait,
-    E::Model: Sync,
-    C: ConnectionTrait,
-{
-    paginate_in_order(db, select, key, Order::Asc, key_of, page).await
-}
-
-/// [`paginate`] in either order (newest first is `Order::Desc` over a UUIDv7 key).
-pub async fn paginate_in_order<E, C>(
     db: &C,
     select: Select<E>,
     key: E::Column,

@@ -1,6 +1,7 @@
 //! Teams and their members. Admins create teams; admins and the team's leads manage it.
 
 use entity::{TeamRole, membership, team, user};
+use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
     ModelTrait, PaginatorTrait, QueryFilter,
@@ -52,7 +53,7 @@ pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> A
 /// Every team of the organization, ordered by slug.
 pub async fn list(db: &impl ConnectionTrait, viewer: &Viewer, page: &PageRequest) -> AppResult<Page<team::Model>> {
     let select = team::Entity::find().filter(team::Column::OrganizationId.eq(viewer.org_id));
-    paginate(db, select, team::Column::Slug, |t| t.slug.clone(), page).await
+    paginate(db, select, team::Column::Slug, Order::Asc, |t| t.slug.clone(), page).await
 }
 
 /// The viewer's role in a team, if they are a member.

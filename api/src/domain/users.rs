@@ -3,6 +3,7 @@
 
 use chrono::{DateTime, Utc};
 use entity::{OrgRole, invitation, organization, user};
+use sea_orm::Order;
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
@@ -58,7 +59,7 @@ pub async fn list(
             ),
         );
     }
-    paginate(db, select, user::Column::Email, |u| u.email.clone(), page).await
+    paginate(db, select, user::Column::Email, Order::Asc, |u| u.email.clone(), page).await
 }
 
 /// The names people of the organization go by (full and first names), for the blameless
@@ -189,18 +190,14 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
         return Err(invalid());
     }
     identity::ensure_email_free(&tx, &pending.email).await?;
-    let user = user::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        organization_id: Set(pending.organization_id),
-        email: Set(pending.email.clone()),
-        display_name: Set(display_name),
-        password_hash: Set(password_hash),
-        role: Set(pending.role),
-        active: Set(true),
-        token_version: Set(0),
-        created_at: Set(now),
-        updated_at: Set(now),
-    }
+    let user = identity::new_user(
+        pending.organization_id,
+        pending.email.clone(),
+        display_name,
+        password_hash,
+        pending.role,
+        now,
+    )
     .insert(&tx)
     .await
     .map_err(|e| {

@@ -37,7 +37,8 @@ pub async fn record_change(
     subject: (NodeKind, Uuid),
     change: Change,
 ) -> AppResult<()> {
-    let new = NewEvent { organization_id: viewer.org_id, actor_id: Some(viewer.user_id), subject, change, at: viewer.now() };
+    let new =
+        NewEvent { organization_id: viewer.org_id, actor_id: Some(viewer.user_id), subject, change, at: viewer.now() };
     record(tx, new).await?;
     Ok(())
 }

@@ -98,7 +98,8 @@ async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
     for action in &claimed {
         let days_overdue = (today - action.due_date).num_days();
         let overdue = ActionOverdue { action: ActionState::of(action), due_date: action.due_date, days_overdue };
-        announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue), now).await?;
+        announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue), now)
+            .await?;
     }
     tx.commit().await?;
     Ok(claimed.len())

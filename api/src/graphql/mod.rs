@@ -79,8 +79,7 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(extensions::ErrorCodes)
         .extension(extensions::Mutations)
-        .extension(extensions::SocketAuth)
-        .extension(extensions::BatchLoading)
+        .extension(extensions::OperationViewer)
         .extension(extensions::SubscriptionLimit)
 }
 

@@ -46,27 +46,25 @@ pub async fn add_contributing_factor(
     description: &str,
 ) -> AppResult<contributing_factor::Model> {
     let description = validate::required_text("description", description, limits::TEXT)?;
-    let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
-    let factors = contributing_factor::Entity::find().filter(contributing_factor::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, factors, limits::REVIEW_ITEMS, "reviewId", "a review's contributing factors")
-        .await?;
-    let factor = contributing_factor::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        review_id: Set(review.id),
-        category: Set(category),
-        description: Set(description),
-        created_at: Set(viewer.now()),
-    }
-    .insert(&tx)
-    .await?;
-    commit_change(
-        tx,
-        viewer,
-        review,
-        Change::ContributingFactorAdded { factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id), category },
-    )
-    .await?;
-    Ok(factor)
+    let list = List {
+        review_column: contributing_factor::Column::ReviewId,
+        max: limits::REVIEW_ITEMS,
+        what: "a review's contributing factors",
+    };
+    let row = |review: &review::Model, _: &_| {
+        Ok(contributing_factor::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            review_id: Set(review.id),
+            category: Set(category),
+            description: Set(description),
+            created_at: Set(viewer.now()),
+        })
+    };
+    add_to_list(db, viewer, review_id, list, row, |factor| Change::ContributingFactorAdded {
+        factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id),
+        category,
+    })
+    .await
 }
 
 pub async fn remove_contributing_factor(db: &DatabaseConnection, viewer: &Viewer, factor_id: Uuid) -> AppResult<()> {
@@ -95,20 +93,21 @@ pub async fn add_link(
 ) -> AppResult<review_link::Model> {
     let title = validate::required_text("title", title, limits::TITLE)?;
     let url = validate::web_url("url", url)?;
-    let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
-    let links = review_link::Entity::find().filter(review_link::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, links, limits::REVIEW_ITEMS, "reviewId", "a review's links").await?;
-    let link = review_link::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        review_id: Set(review.id),
-        title: Set(title),
-        url: Set(url),
-        created_at: Set(viewer.now()),
-    }
-    .insert(&tx)
-    .await?;
-    commit_change(tx, viewer, review, Change::LinkAdded { link_id: GlobalId::new(NodeKind::Link, link.id) }).await?;
-    Ok(link)
+    let list =
+        List { review_column: review_link::Column::ReviewId, max: limits::REVIEW_ITEMS, what: "a review's links" };
+    let row = |review: &review::Model, _: &_| {
+        Ok(review_link::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            review_id: Set(review.id),
+            title: Set(title),
+            url: Set(url),
+            created_at: Set(viewer.now()),
+        })
+    };
+    add_to_list(db, viewer, review_id, list, row, |link| Change::LinkAdded {
+        link_id: GlobalId::new(NodeKind::Link, link.id),
+    })
+    .await
 }
 
 /// Blame language anywhere in the review.

@@ -99,7 +99,7 @@ pub async fn due_follow_ups(
     if let Some(team_id) = team_id {
         select = select.filter(review::Column::TeamId.eq(team_id));
     }
-    paginate(db, select, review::Column::Id, |r| r.id.to_string(), page).await
+    paginate(db, select, review::Column::Id, Order::Asc, |r| r.id.to_string(), page).await
 }
 
 pub async fn find_follow_up(

@@ -10,7 +10,7 @@ use entity::{
 use sea_orm::sea_query::Query;
 use sea_orm::{
     ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    DatabaseTransaction, EntityTrait, IntoActiveModel, QueryFilter, QueryOrder,
+    DatabaseTransaction, EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -226,6 +226,37 @@ async fn begin_child_edit<E: EntityTrait>(
     Ok((tx, review, incident, row))
 }
 
+/// A list a review holds (its factors, links, parked questions, timeline): where its rows
+/// name their review, and how many it may hold.
+struct List<C> {
+    review_column: C,
+    max: usize,
+    what: &'static str,
+}
+
+/// Adds a row to one of a review's lists, in the frame above: `row` builds it once the viewer
+/// may edit the review and the list has room, and `change` says what was added.
+async fn add_to_list<E, A>(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    review_id: Uuid,
+    list: List<E::Column>,
+    row: impl FnOnce(&review::Model, &incident::Model) -> AppResult<A>,
+    change: impl FnOnce(&E::Model) -> Change,
+) -> AppResult<E::Model>
+where
+    E: EntityTrait,
+    E::Model: IntoActiveModel<A> + Sync,
+    A: ActiveModelTrait<Entity = E> + sea_orm::ActiveModelBehavior + Send,
+{
+    let (tx, review, incident) = begin_edit(db, viewer, review_id).await?;
+    let existing = E::find().filter(list.review_column.eq(review.id));
+    validate::room_for_one_more(&tx, existing, list.max, "reviewId", list.what).await?;
+    let added = row(&review, &incident)?.insert(&tx).await?;
+    commit_change(tx, viewer, review, change(&added)).await?;
+    Ok(added)
+}
+
 /// Ends a change to something the review holds: records it, bumps the review's version (so
 /// stale writers get CONFLICT) and commits.
 async fn commit_change(
@@ -241,7 +272,11 @@ async fn commit_change(
 }
 
 /// Bumps the review's version for a change to something it holds.
-pub(crate) async fn touch(tx: &impl ConnectionTrait, viewer: &Viewer, review: review::Model) -> AppResult<review::Model> {
+pub(crate) async fn touch(
+    tx: &impl ConnectionTrait,
+    viewer: &Viewer,
+    review: review::Model,
+) -> AppResult<review::Model> {
     let (id, version) = (review.id, review.version);
     let mut active = review.into_active_model();
     active.updated_at = Set(viewer.now());

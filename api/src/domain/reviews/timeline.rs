@@ -43,25 +43,25 @@ pub async fn add_timeline_entry(
     review_id: Uuid,
     input: TimelineInput,
 ) -> AppResult<timeline_entry::Model> {
-    let (tx, review, incident) = begin_edit(db, viewer, review_id).await?;
-    let entries = timeline_entry::Entity::find().filter(timeline_entry::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, entries, limits::TIMELINE_ENTRIES, "reviewId", "a review's timeline").await?;
-    let mut entry = timeline_entry::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        review_id: Set(review.id),
-        created_at: Set(viewer.now()),
-        ..Default::default()
+    let list = List {
+        review_column: timeline_entry::Column::ReviewId,
+        max: limits::TIMELINE_ENTRIES,
+        what: "a review's timeline",
     };
-    timeline_values(input, &incident, &mut entry, viewer.now())?;
-    let entry = entry.insert(&tx).await?;
-    commit_change(
-        tx,
-        viewer,
-        review,
-        Change::TimelineEntryAdded { entry_id: GlobalId::new(NodeKind::TimelineEntry, entry.id) },
-    )
-    .await?;
-    Ok(entry)
+    let row = |review: &review::Model, incident: &incident::Model| {
+        let mut entry = timeline_entry::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            review_id: Set(review.id),
+            created_at: Set(viewer.now()),
+            ..Default::default()
+        };
+        timeline_values(input, incident, &mut entry, viewer.now())?;
+        Ok(entry)
+    };
+    add_to_list(db, viewer, review_id, list, row, |entry| Change::TimelineEntryAdded {
+        entry_id: GlobalId::new(NodeKind::TimelineEntry, entry.id),
+    })
+    .await
 }
 
 pub async fn update_timeline_entry(
@@ -108,28 +108,25 @@ pub async fn park_question(
     text: &str,
 ) -> AppResult<parked_question::Model> {
     let text = validate::required_text("text", text, limits::TEXT)?;
-    let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
-    let questions = parked_question::Entity::find().filter(parked_question::Column::ReviewId.eq(review.id));
-    validate::room_for_one_more(&tx, questions, limits::REVIEW_ITEMS, "reviewId", "a review's parked questions")
-        .await?;
-    let question = parked_question::ActiveModel {
-        id: Set(Uuid::now_v7()),
-        review_id: Set(review.id),
-        text: Set(text),
-        answer: Set(None),
-        answered_at: Set(None),
-        created_at: Set(viewer.now()),
-    }
-    .insert(&tx)
-    .await?;
-    commit_change(
-        tx,
-        viewer,
-        review,
-        Change::QuestionParked { question_id: GlobalId::new(NodeKind::ParkedQuestion, question.id) },
-    )
-    .await?;
-    Ok(question)
+    let list = List {
+        review_column: parked_question::Column::ReviewId,
+        max: limits::REVIEW_ITEMS,
+        what: "a review's parked questions",
+    };
+    let row = |review: &review::Model, _: &_| {
+        Ok(parked_question::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            review_id: Set(review.id),
+            text: Set(text),
+            answer: Set(None),
+            answered_at: Set(None),
+            created_at: Set(viewer.now()),
+        })
+    };
+    add_to_list(db, viewer, review_id, list, row, |question| Change::QuestionParked {
+        question_id: GlobalId::new(NodeKind::ParkedQuestion, question.id),
+    })
+    .await
 }
 
 pub async fn answer_parked_question(

@@ -1,9 +1,9 @@
 //! Schema extensions, by concern: every error gets a code and a panic becomes INTERNAL
 //! (`errors`); documents built to overload the server or to multiply credential guesses are
-//! refused before anything runs (`document`); each request gets its controls — read-only API
-//! tokens cannot mutate, mutations wake the event hub, loaders bound to the viewer
-//! (`request`); WebSocket operations authenticate again and a connection holds a bounded number
-//! of subscriptions (`socket`); one user runs a bounded number of top-level fields at once
+//! refused before anything runs (`document`); each operation gets its controls: bound to its
+//! viewer (WebSocket operations authenticate again) with loaders of its own, read-only API
+//! tokens cannot mutate, mutations wake the event hub (`request`); a WebSocket connection holds
+//! a bounded number of subscriptions (`socket`); one user runs a bounded number of top-level fields at once
 //! (`user_slots`).
 
 mod document;
@@ -16,8 +16,8 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 
 pub use document::{CredentialBudget, DocumentLimits};
 pub use errors::ErrorCodes;
-pub use request::{BatchLoading, Mutations};
-pub use socket::{SocketAuth, SocketCredentials, SocketSubscriptions, SubscriptionLimit};
+pub use request::{Mutations, OperationViewer};
+pub use socket::{SocketCredentials, SocketSubscriptions, SubscriptionLimit};
 pub use user_slots::{PerUserLimit, UserSlots};
 
 fn has_mutation(document: &ExecutableDocument) -> bool {

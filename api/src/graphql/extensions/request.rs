@@ -1,5 +1,6 @@
-//! Per-request controls: read-only API tokens cannot mutate, mutations wake the event hub, and
-//! every operation gets batch loaders bound to its viewer.
+//! Per-request controls: every operation is bound to its viewer (authenticated again over a
+//! WebSocket, with batch loaders of its own), read-only API tokens cannot mutate, and mutations
+//! wake the event hub.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -10,7 +11,7 @@ use async_graphql::extensions::{
 use async_graphql::parser::types::ExecutableDocument;
 use async_graphql::{Request, Response, ServerResult, Variables};
 
-use super::has_mutation;
+use super::{CredentialBudget, SocketCredentials, has_mutation};
 use crate::auth::RequestAuth;
 use crate::graphql::loaders::Batch;
 use crate::graphql::server_error;
@@ -68,35 +69,46 @@ impl Extension for MutationsExtension {
     }
 }
 
-/// Gives every operation its own batch loaders, bound to the viewer it runs as (after the
-/// credentials of a WebSocket operation were checked again).
-pub struct BatchLoading;
+/// Binds every operation to its viewer. An operation of a WebSocket connection authenticates
+/// again, so that a deactivated user, a revoked or expired token or a changed role takes effect
+/// on open sockets too, and gets the credential budget an HTTP request has (the client address
+/// comes with the connection). Then every operation gets its own batch loaders, bound to that
+/// viewer.
+pub struct OperationViewer;
 
-impl ExtensionFactory for BatchLoading {
+impl ExtensionFactory for OperationViewer {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BatchLoadingExtension)
+        Arc::new(OperationViewerExtension)
     }
 }
 
-struct BatchLoadingExtension;
+struct OperationViewerExtension;
 
 #[async_graphql::async_trait::async_trait]
-impl Extension for BatchLoadingExtension {
+impl Extension for OperationViewerExtension {
     async fn prepare_request(
         &self,
         ctx: &ExtensionContext<'_>,
         request: Request,
         next: NextPrepareRequest<'_>,
     ) -> ServerResult<Request> {
-        let request = next.run(ctx, request).await?;
-        let Some(state) = ctx.data_opt::<AppState>() else { return Ok(request) };
-        let auth = request
-            .data
-            .get(&std::any::TypeId::of::<RequestAuth>())
-            .and_then(|auth| auth.downcast_ref::<RequestAuth>())
-            .cloned()
-            .unwrap_or(RequestAuth::Anonymous);
+        let Some(state) = ctx.data_opt::<AppState>() else { return next.run(ctx, request).await };
+        let (request, auth) = match ctx.data_opt::<SocketCredentials>() {
+            Some(SocketCredentials(authorization)) => {
+                let auth = state.authenticate(authorization.as_deref()).await;
+                (request.data(auth.clone()).data(CredentialBudget::default()), auth)
+            }
+            None => {
+                let auth = request
+                    .data
+                    .get(&std::any::TypeId::of::<RequestAuth>())
+                    .and_then(|auth| auth.downcast_ref::<RequestAuth>())
+                    .cloned()
+                    .unwrap_or(RequestAuth::Anonymous);
+                (request, auth)
+            }
+        };
         let loaders = Batch::new(state.db.clone(), auth).loaders(state.config.batch_delay);
-        Ok(request.data(loaders))
+        next.run(ctx, request.data(loaders)).await
     }
 }

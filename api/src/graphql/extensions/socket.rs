@@ -1,51 +1,18 @@
-//! What a WebSocket connection brings to its operations: credentials checked again for each, a
-//! credential budget per operation, and a bound on its subscriptions.
+//! What a WebSocket connection brings to its operations: its credentials (checked again for
+//! each, see `request`) and a bound on its subscriptions.
 
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{Request, ServerResult, Variables};
+use async_graphql::{ServerResult, Variables};
 
-use super::CredentialBudget;
 use crate::error::AppError;
 use crate::graphql::server_error;
-use crate::state::AppState;
 
 /// The credentials a WebSocket connection presented in `connection_init`.
 pub struct SocketCredentials(pub Option<String>);
-
-/// Authenticates every operation of a WebSocket connection again, so that a deactivated user,
-/// a revoked or expired token or a changed role takes effect on open sockets too; and gives it
-/// the credential budget an HTTP request has (the client address comes with the connection).
-pub struct SocketAuth;
-
-impl ExtensionFactory for SocketAuth {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SocketAuthExtension)
-    }
-}
-
-struct SocketAuthExtension;
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for SocketAuthExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let request = match (ctx.data_opt::<SocketCredentials>(), ctx.data_opt::<AppState>()) {
-            (Some(SocketCredentials(authorization)), Some(state)) => {
-                request.data(state.authenticate(authorization.as_deref()).await).data(CredentialBudget::default())
-            }
-            _ => request,
-        };
-        next.run(ctx, request).await
-    }
-}
 
 /// How many subscriptions one WebSocket connection holds, and how many it may.
 #[derive(Clone)]
