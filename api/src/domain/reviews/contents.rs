@@ -14,61 +14,54 @@ pub struct Contents {
 
 impl Contents {
     pub async fn load(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Self> {
+        use entity::{parked_question as question, review_link as link, timeline_entry as entry};
         Ok(Self {
-            timeline: timeline(db, review_id).await?,
+            timeline: held::<entry::Entity>(
+                db,
+                entry::Column::ReviewId,
+                review_id,
+                &[entry::Column::OccurredAt, entry::Column::Id],
+            )
+            .await?,
             whys: whys(db, review_id).await?,
             factors: contributing_factors(db, review_id).await?,
-            questions: parked_questions(db, review_id).await?,
-            links: links(db, review_id).await?,
+            questions: held::<question::Entity>(db, question::Column::ReviewId, review_id, &[question::Column::Id])
+                .await?,
+            links: held::<link::Entity>(db, link::Column::ReviewId, review_id, &[link::Column::Id]).await?,
             actions: actions::of_review(db, review_id).await?,
         })
     }
 }
 
-/// The why chain in order; the last answer is the root cause.
-pub async fn whys(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<why::Model>> {
-    Ok(why::Entity::find()
-        .filter(why::Column::ReviewId.eq(review_id))
-        .order_by_asc(why::Column::Position)
-        .all(db)
-        .await?)
+/// The rows of `E` a review holds (`review_column` names it), in the order of `order`.
+async fn held<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    review_column: E::Column,
+    review_id: Uuid,
+    order: &[E::Column],
+) -> AppResult<Vec<E::Model>> {
+    let select = E::find().filter(review_column.eq(review_id));
+    let select = order.iter().fold(select, |select, column| select.order_by_asc(*column));
+    Ok(select.all(db).await?)
 }
 
+/// The why chain in order; the last answer is the root cause.
+pub async fn whys(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<why::Model>> {
+    held::<why::Entity>(db, why::Column::ReviewId, review_id, &[why::Column::Position]).await
+}
+
+/// The contributing factors, oldest first.
 pub async fn contributing_factors(
     db: &impl ConnectionTrait,
     review_id: Uuid,
 ) -> AppResult<Vec<contributing_factor::Model>> {
-    Ok(contributing_factor::Entity::find()
-        .filter(contributing_factor::Column::ReviewId.eq(review_id))
-        .order_by_asc(contributing_factor::Column::Id)
-        .all(db)
-        .await?)
-}
-
-pub async fn parked_questions(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<parked_question::Model>> {
-    Ok(parked_question::Entity::find()
-        .filter(parked_question::Column::ReviewId.eq(review_id))
-        .order_by_asc(parked_question::Column::Id)
-        .all(db)
-        .await?)
-}
-
-pub async fn links(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<review_link::Model>> {
-    Ok(review_link::Entity::find()
-        .filter(review_link::Column::ReviewId.eq(review_id))
-        .order_by_asc(review_link::Column::Id)
-        .all(db)
-        .await?)
-}
-
-/// The timeline, chronologically.
-pub async fn timeline(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<timeline_entry::Model>> {
-    Ok(timeline_entry::Entity::find()
-        .filter(timeline_entry::Column::ReviewId.eq(review_id))
-        .order_by_asc(timeline_entry::Column::OccurredAt)
-        .order_by_asc(timeline_entry::Column::Id)
-        .all(db)
-        .await?)
+    held::<contributing_factor::Entity>(
+        db,
+        contributing_factor::Column::ReviewId,
+        review_id,
+        &[contributing_factor::Column::Id],
+    )
+    .await
 }
 
 pub async fn find_timeline_entry(
