@@ -30,6 +30,13 @@ pub enum AppError {
     /// The database cannot be reached or has no free connection: worth retrying shortly.
     #[error("the service is unavailable for the moment; try again shortly")]
     Unavailable,
+    /// The automatic persisted query named by its hash is not known here: send it again with
+    /// its text (the message is the one Apollo's protocol expects).
+    #[error("PersistedQueryNotFound")]
+    PersistedQueryNotFound,
+    /// A mutation or subscription sent over HTTP GET (GET runs queries only).
+    #[error("{0}")]
+    MethodNotAllowed(&'static str),
     /// Logged with its cause where it reaches a client; the client sees only INTERNAL.
     #[error("internal error")]
     Internal(std::sync::Arc<anyhow::Error>),
@@ -49,6 +56,8 @@ impl AppError {
             Self::SlowConsumer(_) => "SLOW_CONSUMER",
             Self::Timeout => "TIMEOUT",
             Self::Unavailable => "UNAVAILABLE",
+            Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
             Self::Internal(_) => "INTERNAL",
         }
     }

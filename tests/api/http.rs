@@ -93,7 +93,7 @@ async fn a_newcomer_round_trip_over_http() {
 async fn graphiql_is_served_on_get() {
     let app = TestApp::new().await;
     let client = Client::new(&app).await;
-    let page = client.http.get(format!("{}/graphql", client.url)).send().await.unwrap();
+    let page = client.http.get(format!("{}/graphql", client.url)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), 200);
     assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
 }
@@ -102,7 +102,7 @@ async fn graphiql_is_served_on_get() {
 async fn graphiql_can_be_switched_off() {
     let app = TestApp::with_config(|c| c.graphiql = false).await;
     let client = Client::new(&app).await;
-    let page = client.http.get(format!("{}/graphql", client.url)).send().await.unwrap();
+    let page = client.http.get(format!("{}/graphql", client.url)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), 404);
 }
 
@@ -241,4 +241,43 @@ async fn metrics_are_served_for_prometheus() {
     ] {
         assert!(text.contains(expected), "missing {expected} in:\n{text}");
     }
+}
+
+#[tokio::test]
+async fn automatic_persisted_queries_over_post_and_get() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let client = Client::new(&app).await;
+    let query = "query Me { me { email } }";
+    let hash: String = {
+        use sha2::Digest;
+        sha2::Sha256::digest(query.as_bytes()).iter().map(|b| format!("{b:02x}")).collect()
+    };
+    let persisted = json!({ "persistedQuery": { "version": 1, "sha256Hash": hash } });
+    // Not known yet: the client is told to send the text.
+    let (_, unknown) = client.post(Some(&admin.token), json!({ "extensions": persisted })).await;
+    assert_eq!(unknown["errors"][0]["message"], "PersistedQueryNotFound", "{unknown}");
+    assert_eq!(unknown["errors"][0]["extensions"]["code"], "PERSISTED_QUERY_NOT_FOUND");
+    // With its text, it runs and is kept; then the hash alone runs it, over POST and GET.
+    let (_, sent) = client.post(Some(&admin.token), json!({ "query": query, "extensions": persisted })).await;
+    assert_eq!(sent["data"]["me"]["email"], "ada@acme.test", "{sent}");
+    let (_, by_hash) = client.post(Some(&admin.token), json!({ "extensions": persisted })).await;
+    assert_eq!(by_hash["data"]["me"]["email"], "ada@acme.test", "{by_hash}");
+    let by_get: Value = client
+        .http
+        .get(format!("{}/graphql", client.url))
+        .bearer_auth(&admin.token)
+        .query(&[("operationName", "Me".to_owned()), ("extensions", persisted.to_string())])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(by_get["data"]["me"]["email"], "ada@acme.test", "{by_get}");
+    // A hash that is not the query's is refused, and nothing runs.
+    let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": "00".repeat(32) } });
+    let (_, refused) = client.post(Some(&admin.token), json!({ "query": query, "extensions": wrong })).await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
+    assert!(refused.get("data").is_none_or(Value::is_null), "{refused}");
 }

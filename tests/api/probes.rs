@@ -52,19 +52,37 @@ async fn batches_over_the_limit_are_refused() {
 }
 
 #[tokio::test]
-async fn get_requests_run_no_operation() {
-    let app = TestApp::new().await;
-    let target = Target::new(&app).await;
-    // Neither a query (GET-based CSRF) nor a mutation over GET runs: GET serves GraphiQL only.
-    for query in ["query { __typename }", "mutation { logoutEverywhere }"] {
-        let response = target.http.get(&target.url).query(&[("query", query)]).send().await.unwrap();
-        let text = response.text().await.unwrap();
-        assert!(!text.contains("\"data\""), "{text}");
-    }
+async fn get_runs_queries_and_refuses_everything_else() {
     let app = TestApp::with_config(|c| c.graphiql = false).await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
     let target = Target::new(&app).await;
-    let response = target.http.get(&target.url).query(&[("query", "query { __typename }")]).send().await.unwrap();
-    assert_eq!(response.status(), 404);
+    let get = |parameters: Vec<(&'static str, String)>| {
+        target.http.get(&target.url).bearer_auth(&admin.token).query(&parameters).send()
+    };
+    // A query runs and answers JSON (whether GraphiQL is on or not).
+    let me = get(vec![
+        ("query", "query($x: Boolean!) { me @include(if: $x) { email } }".into()),
+        ("variables", json!({ "x": true }).to_string()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(me.status(), 200);
+    assert!(me.headers()["content-type"].to_str().unwrap().starts_with("application/"), "{:?}", me.headers());
+    let me: Value = me.json().await.unwrap();
+    assert_eq!(me["data"]["me"]["email"], "ada@acme.test", "{me}");
+    // A mutation or a subscription does not run: 405, POST allowed.
+    for query in ["mutation { logoutEverywhere }", "subscription { learningPublished { id } }"] {
+        let refused = get(vec![("query", query.into())]).await.unwrap();
+        assert_eq!(refused.status(), 405, "{query}");
+        assert_eq!(refused.headers()["allow"], "POST");
+        let refused: Value = refused.json().await.unwrap();
+        assert_eq!(code(&refused), "METHOD_NOT_ALLOWED", "{refused}");
+    }
+    app.me(&admin.token).await.data();
+    // Without a query there is nothing to run.
+    let empty = target.http.get(&target.url).send().await.unwrap();
+    assert_eq!(empty.status(), 400);
+    assert_eq!(code(&empty.json().await.unwrap()), "BAD_USER_INPUT");
 }
 
 #[tokio::test]
@@ -110,7 +128,8 @@ async fn graphiql_and_introspection_can_be_disabled() {
     })
     .await;
     let target = Target::new(&app).await;
-    assert_eq!(target.http.get(&target.url).send().await.unwrap().status(), 404);
+    let page = target.http.get(&target.url).header("accept", "text/html").send().await.unwrap();
+    assert_eq!(page.status(), 404);
     let answer = target.query("query { __schema { types { name } } }").await;
     assert!(answer["data"].is_null() || answer["data"]["__schema"].is_null(), "{answer}");
 }

@@ -10,7 +10,7 @@ use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
 use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
@@ -19,6 +19,7 @@ use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::trace::TraceLayer;
 
+use crate::error::AppError;
 use crate::graphql::{self, AppSchema};
 use crate::state::AppState;
 use crate::{db, events};
@@ -40,7 +41,7 @@ fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Ro
     let cors = cors_layer(&state.config.cors_origins);
     let max_body = state.config.max_body_bytes;
     let mut router = Router::new()
-        .route("/graphql", get(graphiql).post(graphql_http))
+        .route("/graphql", get(graphql_get).post(graphql_http))
         .route("/graphql/ws", get(graphql_ws))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
@@ -69,6 +70,51 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     )
 }
 
+/// `GET /graphql`: runs a query given in the query string (the GraphQL-over-HTTP convention;
+/// mutations are refused with 405), or shows GraphiQL to a browser asking for a page.
+async fn graphql_get(
+    State(server): State<Server>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let parameters = uri.query().unwrap_or_default();
+    let wants_page = headers
+        .get(header::ACCEPT)
+        .and_then(|accept| accept.to_str().ok())
+        .is_some_and(|accept| accept.contains("text/html"));
+    if wants_page && !parameters.split('&').any(|p| p.starts_with("query=") || p.starts_with("extensions=")) {
+        return graphiql(State(server)).await;
+    }
+    let request = match async_graphql::http::parse_query_string(parameters) {
+        Ok(request) if request.query.is_empty() && !request.extensions.contains_key("persistedQuery") => {
+            let refused = AppError::invalid("query", "a GET request carries its query in the `query` parameter");
+            let answer = async_graphql::Response::from_errors(vec![graphql::server_error(refused)]);
+            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(answer)).into_response();
+        }
+        Ok(request) => request.data(graphql::HttpGet),
+        Err(error) => {
+            let refused = AppError::bad_input(format!("the query string is not a GraphQL request: {error}"));
+            let answer = async_graphql::Response::from_errors(vec![graphql::server_error(refused)]);
+            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(answer)).into_response();
+        }
+    };
+    let answer = execute(&server, peer, &headers, async_graphql::BatchRequest::Single(request)).await;
+    let errors = match &answer {
+        async_graphql::BatchResponse::Single(response) => response.errors.as_slice(),
+        async_graphql::BatchResponse::Batch(_) => &[],
+    };
+    let refused = errors.iter().any(|e| {
+        matches!(e.extensions.as_ref().and_then(|x| x.get("code")), Some(async_graphql::Value::String(code)) if code == "METHOD_NOT_ALLOWED")
+    });
+    let mut response = GraphQLResponse::from(answer).into_response();
+    if refused {
+        *response.status_mut() = StatusCode::METHOD_NOT_ALLOWED;
+        response.headers_mut().insert(header::ALLOW, HeaderValue::from_static("POST"));
+    }
+    response
+}
+
 async fn graphiql(State(server): State<Server>) -> Response {
     if !server.state.config.graphiql {
         return (StatusCode::NOT_FOUND, "GraphiQL is disabled on this server").into_response();
@@ -89,10 +135,20 @@ async fn graphql_http(
     {
         return graphql::batch_too_large(max_batch).into();
     }
+    execute(&server, peer, &headers, batch).await.into()
+}
+
+/// Runs a request (or batch) that came over HTTP, as the bearer of its `Authorization` header.
+async fn execute(
+    server: &Server,
+    peer: SocketAddr,
+    headers: &HeaderMap,
+    batch: async_graphql::BatchRequest,
+) -> async_graphql::BatchResponse {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = server.state.authenticate(authorization).await;
     let batch = batch.data(auth).data(graphql::CredentialBudget::default()).data(graphql::ClientAddress(peer.ip()));
-    server.schema.execute_batch(batch).await.into()
+    server.schema.execute_batch(batch).await
 }
 
 async fn graphql_ws(

@@ -18,7 +18,7 @@ use async_graphql::{Response, Schema, SchemaBuilder, ServerError};
 pub use connection::{SocketControl, close};
 pub(crate) use context::reauthenticate;
 pub use context::{ClientAddress, ContextExt};
-pub use extensions::{CredentialBudget, SocketCredentials, SocketSubscriptions};
+pub use extensions::{CredentialBudget, HttpGet, SocketCredentials, SocketSubscriptions};
 pub use mutation::Mutation;
 pub use query::Query;
 pub use subscription::{ActionEvent, ReviewEvent, Subscription};
@@ -78,6 +78,7 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(extensions::ErrorCodes)
+        .extension(extensions::PersistedQueries::default())
         .extension(extensions::Mutations)
         .extension(extensions::OperationViewer)
         .extension(extensions::SubscriptionLimit)

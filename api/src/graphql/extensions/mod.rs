@@ -4,10 +4,11 @@
 //! viewer (WebSocket operations authenticate again) with loaders of its own, read-only API
 //! tokens cannot mutate, mutations wake the event hub (`request`); a WebSocket connection holds
 //! a bounded number of subscriptions (`socket`); one user runs a bounded number of top-level fields at once
-//! (`user_slots`).
+//! (`user_slots`); automatic persisted queries (`persisted`).
 
 mod document;
 mod errors;
+mod persisted;
 mod request;
 mod socket;
 mod user_slots;
@@ -16,7 +17,8 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 
 pub use document::{CredentialBudget, DocumentLimits};
 pub use errors::ErrorCodes;
-pub use request::{Mutations, OperationViewer};
+pub use persisted::PersistedQueries;
+pub use request::{HttpGet, Mutations, OperationViewer};
 pub use socket::{SocketCredentials, SocketSubscriptions, SubscriptionLimit};
 pub use user_slots::{PerUserLimit, UserSlots};
 

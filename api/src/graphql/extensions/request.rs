@@ -8,18 +8,22 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use async_graphql::extensions::{
     Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextPrepareRequest,
 };
-use async_graphql::parser::types::ExecutableDocument;
+use async_graphql::parser::types::{ExecutableDocument, OperationType};
 use async_graphql::{Request, Response, ServerResult, Variables};
 
 use super::{CredentialBudget, SocketCredentials, has_mutation};
 use crate::auth::RequestAuth;
+use crate::error::AppError;
 use crate::graphql::loaders::Batch;
 use crate::graphql::server_error;
 use crate::state::AppState;
 
-/// Mutations: refused, before anything runs, when made with a `READ` API token; once run, they
-/// wake the event hub, so that subscribers hear of their events at once rather than at the
-/// hub's next poll.
+/// Marks a request that came over HTTP GET: it may run queries only.
+pub struct HttpGet;
+
+/// Mutations: refused, before anything runs, when made with a `READ` API token or over HTTP GET
+/// (with subscriptions; `METHOD_NOT_ALLOWED`); once run, they wake the event hub, so that
+/// subscribers hear of their events at once rather than at the hub's next poll.
 pub struct Mutations;
 
 impl ExtensionFactory for Mutations {
@@ -43,6 +47,12 @@ impl Extension for MutationsExtension {
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
         let document = next.run(ctx, query, variables).await?;
+        if ctx.data_opt::<HttpGet>().is_some()
+            && document.operations.iter().any(|(_, op)| op.node.ty != OperationType::Query)
+        {
+            let refused = AppError::MethodNotAllowed("GET runs queries only: send mutations with POST");
+            return Err(server_error(refused));
+        }
         if has_mutation(&document) {
             if let Some(RequestAuth::Authenticated(viewer)) = ctx.data_opt::<RequestAuth>() {
                 viewer.require_write().map_err(server_error)?;
