@@ -5,7 +5,7 @@ use std::time::Duration;
 use sea_orm::{ConnectionTrait, TransactionTrait};
 use serde_json::json;
 
-use crate::harness::{PASSWORD, TestApp};
+use crate::harness::{PASSWORD, TestApp, answer_of};
 
 #[tokio::test]
 async fn an_exhausted_pool_answers_unavailable_instead_of_hanging() {
@@ -99,15 +99,9 @@ async fn sigterm_stops_the_server_gracefully() {
             break url.split_whitespace().next().unwrap().parse().unwrap();
         }
     };
-    let signed_up: serde_json::Value = reqwest::Client::new()
+    let signed_up = answer_of(reqwest::Client::new()
         .post(format!("http://{addr}/graphql"))
-        .json(&json!({ "query": format!("mutation {{ signUp(input: {{ organizationName: \"Acme\", email: \"ada@acme.test\", password: \"{PASSWORD}\", displayName: \"Ada\" }}) {{ accessToken }} }}") }))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+        .json(&json!({ "query": format!("mutation {{ signUp(input: {{ organizationName: \"Acme\", email: \"ada@acme.test\", password: \"{PASSWORD}\", displayName: \"Ada\" }}) {{ accessToken }} }}") }))).await;
     let token = signed_up["data"]["signUp"]["accessToken"].as_str().unwrap();
     let mut socket = Socket::subscribed(addr, token, "log", "subscription { events { id } }", json!({})).await;
     tokio::time::sleep(Duration::from_millis(200)).await;

@@ -502,3 +502,8 @@ impl Cast {
         self.teams[name].clone()
     }
 }
+
+/// Sends an HTTP request and reads its JSON answer.
+pub async fn answer_of(request: reqwest::RequestBuilder) -> Value {
+    request.send().await.expect("request").json().await.expect("JSON answer")
+}

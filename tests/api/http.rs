@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-use crate::harness::{PASSWORD, Socket, TestApp};
+use crate::harness::{PASSWORD, Socket, TestApp, answer_of};
 
 struct Client {
     http: reqwest::Client,
@@ -263,17 +263,14 @@ async fn automatic_persisted_queries_over_post_and_get() {
     assert_eq!(sent["data"]["me"]["email"], "ada@acme.test", "{sent}");
     let (_, by_hash) = client.post(Some(&admin.token), json!({ "extensions": persisted })).await;
     assert_eq!(by_hash["data"]["me"]["email"], "ada@acme.test", "{by_hash}");
-    let by_get: Value = client
-        .http
-        .get(format!("{}/graphql", client.url))
-        .bearer_auth(&admin.token)
-        .query(&[("operationName", "Me".to_owned()), ("extensions", persisted.to_string())])
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let by_get = answer_of(
+        client
+            .http
+            .get(format!("{}/graphql", client.url))
+            .bearer_auth(&admin.token)
+            .query(&[("operationName", "Me".to_owned()), ("extensions", persisted.to_string())]),
+    )
+    .await;
     assert_eq!(by_get["data"]["me"]["email"], "ada@acme.test", "{by_get}");
     // A hash that is not the query's is refused, and nothing runs.
     let wrong = json!({ "persistedQuery": { "version": 1, "sha256Hash": "00".repeat(32) } });

@@ -2,7 +2,7 @@
 
 use serde_json::json;
 
-use crate::harness::{PASSWORD, TestApp};
+use crate::harness::{PASSWORD, TestApp, answer_of};
 
 /// `{ me { … email } }` going `rounds` times through a user's teams and their members: each
 /// round is six levels deep.
@@ -78,15 +78,9 @@ async fn a_batch_runs_one_credential_check() {
     app.sign_up("Acme", "ada@acme.test").await;
     let addr = app.serve().await;
     let login = json!({ "query": format!("mutation {{ login(email: \"ada@acme.test\", password: \"{PASSWORD}\") {{ accessToken }} }}") });
-    let answers: serde_json::Value = reqwest::Client::new()
-        .post(format!("http://{addr}/graphql"))
-        .json(&json!([login, login, login]))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let answers =
+        answer_of(reqwest::Client::new().post(format!("http://{addr}/graphql")).json(&json!([login, login, login])))
+            .await;
     let answers = answers.as_array().unwrap();
     let signed_in = answers.iter().filter(|a| a["data"]["login"]["accessToken"].is_string()).count();
     let refused = answers.iter().filter(|a| a["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT").count();
@@ -144,7 +138,8 @@ async fn re_entering_a_password_counts_as_a_credential_check() {
 #[tokio::test]
 async fn the_standard_introspection_query_passes_the_limits() {
     // graphql-core's `get_introspection_query()` with every option, as GraphiQL, codegen and
-    // IDE plugins send it: its type references nest about fifteen levels deep.
+    // IDE plugins send it (whitespace folded, one definition a line): its type references nest
+    // about fifteen levels deep.
     let app = TestApp::new().await;
     let answer = app.exec(None, include_str!("introspection.graphql"), json!({})).await;
     let types = answer.data()["__schema"]["types"].as_array().expect("types").len();
