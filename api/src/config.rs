@@ -136,6 +136,20 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_CORS_ORIGINS", value_delimiter = ',', global = true)]
     pub cors_origins: Vec<String>,
 
+    /// Comma-separated request headers those origins may send.
+    #[arg(
+        long,
+        env = "HINDSIGHT_CORS_ALLOW_HEADERS",
+        value_delimiter = ',',
+        default_value = "authorization,content-type,x-request-id,apollographql-client-name,apollographql-client-version",
+        global = true
+    )]
+    pub cors_allow_headers: Vec<String>,
+
+    /// How long a browser may keep a CORS preflight answer.
+    #[arg(long, env = "HINDSIGHT_CORS_MAX_AGE", default_value = "10m", value_parser = parse_duration, global = true)]
+    pub cors_max_age: Duration,
+
     /// How many argon2 password hashes may run at once (each takes ~19 MiB and a core). The
     /// default leaves one core to everything else, so a flood of sign-ins cannot starve it.
     #[arg(long, env = "HINDSIGHT_MAX_CONCURRENT_HASHES", default_value_t = default_hashes(), global = true)]

@@ -278,3 +278,53 @@ async fn automatic_persisted_queries_over_post_and_get() {
     assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
     assert!(refused.get("data").is_none_or(Value::is_null), "{refused}");
 }
+
+#[tokio::test]
+async fn cors_lets_a_configured_origin_send_its_headers_and_read_the_request_id() {
+    let app = TestApp::with_config(|c| c.cors_origins = vec!["https://app.example".into()]).await;
+    let client = Client::new(&app).await;
+    let url = format!("{}/graphql", client.url);
+    let preflight = client
+        .http
+        .request(reqwest::Method::OPTIONS, &url)
+        .header("origin", "https://app.example")
+        .header("access-control-request-method", "POST")
+        .header(
+            "access-control-request-headers",
+            "authorization, content-type, x-request-id, apollographql-client-name",
+        )
+        .send()
+        .await
+        .unwrap();
+    assert!(preflight.status().is_success(), "{}", preflight.status());
+    let allowed = preflight.headers()["access-control-allow-headers"].to_str().unwrap().to_owned();
+    for header in ["authorization", "content-type", "x-request-id", "apollographql-client-name"] {
+        assert!(allowed.contains(header), "{header} not in {allowed}");
+    }
+    assert_eq!(preflight.headers()["access-control-max-age"], "600");
+
+    let answer = client
+        .http
+        .post(&url)
+        .header("origin", "https://app.example")
+        .header("x-request-id", "trace-42")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(answer.headers()["access-control-allow-origin"], "https://app.example");
+    assert_eq!(answer.headers()["access-control-expose-headers"], "x-request-id");
+    assert_eq!(answer.headers()["x-request-id"], "trace-42", "the client's request ID comes back");
+    let fresh = client.http.post(&url).json(&json!({ "query": "{ __typename }" })).send().await.unwrap();
+    assert!(!fresh.headers()["x-request-id"].is_empty(), "every answer has a request ID");
+
+    let stranger = client
+        .http
+        .post(&url)
+        .header("origin", "https://evil.example")
+        .json(&json!({ "query": "{ __typename }" }))
+        .send()
+        .await
+        .unwrap();
+    assert!(stranger.headers().get("access-control-allow-origin").is_none());
+}

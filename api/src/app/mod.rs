@@ -17,6 +17,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
 use crate::error::AppError;
@@ -38,7 +39,7 @@ struct Server {
 /// address limits failed sign-ins).
 fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Router {
     let schema = graphql::build_schema(state.clone());
-    let cors = cors_layer(&state.config.cors_origins);
+    let cors = cors_layer(&state.config);
     let max_body = state.config.max_body_bytes;
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_http))
@@ -50,23 +51,35 @@ fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Ro
         .merge(extra)
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
         .layer(RequestBodyLimitLayer::new(max_body))
-        .layer(TraceLayer::new_for_http());
+        .layer(TraceLayer::new_for_http())
+        // Every answer carries the request's ID (the client's `x-request-id`, or a new one).
+        .layer(PropagateRequestIdLayer::x_request_id())
+        .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid));
     if let Some(cors) = cors {
         router = router.layer(cors);
     }
     router
 }
 
-fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
-    let origins: Vec<HeaderValue> = origins.iter().filter_map(|o| HeaderValue::from_str(o.trim()).ok()).collect();
+/// Cross-origin calls from the configured front-end origins, with the configured request
+/// headers; the request ID is readable by them.
+fn cors_layer(config: &Config) -> Option<CorsLayer> {
+    let values = |items: &[String]| -> Vec<HeaderValue> {
+        items.iter().filter_map(|item| HeaderValue::from_str(item.trim()).ok()).collect()
+    };
+    let origins = values(&config.cors_origins);
     if origins.is_empty() {
         return None;
     }
+    let headers: Vec<header::HeaderName> =
+        config.cors_allow_headers.iter().filter_map(|h| header::HeaderName::try_from(h.trim()).ok()).collect();
     Some(
         CorsLayer::new()
             .allow_origin(AllowOrigin::list(origins))
             .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]),
+            .allow_headers(headers)
+            .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .max_age(config.cors_max_age),
     )
 }
 
