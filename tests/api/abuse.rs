@@ -229,8 +229,13 @@ async fn one_user_running_the_worst_search_does_not_starve_another_organization(
     let neighbour = app.sign_up("Globex", "hank@globex.test").await;
     worst_case_incidents(&app, &attacker, 2_000).await;
     let started = Instant::now();
-    app.exec(Some(&attacker.token), SEARCH, json!({ "s": worst_search() })).await.data();
-    eprintln!("one worst search took {:?}", started.elapsed());
+    // For the record only: on a loaded machine even one may reach the statement time limit.
+    let alone = app.exec(Some(&attacker.token), SEARCH, json!({ "s": worst_search() })).await;
+    eprintln!(
+        "one worst search took {:?} ({})",
+        started.elapsed(),
+        if alone.0.get("errors").is_some() { alone.code() } else { "ok".into() }
+    );
     let addr = app.serve().await;
     // Ten requests of ten aliases each: a hundred worst searches at once.
     let aliases: Vec<String> =

@@ -67,3 +67,13 @@ async fn control_characters_in_text_are_bad_input() {
         .await;
     answer.assert_error("BAD_USER_INPUT", Some("name"));
 }
+
+#[tokio::test]
+async fn a_failed_field_is_null_in_data_beside_its_error() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let answer = app.exec(Some(&admin.token), "{ review(id: \"bad\") { id } me { email } }", json!({})).await;
+    assert_eq!(answer.0["data"], json!({ "review": null, "me": { "email": "ada@acme.test" } }), "{:#}", answer.0);
+    assert_eq!(answer.0["errors"][0]["path"], json!(["review"]));
+    assert_eq!(answer.0["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+}

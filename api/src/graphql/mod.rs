@@ -78,6 +78,7 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
         .extension(extensions::ErrorCodes)
+        .extension(extensions::NullOnError)
         .extension(extensions::PersistedQueries::default())
         .extension(extensions::Mutations)
         .extension(extensions::OperationViewer)

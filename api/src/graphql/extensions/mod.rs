@@ -8,6 +8,7 @@
 
 mod document;
 mod errors;
+mod nulls;
 mod persisted;
 mod request;
 mod socket;
@@ -17,6 +18,7 @@ use async_graphql::parser::types::{ExecutableDocument, OperationType};
 
 pub use document::{CredentialBudget, DocumentLimits};
 pub use errors::ErrorCodes;
+pub use nulls::NullOnError;
 pub use persisted::PersistedQueries;
 pub use request::{HttpGet, Mutations, OperationViewer};
 pub use socket::{SocketCredentials, SocketSubscriptions, SubscriptionLimit};

@@ -1,0 +1,231 @@
+//! Errors answer `null`, as the GraphQL specification asks: a field that fails is `null` in
+//! `data` (with its error) when its type allows it, and otherwise its nearest nullable parent
+//! (an object, a list item or a list) is; when no parent may be null, `data` is. The engine
+//! alone would leave the failed key out, which client caches such as Apollo's and urql's read
+//! as a broken answer.
+
+use std::sync::{Arc, Mutex};
+
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, NextSubscribe, ResolveInfo,
+};
+use async_graphql::{PathSegment, QueryPathNode, QueryPathSegment, Response, ServerError, ServerResult, Value};
+use futures_util::stream::{BoxStream, StreamExt};
+
+pub struct NullOnError;
+
+impl ExtensionFactory for NullOnError {
+    fn create(&self) -> Arc<dyn Extension> {
+        Arc::new(NullOnErrorExtension::default())
+    }
+}
+
+#[derive(Default)]
+struct NullOnErrorExtension(Arc<Failures>);
+
+#[derive(Default)]
+struct Failures {
+    /// Errors of fields answered `null` in their place; added to the response.
+    nulled: Mutex<Vec<ServerError>>,
+    /// Paths of non-null fields that failed, waiting for their nearest nullable parent.
+    pending: Mutex<Vec<Vec<PathSegment>>>,
+}
+
+impl Failures {
+    /// Moves the errors of nulled fields into `response`; a failure no parent could take
+    /// makes `data` null.
+    fn finish(&self, mut response: Response) -> Response {
+        let nulled = std::mem::take(&mut *lock(&self.nulled));
+        if !std::mem::take(&mut *lock(&self.pending)).is_empty() {
+            response.data = Value::Null;
+        }
+        response.errors.extend(nulled);
+        response
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn path_of(node: &QueryPathNode<'_>) -> Vec<PathSegment> {
+    let mut path: Vec<PathSegment> = std::iter::once(node)
+        .chain(node.parents())
+        .map(|node| match node.segment {
+            QueryPathSegment::Name(name) => PathSegment::Field(name.to_owned()),
+            QueryPathSegment::Index(index) => PathSegment::Index(index),
+        })
+        .collect();
+    path.reverse();
+    path
+}
+
+/// The type of an item of a list type (`[Review!]!` → `Review!`).
+fn item_type(list: &str) -> &str {
+    let list = list.strip_suffix('!').unwrap_or(list);
+    list.strip_prefix('[').and_then(|inner| inner.strip_suffix(']')).unwrap_or(list)
+}
+
+fn nullable(ty: &str) -> bool {
+    !ty.ends_with('!')
+}
+
+/// Takes a failure below a field of type `ty` whose value is `value`: `below` is the path from
+/// the field's value to the failed child (list indices, then the child's name). Returns whether
+/// the field itself must be null (it could not be taken inside its value).
+fn take(ty: &str, value: &mut Value, below: &[PathSegment]) -> bool {
+    match (below.first(), value) {
+        (Some(PathSegment::Index(index)), Value::List(items)) => {
+            let item_ty = item_type(ty);
+            let Some(item) = items.get_mut(*index) else { return !nullable(ty) };
+            if take(item_ty, item, &below[1..]) {
+                if nullable(item_ty) {
+                    *item = Value::Null;
+                    return false;
+                }
+                return true;
+            }
+            false
+        }
+        // The failed child is a field of this object: the object is what must be null.
+        _ => true,
+    }
+}
+
+#[async_graphql::async_trait::async_trait]
+impl Extension for NullOnErrorExtension {
+    async fn resolve(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        info: ResolveInfo<'_>,
+        next: NextResolve<'_>,
+    ) -> ServerResult<Option<Value>> {
+        let failures = &self.0;
+        let (node, return_type) = (info.path_node, info.return_type);
+        match next.run(ctx, info).await {
+            Ok(mut value) => {
+                let path = {
+                    let pending = lock(&failures.pending);
+                    if pending.is_empty() {
+                        return Ok(value);
+                    }
+                    path_of(node)
+                };
+                let mut pending = lock(&failures.pending);
+                let (below, elsewhere): (Vec<_>, Vec<_>) =
+                    pending.drain(..).partition(|failed| failed.len() > path.len() && failed.starts_with(&path));
+                *pending = elsewhere;
+                let mut null_here = false;
+                if let Some(inner) = value.as_mut() {
+                    for failed in &below {
+                        null_here |= take(return_type, inner, &failed[path.len()..]);
+                    }
+                }
+                if !null_here {
+                    return Ok(value);
+                }
+                if nullable(return_type) {
+                    return Ok(Some(Value::Null));
+                }
+                // Not ours to null either: our parent's turn.
+                pending.push(path);
+                Ok(value)
+            }
+            Err(error) if nullable(return_type) => {
+                let mut error = error;
+                if error.path.is_empty() {
+                    error.path = path_of(node);
+                }
+                lock(&failures.nulled).push(error);
+                Ok(Some(Value::Null))
+            }
+            Err(error) => {
+                lock(&failures.pending).push(path_of(node));
+                Err(error)
+            }
+        }
+    }
+
+    async fn execute(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        operation_name: Option<&str>,
+        next: NextExecute<'_>,
+    ) -> Response {
+        let response = next.run(ctx, operation_name).await;
+        self.0.finish(response)
+    }
+
+    fn subscribe<'s>(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        stream: BoxStream<'s, Response>,
+        next: NextSubscribe<'_>,
+    ) -> BoxStream<'s, Response> {
+        let failures = self.0.clone();
+        next.run(ctx, stream).map(move |response| failures.finish(response)).boxed()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use async_graphql::{EmptyMutation, EmptySubscription, Object, Result, Schema};
+    use serde_json::json;
+
+    use super::*;
+
+    struct Root;
+    struct Thing;
+
+    #[Object]
+    impl Thing {
+        async fn ok(&self) -> i32 {
+            1
+        }
+        async fn bad(&self) -> Result<i32> {
+            Err("broken".into())
+        }
+    }
+
+    #[Object]
+    impl Root {
+        async fn fine(&self) -> i32 {
+            1
+        }
+        async fn maybe(&self) -> Result<Option<i32>> {
+            Err("broken".into())
+        }
+        async fn required(&self) -> Result<i32> {
+            Err("broken".into())
+        }
+        async fn thing(&self) -> Option<Thing> {
+            Some(Thing)
+        }
+        async fn things(&self) -> Option<Vec<Thing>> {
+            Some(vec![Thing, Thing])
+        }
+        async fn maybe_things(&self) -> Vec<Option<Thing>> {
+            vec![Some(Thing), Some(Thing)]
+        }
+    }
+
+    async fn run(query: &str) -> (serde_json::Value, usize) {
+        let schema = Schema::build(Root, EmptyMutation, EmptySubscription).extension(NullOnError).finish();
+        let response = schema.execute(query).await;
+        (response.data.into_json().unwrap(), response.errors.len())
+    }
+
+    #[tokio::test]
+    async fn a_failed_nullable_field_is_null_beside_its_error() {
+        assert_eq!(run("{ maybe fine }").await, (json!({ "maybe": null, "fine": 1 }), 1));
+    }
+
+    #[tokio::test]
+    async fn a_failed_non_null_field_nulls_its_nearest_nullable_parent() {
+        assert_eq!(run("{ thing { ok bad } fine }").await, (json!({ "thing": null, "fine": 1 }), 1));
+        assert_eq!(run("{ maybeThings { ok bad } }").await, (json!({ "maybeThings": [null, null] }), 2));
+        assert_eq!(run("{ things { ok bad } fine }").await, (json!({ "things": null, "fine": 1 }), 2));
+        assert_eq!(run("{ required fine }").await, (json!(null), 1));
+        assert_eq!(run("{ thing { ok } fine }").await, (json!({ "thing": { "ok": 1 }, "fine": 1 }), 0));
+    }
+}
