@@ -4,11 +4,30 @@
 use async_graphql::ErrorExtensionValues;
 use sea_orm::{DbErr, SqlErr};
 
+/// Why a request is not authenticated (`extensions.reason` of UNAUTHENTICATED), so that a
+/// client knows what to do next.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, strum::IntoStaticStr)]
+#[strum(serialize_all = "SCREAMING_SNAKE_CASE")]
+pub enum AuthFailure {
+    /// No credentials were sent: sign in.
+    Missing,
+    /// The access token expired: refresh the session (`refreshSession`).
+    TokenExpired,
+    /// The session or token was signed out, revoked or ran out: sign in again.
+    SessionEnded,
+    /// The email and password do not match.
+    WrongCredentials,
+    /// The token is malformed, unknown or not signed by this server: sign in again.
+    InvalidToken,
+    /// The account has been deactivated by an admin.
+    Deactivated,
+}
+
 /// Cloneable, so that one failure of a batch loader reaches every resolver waiting on it.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
-    #[error("{0}")]
-    Unauthenticated(String),
+    #[error("{message}")]
+    Unauthenticated { reason: AuthFailure, message: String },
     #[error("{0}")]
     Forbidden(String),
     #[error("{0} not found")]
@@ -47,7 +66,7 @@ pub type AppResult<T> = Result<T, AppError>;
 impl AppError {
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Unauthenticated(_) => "UNAUTHENTICATED",
+            Self::Unauthenticated { .. } => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
             Self::BadInput { .. } => "BAD_USER_INPUT",
@@ -76,8 +95,8 @@ impl AppError {
         Self::Forbidden(message.into())
     }
 
-    pub fn unauthenticated(message: impl Into<String>) -> Self {
-        Self::Unauthenticated(message.into())
+    pub fn unauthenticated(reason: AuthFailure, message: impl Into<String>) -> Self {
+        Self::Unauthenticated { reason, message: message.into() }
     }
 
     pub fn internal(error: impl Into<anyhow::Error>) -> Self {
@@ -129,6 +148,7 @@ impl From<AppError> for async_graphql::Error {
         match &err {
             AppError::BadInput { field: Some(field), .. } => extensions.set("field", field.as_str()),
             AppError::RateLimited { retry_after_secs } => extensions.set("retryAfter", *retry_after_secs),
+            AppError::Unauthenticated { reason, .. } => extensions.set("reason", <&str>::from(reason)),
             _ => {}
         }
         async_graphql::Error { message: err.to_string(), source: None, extensions: Some(extensions) }

@@ -285,3 +285,34 @@ async fn a_new_password_under_ten_characters_is_refused() {
         .await
         .assert_error("BAD_USER_INPUT", Some("newPassword"));
 }
+
+#[tokio::test]
+async fn unauthenticated_says_why_so_a_client_knows_what_to_do() {
+    let app = TestApp::new().await;
+    let reason = |answer: &crate::harness::Answer| {
+        answer.assert_error("UNAUTHENTICATED", None);
+        answer.errors()[0]["extensions"]["reason"].as_str().unwrap_or_default().to_owned()
+    };
+    // Nothing sent: sign in.
+    assert_eq!(reason(&app.exec(None, "{ me { id } }", json!({})).await), "MISSING");
+    // A stale access token: refresh.
+    let mut claims = real_claims(&app).await;
+    claims.iat -= 3600;
+    claims.exp = Utc::now().timestamp() - 60;
+    assert_eq!(reason(&app.me(&sign(&claims, Algorithm::HS256, JWT_SECRET)).await), "TOKEN_EXPIRED");
+    // Garbage: sign in again.
+    assert_eq!(reason(&app.me("not-a-token").await), "INVALID_TOKEN");
+    // A wrong password.
+    assert_eq!(reason(&app.login("ada@acme.test", "wrong password!").await), "WRONG_CREDENTIALS");
+    // Signed out everywhere: the session has ended.
+    let ada = session_from(&app.login("ada@acme.test", PASSWORD).await.data()["login"]);
+    app.exec(Some(&ada.token), "mutation { logoutEverywhere }", json!({})).await.data();
+    assert_eq!(reason(&app.me(&ada.token).await), "SESSION_ENDED");
+    // A deactivated account.
+    let ada = session_from(&app.login("ada@acme.test", PASSWORD).await.data()["login"]);
+    let bob = app.invite_and_join(&ada, "bob@acme.test", "MEMBER").await;
+    app.exec(Some(&ada.token), "mutation($u: ID!) { deactivateUser(userId: $u) { id } }", json!({ "u": bob.user_id }))
+        .await
+        .data();
+    assert_eq!(reason(&app.me(&bob.token).await), "DEACTIVATED");
+}

@@ -88,7 +88,7 @@ pub async fn serve(
             RequestAuth::Authenticated(viewer) => viewer,
             refusal => {
                 let (code, message) = match refusal {
-                    RequestAuth::Rejected { message } => (close::UNAUTHORIZED, message),
+                    RequestAuth::Rejected { message, .. } => (close::UNAUTHORIZED, message),
                     RequestAuth::Unavailable => (close::TRY_AGAIN_LATER, AppError::Unavailable.to_string()),
                     _ => (
                         close::UNAUTHORIZED,
@@ -224,7 +224,7 @@ async fn session_end(
                 RequestAuth::Authenticated(_) => {
                     return (close::ROLE_CHANGED, "your organization role changed: reconnect".into());
                 }
-                RequestAuth::Rejected { message } => return (close::UNAUTHORIZED, message),
+                RequestAuth::Rejected { message, .. } => return (close::UNAUTHORIZED, message),
                 RequestAuth::Anonymous => return (close::UNAUTHORIZED, "no credentials".into()),
                 // Cannot tell now: ask again shortly.
                 RequestAuth::Unavailable => retry = Some(tokio::time::Instant::now() + RECHECK_AFTER),

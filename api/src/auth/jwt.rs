@@ -5,7 +5,7 @@ use jsonwebtoken::{Algorithm, DecodingKey, EncodingKey, Header, Validation};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, AuthFailure};
 
 pub const ISSUER: &str = "hindsight";
 pub const AUDIENCE: &str = "hindsight-api";
@@ -69,11 +69,12 @@ impl JwtKeys {
         jsonwebtoken::decode::<AccessClaims>(token, &self.decoding, &self.validation).map(|data| data.claims).map_err(
             |e| {
                 use jsonwebtoken::errors::ErrorKind;
-                let message = match e.kind() {
-                    ErrorKind::ExpiredSignature => "access token has expired",
-                    _ => "invalid access token",
-                };
-                AppError::unauthenticated(message)
+                match e.kind() {
+                    ErrorKind::ExpiredSignature => {
+                        AppError::unauthenticated(AuthFailure::TokenExpired, "access token has expired")
+                    }
+                    _ => AppError::unauthenticated(AuthFailure::InvalidToken, "invalid access token"),
+                }
             },
         )
     }

@@ -15,7 +15,7 @@ use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnectio
 use uuid::Uuid;
 
 use crate::clock::Clock;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, AuthFailure};
 pub use jwt::JwtKeys;
 pub use password::Passwords;
 
@@ -95,6 +95,7 @@ pub enum RequestAuth {
     Anonymous,
     Authenticated(Viewer),
     Rejected {
+        reason: AuthFailure,
         message: String,
     },
     /// The credentials could not be checked: the database is unavailable.
@@ -105,8 +106,8 @@ impl RequestAuth {
     pub fn viewer(&self) -> AppResult<&Viewer> {
         match self {
             Self::Authenticated(viewer) => Ok(viewer),
-            Self::Anonymous => Err(AppError::unauthenticated("authentication required")),
-            Self::Rejected { message } => Err(AppError::unauthenticated(message.clone())),
+            Self::Anonymous => Err(AppError::unauthenticated(AuthFailure::Missing, "authentication required")),
+            Self::Rejected { reason, message } => Err(AppError::unauthenticated(*reason, message.clone())),
             Self::Unavailable => Err(AppError::Unavailable),
         }
     }
@@ -135,7 +136,8 @@ impl AuthService {
             return RequestAuth::Anonymous;
         };
         let Some(token) = value.strip_prefix("Bearer ").or_else(|| value.strip_prefix("bearer ")).map(str::trim) else {
-            return RequestAuth::Rejected { message: "the Authorization header must be `Bearer <token>`".into() };
+            let message = "the Authorization header must be `Bearer <token>`".into();
+            return RequestAuth::Rejected { reason: AuthFailure::InvalidToken, message };
         };
         let result = if token.starts_with(secret::API_TOKEN_PREFIX) {
             self.authenticate_api_token(db, token).await
@@ -144,11 +146,12 @@ impl AuthService {
         };
         match result {
             Ok(viewer) => RequestAuth::Authenticated(viewer),
-            Err(AppError::Unauthenticated(message)) => RequestAuth::Rejected { message },
+            Err(AppError::Unauthenticated { reason, message }) => RequestAuth::Rejected { reason, message },
             Err(AppError::Unavailable) => RequestAuth::Unavailable,
             Err(other) => {
                 tracing::error!(error = ?other, "could not verify credentials");
-                RequestAuth::Rejected { message: "could not verify credentials; try again".into() }
+                let message = "could not verify credentials; try again".into();
+                RequestAuth::Rejected { reason: AuthFailure::InvalidToken, message }
             }
         }
     }
@@ -172,9 +175,9 @@ impl AuthService {
             // Say why (a rare path: a second look is fine).
             let user = active_user(db, claims.sub).await?;
             if user.organization_id != claims.org || user.token_version != claims.ver {
-                return Err(AppError::unauthenticated("access token has been revoked"));
+                return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "access token has been revoked"));
             }
-            return Err(AppError::unauthenticated("this session has been signed out"));
+            return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));
         };
         Ok(Viewer {
             user_id: user.id,
@@ -187,7 +190,7 @@ impl AuthService {
     }
 
     async fn authenticate_api_token(&self, db: &DatabaseConnection, secret: &str) -> AppResult<Viewer> {
-        let invalid = || AppError::unauthenticated("invalid API token");
+        let invalid = || AppError::unauthenticated(AuthFailure::InvalidToken, "invalid API token");
         let token = api_token::Entity::find()
             .filter(api_token::Column::SecretHash.eq(secret::digest(secret)))
             .one(db)
@@ -195,10 +198,10 @@ impl AuthService {
             .ok_or_else(invalid)?;
         let now = self.clock.now();
         if token.revoked_at.is_some() {
-            return Err(AppError::unauthenticated("API token has been revoked"));
+            return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "API token has been revoked"));
         }
         if token.expires_at.is_some_and(|at| at <= now) {
-            return Err(AppError::unauthenticated("API token has expired"));
+            return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "API token has expired"));
         }
         let user = active_user(db, token.user_id).await?;
         if token.last_used_at.is_none_or(|at| now - at >= LAST_USED_GRANULARITY) {
@@ -221,9 +224,12 @@ impl AuthService {
 }
 
 async fn active_user(db: &DatabaseConnection, id: Uuid) -> AppResult<user::Model> {
-    let user = user::Entity::find_by_id(id).one(db).await?.ok_or_else(|| AppError::unauthenticated("unknown user"))?;
+    let user = user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or_else(|| AppError::unauthenticated(AuthFailure::InvalidToken, "unknown user"))?;
     if !user.active {
-        return Err(AppError::unauthenticated("this account has been deactivated"));
+        return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
     }
     Ok(user)
 }

@@ -16,7 +16,7 @@ use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
 use crate::domain::validate;
-use crate::error::{AppError, AppResult};
+use crate::error::{AppError, AppResult, AuthFailure};
 use crate::events::{self, Change, NewEvent};
 use crate::ids::{GlobalId, NodeKind};
 
@@ -171,10 +171,10 @@ async fn check_password(
     let matches = auth.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if matches => user,
-        _ => return Err(AppError::unauthenticated(BAD_CREDENTIALS)),
+        _ => return Err(AppError::unauthenticated(AuthFailure::WrongCredentials, BAD_CREDENTIALS)),
     };
     if !user.active {
-        return Err(AppError::unauthenticated("this account has been deactivated"));
+        return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
     }
     let tx = db::begin_write(db).await?;
     let session = start_session(&tx, auth, user, None).await?;
@@ -226,7 +226,7 @@ pub async fn refresh_session(
 }
 
 async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<Session> {
-    let invalid = || AppError::unauthenticated("invalid refresh token");
+    let invalid = || AppError::unauthenticated(AuthFailure::InvalidToken, "invalid refresh token");
     let tx = db::begin_write(db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
@@ -235,7 +235,7 @@ async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> App
         .ok_or_else(invalid)?;
     let now = auth.clock.now();
     if stored.revoked_at.is_some() {
-        return Err(AppError::unauthenticated("this session has been signed out"));
+        return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));
     }
     // Spend the token; zero rows changed means someone spent it first.
     let spent = refresh_token::Entity::update_many()
@@ -247,17 +247,20 @@ async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> App
     if spent.rows_affected != 1 {
         revoke_family(&tx, stored.family_id, now).await?;
         tx.commit().await?;
-        return Err(AppError::unauthenticated("this refresh token was already used; the session has been revoked"));
+        return Err(AppError::unauthenticated(
+            AuthFailure::SessionEnded,
+            "this refresh token was already used; the session has been revoked",
+        ));
     }
     if stored.expires_at <= now {
-        return Err(AppError::unauthenticated("refresh token has expired"));
+        return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "refresh token has expired"));
     }
     let user = user::Entity::find_by_id(stored.user_id).one(&tx).await?.ok_or_else(invalid)?;
     if !user.active {
-        return Err(AppError::unauthenticated("this account has been deactivated"));
+        return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
     }
     if user.token_version != stored.token_version {
-        return Err(AppError::unauthenticated("this session has been signed out"));
+        return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));
     }
     let session = start_session(&tx, auth, user, Some(stored.family_id)).await?;
     tx.commit().await?;

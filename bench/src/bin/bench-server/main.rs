@@ -81,7 +81,7 @@ impl From<AppError> for Failure {
     fn from(error: AppError) -> Self {
         match error {
             AppError::NotFound(what) => Failure(StatusCode::NOT_FOUND, format!("{what} not found")),
-            AppError::Unauthenticated(message) => Failure(StatusCode::UNAUTHORIZED, message),
+            AppError::Unauthenticated { message, .. } => Failure(StatusCode::UNAUTHORIZED, message),
             other => Failure(StatusCode::INTERNAL_SERVER_ERROR, other.to_string()),
         }
     }
