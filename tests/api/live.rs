@@ -159,7 +159,7 @@ async fn an_expired_token_closes_the_socket() {
     let addr = app.serve().await;
     let mut socket = Socket::subscribed(addr, &admin.token, "log", EVENTS, json!({})).await;
     let (code, reason) = socket.closed().await;
-    assert_eq!(code, 4401, "{reason}");
+    assert_eq!(code, 4419, "{reason}: a session's token is refreshed, then the client reconnects");
     assert!(reason.contains("expired"), "{reason}");
 }
 

@@ -207,7 +207,7 @@ async fn session_end(
             }
         };
         let recheck = tokio::select! {
-            () = &mut expiry => return (close::UNAUTHORIZED, "the token has expired: reconnect with a fresh one".into()),
+            () = &mut expiry => return expired(&viewer),
             Some(request) = close_requests.recv() => return request,
             () = retry_due => true,
             event = events.recv() => match event {
@@ -235,6 +235,17 @@ async fn session_end(
 
 /// Whether an event may have changed what the viewer's credentials allow: a change to their
 /// account or to the API token they signed in with.
+/// How a connection ends when its credentials run out: a session's access token can be
+/// refreshed (the client reconnects with a fresh one), an API token cannot.
+fn expired(viewer: &Viewer) -> (u16, String) {
+    match viewer.credential {
+        Credential::Session { .. } => {
+            (close::TOKEN_EXPIRED, "the access token has expired: refresh it and reconnect".into())
+        }
+        Credential::ApiToken { .. } => (close::UNAUTHORIZED, "the API token has expired".into()),
+    }
+}
+
 fn concerns(viewer: &Viewer, event: &LiveEvent) -> bool {
     if event.organization_id != viewer.org_id || !event.kind.affects_credentials() {
         return false;

@@ -2,7 +2,7 @@
 
 use std::net::IpAddr;
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use entity::{OrgRole, organization, refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
@@ -207,7 +207,9 @@ pub(crate) async fn start_session(
     .await?;
     // The signature's lifetime runs on the system's time: the token library checks it so.
     let issued = clock::system_now();
-    let expires_at = issued + clock::lifetime(auth.access_ttl);
+    // Whole seconds, as the token's `exp` holds it: `expiresAt` is exactly when it stops working.
+    let expires_at =
+        (issued + clock::lifetime(auth.access_ttl)).duration_trunc(TimeDelta::seconds(1)).unwrap_or(issued);
     let access_token =
         auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;
     Ok(Session { access_token, refresh_token, expires_at, user })

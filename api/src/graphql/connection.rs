@@ -5,8 +5,12 @@ use tokio::sync::mpsc;
 
 /// Close codes sent by the server (4400–4499 as graphql-transport-ws uses them).
 pub mod close {
-    /// The token expired or was revoked, or the user was deactivated.
+    /// The credentials were refused or revoked, or the user was deactivated: sign in again
+    /// (stock graphql-ws clients never retry it).
     pub const UNAUTHORIZED: u16 = 4401;
+    /// The session's access token expired: refresh it and reconnect (stock graphql-ws clients
+    /// retry this code, asking their `connectionParams` for credentials again).
+    pub const TOKEN_EXPIRED: u16 = 4419;
     /// The user's organization role changed: reconnect to act with the new one.
     pub const ROLE_CHANGED: u16 = 4403;
     /// No `connection_init` arrived in time (as graphql-transport-ws defines it).
