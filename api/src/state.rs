@@ -60,6 +60,7 @@ impl AppState {
             invitation_ttl: config.invitation_ttl,
             limits: config.auth_limits(),
             clock: clock.clone(),
+            refresh_key: secret.clone(),
         };
         let hub = EventHub::start(db.clone(), &config).await.context("cannot start the event hub")?;
         Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub, clock })

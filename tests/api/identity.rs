@@ -210,9 +210,35 @@ async fn reusing_a_spent_refresh_token_revokes_the_whole_session() {
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let next =
         session_from(&app.exec(None, REFRESH, json!({ "t": admin.refresh_token })).await.data()["refreshSession"]);
-    // The spent token comes back: someone else holds a copy.
+    // The spent token comes back after the grace of two tabs refreshing at once: someone else
+    // holds a copy.
+    app.state.clock.advance(chrono::TimeDelta::seconds(11));
     app.exec(None, REFRESH, json!({ "t": admin.refresh_token })).await.assert_error("UNAUTHENTICATED", None);
     // The legitimate holder's newer token is revoked too.
+    app.exec(None, REFRESH, json!({ "t": next.refresh_token })).await.assert_error("UNAUTHENTICATED", None);
+}
+
+#[tokio::test]
+async fn two_tabs_refreshing_at_once_keep_the_session() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    // Both tabs present the same refresh token, one just after the other.
+    let (first, second) = tokio::join!(
+        app.exec(None, REFRESH, json!({ "t": admin.refresh_token })),
+        app.exec(None, REFRESH, json!({ "t": admin.refresh_token })),
+    );
+    let (first, second) =
+        (session_from(&first.data()["refreshSession"]), session_from(&second.data()["refreshSession"]));
+    assert_eq!(first.refresh_token, second.refresh_token, "the same successor for both");
+    app.me(&first.token).await.data();
+    app.me(&second.token).await.data();
+    // The successor rotates as any refresh token does, once.
+    let next =
+        session_from(&app.exec(None, REFRESH, json!({ "t": first.refresh_token })).await.data()["refreshSession"]);
+    app.me(&next.token).await.data();
+    // Later, the first token comes back: a replay, which ends the session.
+    app.state.clock.advance(chrono::TimeDelta::seconds(11));
+    app.exec(None, REFRESH, json!({ "t": first.refresh_token })).await.assert_error("UNAUTHENTICATED", None);
     app.exec(None, REFRESH, json!({ "t": next.refresh_token })).await.assert_error("UNAUTHENTICATED", None);
 }
 

@@ -124,6 +124,8 @@ pub struct AuthService {
     pub limits: throttle::Limits,
     /// The application's clock, handed to every viewer.
     pub clock: Clock,
+    /// Derives a refresh token's successor (see `secret::successor`).
+    pub refresh_key: Vec<u8>,
 }
 
 /// How often an API token's `lastUsedAt` is refreshed at most.

@@ -17,6 +17,17 @@ pub fn generate(prefix: &str) -> String {
     format!("{prefix}{}", URL_SAFE_NO_PAD.encode(bytes))
 }
 
+/// The refresh token that succeeds `token` in its session: derived from it with the server's
+/// `key` (HMAC-SHA256), so that presenting `token` again a moment later (two tabs refreshing at
+/// once) can hand out the same successor, which is stored only as a digest.
+pub fn successor(key: &[u8], token: &str) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<Sha256>::new_from_slice(key).expect("HMAC takes a key of any length");
+    mac.update(b"hindsight refresh successor:");
+    mac.update(token.as_bytes());
+    format!("hsr_{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
 /// The stored form of a secret: lower-case hex SHA-256.
 pub fn digest(secret: &str) -> String {
     let hash = Sha256::digest(secret.as_bytes());

@@ -91,7 +91,7 @@ async fn create_organization(
         },
     )
     .await?;
-    let session = start_session(&tx, auth, user, None).await?;
+    let session = start_session(&tx, auth, user).await?;
     tx.commit().await?;
     Ok(session)
 }
@@ -177,21 +177,29 @@ async fn check_password(
         return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
     }
     let tx = db::begin_write(db).await?;
-    let session = start_session(&tx, auth, user, None).await?;
+    let session = start_session(&tx, auth, user).await?;
     tx.commit().await?;
     Ok(session)
 }
 
-/// Issues an access token and a refresh token; `family` continues an existing session.
+/// Starts a session: an access token and a refresh token.
 pub(crate) async fn start_session(
     tx: &impl ConnectionTrait,
     auth: &AuthService,
     user: user::Model,
-    family: Option<Uuid>,
+) -> AppResult<Session> {
+    continue_session(tx, auth, user, Uuid::now_v7(), secret::generate("hsr_")).await
+}
+
+/// Issues an access token and stores `refresh_token` for the session `family_id`.
+async fn continue_session(
+    tx: &impl ConnectionTrait,
+    auth: &AuthService,
+    user: user::Model,
+    family_id: Uuid,
+    refresh_token: String,
 ) -> AppResult<Session> {
     let now = auth.clock.now();
-    let family_id = family.unwrap_or_else(Uuid::now_v7);
-    let refresh_token = secret::generate("hsr_");
     refresh_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         user_id: Set(user.id),
@@ -205,14 +213,19 @@ pub(crate) async fn start_session(
     }
     .insert(tx)
     .await?;
+    let (access_token, expires_at) = access_token(auth, &user, family_id)?;
+    Ok(Session { access_token, refresh_token, expires_at, user })
+}
+
+/// A signed access token of the session `family_id`, and when it expires.
+fn access_token(auth: &AuthService, user: &user::Model, family_id: Uuid) -> AppResult<(String, DateTime<Utc>)> {
     // The signature's lifetime runs on the system's time: the token library checks it so.
     let issued = clock::system_now();
     // Whole seconds, as the token's `exp` holds it: `expiresAt` is exactly when it stops working.
     let expires_at =
         (issued + clock::lifetime(auth.access_ttl)).duration_trunc(TimeDelta::seconds(1)).unwrap_or(issued);
-    let access_token =
-        auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;
-    Ok(Session { access_token, refresh_token, expires_at, user })
+    let token = auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;
+    Ok((token, expires_at))
 }
 
 /// Rotates a refresh token. Presenting a token that was already rotated means it leaked:
@@ -247,6 +260,10 @@ async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> App
         .exec(&tx)
         .await?;
     if spent.rows_affected != 1 {
+        if let Some(session) = successor_again(&tx, auth, &stored, token.trim(), now).await? {
+            tx.commit().await?;
+            return Ok(session);
+        }
         revoke_family(&tx, stored.family_id, now).await?;
         tx.commit().await?;
         return Err(AppError::unauthenticated(
@@ -264,9 +281,45 @@ async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> App
     if user.token_version != stored.token_version {
         return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));
     }
-    let session = start_session(&tx, auth, user, Some(stored.family_id)).await?;
+    let successor = secret::successor(&auth.refresh_key, token.trim());
+    let session = continue_session(&tx, auth, user, stored.family_id, successor).await?;
     tx.commit().await?;
     Ok(session)
+}
+
+/// How long after a refresh token was spent presenting it again still hands out its
+/// successor: two tabs (or a retried request) refreshing at once keep the session.
+const REFRESH_GRACE: TimeDelta = TimeDelta::seconds(10);
+
+/// The session again for a refresh token spent within [`REFRESH_GRACE`]: the same successor
+/// refresh token (if it is still live) and a fresh access token. `None` once the grace is over:
+/// the token was replayed, and the caller revokes the session.
+async fn successor_again(
+    tx: &impl ConnectionTrait,
+    auth: &AuthService,
+    spent: &refresh_token::Model,
+    token: &str,
+    now: DateTime<Utc>,
+) -> AppResult<Option<Session>> {
+    let Some(used_at) = spent.used_at else { return Ok(None) };
+    if now - used_at > REFRESH_GRACE {
+        return Ok(None);
+    }
+    let successor = secret::successor(&auth.refresh_key, token);
+    let live = refresh_token::Entity::find()
+        .filter(refresh_token::Column::TokenHash.eq(secret::digest(&successor)))
+        .filter(refresh_token::Column::FamilyId.eq(spent.family_id))
+        .filter(refresh_token::Column::RevokedAt.is_null())
+        .one(tx)
+        .await?;
+    let user = user::Entity::find_by_id(spent.user_id).one(tx).await?;
+    match (live, user) {
+        (Some(_), Some(user)) if user.active && user.token_version == spent.token_version => {
+            let (access_token, expires_at) = access_token(auth, &user, spent.family_id)?;
+            Ok(Some(Session { access_token, refresh_token: successor, expires_at, user }))
+        }
+        _ => Ok(None),
+    }
 }
 
 /// Signs a session out; returns how many of its refresh tokens were still live.

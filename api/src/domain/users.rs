@@ -217,7 +217,7 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
         },
     )
     .await?;
-    let session = identity::start_session(&tx, auth, user, None).await?;
+    let session = identity::start_session(&tx, auth, user).await?;
     tx.commit().await?;
     Ok(session)
 }
