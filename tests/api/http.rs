@@ -90,12 +90,38 @@ async fn a_newcomer_round_trip_over_http() {
 }
 
 #[tokio::test]
-async fn graphiql_is_served_on_get() {
+async fn graphiql_is_served_from_the_server_alone() {
     let app = TestApp::new().await;
     let client = Client::new(&app).await;
     let page = client.http.get(format!("{}/graphql", client.url)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), 200);
-    assert!(page.text().await.unwrap().to_lowercase().contains("graphiql"));
+    let csp = page.headers()["content-security-policy"].to_str().unwrap().to_owned();
+    assert!(csp.contains("script-src 'self'") && csp.contains("connect-src 'self'"), "{csp}");
+    let html = page.text().await.unwrap();
+    assert!(html.to_lowercase().contains("graphiql"));
+    // Every script and stylesheet comes from this server (the network may be cut).
+    let links: Vec<&str> = html
+        .split(['"', '\''])
+        .filter(|part| part.ends_with(".js") || part.ends_with(".css") || part.starts_with("http"))
+        .collect();
+    assert!(links.len() >= 6, "{html}");
+    for link in links {
+        assert!(link.starts_with("/graphiql/"), "{link} is not served by this server");
+        let asset =
+            client.http.get(format!("{}{link}", client.url)).header("accept-encoding", "gzip").send().await.unwrap();
+        assert_eq!(asset.status(), 200, "{link}");
+        let kind = asset.headers()["content-type"].to_str().unwrap();
+        assert!(
+            kind.starts_with(if link.ends_with(".css") { "text/css" } else { "text/javascript" }),
+            "{link}: {kind}"
+        );
+        assert!(asset.headers()["cache-control"].to_str().unwrap().contains("immutable"));
+        if link.ends_with("graphiql.min.js") {
+            assert_eq!(asset.headers()["content-encoding"], "gzip", "the large bundle goes compressed");
+        }
+    }
+    let missing = client.http.get(format!("{}/graphiql/0.0.0/graphiql.min.js", client.url)).send().await.unwrap();
+    assert_eq!(missing.status(), 404, "only the pinned version is served");
 }
 
 #[tokio::test]
@@ -104,6 +130,8 @@ async fn graphiql_can_be_switched_off() {
     let client = Client::new(&app).await;
     let page = client.http.get(format!("{}/graphql", client.url)).header("accept", "text/html").send().await.unwrap();
     assert_eq!(page.status(), 404);
+    let asset = client.http.get(format!("{}/graphiql/3.8.3/start.js", client.url)).send().await.unwrap();
+    assert_eq!(asset.status(), 404);
 }
 
 #[tokio::test]

@@ -6,15 +6,16 @@ use std::sync::Arc;
 
 use crate::config::Config;
 use anyhow::Context as _;
-use async_graphql::http::{GraphiQLSource, WebSocketProtocols};
+use async_graphql::http::WebSocketProtocols;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{ConnectInfo, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::net::TcpListener;
 use tokio::sync::watch;
+use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
@@ -25,6 +26,7 @@ use crate::graphql::{self, AppSchema};
 use crate::state::AppState;
 use crate::{db, events};
 
+mod graphiql;
 pub mod socket;
 
 #[derive(Clone)]
@@ -44,6 +46,7 @@ fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Ro
     let mut router = Router::new()
         .route("/graphql", get(graphql_get).post(graphql_http))
         .route("/graphql/ws", get(graphql_ws))
+        .route("/graphiql/{version}/{file}", get(graphiql_asset).layer(CompressionLayer::new()))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
@@ -132,7 +135,14 @@ async fn graphiql(State(server): State<Server>) -> Response {
     if !server.state.config.graphiql {
         return (StatusCode::NOT_FOUND, "GraphiQL is disabled on this server").into_response();
     }
-    Html(GraphiQLSource::build().endpoint("/graphql").subscription_endpoint("/graphql/ws").finish()).into_response()
+    graphiql::page()
+}
+
+async fn graphiql_asset(State(server): State<Server>, path: Path<(String, String)>) -> Response {
+    if !server.state.config.graphiql {
+        return StatusCode::NOT_FOUND.into_response();
+    }
+    graphiql::asset(path).await
 }
 
 async fn graphql_http(
