@@ -53,6 +53,13 @@ pub enum AppError {
     /// its text (the message is the one Apollo's protocol expects).
     #[error("PersistedQueryNotFound")]
     PersistedQueryNotFound,
+    /// A query that would cost more than `--max-complexity` (its `cost` and the `limit` are in
+    /// the error's extensions).
+    #[error("the query is too complex: it costs {cost}, the limit is {limit}; ask for smaller pages or fewer fields")]
+    QueryTooComplex { cost: usize, limit: usize },
+    /// Fields nested deeper than `--max-depth`.
+    #[error("Query is nested too deep: {cost} levels of fields, at most {limit}")]
+    QueryTooDeep { cost: usize, limit: usize },
     /// A mutation or subscription sent over HTTP GET (GET runs queries only).
     #[error("{0}")]
     MethodNotAllowed(&'static str),
@@ -77,6 +84,8 @@ impl AppError {
             Self::Unavailable => "UNAVAILABLE",
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
+            Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
+            Self::QueryTooDeep { .. } => "QUERY_TOO_DEEP",
             Self::Internal(_) => "INTERNAL",
         }
     }
@@ -149,6 +158,10 @@ impl From<AppError> for async_graphql::Error {
             AppError::BadInput { field: Some(field), .. } => extensions.set("field", field.as_str()),
             AppError::RateLimited { retry_after_secs } => extensions.set("retryAfter", *retry_after_secs),
             AppError::Unauthenticated { reason, .. } => extensions.set("reason", <&str>::from(reason)),
+            AppError::QueryTooComplex { cost, limit } | AppError::QueryTooDeep { cost, limit } => {
+                extensions.set("cost", *cost);
+                extensions.set("limit", *limit);
+            }
             _ => {}
         }
         async_graphql::Error { message: err.to_string(), source: None, extensions: Some(extensions) }

@@ -20,8 +20,10 @@ async fn a_query_nested_too_deep_is_refused() {
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     app.exec(Some(&admin.token), &nested(1), json!({})).await.data();
     let deep = app.exec(Some(&admin.token), &nested(2), json!({})).await;
-    assert_eq!(deep.code(), "BAD_USER_INPUT");
+    assert_eq!(deep.code(), "QUERY_TOO_DEEP");
     assert!(deep.message().contains("nested too deep"), "{}", deep.message());
+    assert_eq!(deep.errors()[0]["extensions"]["limit"], 12);
+    assert!(deep.errors()[0]["extensions"]["cost"].as_u64().unwrap() > 12, "{:#}", deep.0);
     assert!(deep.0["data"].is_null(), "nothing ran");
 }
 
@@ -31,7 +33,9 @@ async fn the_depth_limit_is_configurable() {
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     app.exec(Some(&admin.token), "{ me { email } }", json!({})).await.data();
     let answer = app.exec(Some(&admin.token), "{ me { teams { team { name } } } }", json!({})).await;
-    assert_eq!(answer.code(), "BAD_USER_INPUT");
+    assert_eq!(answer.code(), "QUERY_TOO_DEEP");
+    assert_eq!(answer.errors()[0]["extensions"]["cost"], 4);
+    assert_eq!(answer.errors()[0]["extensions"]["limit"], 3);
 }
 
 const HUGE: &str = "{ teams(first: 100) { edges { node { members(first: 100) { edges { node { user { id email displayName } role } } } } } } }";
@@ -41,8 +45,10 @@ async fn a_query_asking_for_too_much_is_refused_and_a_dashboard_is_not() {
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let answer = app.exec(Some(&admin.token), HUGE, json!({})).await;
-    assert_eq!(answer.code(), "BAD_USER_INPUT");
+    assert_eq!(answer.code(), "QUERY_TOO_COMPLEX");
     assert!(answer.message().contains("too complex"), "{}", answer.message());
+    let extensions = &answer.errors()[0]["extensions"];
+    assert!(extensions["cost"].as_u64().unwrap() > extensions["limit"].as_u64().unwrap(), "{extensions}");
     let dashboard = "{ overdueActions(first: 50) { totalCount edges { cursor node { id title dueDate daysOverdue owner { email } team { name } review { title } } } pageInfo { hasNextPage endCursor } } }";
     app.exec(Some(&admin.token), dashboard, json!({})).await.data();
     // Fewer items cost less: the same shape fits with small pages.

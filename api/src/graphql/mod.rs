@@ -92,12 +92,12 @@ pub fn build_schema(state: AppState) -> AppSchema {
         .extension(extensions::DocumentLimits {
             max_depth: state.config.max_depth,
             max_aliases: state.config.max_aliases,
+            max_complexity: state.config.max_complexity,
         })
         .extension(extensions::PerUserLimit(extensions::UserSlots::new(
             state.config.max_concurrent_per_user,
             state.config.statement_timeout,
         )))
-        .limit_complexity(state.config.max_complexity)
         .limit_directives(MAX_DIRECTIVES)
         .data(state);
     if !introspection {

@@ -6,10 +6,10 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::Selection;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, SelectionSet};
-use async_graphql::{ServerResult, Value as ConstValue, Variables};
+use async_graphql::{ServerError, ServerResult, ValidationResult, Value as ConstValue, Variables};
 use async_graphql_value::Value as Literal;
 
 use crate::domain::validate::limits;
@@ -51,6 +51,8 @@ pub struct CredentialBudget(Arc<AtomicUsize>);
 pub struct DocumentLimits {
     pub max_depth: usize,
     pub max_aliases: usize,
+    /// The most a document may cost (`QUERY_TOO_COMPLEX` beyond, with its cost).
+    pub max_complexity: usize,
 }
 
 impl ExtensionFactory for DocumentLimits {
@@ -82,11 +84,12 @@ impl Extension for DocumentLimitsExtension {
             return refuse(AppError::bad_input("the document expands too far (fragments spread too often)"));
         }
         let limits = self.0;
-        if shape.deepest > limits.max_depth || shape.deepest_introspection > limits.max_depth.max(INTROSPECTION_DEPTH) {
-            return refuse(AppError::bad_input(format!(
-                "Query is nested too deep: at most {} levels of fields",
-                limits.max_depth
-            )));
+        if shape.deepest > limits.max_depth {
+            return refuse(AppError::QueryTooDeep { cost: shape.deepest, limit: limits.max_depth });
+        }
+        let introspection_limit = limits.max_depth.max(INTROSPECTION_DEPTH);
+        if shape.deepest_introspection > introspection_limit {
+            return refuse(AppError::QueryTooDeep { cost: shape.deepest_introspection, limit: introspection_limit });
         }
         if shape.aliases > limits.max_aliases {
             return refuse(AppError::bad_input(format!("a request may use at most {} aliases", limits.max_aliases)));
@@ -111,6 +114,21 @@ impl Extension for DocumentLimitsExtension {
             )));
         }
         Ok(document)
+    }
+
+    // The engine measures every document's cost while validating it; the limit is ours, so
+    // that the answer can say what it cost.
+    async fn validation(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        next: NextValidation<'_>,
+    ) -> Result<ValidationResult, Vec<ServerError>> {
+        let validated = next.run(ctx).await?;
+        if validated.complexity > self.0.max_complexity {
+            let refused = AppError::QueryTooComplex { cost: validated.complexity, limit: self.0.max_complexity };
+            return Err(vec![server_error(refused)]);
+        }
+        Ok(validated)
     }
 }
 
