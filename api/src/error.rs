@@ -23,6 +23,17 @@ pub enum AuthFailure {
     Deactivated,
 }
 
+/// One thing a review lacks before it can be published, as a client sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shortfall {
+    /// A stable name (`SUMMARY`, `WHYS`, …).
+    pub code: &'static str,
+    /// What to do about it, in words a UI can show.
+    pub message: String,
+    /// The field of `Review` it concerns (`summary`, `whys`, …).
+    pub field: &'static str,
+}
+
 /// Cloneable, so that one failure of a batch loader reaches every resolver waiting on it.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
@@ -60,6 +71,12 @@ pub enum AppError {
     /// Fields nested deeper than `--max-depth`.
     #[error("Query is nested too deep: {cost} levels of fields, at most {limit}")]
     QueryTooDeep { cost: usize, limit: usize },
+    /// A change the object's state does not allow (an illegal transition, a read-only object).
+    #[error("{0}")]
+    InvalidState(String),
+    /// A review that lacks what publishing needs (`extensions.gaps`: code, message and field of each).
+    #[error("the review is not ready to publish: {}", gaps.iter().map(|gap| gap.message.as_str()).collect::<Vec<_>>().join(" "))]
+    NotReady { gaps: Vec<Shortfall> },
     /// A mutation or subscription sent over HTTP GET (GET runs queries only).
     #[error("{0}")]
     MethodNotAllowed(&'static str),
@@ -85,6 +102,8 @@ impl AppError {
             Self::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
             Self::MethodNotAllowed(_) => "METHOD_NOT_ALLOWED",
             Self::QueryTooComplex { .. } => "QUERY_TOO_COMPLEX",
+            Self::InvalidState(_) => "INVALID_STATE",
+            Self::NotReady { .. } => "NOT_READY",
             Self::QueryTooDeep { .. } => "QUERY_TOO_DEEP",
             Self::Internal(_) => "INTERNAL",
         }
@@ -158,6 +177,16 @@ impl From<AppError> for async_graphql::Error {
             AppError::BadInput { field: Some(field), .. } => extensions.set("field", field.as_str()),
             AppError::RateLimited { retry_after_secs } => extensions.set("retryAfter", *retry_after_secs),
             AppError::Unauthenticated { reason, .. } => extensions.set("reason", <&str>::from(reason)),
+            AppError::NotReady { gaps } => {
+                let gaps = gaps.iter().map(|gap| {
+                    let mut entry = async_graphql::indexmap::IndexMap::new();
+                    entry.insert(async_graphql::Name::new("code"), async_graphql::Value::from(gap.code));
+                    entry.insert(async_graphql::Name::new("message"), async_graphql::Value::from(gap.message.as_str()));
+                    entry.insert(async_graphql::Name::new("field"), async_graphql::Value::from(gap.field));
+                    async_graphql::Value::Object(entry)
+                });
+                extensions.set("gaps", async_graphql::Value::List(gaps.collect()));
+            }
             AppError::QueryTooComplex { cost, limit } | AppError::QueryTooDeep { cost, limit } => {
                 extensions.set("cost", *cost);
                 extensions.set("limit", *limit);

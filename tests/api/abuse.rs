@@ -120,7 +120,7 @@ async fn costly_fields_of_a_list_are_priced_by_their_cost() {
     // A hundred reviews' findings, write-ups and readiness cost far more than a hundred titles.
     let costly = "{ incidents(first: 100) { edges { node { review { blamelessFindings { text } markdown readiness { ready } } } } } }";
     let answer = app.exec(Some(&admin.token), costly, json!({})).await;
-    answer.assert_error("BAD_USER_INPUT", None);
+    answer.assert_error("QUERY_TOO_COMPLEX", None);
     assert!(answer.message().contains("complex"), "{:#}", answer.0);
     let plain = "{ incidents(first: 100) { edges { node { review { title status } } } } }";
     app.exec(Some(&admin.token), plain, json!({})).await.data();

@@ -222,7 +222,7 @@ async fn illegal_action_transitions_name_the_current_state() {
     let id = c.action("Alert on refund queue depth", &c.member).await;
     c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await.data();
     let again = c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": id })).await;
-    again.assert_error("BAD_USER_INPUT", None);
+    again.assert_error("INVALID_STATE", None);
     assert!(again.message().contains("IN_PROGRESS"), "{}", again.message());
     c.run(
         &c.member,
@@ -237,7 +237,7 @@ async fn illegal_action_transitions_name_the_current_state() {
         "mutation($a: ID!) { completeAction(id: $a, evidence: \"again\") { status } }",
     ] {
         let refused = c.run(&c.member, mutation, json!({ "a": id })).await;
-        refused.assert_error("BAD_USER_INPUT", None);
+        refused.assert_error("INVALID_STATE", None);
         assert!(refused.message().contains("DONE"), "{}", refused.message());
     }
 }
@@ -344,7 +344,12 @@ async fn publishing_needs_two_or_three_live_actions() {
     let unmet = c.run(&c.lead, READINESS, json!({ "r": c.review })).await;
     assert_eq!(unmet.data()["review"]["readiness"]["ready"], false);
     assert!(unmet.data()["review"]["readiness"]["unmet"][0].as_str().unwrap().contains("between 2 and 3 actions"));
-    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.assert_error("BAD_USER_INPUT", None);
+    let refused = c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await;
+    refused.assert_error("NOT_READY", None);
+    let gaps = &refused.errors()[0]["extensions"]["gaps"];
+    assert_eq!(gaps[0]["code"], "ACTIONS", "{gaps}");
+    assert_eq!(gaps[0]["field"], "actions");
+    assert!(gaps[0]["message"].as_str().unwrap().contains("between 2 and 3 actions"), "{gaps}");
 
     let second = c.action("Alert on consumer retries", &c.lead).await;
     let third = c.action("Bound consumer retries", &c.lead).await;
@@ -403,7 +408,7 @@ async fn actions_of_a_published_review_keep_moving_but_keep_their_wording() {
         json!({ "a": id }),
     )
     .await
-    .assert_error("BAD_USER_INPUT", None);
+    .assert_error("INVALID_STATE", None);
     let done = c
         .run(
             &c.member,
@@ -499,7 +504,7 @@ const DUE: &str = "{ dueFollowUps { totalCount edges { node { id followUps { kin
 #[tokio::test]
 async fn follow_ups_are_recorded_on_published_reviews_once_per_kind() {
     let c = crew().await;
-    c.run(&c.lead, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" })).await.assert_error("BAD_USER_INPUT", None);
+    c.run(&c.lead, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" })).await.assert_error("INVALID_STATE", None);
     ready_but_for_actions(&c, &c.other).await;
     c.action("Add a dead-letter queue", &c.member).await;
     c.action("Alert on consumer retries", &c.lead).await;
@@ -548,7 +553,7 @@ async fn after_publishing_only_owners_leads_and_admins_move_actions() {
         .iter()
         .map(|a| a["id"].clone())
         .collect();
-    c.run(&c.lead, rank, json!({ "r": c.review, "ids": ids })).await.assert_error("BAD_USER_INPUT", None);
+    c.run(&c.lead, rank, json!({ "r": c.review, "ids": ids })).await.assert_error("INVALID_STATE", None);
     c.run(
         &c.lead,
         "mutation($a: ID!) { completeAction(id: $a, evidence: \"DLQ live\") { status } }",

@@ -51,7 +51,7 @@ async fn queries_deeper_than_the_limit_are_refused() {
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let deep = "{ me { teams { team { members { edges { node { user { teams { team { members { edges { node { role } } } } } } } } } } } } }";
-    app.exec(Some(&admin.token), deep, json!({})).await.assert_error("BAD_USER_INPUT", None);
+    app.exec(Some(&admin.token), deep, json!({})).await.assert_error("QUERY_TOO_DEEP", None);
 }
 
 #[tokio::test]

@@ -333,25 +333,25 @@ async fn skipping_or_going_back_a_state_is_refused_naming_the_current_one() {
     let id = c.incident(json!({ "severity": "SEV3" })).await;
     for wrong in ["CLOSED", "OPEN"] {
         let answer = c.status(&id, wrong, None, None).await;
-        answer.assert_error("BAD_USER_INPUT", Some("status"));
+        answer.assert_error("INVALID_STATE", None);
         assert!(answer.message().contains("OPEN"), "{answer:?}");
     }
     c.status(&id, "MITIGATED", Some(c.started + TimeDelta::hours(1)), None).await.data();
     for wrong in ["OPEN", "MITIGATED", "CLOSED"] {
         let answer = c.status(&id, wrong, None, None).await;
-        answer.assert_error("BAD_USER_INPUT", Some("status"));
+        answer.assert_error("INVALID_STATE", None);
         assert!(answer.message().contains("MITIGATED"), "{answer:?}");
     }
     c.status(&id, "RESOLVED", Some(c.started + TimeDelta::hours(2)), None).await.data();
     for wrong in ["OPEN", "MITIGATED", "RESOLVED"] {
         let answer = c.status(&id, wrong, None, None).await;
-        answer.assert_error("BAD_USER_INPUT", Some("status"));
+        answer.assert_error("INVALID_STATE", None);
         assert!(answer.message().contains("RESOLVED"), "{answer:?}");
     }
     c.status(&id, "CLOSED", None, None).await.data();
     for wrong in ["OPEN", "MITIGATED", "RESOLVED", "CLOSED"] {
         let answer = c.status(&id, wrong, None, None).await;
-        answer.assert_error("BAD_USER_INPUT", Some("status"));
+        answer.assert_error("INVALID_STATE", None);
         assert!(answer.message().contains("CLOSED"), "{answer:?}");
     }
     assert_eq!(c.read(&c.admin, &id).await["version"], 4);

@@ -57,7 +57,7 @@ const ACK: &str = "mutation($r: ID!) { acknowledgeLearning(reviewId: $r) { ackno
 #[tokio::test]
 async fn readers_acknowledge_a_learning_once() {
     let c = crew().await;
-    c.run(&c.member, ACK, json!({ "r": c.review })).await.assert_error("BAD_USER_INPUT", None);
+    c.run(&c.member, ACK, json!({ "r": c.review })).await.assert_error("INVALID_STATE", None);
     ready_but_for_actions(&c, &c.other).await;
     c.action("Add a dead-letter queue", &c.member).await;
     c.action("Alert on consumer retries", &c.lead).await;

@@ -179,7 +179,7 @@ async fn the_whole_practice_from_a_sev1_to_a_published_write_up() {
 
     // Publishing is refused while a parked question is open.
     let refused = s.run(&s.facilitator, PUBLISH, json!({ "r": review })).await;
-    refused.assert_error("BAD_USER_INPUT", None);
+    refused.assert_error("NOT_READY", None);
     assert!(refused.message().contains("parked question"), "{}", refused.message());
     let questions =
         s.run(&s.member, "query($r: ID!) { review(id: $r) { parkedQuestions { id } } }", json!({ "r": review })).await;
@@ -285,7 +285,7 @@ async fn a_human_error_root_cause_blocks_publishing() {
     assert_eq!(blocking.len(), 1, "{data:#}");
     assert_eq!(blocking[0]["location"], "rootCause");
     assert_eq!(blocking[0]["text"].as_str().unwrap().to_lowercase(), "human error");
-    s.run(&s.lead, PUBLISH, json!({ "r": review })).await.assert_error("BAD_USER_INPUT", None);
+    s.run(&s.lead, PUBLISH, json!({ "r": review })).await.assert_error("NOT_READY", None);
 }
 
 #[tokio::test]
@@ -297,7 +297,7 @@ async fn a_short_why_chain_blocks_publishing() {
         .await
         .data();
     let refused = s.run(&s.lead, PUBLISH, json!({ "r": review })).await;
-    refused.assert_error("BAD_USER_INPUT", None);
+    refused.assert_error("NOT_READY", None);
     assert!(refused.message().contains("at least 3"), "{}", refused.message());
 }
 
@@ -340,13 +340,13 @@ async fn a_published_review_is_read_only_until_reopened() {
     s.run(&s.lead, PUBLISH, json!({ "r": review })).await.data();
     s.run(&s.member, UPDATE, json!({ "r": review, "i": { "summary": "Edited later" } }))
         .await
-        .assert_error("BAD_USER_INPUT", None);
+        .assert_error("INVALID_STATE", None);
     s.run(&s.member, TIMELINE, json!({ "r": review, "i": { "occurredAt": s.started.to_rfc3339(), "event": "late" } }))
         .await
-        .assert_error("BAD_USER_INPUT", None);
+        .assert_error("INVALID_STATE", None);
     s.run(&s.member, WHYS, json!({ "r": review, "w": three_whys("changed") }))
         .await
-        .assert_error("BAD_USER_INPUT", None);
+        .assert_error("INVALID_STATE", None);
 
     let reopen = "mutation($r: ID!, $why: String!) { reopenReview(id: $r, reason: $why) { status reopenReason } }";
     s.run(&s.member, reopen, json!({ "r": review, "why": "new facts" })).await.assert_error("FORBIDDEN", None);
@@ -364,13 +364,13 @@ async fn illegal_review_transitions_name_the_current_state() {
     let s = scene().await;
     let review = s.resolve().await;
     let publish = s.run(&s.lead, PUBLISH, json!({ "r": review })).await;
-    publish.assert_error("BAD_USER_INPUT", None);
+    publish.assert_error("INVALID_STATE", None);
     assert!(publish.message().contains("DRAFT"), "{}", publish.message());
     let back = s.run(&s.lead, "mutation($r: ID!) { returnToDraft(id: $r) { status } }", json!({ "r": review })).await;
-    back.assert_error("BAD_USER_INPUT", None);
+    back.assert_error("INVALID_STATE", None);
     s.run(&s.lead, "mutation($r: ID!) { submitReview(id: $r) { status } }", json!({ "r": review })).await.data();
     let again = s.run(&s.lead, "mutation($r: ID!) { submitReview(id: $r) { status } }", json!({ "r": review })).await;
-    again.assert_error("BAD_USER_INPUT", None);
+    again.assert_error("INVALID_STATE", None);
     assert!(again.message().contains("IN_REVIEW"), "{}", again.message());
     let answer = s.run(&s.lead, "mutation($r: ID!) { returnToDraft(id: $r) { status } }", json!({ "r": review })).await;
     assert_eq!(answer.data()["returnToDraft"]["status"], "DRAFT");

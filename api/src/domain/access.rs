@@ -267,7 +267,9 @@ pub fn readable_incidents(viewer: &Viewer) -> Condition {
 /// acknowledgements still change.
 pub fn ensure_editable(review: &review::Model) -> AppResult<()> {
     if review.status == ReviewStatus::Published {
-        return Err(AppError::bad_input("the review is PUBLISHED and read-only; a lead or admin can reopen it"));
+        return Err(AppError::InvalidState(
+            "the review is PUBLISHED and read-only; a lead or admin can reopen it".into(),
+        ));
     }
     Ok(())
 }

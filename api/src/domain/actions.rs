@@ -232,7 +232,7 @@ pub async fn update(
 
 fn ensure_live(action: &action::Model) -> AppResult<()> {
     if !action.status.is_live() {
-        return Err(AppError::bad_input(format!(
+        return Err(AppError::InvalidState(format!(
             "the action is {}; only an OPEN or IN_PROGRESS action can change",
             action.status.to_value()
         )));
@@ -367,7 +367,7 @@ async fn transition(
         ActionStatus::Open => false,
     };
     if !allowed {
-        return Err(AppError::bad_input(format!(
+        return Err(AppError::InvalidState(format!(
             "an action that is {} cannot become {}",
             from.to_value(),
             to.to_value()

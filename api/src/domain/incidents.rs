@@ -242,10 +242,11 @@ pub async fn set_status(
     let tx = db::begin_write(db).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     if !transition_allowed(incident.status, status) {
-        return Err(AppError::invalid(
-            "status",
-            format!("an incident that is {} cannot become {}", incident.status.to_value(), status.to_value()),
-        ));
+        return Err(AppError::InvalidState(format!(
+            "an incident that is {} cannot become {}",
+            incident.status.to_value(),
+            status.to_value()
+        )));
     }
     let at = at.unwrap_or_else(|| viewer.now());
     let (from, version) = (incident.status, incident.version);

@@ -105,7 +105,7 @@ pub async fn acknowledge(db: &DatabaseConnection, viewer: &Viewer, review_id: Uu
     let tx = db::begin_write(db).await?;
     let (review, _, _) = reviews::readable(&tx, viewer, review_id).await?;
     if review.status != ReviewStatus::Published {
-        return Err(AppError::bad_input("only a published review can be acknowledged"));
+        return Err(AppError::InvalidState("only a published review can be acknowledged".into()));
     }
     if acknowledgement::Entity::find_by_id((review.id, viewer.user_id)).one(&tx).await?.is_none() {
         acknowledgement::ActiveModel {

@@ -18,7 +18,7 @@ pub async fn record_follow_up(
         ));
     }
     if review.status != ReviewStatus::Published {
-        return Err(AppError::bad_input(format!(
+        return Err(AppError::InvalidState(format!(
             "the review is {}; follow-ups are recorded on published reviews",
             review.status.to_value()
         )));

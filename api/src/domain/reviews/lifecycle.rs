@@ -27,7 +27,7 @@ async fn transition(
         return Err(AppError::forbidden(format!("only {who} may do this")));
     }
     if review.status != from {
-        return Err(AppError::bad_input(format!(
+        return Err(AppError::InvalidState(format!(
             "the review is {}; only a {} review can become {}",
             review.status.to_value(),
             from.to_value(),
@@ -44,10 +44,7 @@ async fn transition(
         (ReviewStatus::InReview, ReviewStatus::Published) => {
             let readiness = readiness(&tx, &review).await?;
             if !readiness.ready() {
-                return Err(AppError::bad_input(format!(
-                    "the review is not ready to publish: {}",
-                    readiness.unmet().join("; ")
-                )));
+                return Err(AppError::NotReady { gaps: readiness.gaps.iter().map(|gap| gap.shortfall()).collect() });
             }
             let policy = policy::for_org(&tx, viewer.org_id).await?;
             active.published_at = Set(Some(now));
@@ -160,6 +157,25 @@ impl Gap {
             Self::UnfitOwners { .. } => "UNFIT_OWNERS",
             Self::OpenQuestions { .. } => "OPEN_QUESTIONS",
         }
+    }
+
+    /// The field of `Review` it concerns.
+    pub fn field(self) -> &'static str {
+        match self {
+            Self::Summary => "summary",
+            Self::Facilitator => "facilitator",
+            Self::Timeline => "timeline",
+            Self::Whys { .. } => "whys",
+            Self::HumanErrorRootCause => "rootCause",
+            Self::ContributingFactor => "contributingFactors",
+            Self::Actions { .. } | Self::UnfitOwners { .. } => "actions",
+            Self::OpenQuestions { .. } => "parkedQuestions",
+        }
+    }
+
+    /// The gap as a client sees it.
+    pub fn shortfall(self) -> Shortfall {
+        Shortfall { code: self.code(), message: self.message(), field: self.field() }
     }
 
     /// What to do about it, in words a UI can show.
