@@ -7,6 +7,7 @@ mod api_tokens;
 mod concurrency;
 mod coverage;
 mod demo;
+mod documented;
 mod errors;
 mod event_log;
 mod faults;

@@ -77,6 +77,10 @@ pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
 
 fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
     Schema::build(Query::default(), Mutation::default(), Subscription)
+        .override_output_type_description::<chrono::DateTime<chrono::Utc>>(
+            "A moment in UTC, as an RFC 3339 timestamp with microseconds (`2026-11-30T00:38:44.325721+00:00`); \
+             any offset is accepted in input.",
+        )
         .extension(extensions::ErrorCodes)
         .extension(extensions::NullOnError)
         .extension(extensions::PersistedQueries::default())
@@ -108,7 +112,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
 
 /// The schema in SDL, as committed in `schema.graphql`.
 pub fn sdl() -> String {
-    builder().finish().sdl()
+    builder().finish().sdl_with_options(async_graphql::SDLExportOptions::new().include_specified_by())
 }
 
 /// An error raised outside a resolver (a request-level refusal), with its code.

@@ -24,20 +24,27 @@ use crate::ids::{self, NodeKind};
 /// A change to an action, and the action as it is now.
 #[derive(SimpleObject)]
 pub struct ActionEvent {
+    /// What changed.
     pub event: Event,
+    /// The action as it is now.
     pub action: Action,
 }
 
 /// A change to a review (or to its actions), and the review as it is now.
 #[derive(SimpleObject)]
 pub struct ReviewEvent {
+    /// What changed.
     pub event: Event,
+    /// The review as it is now.
     pub review: Review,
 }
 
 #[derive(Default)]
 pub struct Subscription;
 
+/// Live updates over the WebSocket at `/graphql/ws` (graphql-transport-ws or graphql-ws; send
+/// `{"authorization": "Bearer …"}` as the `connection_init` payload). Each event is checked,
+/// when it is delivered, against what the subscriber may read then.
 #[Subscription]
 impl Subscription {
     /// Reviews published for the whole organization: the learning feed, live. Optionally only
@@ -45,8 +52,8 @@ impl Subscription {
     async fn learning_published(
         &self,
         ctx: &Context<'_>,
-        team_ids: Option<Vec<ID>>,
-        tags: Option<Vec<String>>,
+        #[graphql(desc = "Only reviews owned by one of these teams.")] team_ids: Option<Vec<ID>>,
+        #[graphql(desc = "Only reviews of incidents carrying any of these tags.")] tags: Option<Vec<String>>,
     ) -> Result<impl Stream<Item = Result<Review>> + use<>> {
         let teams = decode_all(team_ids, NodeKind::Team, "teamIds")?;
         let tags = tags
@@ -80,8 +87,8 @@ impl Subscription {
     async fn action_changed(
         &self,
         ctx: &Context<'_>,
-        team_id: Option<ID>,
-        owner_id: Option<ID>,
+        #[graphql(desc = "Only actions this team is responsible for.")] team_id: Option<ID>,
+        #[graphql(desc = "Only actions this user owns.")] owner_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<ActionEvent>> + use<>> {
         let filter = ActionFilter::decode(team_id, owner_id)?;
         Ok(deliver(ctx, None, move |db, viewer, event| async move {
@@ -99,8 +106,8 @@ impl Subscription {
     async fn action_overdue(
         &self,
         ctx: &Context<'_>,
-        team_id: Option<ID>,
-        owner_id: Option<ID>,
+        #[graphql(desc = "Only actions this team is responsible for.")] team_id: Option<ID>,
+        #[graphql(desc = "Only actions this user owns.")] owner_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Action>> + use<>> {
         let filter = ActionFilter::decode(team_id, owner_id)?;
         Ok(deliver(ctx, None, move |db, viewer, event| async move {
@@ -115,7 +122,7 @@ impl Subscription {
     async fn review_changed(
         &self,
         ctx: &Context<'_>,
-        review_id: ID,
+        #[graphql(desc = "The review to follow; NOT_FOUND when the viewer may not read it.")] review_id: ID,
     ) -> Result<impl Stream<Item = Result<ReviewEvent>> + use<>> {
         let id = ids::decode(&review_id, NodeKind::Review, "reviewId")?;
         if reviews::get(ctx.db(), ctx.viewer()?, id).await?.is_none() {
@@ -141,7 +148,8 @@ impl Subscription {
     async fn events(
         &self,
         ctx: &Context<'_>,
-        kinds: Option<Vec<EventKind>>,
+        #[graphql(desc = "Only events of these kinds; all kinds when omitted or empty.")] kinds: Option<Vec<EventKind>>,
+        #[graphql(desc = "The `id` of the last event received: first replays every event logged after it.")]
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Event>> + use<>> {
         ctx.viewer()?;

@@ -4,12 +4,16 @@ use crate::domain::identity::{self, SignUp};
 use crate::graphql::types::AuthPayload;
 use crate::graphql::{ContextExt, reauthenticate};
 
+/// A new organization and its first admin.
 #[derive(InputObject)]
 pub struct SignUpInput {
+    /// The organization's name: 1 to 200 characters. Its slug is derived from it.
     pub organization_name: String,
+    /// The admin's sign-in email; no account on this server may have it yet.
     pub email: String,
-    /// At least 10 characters.
+    /// At least 10 characters (at most 256).
     pub password: String,
+    /// The admin's name as others see it: 1 to 200 characters.
     pub display_name: String,
 }
 
@@ -18,9 +22,15 @@ pub struct IdentityMutation;
 
 #[Object]
 impl IdentityMutation {
-    /// Creates a new organization and its first admin, signed in.
-    /// Each costs a password hash: they count against the client's address like failed logins.
-    async fn sign_up(&self, ctx: &Context<'_>, input: SignUpInput) -> Result<AuthPayload> {
+    /// Creates a new organization and its first admin, signed in. Needs no credentials.
+    /// FORBIDDEN when sign-up is closed on this server; BAD_USER_INPUT (`email`) when the email
+    /// already has an account. Each costs a password hash: they count against the client's
+    /// address like failed logins (RATE_LIMITED past the limit).
+    async fn sign_up(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The organization and its first admin.")] input: SignUpInput,
+    ) -> Result<AuthPayload> {
         let state = ctx.state();
         let input = SignUp {
             organization_name: input.organization_name,
@@ -32,35 +42,64 @@ impl IdentityMutation {
         Ok(AuthPayload(identity::sign_up(&state.db, &state.auth, allowed, input, ctx.client_address()).await?))
     }
 
-    /// Signs in with email and password.
-    async fn login(&self, ctx: &Context<'_>, email: String, password: String) -> Result<AuthPayload> {
+    /// Signs in with email and password. A wrong pair is UNAUTHENTICATED
+    /// (`reason: WRONG_CREDENTIALS`), whether or not the email has an account; a deactivated
+    /// account is UNAUTHENTICATED (`DEACTIVATED`). Too many failures for the account or the
+    /// client's address are RATE_LIMITED (`extensions.retryAfter` seconds), even with the right
+    /// password.
+    async fn login(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email (case-insensitive).")] email: String,
+        #[graphql(desc = "The account's password.")] password: String,
+    ) -> Result<AuthPayload> {
         let state = ctx.state();
         Ok(AuthPayload(identity::login(&state.db, &state.auth, &email, &password, ctx.client_address()).await?))
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Each refresh token works
-    /// once; presenting a used one signs the whole session out.
-    async fn refresh_session(&self, ctx: &Context<'_>, refresh_token: String) -> Result<AuthPayload> {
+    /// once: presented again within 10 seconds it answers the same successor (two tabs
+    /// refreshing at once keep the session); later, it signs the whole session out
+    /// (UNAUTHENTICATED, `reason: SESSION_ENDED`). An unknown token is UNAUTHENTICATED
+    /// (`INVALID_TOKEN`). Needs no access token.
+    async fn refresh_session(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `refreshToken` of the session's latest `AuthPayload`.")] refresh_token: String,
+    ) -> Result<AuthPayload> {
         let state = ctx.state();
         let address = ctx.client_address();
         Ok(AuthPayload(identity::refresh_session(&state.db, &state.auth, &refresh_token, address).await?))
     }
 
     /// Ends the session of this refresh token: its access tokens and sockets stop at once.
-    async fn logout(&self, ctx: &Context<'_>, refresh_token: String) -> Result<bool> {
+    /// Needs no access token; answers true whether or not the token was known.
+    async fn logout(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "A refresh token of the session to end.")] refresh_token: String,
+    ) -> Result<bool> {
         identity::logout(ctx.db(), &ctx.state().auth, &refresh_token).await?;
         Ok(true)
     }
 
-    /// Ends every session of the viewer; every access token stops working at once.
+    /// Ends every session of the viewer; every access token stops working at once. Not with an
+    /// API token (FORBIDDEN).
     async fn logout_everywhere(&self, ctx: &Context<'_>) -> Result<bool> {
         identity::logout_everywhere(ctx.db(), ctx.viewer()?).await?;
         Ok(true)
     }
 
     /// Changes the viewer's password and signs out every other session (their access tokens and
-    /// sockets stop at once). Wrong current passwords count like failed logins.
-    async fn change_password(&self, ctx: &Context<'_>, current_password: String, new_password: String) -> Result<bool> {
+    /// sockets stop at once). A wrong current password is BAD_USER_INPUT (`currentPassword`)
+    /// and counts like a failed login (RATE_LIMITED past the limit). Not with an API token
+    /// (FORBIDDEN).
+    async fn change_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The viewer's password now.")] current_password: String,
+        #[graphql(desc = "The new password: at least 10 characters (at most 256).")] new_password: String,
+    ) -> Result<bool> {
         let confirmed = reauthenticate(ctx, &current_password).await?;
         let state = ctx.state();
         identity::change_password(&state.db, &state.auth, ctx.viewer()?, confirmed, &new_password).await?;

@@ -6,28 +6,46 @@ use crate::graphql::ContextExt;
 use crate::graphql::types::{Incident, IncidentStatus, Severity};
 use crate::ids::{self, NodeKind};
 
+/// A new incident. Times are checked: `detectedAt` at or after `startedAt`, neither in the
+/// future (5 minutes of clock skew allowed); BAD_USER_INPUT names the field at fault.
 #[derive(InputObject)]
 pub struct DeclareIncidentInput {
+    /// The owning team.
     pub team_id: ID,
+    /// What went wrong, in a line: 1 to 200 characters.
     pub title: String,
+    /// How bad it is.
     pub severity: Severity,
+    /// When it started.
     pub started_at: DateTime<Utc>,
-    /// Defaults to now.
+    /// When it was detected; defaults to now.
     pub detected_at: Option<DateTime<Utc>>,
+    /// What happened: at most 20,000 characters.
     pub summary: Option<String>,
+    /// How customers were affected: at most 20,000 characters. The review's `impact` starts
+    /// from it.
     pub customer_impact: Option<String>,
+    /// It would have been serious, but was caught in time; false when omitted.
     pub near_miss: Option<bool>,
 }
 
-/// Omitted fields stay as they are; an empty text clears it.
+/// Omitted fields stay as they are; an empty text clears it. Times are checked against each
+/// other and the times already stamped, as when declaring.
 #[derive(InputObject)]
 pub struct UpdateIncidentInput {
+    /// What went wrong, in a line: 1 to 200 characters.
     pub title: Option<String>,
+    /// What happened: at most 20,000 characters.
     pub summary: Option<String>,
+    /// How customers were affected: at most 20,000 characters.
     pub customer_impact: Option<String>,
+    /// How bad it is. Changing it neither creates nor removes a review.
     pub severity: Option<Severity>,
+    /// Whether it was a near miss.
     pub near_miss: Option<bool>,
+    /// When it started.
     pub started_at: Option<DateTime<Utc>>,
+    /// When it was detected: at or after `startedAt`.
     pub detected_at: Option<DateTime<Utc>>,
 }
 
@@ -40,8 +58,13 @@ fn incident_id(id: &ID) -> Result<uuid::Uuid> {
 
 #[Object]
 impl IncidentMutation {
-    /// Declares an incident for a team the viewer leads or belongs to.
-    async fn declare_incident(&self, ctx: &Context<'_>, input: DeclareIncidentInput) -> Result<Incident> {
+    /// Declares an incident, OPEN, for a team the viewer leads or is a member of (admins: any
+    /// team; anyone else, a viewer of the team included: FORBIDDEN).
+    async fn declare_incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident.")] input: DeclareIncidentInput,
+    ) -> Result<Incident> {
         let declaration = Declaration {
             team_id: ids::decode(&input.team_id, NodeKind::Team, "teamId")?,
             title: input.title,
@@ -55,11 +78,14 @@ impl IncidentMutation {
         Ok(Incident(incidents::declare(ctx.db(), ctx.viewer()?, declaration).await?))
     }
 
+    /// Changes what an incident says (leads and members of the owning team, or an admin:
+    /// FORBIDDEN otherwise).
     async fn update_incident(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        input: UpdateIncidentInput,
+        #[graphql(desc = "The incident.")] id: ID,
+        #[graphql(desc = "The changes.")] input: UpdateIncidentInput,
+        #[graphql(desc = "The `version` read; CONFLICT, changing nothing, if the incident changed since.")]
         expected_version: Option<i32>,
     ) -> Result<Incident> {
         let id = ids::decode(&id, NodeKind::Incident, "id")?;
@@ -75,36 +101,66 @@ impl IncidentMutation {
         Ok(Incident(incidents::update(ctx.db(), ctx.viewer()?, id, changes, expected_version).await?))
     }
 
-    /// Moves the incident to its next state, stamping the time (now, or `at`). Resolving an
-    /// incident the review policy covers creates its review.
+    /// Moves the incident to its next state, stamping the time (now, or `at`): OPEN →
+    /// MITIGATED or RESOLVED, MITIGATED → RESOLVED, RESOLVED → CLOSED; anything else is
+    /// INVALID_STATE. Resolving an incident the review policy covers creates its review
+    /// (DRAFT, due `reviewDeadlineHours` later); one started earlier gets its due date. Leads
+    /// and members of the owning team, or an admin (FORBIDDEN otherwise).
     async fn set_incident_status(
         &self,
         ctx: &Context<'_>,
-        id: ID,
-        status: IncidentStatus,
+        #[graphql(desc = "The incident.")] id: ID,
+        #[graphql(desc = "The state to move to.")] status: IncidentStatus,
+        #[graphql(
+            desc = "When it happened; now when omitted. In the future or before the previous stamp: BAD_USER_INPUT."
+        )]
         at: Option<DateTime<Utc>>,
+        #[graphql(desc = "The `version` read; CONFLICT, changing nothing, if the incident changed since.")]
         expected_version: Option<i32>,
     ) -> Result<Incident> {
         let id = ids::decode(&id, NodeKind::Incident, "id")?;
         Ok(Incident(incidents::set_status(ctx.db(), ctx.viewer()?, id, status.into(), at, expected_version).await?))
     }
 
-    async fn add_responder(&self, ctx: &Context<'_>, incident_id: ID, user_id: ID) -> Result<Incident> {
+    /// Records that a user responded to the incident (leads and members of the owning team, or
+    /// an admin: FORBIDDEN otherwise). A deactivated user, or the review's facilitator, is
+    /// BAD_USER_INPUT (`userId`); at most 50 responders. Adding a responder again changes
+    /// nothing.
+    async fn add_responder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident.")] incident_id: ID,
+        #[graphql(desc = "The user who responded.")] user_id: ID,
+    ) -> Result<Incident> {
         let user_id = ids::decode(&user_id, NodeKind::User, "userId")?;
         Ok(Incident(
             incidents::add_responder(ctx.db(), ctx.viewer()?, self::incident_id(&incident_id)?, user_id).await?,
         ))
     }
 
-    async fn remove_responder(&self, ctx: &Context<'_>, incident_id: ID, user_id: ID) -> Result<Incident> {
+    /// Removes a responder (leads and members of the owning team, or an admin: FORBIDDEN
+    /// otherwise). BAD_USER_INPUT (`userId`) when the user is not one.
+    async fn remove_responder(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident.")] incident_id: ID,
+        #[graphql(desc = "The responder to remove.")] user_id: ID,
+    ) -> Result<Incident> {
         let user_id = ids::decode(&user_id, NodeKind::User, "userId")?;
         Ok(Incident(
             incidents::remove_responder(ctx.db(), ctx.viewer()?, self::incident_id(&incident_id)?, user_id).await?,
         ))
     }
 
-    /// Replaces the other teams the incident affected.
-    async fn set_affected_teams(&self, ctx: &Context<'_>, incident_id: ID, team_ids: Vec<ID>) -> Result<Incident> {
+    /// Replaces the other teams the incident affected; their members may then read the incident
+    /// and its review. Leads and members of the owning team, or an admin (FORBIDDEN
+    /// otherwise); a team of another organization is NOT_FOUND.
+    async fn set_affected_teams(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident.")] incident_id: ID,
+        #[graphql(desc = "Every affected team (at most 50); an empty list clears them.")] team_ids: Vec<ID>,
+    ) -> Result<Incident> {
         let team_ids =
             team_ids.iter().map(|t| ids::decode(t, NodeKind::Team, "teamIds")).collect::<Result<Vec<_>, _>>()?;
         Ok(Incident(
@@ -112,8 +168,17 @@ impl IncidentMutation {
         ))
     }
 
-    /// Replaces the incident's tags (organization-wide, case-insensitive).
-    async fn tag_incident(&self, ctx: &Context<'_>, incident_id: ID, tags: Vec<String>) -> Result<Incident> {
+    /// Replaces the incident's tags (organization-wide, case-insensitive, stored lower-case).
+    /// Leads and members of the owning team, or an admin (FORBIDDEN otherwise).
+    async fn tag_incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident.")] incident_id: ID,
+        #[graphql(
+            desc = "Every tag of the incident (at most 20), each 1 to 40 letters, digits, spaces, `-`, `_`, `.` or `/`; an empty list clears them."
+        )]
+        tags: Vec<String>,
+    ) -> Result<Incident> {
         Ok(Incident(incidents::set_tags(ctx.db(), ctx.viewer()?, self::incident_id(&incident_id)?, tags).await?))
     }
 }

@@ -11,6 +11,12 @@ mod teams;
 
 use async_graphql::MergedObject;
 
+/// Changes. Each needs a signed-in user or a WRITE API token (UNAUTHENTICATED without one; a
+/// READ token is FORBIDDEN), except `signUp`, `login`, `refreshSession`, `logout` and
+/// `acceptInvitation`. Errors carry `extensions.code`: FORBIDDEN when the viewer may not make
+/// the change, NOT_FOUND for what they cannot see (another organization's objects included),
+/// BAD_USER_INPUT with `extensions.field` for invalid input, INVALID_STATE for a change the
+/// object's state does not allow, CONFLICT for a stale `expectedVersion`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
     identity::IdentityMutation,

@@ -5,24 +5,27 @@ use crate::domain::users;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{Organization, Severity};
 
-/// Omitted settings stay as they are.
+/// Changes to the review policy; omitted settings stay as they are. A value out of its range
+/// is BAD_USER_INPUT naming the setting.
 #[derive(InputObject)]
 pub struct ReviewPolicyInput {
+    /// Severities whose resolution creates a review (replaces the list; may be empty).
     pub required_severities: Option<Vec<Severity>>,
+    /// Whether near misses of those severities get a review too.
     pub review_near_misses: Option<bool>,
-    /// 1 to 720.
+    /// Hours after resolution the review meeting is due: 1 to 720.
     pub review_deadline_hours: Option<i32>,
-    /// 1 to 10.
+    /// Fewest live actions a review publishes with: 1 to 10.
     pub min_actions: Option<i32>,
-    /// 1 to 10, at least `minActions`.
+    /// Most live actions a review publishes with: 1 to 10, at least `minActions`.
     pub max_actions: Option<i32>,
-    /// 1 to 10.
+    /// Shortest why chain a review publishes with: 1 to 10.
     pub min_whys: Option<i32>,
-    /// 1 to 365.
+    /// How many days ahead an action may be due: 1 to 365.
     pub max_action_due_days: Option<i32>,
-    /// 14 to 28.
+    /// Days after publishing the short-term follow-up is due: 14 to 28.
     pub follow_up_days: Option<i32>,
-    /// 60 to 90.
+    /// Days after publishing the long-term follow-up is due: 60 to 90.
     pub long_term_review_days: Option<i32>,
 }
 
@@ -31,8 +34,13 @@ pub struct PolicyMutation;
 
 #[Object]
 impl PolicyMutation {
-    /// Changes the organization's review policy (admin).
-    async fn update_review_policy(&self, ctx: &Context<'_>, input: ReviewPolicyInput) -> Result<Organization> {
+    /// Changes the organization's review policy (admin only: FORBIDDEN otherwise) and answers
+    /// the organization.
+    async fn update_review_policy(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The settings to change.")] input: ReviewPolicyInput,
+    ) -> Result<Organization> {
         let viewer = ctx.viewer()?;
         let changes = PolicyChanges {
             required_severities: input.required_severities.map(|s| s.into_iter().map(Into::into).collect()),

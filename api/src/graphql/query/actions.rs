@@ -1,12 +1,9 @@
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::domain::actions::{self, ActionFilter as Filter};
 use crate::domain::{metrics, reviews};
 use crate::graphql::ContextExt;
-use crate::graphql::types::{
-    Action, ActionKind, ActionStatus, ConnectionFields, Date, LearningMetrics, Review, connection,
-};
+use crate::graphql::types::{Action, ActionKind, ActionStatus, Connection, Date, LearningMetrics, Review, connection};
 use crate::ids::{self, NodeKind};
 
 /// Narrows `actions`; every given condition must hold.
@@ -14,15 +11,20 @@ use crate::ids::{self, NodeKind};
 pub struct ActionFilter {
     /// The responsible team.
     pub team_id: Option<ID>,
+    /// Owned by this user.
     pub owner_id: Option<ID>,
+    /// Of this review.
     pub review_id: Option<ID>,
+    /// In any of these states.
     pub status: Option<Vec<ActionStatus>>,
+    /// Of this kind.
     pub kind: Option<ActionKind>,
-    /// Only overdue actions (true), or only those that are not (false).
+    /// Only overdue actions (true: OPEN or IN_PROGRESS, due before today, UTC), or only those
+    /// that are not (false).
     pub overdue: Option<bool>,
-    /// Due before this date.
+    /// Due before this date (not on it).
     pub due_before: Option<Date>,
-    /// Due after this date.
+    /// Due after this date (not on it).
     pub due_after: Option<Date>,
 }
 
@@ -35,15 +37,16 @@ pub struct ActionQuery;
 
 #[Object]
 impl ActionQuery {
-    /// Actions the viewer may read, soonest due first.
+    /// Actions the viewer may read (their own, their teams', those of reviews they may read;
+    /// admins: all), soonest due first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn actions(
         &self,
         ctx: &Context<'_>,
-        filter: Option<ActionFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, Action, ConnectionFields, EmptyFields>> {
+        #[graphql(desc = "Conditions every action listed meets.")] filter: Option<ActionFilter>,
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+    ) -> Result<Connection<Action>> {
         let viewer = ctx.viewer()?;
         let page = ctx.page(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
@@ -65,11 +68,11 @@ impl ActionQuery {
     async fn overdue_actions(
         &self,
         ctx: &Context<'_>,
-        team_id: Option<ID>,
-        owner_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, Action, ConnectionFields, EmptyFields>> {
+        #[graphql(desc = "Only actions this team is responsible for.")] team_id: Option<ID>,
+        #[graphql(desc = "Only actions this user owns.")] owner_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+    ) -> Result<Connection<Action>> {
         let viewer = ctx.viewer()?;
         let page = ctx.page(first, after.as_deref())?;
         let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
@@ -78,27 +81,28 @@ impl ActionQuery {
     }
 
     /// Whether the organization (or one team) learns, over incidents that started and actions
-    /// created from `from` to `to` (inclusive).
+    /// created from `from` to `to` (inclusive, UTC days), among those the viewer may read.
     async fn learning_metrics(
         &self,
         ctx: &Context<'_>,
-        team_id: Option<ID>,
-        from: Date,
-        to: Date,
+        #[graphql(desc = "Only incidents this team owns and actions it is responsible for.")] team_id: Option<ID>,
+        #[graphql(desc = "The window's first day (UTC).")] from: Date,
+        #[graphql(desc = "The window's last day (UTC), included; not before `from`.")] to: Date,
     ) -> Result<LearningMetrics> {
         let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
         Ok(metrics::learning_metrics(ctx.db(), ctx.viewer()?, team_id, from.0, to.0).await?.into())
     }
 
-    /// Published reviews whose short- or long-term follow-up is due and not yet recorded.
+    /// Published reviews the viewer may read whose short- or long-term follow-up date has come
+    /// with no follow-up of that kind recorded, oldest review first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
     async fn due_follow_ups(
         &self,
         ctx: &Context<'_>,
-        team_id: Option<ID>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, Review, ConnectionFields, EmptyFields>> {
+        #[graphql(desc = "Only reviews this team owns.")] team_id: Option<ID>,
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+    ) -> Result<Connection<Review>> {
         let viewer = ctx.viewer()?;
         let page = ctx.page(first, after.as_deref())?;
         let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;

@@ -1,10 +1,9 @@
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
 use crate::domain::incidents::{self, IncidentFilter as Filter};
 use crate::graphql::ContextExt;
-use crate::graphql::types::{ConnectionFields, Incident, IncidentStatus, Severity, Tag, connection};
+use crate::graphql::types::{Connection, Incident, IncidentStatus, Severity, Tag, connection};
 use crate::ids::{self, NodeKind};
 
 /// Narrows `incidents`; every given condition must hold.
@@ -14,16 +13,20 @@ pub struct IncidentFilter {
     pub team_id: Option<ID>,
     /// Owned by any of these teams.
     pub team_ids: Option<Vec<ID>>,
+    /// Of any of these severities.
     pub severity: Option<Vec<Severity>>,
+    /// In any of these states.
     pub status: Option<Vec<IncidentStatus>>,
     /// Carrying this tag (case-insensitive).
     pub tag: Option<String>,
+    /// Only near misses (true), or only incidents that are not (false).
     pub near_miss: Option<bool>,
     /// Started at or after this time.
     pub from: Option<DateTime<Utc>>,
     /// Started before this time.
     pub to: Option<DateTime<Utc>>,
-    /// Words that must all appear in the title or summary.
+    /// Words that must all appear in the title or summary (case-insensitive; the first 10
+    /// words count); at most 200 characters.
     pub search: Option<String>,
 }
 
@@ -37,10 +40,10 @@ impl IncidentQuery {
     async fn incidents(
         &self,
         ctx: &Context<'_>,
-        filter: Option<IncidentFilter>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, Incident, ConnectionFields, EmptyFields>> {
+        #[graphql(desc = "Conditions every incident listed meets.")] filter: Option<IncidentFilter>,
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+    ) -> Result<Connection<Incident>> {
         let viewer = ctx.viewer()?;
         let page = ctx.page(first, after.as_deref())?;
         let filter = filter.unwrap_or_default();
@@ -60,13 +63,18 @@ impl IncidentQuery {
     }
 
     /// One incident; null when it does not exist or the viewer may not read it.
-    async fn incident(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Incident>> {
+    async fn incident(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The incident's ID.")] id: ID,
+    ) -> Result<Option<Incident>> {
         let viewer = ctx.viewer()?;
         let Some(id) = ids::decode_lookup(&id, NodeKind::Incident, "id")? else { return Ok(None) };
         Ok(incidents::get(ctx.db(), viewer, id).await?.map(Incident))
     }
 
-    /// The organization's tags, most used first.
+    /// The organization's tags on incidents the viewer may read, with how many of those
+    /// incidents carry each, most used first.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<Tag>> {
         let tags = incidents::org_tags(ctx.db(), ctx.viewer()?).await?;
         Ok(tags.into_iter().map(|(name, incident_count)| Tag { name, incident_count }).collect())

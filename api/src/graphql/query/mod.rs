@@ -10,6 +10,9 @@ mod teams;
 
 use async_graphql::MergedObject;
 
+/// Reads. Every field needs a signed-in user or an API token (`Authorization: Bearer …`;
+/// UNAUTHENTICATED otherwise, with `extensions.reason`). What another organization holds, or
+/// what the viewer may not read, is null (or NOT_FOUND where a field cannot be null).
 #[derive(MergedObject, Default)]
 pub struct Query(
     node::NodeQuery,

@@ -15,7 +15,11 @@ pub struct NodeQuery;
 #[Object]
 impl NodeQuery {
     /// Any object by its global ID; null when it does not exist or is not visible to the viewer.
-    async fn node(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Node>> {
+    async fn node(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `id` of any object; a malformed ID is BAD_USER_INPUT.")] id: ID,
+    ) -> Result<Option<Node>> {
         let viewer = ctx.viewer()?;
         let db = ctx.db();
         let Some((kind, key)) = ids::parse(&id) else {

@@ -10,12 +10,15 @@ use crate::ids::{self, NodeKind};
 
 pub struct Action(pub action::Model);
 
-/// One owned, dated commitment of a review.
+/// One owned, dated commitment of a review. Readable by its owner, the members of its
+/// responsible team, those who may read its review, and admins.
 #[Object]
 impl Action {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Action, self.0.id).into()
     }
+    /// The review that committed to it; null when the viewer may not read that review.
     async fn review(&self, ctx: &Context<'_>) -> Result<Option<Review>> {
         Ok(loaders::one(ctx, ReadableReview(self.0.review_id)).await?.map(Review))
     }
@@ -23,15 +26,19 @@ impl Action {
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
         Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
+    /// What will be done.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// More detail.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// Who sees it through: a lead or member of the responsible team when assigned.
     async fn owner(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(loaders::required(ctx, UserById(self.0.owner_id), "user").await?))
     }
+    /// The day it is due (UTC).
     async fn due_date(&self) -> Date {
         Date(self.0.due_date)
     }
@@ -43,6 +50,7 @@ impl Action {
     async fn days_overdue(&self, ctx: &Context<'_>) -> i64 {
         actions::days_overdue(&self.0, ctx.state().clock.today())
     }
+    /// OPEN → IN_PROGRESS → DONE, or WONT_DO.
     async fn status(&self) -> ActionStatus {
         self.0.status.into()
     }
@@ -50,6 +58,7 @@ impl Action {
     async fn priority(&self) -> i32 {
         self.0.priority
     }
+    /// Tactical or systemic.
     async fn kind(&self) -> ActionKind {
         self.0.kind.into()
     }
@@ -57,6 +66,7 @@ impl Action {
     async fn success_metric(&self) -> &str {
         &self.0.success_metric
     }
+    /// When it became IN_PROGRESS; null if it never did.
     async fn started_at(&self) -> Option<DateTime<Utc>> {
         self.0.started_at
     }
@@ -64,11 +74,11 @@ impl Action {
     async fn completed_at(&self) -> Option<DateTime<Utc>> {
         self.0.completed_at
     }
-    /// What shows it is done.
+    /// What shows it is done; set when DONE.
     async fn evidence(&self) -> Option<&str> {
         self.0.evidence.as_deref()
     }
-    /// Why it will not be done.
+    /// Why it will not be done; set when WONT_DO.
     async fn drop_reason(&self) -> Option<&str> {
         self.0.drop_reason.as_deref()
     }
@@ -80,9 +90,11 @@ impl Action {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the review committed to it.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -93,18 +105,23 @@ pub struct DueDateChange(pub due_date_change::Model);
 /// One reschedule of an action.
 #[Object]
 impl DueDateChange {
+    /// The due date before.
     async fn from(&self) -> Date {
         Date(self.0.from_date)
     }
+    /// The new due date.
     async fn to(&self) -> Date {
         Date(self.0.to_date)
     }
+    /// Why it moved.
     async fn reason(&self) -> &str {
         &self.0.reason
     }
+    /// Who moved it.
     async fn changed_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(loaders::one(ctx, UserById(self.0.changed_by)).await?.map(User))
     }
+    /// When it moved.
     async fn changed_at(&self) -> DateTime<Utc> {
         self.0.changed_at
     }
@@ -115,24 +132,31 @@ pub struct FollowUp(pub follow_up::Model);
 /// A follow-up review: did the actions work, did the problem come back.
 #[Object]
 impl FollowUp {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::FollowUp, self.0.id).into()
     }
+    /// Short- or long-term.
     async fn kind(&self) -> FollowUpKind {
         self.0.kind.into()
     }
+    /// What the follow-up found.
     async fn notes(&self) -> &str {
         &self.0.notes
     }
+    /// Whether the actions worked.
     async fn actions_effective(&self) -> Effectiveness {
         self.0.actions_effective.into()
     }
+    /// Whether the problem came back.
     async fn recurred(&self) -> bool {
         self.0.recurred
     }
+    /// Who recorded it.
     async fn recorded_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         Ok(loaders::one(ctx, UserById(self.0.recorded_by)).await?.map(User))
     }
+    /// When it was recorded.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

@@ -36,12 +36,16 @@ pub enum TokenScope {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::Severity")]
 pub enum Severity {
+    /// The most severe. Reviewed by default (`ReviewPolicy.requiredSeverities`).
     #[graphql(name = "SEV1")]
     Sev1,
+    /// The second most severe. Reviewed by default.
     #[graphql(name = "SEV2")]
     Sev2,
+    /// Less severe. Not reviewed by default; `startReview` starts a review anyway.
     #[graphql(name = "SEV3")]
     Sev3,
+    /// The least severe. Not reviewed by default; `startReview` starts a review anyway.
     #[graphql(name = "SEV4")]
     Sev4,
 }
@@ -50,9 +54,14 @@ pub enum Severity {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::IncidentStatus")]
 pub enum IncidentStatus {
+    /// Declared and still going on. Next: MITIGATED or RESOLVED.
     Open,
+    /// The impact is under control (`mitigatedAt`). Next: RESOLVED.
     Mitigated,
+    /// Over (`resolvedAt`); resolving creates the review when the review policy covers the
+    /// incident. Next: CLOSED.
     Resolved,
+    /// Closed (`closedAt`); no further state.
     Closed,
 }
 
@@ -60,8 +69,13 @@ pub enum IncidentStatus {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::ReviewStatus")]
 pub enum ReviewStatus {
+    /// Being written. Next: IN_REVIEW (`submitReview`).
     Draft,
+    /// Ready for the review meeting, still editable. Next: PUBLISHED (`publishReview`, when
+    /// `readiness.ready`) or back to DRAFT (`returnToDraft`).
     InReview,
+    /// Read-only except its actions' progress, follow-ups and acknowledgements; with ORG
+    /// visibility, in the learning feed. `reopenReview` moves it back to IN_REVIEW.
     Published,
 }
 
@@ -71,11 +85,13 @@ pub enum ReviewStatus {
 pub enum Visibility {
     /// Everyone in the organization: the learning feed (the default).
     Org,
-    /// The owning team, participants and affected teams only.
+    /// Only those close to the incident: the owning team, the facilitator, participants,
+    /// action owners, responders, affected teams, and admins.
     Team,
 }
 
-/// What a participant brings to a review.
+/// What a participant brings to a review. Every participant may read the review, whatever its
+/// status.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::ReviewRole")]
 pub enum ReviewRole {
@@ -83,9 +99,13 @@ pub enum ReviewRole {
     Responder,
     /// Authored the change involved (cannot also facilitate).
     ChangeAuthor,
+    /// Knows a system or a practice the incident involved.
     SubjectMatterExpert,
+    /// Takes the notes of the review meeting.
     NoteTaker,
+    /// Has a stake in the outcome and follows the review.
     Stakeholder,
+    /// Attends to learn, without a part in the analysis.
     Observer,
 }
 
@@ -93,89 +113,193 @@ pub enum ReviewRole {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::TimelineKind")]
 pub enum TimelineKind {
+    /// Something that happened or was done.
     Fact,
+    /// Something that could be seen at the time: an alert, a graph, a report.
     Signal,
 }
 
+/// What kind of condition a contributing factor is.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::FactorCategory")]
 pub enum FactorCategory {
+    /// Software, hardware, configuration or infrastructure.
     Technical,
+    /// How the work is done: procedures, reviews, deploys, on-call.
     Process,
+    /// How information moved, or did not, between people and teams.
     Communication,
+    /// The conditions around the work: load, timing, third parties, workload.
     Environmental,
 }
 
-/// What an event records.
+/// What an event records. Each kind names its subject (`Event.subjectId`) and the keys of its
+/// `payload`: IDs, states, dates and counts, never text a person wrote.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::EventKind")]
 pub enum EventKind {
+    /// An organization signed up (`signUp`). Subject: the organization; payload: `adminId`.
     OrganizationCreated,
+    /// An admin invited an email (`inviteUser`). Subject: the invitation; payload: `role`.
     UserInvited,
+    /// Someone accepted an invitation (`acceptInvitation`). Subject: the new user; payload:
+    /// `invitationId`, `role`.
     UserJoined,
+    /// An admin changed a user's organization role (`setOrgRole`). Subject: the user; payload:
+    /// `role`, `active`.
     UserRoleChanged,
+    /// An admin deactivated a user (`deactivateUser`): their tokens and sockets stopped
+    /// working. Subject: the user; payload: `role`, `active`.
     UserDeactivated,
+    /// An admin reactivated a user (`reactivateUser`). Subject: the user; payload: `role`,
+    /// `active`.
     UserReactivated,
+    /// A user changed their password (`changePassword`); their other sessions ended. Subject:
+    /// the user; empty payload. Shown only to that user and to admins.
     PasswordChanged,
+    /// A user signed out everywhere (`logoutEverywhere`). Subject: the user; empty payload.
+    /// Shown only to that user and to admins.
     SessionsRevoked,
-    /// One session signed out (`logout`): its tokens and sockets stopped working.
+    /// One session signed out (`logout`): its tokens and sockets stopped working. Subject: the
+    /// user; empty payload. Shown only to that user and to admins.
     SignedOut,
+    /// An admin created a team (`createTeam`). Subject: the team; empty payload.
     TeamCreated,
+    /// An admin changed a team's name, slug or description (`updateTeam`). Subject: the team;
+    /// empty payload.
     TeamUpdated,
+    /// A user was added to a team (`addTeamMember`). Subject: the team; payload: `membershipId`,
+    /// `userId`, `role`.
     TeamMemberAdded,
+    /// A member's team role changed (`updateTeamMember`). Subject: the team; payload:
+    /// `membershipId`, `userId`, `role`.
     TeamMemberUpdated,
+    /// A member was removed from a team (`removeTeamMember`). Subject: the team; payload: `membershipId`,
+    /// `userId`, `role`.
     TeamMemberRemoved,
+    /// An API token was created (`createApiToken`). Subject: the token; payload: `scope`.
     ApiTokenCreated,
+    /// An API token was revoked (`revokeApiToken`). Subject: the token; payload: `scope`.
     ApiTokenRevoked,
+    /// An admin changed the review policy (`updateReviewPolicy`). Subject: the organization;
+    /// payload: the whole policy, as `ReviewPolicy` names its fields.
     ReviewPolicyUpdated,
+    /// An incident was declared (`declareIncident`). Subject: the incident; payload:
+    /// `severity`, `teamId`.
     IncidentDeclared,
+    /// An incident's description changed (`updateIncident`). Subject: the incident; payload:
+    /// `severity`, `version`.
     IncidentUpdated,
+    /// An incident changed state (`setIncidentStatus`). Subject: the incident; payload:
+    /// `from`, `to`, `at`.
     IncidentStatusChanged,
+    /// A responder was added (`addResponder`). Subject: the incident; payload: `userId`.
     ResponderAdded,
+    /// A responder was removed (`removeResponder`). Subject: the incident; payload: `userId`.
     ResponderRemoved,
+    /// The affected teams were replaced (`setAffectedTeams`). Subject: the incident; payload:
+    /// `teamIds`.
     AffectedTeamsSet,
+    /// The tags were replaced (`tagIncident`). Subject: the incident; payload: `tags`.
     IncidentTagged,
+    /// A review was created, by resolving an incident the policy covers or by `startReview`.
+    /// Subject: the review; payload: `incidentId`, `dueAt`.
     ReviewCreated,
+    /// A review's own fields changed (`updateReview`). Subject: the review; payload: `version`.
     ReviewUpdated,
+    /// A facilitator was assigned (`assignFacilitator`). Subject: the review; payload:
+    /// `userId`.
     FacilitatorAssigned,
+    /// A participant was added (`addParticipant`). Subject: the review; payload: `userId`,
+    /// `role`.
     ParticipantAdded,
+    /// A participant's role was removed (`removeParticipant`). Subject: the review; payload:
+    /// `userId`, `role`.
     ParticipantRemoved,
+    /// A timeline entry was added (`addTimelineEntry`). Subject: the review; payload:
+    /// `entryId`.
     TimelineEntryAdded,
+    /// A timeline entry was changed (`updateTimelineEntry`). Subject: the review; payload:
+    /// `entryId`.
     TimelineEntryUpdated,
+    /// A timeline entry was removed (`removeTimelineEntry`). Subject: the review; payload:
+    /// `entryId`.
     TimelineEntryRemoved,
+    /// A question was parked (`parkQuestion`). Subject: the review; payload: `questionId`.
     QuestionParked,
+    /// A parked question was answered (`answerParkedQuestion`). Subject: the review; payload:
+    /// `questionId`.
     ParkedQuestionAnswered,
+    /// The why chain was replaced (`setWhys`). Subject: the review; payload: `count`.
     WhysSet,
+    /// A contributing factor was added (`addContributingFactor`). Subject: the review;
+    /// payload: `factorId`, `category`.
     ContributingFactorAdded,
+    /// A contributing factor was removed (`removeContributingFactor`). Subject: the review;
+    /// payload: `factorId`.
     ContributingFactorRemoved,
+    /// A link was added (`addLink`). Subject: the review; payload: `linkId`.
     LinkAdded,
+    /// DRAFT → IN_REVIEW (`submitReview`). Subject: the review; payload: `from`, `to`.
     ReviewSubmitted,
+    /// IN_REVIEW → DRAFT (`returnToDraft`). Subject: the review; payload: `from`, `to`.
     ReviewReturnedToDraft,
+    /// IN_REVIEW → PUBLISHED (`publishReview`). Subject: the review; payload: `from`, `to`.
     ReviewPublished,
+    /// PUBLISHED → IN_REVIEW (`reopenReview`). Subject: the review; payload: `from`, `to`.
     ReviewReopened,
+    /// An action was created (`createAction`). Subject: the action; payload: `reviewId`,
+    /// `teamId`, `ownerId`, `status`, `dueDate`.
     ActionCreated,
+    /// An action's wording or kind changed (`updateAction`). Subject: the action; payload:
+    /// `reviewId`, `teamId`, `ownerId`, `status`, `version`.
     ActionUpdated,
+    /// An action's due date moved (`rescheduleAction`). Subject: the action; payload:
+    /// `reviewId`, `teamId`, `ownerId`, `status`, `from`, `to`.
     ActionRescheduled,
+    /// An action got a new owner (`reassignAction`). Subject: the action; payload: `reviewId`,
+    /// `teamId`, `ownerId` (the new owner), `status`.
     ActionReassigned,
+    /// A review's actions were put in a new order (`rankActions`). Subject: the review;
+    /// payload: `actionIds`, most important first.
     ActionsRanked,
+    /// OPEN → IN_PROGRESS (`startAction`). Subject: the action; payload: `reviewId`, `teamId`,
+    /// `ownerId`, `status`, `from`, `to`.
     ActionStarted,
+    /// → DONE (`completeAction`). Subject: the action; payload: `reviewId`, `teamId`,
+    /// `ownerId`, `status`, `from`, `to`.
     ActionCompleted,
+    /// → WONT_DO (`dropAction`). Subject: the action; payload: `reviewId`, `teamId`,
+    /// `ownerId`, `status`, `from`, `to`.
     ActionDropped,
+    /// A follow-up review was recorded (`recordFollowUp`). Subject: the review; payload:
+    /// `kind`, `actionsEffective`, `recurred`.
     FollowUpRecorded,
+    /// Someone acknowledged reading a published review (`acknowledgeLearning`); the actor is
+    /// the reader. Subject: the review; empty payload.
     LearningAcknowledged,
-    /// An action passed its due date while still open (once per action and due date).
+    /// An action passed its due date while OPEN or IN_PROGRESS (once per action and due date);
+    /// no actor. Subject: the action; payload: `reviewId`, `teamId`, `ownerId`, `status`,
+    /// `dueDate`, `daysOverdue`.
     ActionOverdue,
-    /// A published review's follow-up or long-term review date came.
+    /// A published review's follow-up or long-term review date came, with no follow-up of that
+    /// kind recorded; no actor. Subject: the review; payload: `kind`, `teamId`, `dueAt`.
     FollowUpDue,
 }
 
-/// OPEN → IN_PROGRESS → DONE (with evidence); WONT_DO (with a reason) from OPEN or IN_PROGRESS.
+/// OPEN → IN_PROGRESS → DONE (with evidence); DONE or WONT_DO (with a reason) from OPEN or
+/// IN_PROGRESS. DONE and WONT_DO are final.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::ActionStatus")]
 pub enum ActionStatus {
+    /// Committed to, not started (`startAction`).
     Open,
+    /// Being worked on since `startedAt`.
     InProgress,
+    /// Done (`completeAction`), with its `evidence`, at `completedAt`.
     Done,
+    /// Will not be done (`dropAction`), with its `dropReason`, at `completedAt`. It does not
+    /// count among the review's actions for publishing.
     WontDo,
 }
 
@@ -183,16 +307,19 @@ pub enum ActionStatus {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::ActionKind")]
 pub enum ActionKind {
+    /// Fixes or guards against this instance.
     Tactical,
+    /// Changes the conditions that allowed it.
     Systemic,
 }
 
+/// Which follow-up review: a review holds one of each.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::FollowUpKind")]
 pub enum FollowUpKind {
-    /// 2 to 4 weeks after publishing.
+    /// 2 to 4 weeks after publishing (`Review.followUpAt`).
     ShortTerm,
-    /// 2 to 3 months after publishing.
+    /// 2 to 3 months after publishing (`Review.longTermReviewAt`).
     LongTerm,
 }
 
@@ -200,7 +327,10 @@ pub enum FollowUpKind {
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::Effectiveness")]
 pub enum Effectiveness {
+    /// They worked.
     Yes,
+    /// Some worked, or they helped only in part.
     Partly,
+    /// They did not work.
     No,
 }

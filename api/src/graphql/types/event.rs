@@ -1,8 +1,8 @@
-use async_graphql::{Context, ID, Json, Object, Result};
+use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::event;
 
-use super::{EventKind, User};
+use super::{EventKind, Json, User};
 use crate::events::Change;
 use crate::graphql::loaders::{self, UserById};
 use crate::ids;
@@ -16,10 +16,11 @@ impl Event {
     async fn id(&self) -> ID {
         ids::encode_event(self.0.id).into()
     }
+    /// What the event records; its subject and payload keys are listed with each kind.
     async fn kind(&self) -> Option<EventKind> {
         Some(self.0.kind.into())
     }
-    /// Who made the change.
+    /// Who made the change; null for what time alone changes (ACTION_OVERDUE, FOLLOW_UP_DUE).
     async fn actor(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(actor) = self.0.actor_id else { return Ok(None) };
         Ok(loaders::one(ctx, UserById(actor)).await?.map(User))
@@ -28,10 +29,12 @@ impl Event {
     async fn subject_id(&self) -> ID {
         self.0.subject_id.clone().into()
     }
-    /// What changed, as recorded: IDs, states and dates.
-    async fn payload(&self) -> Json<serde_json::Value> {
+    /// What changed, as recorded: IDs, states, dates and counts (keys in camelCase, listed with
+    /// each `EventKind`).
+    async fn payload(&self) -> Json {
         Json(Change::read(self.0.kind, &self.0.payload).map_or_else(|| serde_json::json!({}), |c| c.payload()))
     }
+    /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }

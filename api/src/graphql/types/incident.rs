@@ -8,9 +8,13 @@ use crate::ids::{self, NodeKind};
 
 pub struct Incident(pub incident::Model);
 
-/// Something that went wrong (or nearly did), owned by a team.
+/// Something that went wrong (or nearly did), owned by a team. Readable by the owning team
+/// (any role), its responders, the affected teams, the review's facilitator, participants and
+/// action owners, and admins; by everyone in the organization once its review is published
+/// with ORG visibility.
 #[Object]
 impl Incident {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Incident, self.0.id).into()
     }
@@ -18,15 +22,19 @@ impl Incident {
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
         Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
+    /// What went wrong, in a line.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// What happened.
     async fn summary(&self) -> Option<&str> {
         self.0.summary.as_deref()
     }
+    /// How bad it is.
     async fn severity(&self) -> Severity {
         self.0.severity.into()
     }
+    /// Where it is in OPEN → MITIGATED → RESOLVED → CLOSED.
     async fn status(&self) -> IncidentStatus {
         self.0.status.into()
     }
@@ -34,33 +42,42 @@ impl Incident {
     async fn near_miss(&self) -> bool {
         self.0.near_miss
     }
+    /// How customers were affected.
     async fn customer_impact(&self) -> Option<&str> {
         self.0.customer_impact.as_deref()
     }
+    /// When it started.
     async fn started_at(&self) -> DateTime<Utc> {
         self.0.started_at
     }
+    /// When it was detected: at or after `startedAt`.
     async fn detected_at(&self) -> DateTime<Utc> {
         self.0.detected_at
     }
+    /// When it became MITIGATED; null before, and when it went from OPEN straight to RESOLVED.
     async fn mitigated_at(&self) -> Option<DateTime<Utc>> {
         self.0.mitigated_at
     }
+    /// When it became RESOLVED; null before.
     async fn resolved_at(&self) -> Option<DateTime<Utc>> {
         self.0.resolved_at
     }
+    /// When it became CLOSED; null before.
     async fn closed_at(&self) -> Option<DateTime<Utc>> {
         self.0.closed_at
     }
+    /// Who responded to it, ordered by display name.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::RESPONDERS)")]
     async fn responders(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
         Ok(loaders::list(ctx, RespondersOf(self.0.id)).await?.into_iter().map(User).collect())
     }
-    /// Other teams the incident affected; their members read it and its review.
+    /// Other teams the incident affected, ordered by slug; their members read it and its
+    /// review.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
     async fn affected_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
         Ok(loaders::list(ctx, AffectedTeamsOf(self.0.id)).await?.into_iter().map(Team).collect())
     }
+    /// Its tags (organization-wide, lower-case), alphabetical.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<String>> {
         Ok(loaders::list(ctx, TagsOf(self.0.id)).await?)
     }
@@ -72,17 +89,21 @@ impl Incident {
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When it was declared.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it last changed (responders, affected teams and tags included).
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
 }
 
-/// An organization-wide tag and how many incidents carry it.
+/// An organization-wide tag and how many incidents the viewer may read carry it.
 #[derive(SimpleObject)]
 pub struct Tag {
+    /// The tag, lower-case.
     pub name: String,
+    /// How many incidents the viewer may read carry it.
     pub incident_count: i64,
 }

@@ -5,7 +5,9 @@ use crate::domain::metrics::LearningMetrics as Metrics;
 /// A tag on two or more incidents of the window: a theme that repeats.
 #[derive(SimpleObject)]
 pub struct RepeatTheme {
+    /// The tag.
     pub tag: String,
+    /// How many of the window's incidents carry it.
     pub incidents: u64,
 }
 
@@ -30,7 +32,7 @@ pub struct LearningMetrics {
     pub actions: u64,
     /// Share of those actions done within 30 days of their creation.
     pub actions_closed_within_30_days_rate: Option<f64>,
-    /// Share of those actions done, not counting WONT_DO.
+    /// Share of those actions that are DONE, WONT_DO ones left out of the count.
     pub action_closure_rate: Option<f64>,
     /// Of those actions, how many are overdue today.
     pub overdue_actions: u64,

@@ -13,7 +13,7 @@ mod scalars;
 mod team;
 
 pub use action::{Action, DueDateChange, FollowUp};
-pub use connection::{ConnectionFields, connection};
+pub use connection::{Connection, Edge, PageInfo, connection};
 pub use enums::{
     ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus, OrgRole,
     ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
@@ -27,5 +27,5 @@ pub use review::{
     Acknowledgement, BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review,
     ReviewPolicy, TeamAcknowledgements, TimelineEntry, Why,
 };
-pub use scalars::Date;
+pub use scalars::{Date, Json};
 pub use team::{Membership, Team};

@@ -19,12 +19,18 @@ use crate::ids::{self, NodeKind};
 
 pub struct Review(pub review::Model);
 
-/// The blameless post-mortem of one incident.
+/// The blameless post-mortem of one incident. Until published it is readable by the owning
+/// team (any role), the facilitator, participants, action owners, the incident's responders,
+/// the affected teams and admins; published with ORG visibility, by everyone in the
+/// organization. The owning team's leads and members, the facilitator and admins edit it until
+/// it is published.
 #[Object]
 impl Review {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Review, self.0.id).into()
     }
+    /// The incident reviewed.
     async fn incident(&self, ctx: &Context<'_>) -> Result<Incident> {
         Ok(Incident(loaders::required(ctx, IncidentById(self.0.incident_id), "incident").await?))
     }
@@ -32,18 +38,23 @@ impl Review {
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
         Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
+    /// The review's title; the incident's title to begin with.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// DRAFT → IN_REVIEW → PUBLISHED.
     async fn status(&self) -> ReviewStatus {
         self.0.status.into()
     }
+    /// Who reads it once published: ORG (the default) or TEAM.
     async fn visibility(&self) -> Visibility {
         self.0.visibility.into()
     }
+    /// What happened, in short; publishing needs one.
     async fn summary(&self) -> Option<&str> {
         self.0.summary.as_deref()
     }
+    /// Who and what was affected; the incident's customer impact to begin with.
     async fn impact(&self) -> Option<&str> {
         self.0.impact.as_deref()
     }
@@ -51,18 +62,24 @@ impl Review {
     async fn scheduled_for(&self) -> Option<DateTime<Utc>> {
         self.0.scheduled_for
     }
-    /// When the review meeting is due: the incident's resolution plus the policy's deadline.
+    /// When the review meeting is due: the incident's resolution plus the policy's
+    /// `reviewDeadlineHours`; null while the incident is not resolved.
     async fn due_at(&self) -> Option<DateTime<Utc>> {
         self.0.due_at
     }
-    /// The meeting is (or was) held after its deadline.
+    /// The meeting is (or was) held after its deadline: `scheduledFor` is after `dueAt`, or,
+    /// with no meeting scheduled, the review was published after `dueAt` (or is still
+    /// unpublished past it). False while there is no deadline.
     async fn is_late(&self, ctx: &Context<'_>) -> bool {
         reviews::is_late(&self.0, ctx.state().clock.now())
     }
+    /// Who leads the review: never a responder of the incident. Null until assigned.
     async fn facilitator(&self, ctx: &Context<'_>) -> Result<Option<User>> {
         let Some(id) = self.0.facilitator_id else { return Ok(None) };
         Ok(Some(User(loaders::required(ctx, UserById(id), "user").await?)))
     }
+    /// Who takes part, and in which role, in the order they joined; a person may hold several
+    /// roles.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::PARTICIPANTS)")]
     async fn participants(&self, ctx: &Context<'_>) -> Result<Vec<Participant>> {
         let rows = loaders::list(ctx, ParticipantsOf(self.0.id)).await?;
@@ -73,6 +90,8 @@ impl Review {
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
         Ok(loaders::list(ctx, TimelineOf(self.0.id)).await?.into_iter().map(TimelineEntry).collect())
     }
+    /// Questions parked while building the timeline, oldest first; an unanswered one blocks
+    /// publishing.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
     async fn parked_questions(&self, ctx: &Context<'_>) -> Result<Vec<ParkedQuestion>> {
         Ok(loaders::list(ctx, ParkedQuestionsOf(self.0.id)).await?.into_iter().map(ParkedQuestion).collect())
@@ -82,23 +101,29 @@ impl Review {
     async fn whys(&self, ctx: &Context<'_>) -> Result<Vec<Why>> {
         Ok(loaders::list(ctx, WhysOf(self.0.id)).await?.into_iter().map(Why).collect())
     }
-    /// The last answer of the why chain.
+    /// The last answer of the why chain; null without one. Publishing needs it not to name
+    /// human error.
     async fn root_cause(&self, ctx: &Context<'_>) -> Result<Option<String>> {
         Ok(loaders::list(ctx, WhysOf(self.0.id)).await?.pop().map(|w| w.answer))
     }
+    /// The conditions that contributed to the incident, oldest first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
     async fn contributing_factors(&self, ctx: &Context<'_>) -> Result<Vec<ContributingFactor>> {
         Ok(loaders::list(ctx, FactorsOf(self.0.id)).await?.into_iter().map(ContributingFactor).collect())
     }
+    /// What went well.
     async fn went_well(&self) -> Vec<String> {
         strings(&self.0.went_well)
     }
+    /// Where we got lucky: what went right by chance.
     async fn got_lucky(&self) -> Vec<String> {
         strings(&self.0.got_lucky)
     }
+    /// What was learned, for other teams to read.
     async fn learnings(&self) -> Vec<String> {
         strings(&self.0.learnings)
     }
+    /// Dashboards, chat logs, tickets…, oldest first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
     async fn links(&self, ctx: &Context<'_>) -> Result<Vec<Link>> {
         Ok(loaders::list(ctx, LinksOf(self.0.id)).await?.into_iter().map(Link).collect())
@@ -108,12 +133,12 @@ impl Review {
     async fn actions(&self, ctx: &Context<'_>) -> Result<Vec<Action>> {
         Ok(loaders::list(ctx, ActionsOf(self.0.id)).await?.into_iter().map(Action).collect())
     }
-    /// Follow-up reviews recorded so far.
+    /// Follow-up reviews recorded so far, oldest first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::FOLLOW_UPS)")]
     async fn follow_ups(&self, ctx: &Context<'_>) -> Result<Vec<FollowUp>> {
         Ok(loaders::list(ctx, FollowUpsOf(self.0.id)).await?.into_iter().map(FollowUp).collect())
     }
-    /// Who acknowledged reading this learning, and when.
+    /// Who acknowledged reading this learning, and when, earliest first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::ACKNOWLEDGEMENTS)")]
     async fn acknowledgements(&self, ctx: &Context<'_>) -> Result<Vec<Acknowledgement>> {
         let rows = loaders::list(ctx, AcknowledgementsOf(self.0.id)).await?;
@@ -134,7 +159,8 @@ impl Review {
         let readiness = reviews::readiness(ctx.db(), &self.0).await?;
         Ok(Readiness { ready: readiness.ready(), unmet: readiness.unmet() })
     }
-    /// Blame language in the review, with systemic rephrasings.
+    /// Blame language in the review, with systemic rephrasings. Only a human-error root cause
+    /// blocks publishing; the rest are warnings.
     #[graphql(complexity = "crate::graphql::cost::BLAMELESS_FINDINGS + child_complexity")]
     async fn blameless_findings(&self, ctx: &Context<'_>) -> Result<Vec<BlamelessFinding>> {
         Ok(reviews::findings(ctx.db(), &self.0).await?.into_iter().map(BlamelessFinding).collect())
@@ -145,28 +171,34 @@ impl Review {
         let incident = incidents::find_in_org(ctx.db(), ctx.viewer()?.org_id, self.0.incident_id).await?;
         Ok(writeup::render(ctx.db(), &self.0, &incident).await?)
     }
+    /// When it was published; null while it is not (reopening clears it).
     async fn published_at(&self) -> Option<DateTime<Utc>> {
         self.0.published_at
     }
-    /// The short-term follow-up review date, stamped on publishing.
+    /// The short-term follow-up review date, set on publishing: the policy's `followUpDays`
+    /// later. Null until published.
     async fn follow_up_at(&self) -> Option<DateTime<Utc>> {
         self.0.follow_up_at
     }
-    /// The long-term follow-up review date, stamped on publishing.
+    /// The long-term follow-up review date, set on publishing: the policy's
+    /// `longTermReviewDays` later. Null until published.
     async fn long_term_review_at(&self) -> Option<DateTime<Utc>> {
         self.0.long_term_review_at
     }
-    /// Why the review was last reopened.
+    /// Why the review was last reopened; null if it never was.
     async fn reopen_reason(&self) -> Option<&str> {
         self.0.reopen_reason.as_deref()
     }
-    /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
+    /// Increases with every change to the review or its contents (not with its actions'
+    /// progress or acknowledgements); pass it as `expectedVersion` to refuse a stale write.
     async fn version(&self) -> i32 {
         self.0.version
     }
+    /// When the review was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When it or its contents last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -175,27 +207,34 @@ impl Review {
 /// Someone who read a published learning.
 #[derive(SimpleObject)]
 pub struct Acknowledgement {
+    /// Who read it.
     pub user: User,
+    /// When they acknowledged it.
     pub acknowledged_at: DateTime<Utc>,
 }
 
 /// How many people of one team acknowledged a learning.
 #[derive(SimpleObject)]
 pub struct TeamAcknowledgements {
+    /// The team.
     pub team: Team,
+    /// How many of its members acknowledged the learning.
     pub count: u64,
 }
 
 /// Someone taking part in a review, and in which role.
 #[derive(SimpleObject)]
 pub struct Participant {
+    /// The person.
     pub user: User,
+    /// What they bring to the review.
     pub role: ReviewRole,
 }
 
 /// Whether a review may be published.
 #[derive(SimpleObject)]
 pub struct Readiness {
+    /// Whether nothing is unmet: `publishReview` may publish it.
     pub ready: bool,
     /// Every unmet requirement, in words a UI can show.
     pub unmet: Vec<String>,
@@ -206,24 +245,31 @@ pub struct TimelineEntry(pub timeline_entry::Model);
 /// One fact or signal of the incident, with what was known and decided.
 #[Object]
 impl TimelineEntry {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::TimelineEntry, self.0.id).into()
     }
+    /// When it happened.
     async fn occurred_at(&self) -> DateTime<Utc> {
         self.0.occurred_at
     }
+    /// What happened, or what could be seen.
     async fn event(&self) -> &str {
         &self.0.event
     }
+    /// What the people involved knew at that moment.
     async fn information_available(&self) -> Option<&str> {
         self.0.information_available.as_deref()
     }
+    /// What was decided or done.
     async fn decision(&self) -> Option<&str> {
         self.0.decision.as_deref()
     }
+    /// A fact or a signal.
     async fn kind(&self) -> TimelineKind {
         self.0.kind.into()
     }
+    /// Where it can be checked: an http or https URL.
     async fn source_url(&self) -> Option<&str> {
         self.0.source_url.as_deref()
     }
@@ -234,18 +280,23 @@ pub struct ParkedQuestion(pub parked_question::Model);
 /// An interpretation question parked while building the timeline.
 #[Object]
 impl ParkedQuestion {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::ParkedQuestion, self.0.id).into()
     }
+    /// The question.
     async fn text(&self) -> &str {
         &self.0.text
     }
+    /// Its answer; null while open (an open question blocks publishing).
     async fn answer(&self) -> Option<&str> {
         self.0.answer.as_deref()
     }
+    /// When it was last answered; null while open.
     async fn answered_at(&self) -> Option<DateTime<Utc>> {
         self.0.answered_at
     }
+    /// When it was parked.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
@@ -256,12 +307,15 @@ pub struct Why(pub why::Model);
 /// One step of the why chain.
 #[Object]
 impl Why {
+    /// 1 for the first why; the highest holds the root cause.
     async fn position(&self) -> i32 {
         self.0.position
     }
+    /// Why …?
     async fn question(&self) -> &str {
         &self.0.question
     }
+    /// The answer; the last one is the root cause.
     async fn answer(&self) -> &str {
         &self.0.answer
     }
@@ -269,14 +323,18 @@ impl Why {
 
 pub struct ContributingFactor(pub contributing_factor::Model);
 
+/// A condition that contributed to the incident, by category.
 #[Object]
 impl ContributingFactor {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::ContributingFactor, self.0.id).into()
     }
+    /// What kind of condition it is.
     async fn category(&self) -> FactorCategory {
         self.0.category.into()
     }
+    /// The condition.
     async fn description(&self) -> &str {
         &self.0.description
     }
@@ -287,12 +345,15 @@ pub struct Link(pub review_link::Model);
 /// A link from a review to a dashboard, a chat log, a ticket…
 #[Object]
 impl Link {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Link, self.0.id).into()
     }
+    /// What it links to.
     async fn title(&self) -> &str {
         &self.0.title
     }
+    /// An http or https URL.
     async fn url(&self) -> &str {
         &self.0.url
     }
@@ -315,6 +376,7 @@ impl BlamelessFinding {
     async fn end(&self) -> i32 {
         i32::try_from(self.0.end).unwrap_or(i32::MAX)
     }
+    /// Why it reads as blame, e.g. `names human error as a cause`.
     async fn reason(&self) -> &str {
         self.0.reason
     }
@@ -326,7 +388,9 @@ impl BlamelessFinding {
     async fn blocking(&self) -> bool {
         self.0.blocking
     }
-    /// Where in a review the text is, e.g. `rootCause`, `whys[1].answer`; null for `blamelessCheck`.
+    /// Where in the review the text is: `summary`, `impact`, `timeline[i]`, `whys[i].question`,
+    /// `whys[i].answer`, `rootCause`, `contributingFactors[i]`, `learnings[i]` or `actions[i]`
+    /// (indices from 0, in the order the review lists them); null for `blamelessCheck`.
     async fn location(&self) -> Option<&str> {
         self.0.location.as_deref()
     }
@@ -345,25 +409,31 @@ impl ReviewPolicy {
     async fn review_near_misses(&self) -> bool {
         self.0.review_near_misses
     }
-    /// The review meeting is due this long after resolution.
+    /// The review meeting is due this many hours after the incident is resolved; later is late.
     async fn review_deadline_hours(&self) -> i32 {
         self.0.review_deadline_hours
     }
+    /// Publishing needs at least this many live actions (not WONT_DO).
     async fn min_actions(&self) -> i32 {
         self.0.min_actions
     }
+    /// Publishing needs at most this many live actions (not WONT_DO).
     async fn max_actions(&self) -> i32 {
         self.0.max_actions
     }
+    /// Publishing needs a why chain at least this long.
     async fn min_whys(&self) -> i32 {
         self.0.min_whys
     }
+    /// An action's due date is at most this many days after today (UTC).
     async fn max_action_due_days(&self) -> i32 {
         self.0.max_action_due_days
     }
+    /// The short-term follow-up review is due this many days after publishing.
     async fn follow_up_days(&self) -> i32 {
         self.0.follow_up_days
     }
+    /// The long-term follow-up review is due this many days after publishing.
     async fn long_term_review_days(&self) -> i32 {
         self.0.long_term_review_days
     }

@@ -1,9 +1,8 @@
-use async_graphql::connection::{Connection, EmptyFields};
 use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{membership, team};
 
-use super::{ConnectionFields, Incident, TeamRole, User, connection};
+use super::{Connection, Incident, TeamRole, User, connection};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{self, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
@@ -13,22 +12,27 @@ pub struct Team(pub team::Model);
 /// A team: owns incidents, reviews and actions.
 #[Object]
 impl Team {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Team, self.0.id).into()
     }
+    /// The team's name.
     async fn name(&self) -> &str {
         &self.0.name
     }
-    /// Unique in the organization.
+    /// A URL-safe identifier, unique in the organization.
     async fn slug(&self) -> &str {
         &self.0.slug
     }
+    /// What the team does.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
+    /// When the team was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// When its name, slug or description last changed.
     async fn updated_at(&self) -> DateTime<Utc> {
         self.0.updated_at
     }
@@ -41,9 +45,9 @@ impl Team {
     async fn members(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, Membership, ConnectionFields, EmptyFields>> {
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+    ) -> Result<Connection<Membership>> {
         let page = ctx.page(first, after.as_deref())?;
         let members = loaders::required(ctx, TeamMembers { team: self.0.id, page }, "team").await?;
         Ok(connection(members, Membership))
@@ -53,9 +57,9 @@ impl Team {
     async fn incidents(
         &self,
         ctx: &Context<'_>,
-        first: Option<i32>,
-        after: Option<String>,
-    ) -> Result<Connection<String, Incident, ConnectionFields, EmptyFields>> {
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+    ) -> Result<Connection<Incident>> {
         let page = ctx.page(first, after.as_deref())?;
         let incidents = loaders::required(ctx, TeamIncidents { team: self.0.id, page }, "team").await?;
         Ok(connection(incidents, Incident))
@@ -67,18 +71,23 @@ pub struct Membership(pub membership::Model);
 /// A user's place in a team.
 #[Object]
 impl Membership {
+    /// Opaque global ID; `node(id:)` resolves it.
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::Membership, self.0.id).into()
     }
+    /// The member's role in the team.
     async fn role(&self) -> TeamRole {
         self.0.role.into()
     }
+    /// When they joined the team.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
     }
+    /// The team.
     async fn team(&self, ctx: &Context<'_>) -> Result<Team> {
         Ok(Team(loaders::required(ctx, TeamById(self.0.team_id), "team").await?))
     }
+    /// The member.
     async fn user(&self, ctx: &Context<'_>) -> Result<User> {
         Ok(User(loaders::required(ctx, UserById(self.0.user_id), "user").await?))
     }
