@@ -146,6 +146,12 @@ pub struct Config {
     )]
     pub cors_allow_headers: Vec<String>,
 
+    /// Cookie mode for single-page apps: sign-ins keep the refresh token in an HttpOnly,
+    /// Secure, SameSite=Strict cookie on /graphql (not in the answer), `refreshSession` and
+    /// `logout` read it, and the configured origins may send credentials.
+    #[arg(long, env = "HINDSIGHT_SESSION_COOKIE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub session_cookie: bool,
+
     /// How long a browser may keep a CORS preflight answer.
     #[arg(long, env = "HINDSIGHT_CORS_MAX_AGE", default_value = "10m", value_parser = parse_duration, global = true)]
     pub cors_max_age: Duration,

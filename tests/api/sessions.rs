@@ -118,3 +118,110 @@ async fn an_api_token_expires_in_ninety_days_unless_told_otherwise() {
         created.data()["createApiToken"]["apiToken"]["expiresAt"].as_str().unwrap().parse().unwrap();
     assert!((expires - (Utc::now() + TimeDelta::days(7))).num_seconds().abs() < 60, "{expires}");
 }
+
+/// Cookie mode: the refresh token in an HttpOnly cookie that only this site's JSON requests use.
+mod cookie_mode {
+    use serde_json::{Value, json};
+
+    use crate::harness::{PASSWORD, TestApp};
+
+    const REFRESH: &str = "mutation { refreshSession { accessToken refreshToken } }";
+
+    struct Browser {
+        http: reqwest::Client,
+        url: String,
+    }
+
+    impl Browser {
+        async fn post(&self, body: Value, headers: &[(&str, &str)]) -> (reqwest::header::HeaderMap, Value) {
+            let mut request =
+                self.http.post(&self.url).header("content-type", "application/json").body(body.to_string());
+            for (name, value) in headers {
+                request = request.header(*name, *value);
+            }
+            let response = request.send().await.unwrap();
+            let headers = response.headers().clone();
+            (headers, response.json().await.unwrap())
+        }
+    }
+
+    fn cookie_of(headers: &reqwest::header::HeaderMap) -> String {
+        let set = headers.get("set-cookie").expect("a Set-Cookie").to_str().unwrap().to_owned();
+        for attribute in ["HttpOnly", "Secure", "SameSite=Strict", "Path=/graphql"] {
+            assert!(set.contains(attribute), "{attribute} missing from {set}");
+        }
+        set.split(';').next().unwrap().to_owned()
+    }
+
+    #[tokio::test]
+    async fn the_refresh_token_lives_in_a_cookie_only_this_site_can_use() {
+        let app = TestApp::with_config(|c| {
+            c.session_cookie = true;
+            c.cors_origins = vec!["https://app.example".into()];
+        })
+        .await;
+        let addr = app.serve().await;
+        let browser = Browser { http: reqwest::Client::new(), url: format!("http://{addr}/graphql") };
+        let sign_up = json!({ "query": format!("mutation {{ signUp(input: {{ organizationName: \"Acme\", email: \"ada@acme.test\", password: \"{PASSWORD}\", displayName: \"Ada\" }}) {{ accessToken refreshToken }} }}") });
+        let (headers, body) = browser.post(sign_up, &[]).await;
+        assert_eq!(body["data"]["signUp"]["refreshToken"], "", "the page never sees the refresh token");
+        let cookie = cookie_of(&headers);
+        assert!(cookie.starts_with("hindsight_refresh=hsr_"), "{cookie}");
+
+        // The front-end refreshes with the cookie alone.
+        let (headers, body) =
+            browser.post(json!({ "query": REFRESH }), &[("cookie", &cookie), ("origin", "https://app.example")]).await;
+        assert!(body["data"]["refreshSession"]["accessToken"].is_string(), "{body}");
+        let rotated = cookie_of(&headers);
+        assert_ne!(rotated, cookie, "the cookie rotates with the token");
+
+        // Forged requests cannot use it: another site's page, or a form's body (text/plain).
+        let (_, forged) = browser
+            .post(json!({ "query": REFRESH }), &[("cookie", &rotated), ("origin", "https://evil.example")])
+            .await;
+        assert_eq!(forged["errors"][0]["extensions"]["code"], "UNAUTHENTICATED", "{forged}");
+        let form: Value = browser
+            .http
+            .post(&browser.url)
+            .header("content-type", "text/plain")
+            .header("cookie", &rotated)
+            .body(json!({ "query": REFRESH }).to_string())
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(form["data"].is_null() || form["data"]["refreshSession"].is_null(), "{form}");
+        assert!(form["errors"].is_array(), "{form}");
+
+        // The allowed origin may send credentials.
+        let preflight = browser
+            .http
+            .request(reqwest::Method::OPTIONS, &browser.url)
+            .header("origin", "https://app.example")
+            .header("access-control-request-method", "POST")
+            .header("access-control-request-headers", "content-type")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(preflight.headers()["access-control-allow-credentials"], "true");
+
+        // Logout ends the session and clears the cookie.
+        let (headers, body) = browser.post(json!({ "query": "mutation { logout }" }), &[("cookie", &rotated)]).await;
+        assert_eq!(body["data"]["logout"], true, "{body}");
+        assert!(headers["set-cookie"].to_str().unwrap().contains("Max-Age=0"));
+        let (_, after) = browser.post(json!({ "query": REFRESH }), &[("cookie", &rotated)]).await;
+        assert_eq!(after["errors"][0]["extensions"]["reason"], "SESSION_ENDED", "{after}");
+    }
+
+    #[tokio::test]
+    async fn without_cookie_mode_a_refresh_needs_its_token() {
+        let app = TestApp::new().await;
+        let answer = app.exec(None, REFRESH, json!({})).await;
+        answer.assert_error("UNAUTHENTICATED", None);
+        assert_eq!(answer.errors()[0]["extensions"]["reason"], "MISSING");
+        let admin = app.sign_up("Acme", "ada@acme.test").await;
+        assert!(admin.refresh_token.starts_with("hsr_"), "the token is in the answer");
+    }
+}

@@ -21,6 +21,7 @@ use tower_http::limit::RequestBodyLimitLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
 
+use crate::auth::cookie::SessionCookie;
 use crate::error::AppError;
 use crate::graphql::{self, AppSchema};
 use crate::state::AppState;
@@ -82,6 +83,7 @@ fn cors_layer(config: &Config) -> Option<CorsLayer> {
             .allow_methods([axum::http::Method::GET, axum::http::Method::POST])
             .allow_headers(headers)
             .expose_headers([header::HeaderName::from_static("x-request-id")])
+            .allow_credentials(config.session_cookie)
             .max_age(config.cors_max_age),
     )
 }
@@ -170,7 +172,14 @@ async fn execute(
 ) -> async_graphql::BatchResponse {
     let authorization = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
     let auth = server.state.authenticate(authorization).await;
-    let batch = batch.data(auth).data(graphql::CredentialBudget::default()).data(graphql::ClientAddress(peer.ip()));
+    let config = &server.state.config;
+    let cookie =
+        SessionCookie::of_request(config.session_cookie, config.refresh_token_ttl, headers, &config.cors_origins);
+    let batch = batch
+        .data(auth)
+        .data(graphql::CredentialBudget::default())
+        .data(graphql::ClientAddress(peer.ip()))
+        .data(cookie);
     server.schema.execute_batch(batch).await
 }
 

@@ -1,5 +1,6 @@
 //! Who is asking: access tokens, API tokens, passwords, and the `Viewer` every domain function takes.
 
+pub mod cookie;
 pub mod jwt;
 pub mod password;
 pub mod secret;

@@ -1,6 +1,9 @@
 use async_graphql::{Context, InputObject, Object, Result};
+use axum::http::header;
 
-use crate::domain::identity::{self, SignUp};
+use crate::auth::cookie::{self, SessionCookie};
+use crate::domain::identity::{self, Session, SignUp};
+use crate::error::{AppError, AppResult, AuthFailure};
 use crate::graphql::types::AuthPayload;
 use crate::graphql::{ContextExt, reauthenticate};
 
@@ -39,7 +42,7 @@ impl IdentityMutation {
             display_name: input.display_name,
         };
         let allowed = state.config.allow_signup;
-        Ok(AuthPayload(identity::sign_up(&state.db, &state.auth, allowed, input, ctx.client_address()).await?))
+        session(ctx, identity::sign_up(&state.db, &state.auth, allowed, input, ctx.client_address()).await?)
     }
 
     /// Signs in with email and password. A wrong pair is UNAUTHENTICATED
@@ -54,7 +57,7 @@ impl IdentityMutation {
         #[graphql(desc = "The account's password.")] password: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
-        Ok(AuthPayload(identity::login(&state.db, &state.auth, &email, &password, ctx.client_address()).await?))
+        session(ctx, identity::login(&state.db, &state.auth, &email, &password, ctx.client_address()).await?)
     }
 
     /// Exchanges a refresh token for a new access and refresh token. Each refresh token works
@@ -65,11 +68,15 @@ impl IdentityMutation {
     async fn refresh_session(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The `refreshToken` of the session's latest `AuthPayload`.")] refresh_token: String,
+        #[graphql(
+            desc = "The `refreshToken` of the session's latest `AuthPayload`; in cookie mode, omit it: the cookie carries it."
+        )]
+        refresh_token: Option<String>,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
         let address = ctx.client_address();
-        Ok(AuthPayload(identity::refresh_session(&state.db, &state.auth, &refresh_token, address).await?))
+        let token = refresh_token_of(ctx, refresh_token)?;
+        session(ctx, identity::refresh_session(&state.db, &state.auth, &token, address).await?)
     }
 
     /// Ends the session of this refresh token: its access tokens and sockets stop at once.
@@ -77,9 +84,14 @@ impl IdentityMutation {
     async fn logout(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "A refresh token of the session to end.")] refresh_token: String,
+        #[graphql(desc = "A refresh token of the session to end; in cookie mode, omit it: the cookie carries it.")]
+        refresh_token: Option<String>,
     ) -> Result<bool> {
-        identity::logout(ctx.db(), &ctx.state().auth, &refresh_token).await?;
+        let token = refresh_token_of(ctx, refresh_token)?;
+        identity::logout(ctx.db(), &ctx.state().auth, &token).await?;
+        if cookie_mode(ctx) {
+            ctx.append_http_header(header::SET_COOKIE, cookie::clear());
+        }
         Ok(true)
     }
 
@@ -105,4 +117,27 @@ impl IdentityMutation {
         identity::change_password(&state.db, &state.auth, ctx.viewer()?, confirmed, &new_password).await?;
         Ok(true)
     }
+}
+
+fn cookie_mode(ctx: &Context<'_>) -> bool {
+    ctx.data_opt::<SessionCookie>().is_some_and(|cookie| cookie.enabled)
+}
+
+/// The answer to a sign-in: in cookie mode the refresh token goes into the cookie.
+pub(crate) fn session(ctx: &Context<'_>, session: Session) -> Result<AuthPayload> {
+    if let Some(cookie) = ctx.data_opt::<SessionCookie>().filter(|cookie| cookie.enabled) {
+        ctx.append_http_header(header::SET_COOKIE, cookie.set(&session.refresh_token));
+    }
+    Ok(AuthPayload(session))
+}
+
+/// The refresh token given as an argument, or (in cookie mode) the cookie's.
+fn refresh_token_of(ctx: &Context<'_>, given: Option<String>) -> AppResult<String> {
+    let presented = || ctx.data_opt::<SessionCookie>().and_then(|cookie| cookie.presented.clone());
+    given.filter(|token| !token.trim().is_empty()).or_else(presented).ok_or_else(|| {
+        AppError::unauthenticated(
+            AuthFailure::Missing,
+            "send `refreshToken` (or, on a server in cookie mode, the session cookie from this site)",
+        )
+    })
 }

@@ -55,7 +55,10 @@ impl PeopleMutation {
     ) -> Result<AuthPayload> {
         let state = ctx.state();
         let input = AcceptInvitation { token: input.token, password: input.password, display_name: input.display_name };
-        Ok(AuthPayload(users::accept_invitation(&state.db, &state.auth, input, ctx.client_address()).await?))
+        super::identity::session(
+            ctx,
+            users::accept_invitation(&state.db, &state.auth, input, ctx.client_address()).await?,
+        )
     }
 
     /// Changes a user's organization role (admin only; not with an API token: FORBIDDEN). The
