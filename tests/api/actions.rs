@@ -344,8 +344,19 @@ async fn publishing_needs_two_or_three_live_actions() {
     let unmet = c.run(&c.lead, READINESS, json!({ "r": c.review })).await;
     assert_eq!(unmet.data()["review"]["readiness"]["ready"], false);
     assert!(unmet.data()["review"]["readiness"]["unmet"][0].as_str().unwrap().contains("between 2 and 3 actions"));
+    let gaps = c
+        .run(
+            &c.lead,
+            "query($r: ID!) { review(id: $r) { readiness { gaps { code message field } } } }",
+            json!({ "r": c.review }),
+        )
+        .await;
+    let gaps = &gaps.data()["review"]["readiness"]["gaps"];
+    assert_eq!(gaps[0]["code"], "ACTIONS", "{gaps}");
+    assert_eq!(gaps[0]["field"], "actions");
     let refused = c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await;
     refused.assert_error("NOT_READY", None);
+    assert_eq!(&refused.errors()[0]["extensions"]["gaps"], gaps, "the refusal lists the same gaps");
     let gaps = &refused.errors()[0]["extensions"]["gaps"];
     assert_eq!(gaps[0]["code"], "ACTIONS", "{gaps}");
     assert_eq!(gaps[0]["field"], "actions");
@@ -616,4 +627,65 @@ async fn far_off_or_malformed_dates_are_bad_input() {
         let metrics = "query($d: Date!) { learningMetrics(from: \"2026-01-01\", to: $d) { incidents } }";
         c.run(&c.member, metrics, json!({ "d": date })).await.assert_error("BAD_USER_INPUT", None);
     }
+}
+
+const VIEWER_CAN: &str = "query($r: ID!, $a: ID!) {
+    review(id: $r) { viewerCan { edit submit returnToDraft publish reopen recordFollowUp } incident { viewerCan { edit changeStatus } } }
+    action: node(id: $a) { ... on Action { viewerCan { edit move } } } }";
+
+#[tokio::test]
+async fn viewer_can_tells_a_ui_what_each_person_may_do_now() {
+    let c = crew().await;
+    let action = c.action("Add a dead-letter queue", &c.member).await;
+    let can = |who: &Session| {
+        let who = who.token.clone();
+        let (app, review, action) = (&c.app, c.review.clone(), action.clone());
+        async move { app.exec(Some(&who), VIEWER_CAN, json!({ "r": review, "a": action })).await.data().clone() }
+    };
+    // A draft: its team's members edit and submit; its viewer only reads.
+    let member = can(&c.member).await;
+    assert_eq!(
+        member["review"]["viewerCan"],
+        json!({ "edit": true, "submit": true, "returnToDraft": false, "publish": false, "reopen": false, "recordFollowUp": false })
+    );
+    assert_eq!(member["review"]["incident"]["viewerCan"], json!({ "edit": true, "changeStatus": true }));
+    assert_eq!(member["action"]["viewerCan"], json!({ "edit": true, "move": true }));
+    let viewer = can(&c.viewer).await;
+    assert_eq!(
+        viewer["review"]["viewerCan"],
+        json!({ "edit": false, "submit": false, "returnToDraft": false, "publish": false, "reopen": false, "recordFollowUp": false })
+    );
+    assert_eq!(viewer["review"]["incident"]["viewerCan"], json!({ "edit": false, "changeStatus": false }));
+    assert_eq!(viewer["action"]["viewerCan"], json!({ "edit": false, "move": false }));
+    // A read-only token of a lead may do nothing.
+    let token = c.app.api_token(&c.lead, "READ").await;
+    let read_only = c.app.exec(Some(&token), VIEWER_CAN, json!({ "r": c.review, "a": action })).await;
+    assert_eq!(read_only.data()["review"]["viewerCan"]["edit"], false);
+    assert_eq!(read_only.data()["action"]["viewerCan"], json!({ "edit": false, "move": false }));
+
+    // Published: leads reopen and anyone who edited records follow-ups; the owner still moves
+    // the action but its wording is fixed.
+    ready_but_for_actions(&c, &c.other).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    let in_review = can(&c.lead).await;
+    assert_eq!(in_review["review"]["viewerCan"]["publish"], true, "{in_review}");
+    assert_eq!(can(&c.member).await["review"]["viewerCan"]["publish"], false, "members do not publish");
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data();
+    let lead = can(&c.lead).await;
+    assert_eq!(
+        lead["review"]["viewerCan"],
+        json!({ "edit": false, "submit": false, "returnToDraft": false, "publish": false, "reopen": true, "recordFollowUp": true })
+    );
+    let member = can(&c.member).await;
+    assert_eq!(member["review"]["viewerCan"]["reopen"], false);
+    assert_eq!(member["action"]["viewerCan"], json!({ "edit": false, "move": true }));
+    // What viewerCan says matches what the server does.
+    c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { status } }", json!({ "a": action })).await.data();
+    c.run(
+        &c.member,
+        "mutation($r: ID!) { reopenReview(id: $r, reason: \"new facts\") { status } }",
+        json!({ "r": c.review }),
+    )
+    .await
+    .assert_error("FORBIDDEN", None);
 }

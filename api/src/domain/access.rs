@@ -38,6 +38,12 @@ impl TeamRoles {
     }
 }
 
+impl FromIterator<(Uuid, Option<TeamRole>)> for TeamRoles {
+    fn from_iter<I: IntoIterator<Item = (Uuid, Option<TeamRole>)>>(roles: I) -> Self {
+        Self(roles.into_iter().filter_map(|(team, role)| Some((team, role?))).collect())
+    }
+}
+
 /// What the viewer is to one incident and its review.
 pub struct Standing {
     pub admin: bool,
@@ -97,6 +103,57 @@ impl Standing {
         })
     }
 
+    /// The standing that decides who changes what (`can_change_incident`, `can_edit_review`,
+    /// `can_publish_review`, `can_reopen_review`): the viewer's roles in the teams concerned and
+    /// whether they facilitate the review. Not enough to decide who reads.
+    pub fn for_changes(viewer: &Viewer, roles: TeamRoles, facilitator: bool) -> Self {
+        Self {
+            admin: viewer.is_admin(),
+            roles,
+            responder: false,
+            member_of_affected_team: false,
+            participant: false,
+            facilitator,
+            action_owner: false,
+        }
+    }
+
+    /// What the viewer may do with a review now (the rules its lifecycle enforces); all false
+    /// with a read-only API token.
+    pub fn review_rights(&self, viewer: &Viewer, review: &review::Model) -> ReviewRights {
+        let writes = viewer.require_write().is_ok();
+        let edit = writes && self.can_edit_review(review);
+        let status = review.status;
+        ReviewRights {
+            edit: edit && status != ReviewStatus::Published,
+            submit: edit && status == ReviewStatus::Draft,
+            return_to_draft: edit && status == ReviewStatus::InReview,
+            publish: writes && self.can_publish_review(review) && status == ReviewStatus::InReview,
+            reopen: writes && self.can_reopen_review(review) && status == ReviewStatus::Published,
+            record_follow_up: edit && status == ReviewStatus::Published,
+        }
+    }
+
+    /// What the viewer may do with an action of `review` now (the rules of `actions`).
+    pub fn action_rights(&self, viewer: &Viewer, action: &action::Model, review: &review::Model) -> ActionRights {
+        let writes = viewer.require_write().is_ok();
+        let edits_review = self.can_edit_review(review) && review.status != ReviewStatus::Published;
+        let moves = self.moves_action(viewer, action, review);
+        ActionRights {
+            edit: writes && edits_review,
+            move_on: writes && action.status.is_live() && (moves || edits_review),
+        }
+    }
+
+    /// Its owner, the leads of its responsible team or of the review's team, and admins move an
+    /// action on at any time (those who edit the review, too, until it is published).
+    pub fn moves_action(&self, viewer: &Viewer, action: &action::Model, review: &review::Model) -> bool {
+        action.owner_id == viewer.user_id
+            || self.admin
+            || self.roles.is_lead(action.team_id)
+            || self.roles.is_lead(review.team_id)
+    }
+
     fn close_to(&self, team_id: Uuid) -> bool {
         self.admin
             || self.roles.role(team_id).is_some()
@@ -137,6 +194,26 @@ impl Standing {
     pub fn can_reopen_review(&self, review: &review::Model) -> bool {
         self.admin || self.roles.is_lead(review.team_id)
     }
+}
+
+/// What the viewer may do with a review now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReviewRights {
+    pub edit: bool,
+    pub submit: bool,
+    pub return_to_draft: bool,
+    pub publish: bool,
+    pub reopen: bool,
+    pub record_follow_up: bool,
+}
+
+/// What the viewer may do with an action now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActionRights {
+    /// Change its wording (while its review is not published).
+    pub edit: bool,
+    /// Start, complete, drop, reschedule or reassign it (while it is open or in progress).
+    pub move_on: bool,
 }
 
 /// A published review with organization-wide visibility: the learning feed.

@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::db;
-use crate::domain::access::{TeamRoles, ensure_editable, readable_actions};
+use crate::domain::access::{Standing, TeamRoles, ensure_editable, readable_actions};
 use crate::domain::pagination::{Page, PageRequest, pair_cursor};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
@@ -110,7 +110,7 @@ async fn access(db: &impl ConnectionTrait, viewer: &Viewer, action_id: Uuid) -> 
         }
         None => return Err(AppError::NotFound("action")),
     };
-    let moves = owner || viewer.is_admin() || roles.is_lead(action.team_id) || roles.is_lead(review.team_id);
+    let moves = Standing::for_changes(viewer, roles, false).moves_action(viewer, &action, &review);
     Ok(Access { action, review, edits_review, moves })
 }
 

@@ -17,6 +17,12 @@ in_org!(
     IncidentById => incident
 );
 
+in_org!(
+    /// A review of the viewer's organization, whether or not they may read it: only to decide
+    /// what they may do with one of its actions, never shown.
+    ReviewOfAction => review
+);
+
 batch!(
     /// A review, when the viewer may read it.
     ReadableReview => review::Model, |b, ids| {

@@ -3,10 +3,26 @@ use chrono::{DateTime, Utc};
 use entity::{action, due_date_change, follow_up};
 
 use super::{ActionKind, ActionStatus, Date, Effectiveness, FollowUpKind, Review, Team, User};
+use crate::domain::access::Standing;
 use crate::domain::actions;
 use crate::graphql::ContextExt;
-use crate::graphql::loaders::{self, DueDateChangesOf, ReadableReview, TeamById, UserById};
+use crate::graphql::loaders::{
+    self, DueDateChangesOf, ReadableReview, ReviewOfAction, TeamById, UserById, ViewerRoleIn,
+};
 use crate::ids::{self, NodeKind};
+
+/// What the viewer may do with an action now, by the rules the server enforces. All false with
+/// a read-only API token.
+#[derive(async_graphql::SimpleObject)]
+pub struct ActionViewerCan {
+    /// `updateAction`: its wording, while its review is not published (those who edit the review).
+    pub edit: bool,
+    /// `startAction`, `completeAction`, `dropAction`, `rescheduleAction`, `reassignAction`: while
+    /// it is open or in progress (its owner, the leads of its team or of the review's team,
+    /// admins; before publishing, also those who edit the review).
+    #[graphql(name = "move")]
+    pub move_on: bool,
+}
 
 pub struct Action(pub action::Model);
 
@@ -85,6 +101,20 @@ impl Action {
     /// Every reschedule, oldest first.
     async fn due_date_changes(&self, ctx: &Context<'_>) -> Result<Vec<DueDateChange>> {
         Ok(loaders::list(ctx, DueDateChangesOf(self.0.id)).await?.into_iter().map(DueDateChange).collect())
+    }
+    /// What the viewer may do with the action now, so a UI shows only the buttons that work.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> Result<ActionViewerCan> {
+        let viewer = ctx.viewer()?;
+        let review = loaders::required(ctx, ReviewOfAction(self.0.review_id), "review").await?;
+        let teams = [self.0.team_id, review.team_id];
+        let (in_action_team, in_review_team) = futures_util::try_join!(
+            loaders::one(ctx, ViewerRoleIn(teams[0])),
+            loaders::one(ctx, ViewerRoleIn(teams[1]))
+        )?;
+        let roles = [(teams[0], in_action_team), (teams[1], in_review_team)].into_iter().collect();
+        let standing = Standing::for_changes(viewer, roles, review.facilitator_id == Some(viewer.user_id));
+        let rights = standing.action_rights(viewer, &self.0, &review);
+        Ok(ActionViewerCan { edit: rights.edit, move_on: rights.move_on })
     }
     /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
     async fn version(&self) -> i32 {

@@ -3,8 +3,20 @@ use chrono::{DateTime, Utc};
 use entity::incident;
 
 use super::{IncidentStatus, Review, Severity, Team, User};
-use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById};
+use crate::domain::access::Standing;
+use crate::graphql::ContextExt;
+use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
+
+/// What the viewer may do with an incident now, by the rules the server enforces (its team's
+/// leads and members, and admins). All false with a read-only API token.
+#[derive(SimpleObject)]
+pub struct IncidentViewerCan {
+    /// `updateIncident`, responders, affected teams and tags.
+    pub edit: bool,
+    /// `setIncidentStatus` (not once it is closed).
+    pub change_status: bool,
+}
 
 pub struct Incident(pub incident::Model);
 
@@ -84,6 +96,14 @@ impl Incident {
     /// The incident's review, if it has one the viewer may read.
     async fn review(&self, ctx: &Context<'_>) -> Result<Option<Review>> {
         Ok(loaders::one(ctx, ReviewOfIncident(self.0.id)).await?.map(Review))
+    }
+    /// What the viewer may do with the incident now, so a UI shows only the buttons that work.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> Result<IncidentViewerCan> {
+        let viewer = ctx.viewer()?;
+        let role = loaders::one(ctx, ViewerRoleIn(self.0.team_id)).await?;
+        let standing = Standing::for_changes(viewer, [(self.0.team_id, role)].into_iter().collect(), false);
+        let edit = viewer.require_write().is_ok() && standing.can_change_incident(&self.0);
+        Ok(IncidentViewerCan { edit, change_status: edit && self.0.status != entity::IncidentStatus::Closed })
     }
     /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
     async fn version(&self) -> i32 {

@@ -6,6 +6,7 @@ use super::{
     Action, FactorCategory, FollowUp, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind, User,
     Visibility,
 };
+use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
 use crate::domain::reviews::{self, strings};
@@ -13,7 +14,7 @@ use crate::domain::{incidents, learning, writeup};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{
     self, AcknowledgementsOf, ActionsOf, FactorsOf, FollowUpsOf, IncidentById, LinksOf, ParkedQuestionsOf,
-    ParticipantsOf, TeamById, TimelineOf, UserById, WhysOf,
+    ParticipantsOf, TeamById, TimelineOf, UserById, ViewerRoleIn, WhysOf,
 };
 use crate::ids::{self, NodeKind};
 
@@ -153,11 +154,24 @@ impl Review {
         let rows = learning::acknowledgements_by_team(ctx.db(), self.0.id).await?;
         Ok(rows.into_iter().map(|(team, count)| TeamAcknowledgements { team: Team(team), count }).collect())
     }
+    /// What the viewer may do with the review now, so a UI shows only the buttons that work.
+    async fn viewer_can(&self, ctx: &Context<'_>) -> Result<ReviewViewerCan> {
+        let viewer = ctx.viewer()?;
+        let role = loaders::one(ctx, ViewerRoleIn(self.0.team_id)).await?;
+        let facilitator = self.0.facilitator_id == Some(viewer.user_id);
+        let standing = Standing::for_changes(viewer, [(self.0.team_id, role)].into_iter().collect(), facilitator);
+        Ok(standing.review_rights(viewer, &self.0).into())
+    }
     /// Whether the review can be published, and what is missing if not.
     #[graphql(complexity = "crate::graphql::cost::READINESS + child_complexity")]
     async fn readiness(&self, ctx: &Context<'_>) -> Result<Readiness> {
         let readiness = reviews::readiness(ctx.db(), &self.0).await?;
-        Ok(Readiness { ready: readiness.ready(), unmet: readiness.unmet() })
+        let gaps = readiness.gaps.iter().map(|gap| gap.shortfall()).map(|gap| ReadinessGap {
+            code: gap.code.to_owned(),
+            message: gap.message,
+            field: gap.field.to_owned(),
+        });
+        Ok(Readiness { ready: readiness.ready(), gaps: gaps.collect(), unmet: readiness.unmet() })
     }
     /// Blame language in the review, with systemic rephrasings. Only a human-error root cause
     /// blocks publishing; the rest are warnings.
@@ -231,13 +245,63 @@ pub struct Participant {
     pub role: ReviewRole,
 }
 
+/// What the viewer may do with a review now, by the rules the server enforces. Readiness
+/// aside: `publish` may be true while `readiness.ready` is false. All false with a read-only
+/// API token.
+#[derive(SimpleObject)]
+pub struct ReviewViewerCan {
+    /// Change what it holds (`updateReview`, the timeline, whys, factors, participants, links).
+    pub edit: bool,
+    /// `submitReview` (a draft).
+    pub submit: bool,
+    /// `returnToDraft` (in review).
+    pub return_to_draft: bool,
+    /// `publishReview` (in review; the team's leads, the facilitator, admins).
+    pub publish: bool,
+    /// `reopenReview` (published; the team's leads and admins).
+    pub reopen: bool,
+    /// `recordFollowUp` (published).
+    pub record_follow_up: bool,
+}
+
+impl From<ReviewRights> for ReviewViewerCan {
+    fn from(rights: ReviewRights) -> Self {
+        Self {
+            edit: rights.edit,
+            submit: rights.submit,
+            return_to_draft: rights.return_to_draft,
+            publish: rights.publish,
+            reopen: rights.reopen,
+            record_follow_up: rights.record_follow_up,
+        }
+    }
+}
+
 /// Whether a review may be published.
 #[derive(SimpleObject)]
 pub struct Readiness {
-    /// Whether nothing is unmet: `publishReview` may publish it.
+    /// Whether nothing is missing: `publishReview` may publish it.
     pub ready: bool,
+    /// Everything missing, each with a stable code and the field of `Review` it concerns (the
+    /// same list `publishReview` refuses with, as `NOT_READY` `extensions.gaps`).
+    pub gaps: Vec<ReadinessGap>,
     /// Every unmet requirement, in words a UI can show.
+    #[graphql(deprecation = "Use `gaps`: each has a code, a message and a field.")]
     pub unmet: Vec<String>,
+}
+
+/// Something a review lacks before it can be published.
+#[derive(SimpleObject)]
+pub struct ReadinessGap {
+    /// A stable name: `SUMMARY`, `FACILITATOR`, `TIMELINE`, `WHYS`, `HUMAN_ERROR_ROOT_CAUSE`,
+    /// `CONTRIBUTING_FACTOR`, `ACTIONS`, `UNFIT_OWNERS` or `OPEN_QUESTIONS`.
+    pub code: String,
+    /// What to do about it, in words a UI can show.
+    pub message: String,
+    /// The field of `Review` it concerns (`summary`, `facilitator`, `timeline`, `whys`,
+    /// `rootCause`, `contributingFactors`, `actions` or `parkedQuestions`), to put the message
+    /// next to.
+    pub field: String,
 }
 
 pub struct TimelineEntry(pub timeline_entry::Model);
