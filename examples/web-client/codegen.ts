@@ -1,9 +1,10 @@
 import type { CodegenConfig } from "@graphql-codegen/cli";
 
-// Types come from the committed SDL, never from a running server, so that `npm run typecheck`
-// proves every document in src/ matches the schema this commit serves.
+// Types come from the committed SDL by default, so that `npm run typecheck` proves every
+// document in src/ matches the schema this commit serves. `CODEGEN_SCHEMA=<GraphQL URL>` reads
+// it from a running server instead, through graphql-js's standard introspection query.
 const config: CodegenConfig = {
-  schema: "../../schema.graphql",
+  schema: process.env["CODEGEN_SCHEMA"] ?? "../../schema.graphql",
   documents: ["src/**/*.ts", "!src/gql/**"],
   ignoreNoDocuments: false,
   generates: {
