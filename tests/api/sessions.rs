@@ -194,6 +194,17 @@ mod cookie_mode {
             .unwrap();
         assert!(form["data"].is_null() || form["data"]["refreshSession"].is_null(), "{form}");
         assert!(form["errors"].is_array(), "{form}");
+        // Nor can another site sign the browser into an account of its choosing.
+        let forged_login = browser
+            .http
+            .post(&browser.url)
+            .header("content-type", "text/plain")
+            .header("origin", "https://evil.example")
+            .body(json!({ "query": format!("mutation {{ login(email: \"ada@acme.test\", password: \"{PASSWORD}\") {{ accessToken }} }}") }).to_string())
+            .send()
+            .await
+            .unwrap();
+        assert!(forged_login.headers().get("set-cookie").is_none(), "a forged sign-in sets no cookie");
 
         // The allowed origin may send credentials.
         let preflight = browser

@@ -104,17 +104,17 @@ async fn graphql_get(
     if wants_page && !parameters.split('&').any(|p| p.starts_with("query=") || p.starts_with("extensions=")) {
         return graphiql(State(server)).await;
     }
+    let bad_request = |refused: AppError| {
+        let answer = async_graphql::Response::from_errors(vec![graphql::server_error(refused)]);
+        (StatusCode::BAD_REQUEST, GraphQLResponse::from(answer)).into_response()
+    };
     let request = match async_graphql::http::parse_query_string(parameters) {
         Ok(request) if request.query.is_empty() && !request.extensions.contains_key("persistedQuery") => {
-            let refused = AppError::invalid("query", "a GET request carries its query in the `query` parameter");
-            let answer = async_graphql::Response::from_errors(vec![graphql::server_error(refused)]);
-            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(answer)).into_response();
+            return bad_request(AppError::invalid("query", "a GET request carries its query in the `query` parameter"));
         }
         Ok(request) => request.data(graphql::HttpGet),
         Err(error) => {
-            let refused = AppError::bad_input(format!("the query string is not a GraphQL request: {error}"));
-            let answer = async_graphql::Response::from_errors(vec![graphql::server_error(refused)]);
-            return (StatusCode::BAD_REQUEST, GraphQLResponse::from(answer)).into_response();
+            return bad_request(AppError::bad_input(format!("the query string is not a GraphQL request: {error}")));
         }
     };
     let answer = execute(&server, peer, &headers, async_graphql::BatchRequest::Single(request)).await;

@@ -193,7 +193,7 @@ async fn session_end(
     };
     let expiry = async {
         match viewer.expires_at {
-            Some(at) => tokio::time::sleep((at - clock::system_now()).to_std().unwrap_or_default()).await,
+            Some(at) => tokio::time::sleep((at - expiry_clock(&viewer)).to_std().unwrap_or_default()).await,
             None => future::pending().await,
         }
     };
@@ -233,8 +233,15 @@ async fn session_end(
     }
 }
 
-/// Whether an event may have changed what the viewer's credentials allow: a change to their
-/// account or to the API token they signed in with.
+/// The time a credential's expiry is measured against: a session's signed access token runs on
+/// the system's time (the token library checks it so), an API token's expiry on the product's.
+fn expiry_clock(viewer: &Viewer) -> chrono::DateTime<chrono::Utc> {
+    match viewer.credential {
+        Credential::Session { .. } => clock::system_now(),
+        Credential::ApiToken { .. } => viewer.now(),
+    }
+}
+
 /// How a connection ends when its credentials run out: a session's access token can be
 /// refreshed (the client reconnects with a fresh one), an API token cannot.
 fn expired(viewer: &Viewer) -> (u16, String) {
@@ -246,6 +253,8 @@ fn expired(viewer: &Viewer) -> (u16, String) {
     }
 }
 
+/// Whether an event may have changed what the viewer's credentials allow: a change to their
+/// account or to the API token they signed in with.
 fn concerns(viewer: &Viewer, event: &LiveEvent) -> bool {
     if event.organization_id != viewer.org_id || !event.kind.affects_credentials() {
         return false;

@@ -19,8 +19,9 @@ const PATH: &str = "/graphql";
 /// What a request brings and may do in cookie mode (request data of every HTTP request).
 #[derive(Debug, Clone, Default)]
 pub struct SessionCookie {
-    /// Cookie mode is on: sign-ins set the cookie and `refreshSession`/`logout` read it.
-    pub enabled: bool,
+    /// The request passed the cross-site checks: it may read the cookie, and a sign-in may set
+    /// it (a forged sign-in must not put someone else's session into the victim's browser).
+    pub trusted: bool,
     /// The refresh token the cookie carried, when the request may use it.
     pub presented: Option<String>,
     /// How long the cookie lives (the refresh token's lifetime).
@@ -31,8 +32,9 @@ impl SessionCookie {
     /// Reads the cookie of a POST to `/graphql`, if cookie mode is on and the request passes
     /// the cross-site checks.
     pub fn of_request(enabled: bool, max_age: Duration, headers: &HeaderMap, allowed_origins: &[String]) -> Self {
-        let presented = if enabled && same_site_json(headers, allowed_origins) { read(headers) } else { None };
-        Self { enabled, presented, max_age }
+        let trusted = enabled && same_site_json(headers, allowed_origins);
+        let presented = if trusted { read(headers) } else { None };
+        Self { trusted, presented, max_age }
     }
 
     /// The `Set-Cookie` value that stores `token`.
@@ -45,7 +47,8 @@ impl SessionCookie {
 
 /// The `Set-Cookie` value that removes the cookie.
 pub fn clear() -> HeaderValue {
-    HeaderValue::from_static("hindsight_refresh=; Path=/graphql; Max-Age=0; HttpOnly; Secure; SameSite=Strict")
+    let value = format!("{NAME}=; Path={PATH}; Max-Age=0; HttpOnly; Secure; SameSite=Strict");
+    HeaderValue::from_str(&value).expect("the cookie's name and path are header-safe")
 }
 
 fn read(headers: &HeaderMap) -> Option<String> {
@@ -61,7 +64,9 @@ fn read(headers: &HeaderMap) -> Option<String> {
 }
 
 /// A JSON body (forms cannot send one cross-site without a preflight) from this server's own
-/// origin or a configured one.
+/// origin or a configured one. Browsers send `Origin` with every cross-site POST: a request
+/// without one comes from a non-browser client or the page's own origin. Behind a proxy that
+/// rewrites `Host`, list the front-end's origin in `--cors-origins`.
 fn same_site_json(headers: &HeaderMap, allowed_origins: &[String]) -> bool {
     let json = headers
         .get(header::CONTENT_TYPE)

@@ -221,7 +221,8 @@ async fn continue_session(
 fn access_token(auth: &AuthService, user: &user::Model, family_id: Uuid) -> AppResult<(String, DateTime<Utc>)> {
     // The signature's lifetime runs on the system's time: the token library checks it so.
     let issued = clock::system_now();
-    // Whole seconds, as the token's `exp` holds it: `expiresAt` is exactly when it stops working.
+    // Whole seconds, as the token's `exp` holds it: `expiresAt` is when its sockets close (HTTP
+    // still accepts it a few seconds longer, the leeway for clocks that drift).
     let expires_at =
         (issued + clock::lifetime(auth.access_ttl)).duration_trunc(TimeDelta::seconds(1)).unwrap_or(issued);
     let token = auth.jwt.issue(user.id, user.organization_id, user.token_version, family_id, issued, expires_at)?;

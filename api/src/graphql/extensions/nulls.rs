@@ -4,6 +4,7 @@
 //! alone would leave the failed key out, which client caches such as Apollo's and urql's read
 //! as a broken answer.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use async_graphql::extensions::{
@@ -29,9 +30,20 @@ struct Failures {
     nulled: Mutex<Vec<ServerError>>,
     /// Paths of non-null fields that failed, waiting for their nearest nullable parent.
     pending: Mutex<Vec<Vec<PathSegment>>>,
+    /// Whether `pending` holds anything: every field asks, so without a lock.
+    any: AtomicBool,
 }
 
 impl Failures {
+    fn any_pending(&self) -> bool {
+        self.any.load(Ordering::Relaxed)
+    }
+
+    /// Notes whether failures still wait, after `pending` changed.
+    fn settle(&self, pending: &[Vec<PathSegment>]) {
+        self.any.store(!pending.is_empty(), Ordering::Relaxed);
+    }
+
     /// Moves the errors of nulled fields into `response`; a failure no parent could take
     /// makes `data` null.
     fn finish(&self, mut response: Response) -> Response {
@@ -39,6 +51,7 @@ impl Failures {
         if !std::mem::take(&mut *lock(&self.pending)).is_empty() {
             response.data = Value::Null;
         }
+        self.any.store(false, Ordering::Relaxed);
         response.errors.extend(nulled);
         response
     }
@@ -102,15 +115,15 @@ impl Extension for NullOnErrorExtension {
     ) -> ServerResult<Option<Value>> {
         let failures = &self.0;
         let (node, return_type) = (info.path_node, info.return_type);
+        // Mutations run one after another; once one failed and took `data` with it, the
+        // later ones do not run (as graphql-js does), so nothing commits unseen.
+        if info.parent_type == "Mutation" && node.parent.is_none() && failures.any_pending() {
+            return Err(ServerError::new("not run: an earlier mutation of this request failed", None));
+        }
         match next.run(ctx, info).await {
+            Ok(value) if !failures.any_pending() => Ok(value),
             Ok(mut value) => {
-                let path = {
-                    let pending = lock(&failures.pending);
-                    if pending.is_empty() {
-                        return Ok(value);
-                    }
-                    path_of(node)
-                };
+                let path = path_of(node);
                 let mut pending = lock(&failures.pending);
                 let (below, elsewhere): (Vec<_>, Vec<_>) =
                     pending.drain(..).partition(|failed| failed.len() > path.len() && failed.starts_with(&path));
@@ -122,25 +135,33 @@ impl Extension for NullOnErrorExtension {
                     }
                 }
                 if !null_here {
+                    failures.settle(&pending);
                     return Ok(value);
                 }
                 if nullable(return_type) {
+                    failures.settle(&pending);
                     return Ok(Some(Value::Null));
                 }
                 // Not ours to null either: our parent's turn.
                 pending.push(path);
                 Ok(value)
             }
-            Err(error) if nullable(return_type) => {
-                let mut error = error;
+            Err(mut error) if nullable(return_type) => {
+                let path = path_of(node);
+                // Failures below this field are moot now that it is null itself.
+                let mut pending = lock(&failures.pending);
+                pending.retain(|failed| !failed.starts_with(&path));
+                failures.settle(&pending);
+                drop(pending);
                 if error.path.is_empty() {
-                    error.path = path_of(node);
+                    error.path = path;
                 }
                 lock(&failures.nulled).push(error);
                 Ok(Some(Value::Null))
             }
             Err(error) => {
                 lock(&failures.pending).push(path_of(node));
+                failures.any.store(true, Ordering::Relaxed);
                 Err(error)
             }
         }
@@ -169,6 +190,8 @@ impl Extension for NullOnErrorExtension {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::atomic::AtomicUsize;
+
     use async_graphql::{EmptyMutation, EmptySubscription, Object, Result, Schema};
     use serde_json::json;
 
@@ -207,6 +230,29 @@ mod tests {
         async fn maybe_things(&self) -> Vec<Option<Thing>> {
             vec![Some(Thing), Some(Thing)]
         }
+    }
+
+    static COMMITTED: AtomicUsize = AtomicUsize::new(0);
+
+    struct Changes;
+
+    #[Object(name = "Mutation")]
+    impl Changes {
+        async fn change(&self) -> i32 {
+            COMMITTED.fetch_add(1, Ordering::SeqCst) as i32
+        }
+        async fn refuse(&self) -> Result<i32> {
+            Err("refused".into())
+        }
+    }
+
+    #[tokio::test]
+    async fn a_failed_mutation_stops_the_ones_after_it() {
+        let schema = Schema::build(Root, Changes, EmptySubscription).extension(NullOnError).finish();
+        let response = schema.execute("mutation { a: change b: refuse c: change }").await;
+        assert_eq!(response.data.into_json().unwrap(), json!(null));
+        assert_eq!(COMMITTED.load(Ordering::SeqCst), 1, "the one after the failure did not run");
+        assert_eq!(response.errors.len(), 2, "{:?}", response.errors);
     }
 
     async fn run(query: &str) -> (serde_json::Value, usize) {

@@ -17,8 +17,12 @@ use crate::graphql::server_error;
 
 /// The longest document kept (the documents of a front-end are a few kilobytes).
 const MAX_DOCUMENT: usize = 32 * 1024;
-/// How many bytes of documents are kept at most; the oldest go first.
+/// How many bytes the kept documents take at most, their bookkeeping included; the oldest go
+/// first.
 const MAX_KEPT: usize = 8 * 1024 * 1024;
+/// What one kept document costs besides its text: its hash twice (map and queue), the map's
+/// and the queue's slots.
+const ENTRY_COST: usize = 256;
 
 #[derive(Deserialize)]
 struct PersistedQuery {
@@ -40,13 +44,14 @@ impl Kept {
         if document.len() > MAX_DOCUMENT || self.by_hash.contains_key(&hash) {
             return;
         }
-        while self.bytes + document.len() > MAX_KEPT {
+        let cost = document.len() + ENTRY_COST;
+        while self.bytes + cost > MAX_KEPT {
             let Some(oldest) = self.order.pop_front() else { break };
             if let Some(gone) = self.by_hash.remove(&oldest) {
-                self.bytes -= gone.len();
+                self.bytes -= gone.len() + ENTRY_COST;
             }
         }
-        self.bytes += document.len();
+        self.bytes += cost;
         self.order.push_back(hash.clone());
         self.by_hash.insert(hash, document.into());
     }
@@ -84,7 +89,8 @@ impl Extension for PersistedQueries {
             request.query = document.to_string();
         } else if secret::digest(&request.query) != hash {
             return Err(invalid("sha256Hash is not the SHA-256 of the query"));
-        } else {
+        } else if async_graphql::parser::parse_query(&request.query).is_ok() {
+            // Only documents that parse are kept (the walker's limits still apply at each use).
             self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).keep(hash, &request.query);
         }
         next.run(ctx, request).await
@@ -98,7 +104,7 @@ mod tests {
     #[test]
     fn the_oldest_documents_go_first_within_the_bound() {
         let mut kept = Kept::default();
-        let document = "x".repeat(MAX_DOCUMENT);
+        let document = "x".repeat(MAX_DOCUMENT - ENTRY_COST);
         let fits = MAX_KEPT / MAX_DOCUMENT;
         for n in 0..=fits {
             kept.keep(format!("{n}"), &document);
@@ -108,5 +114,10 @@ mod tests {
         assert!(!kept.by_hash.contains_key("0"), "the oldest went first");
         kept.keep("big".into(), &"x".repeat(MAX_DOCUMENT + 1));
         assert!(!kept.by_hash.contains_key("big"), "documents over the bound are not kept");
+        // Tiny documents cannot grow the store past its bound through their bookkeeping.
+        for n in 0..100_000 {
+            kept.keep(format!("tiny{n}"), "a");
+        }
+        assert!(kept.bytes <= MAX_KEPT && kept.by_hash.len() <= MAX_KEPT / ENTRY_COST, "{}", kept.by_hash.len());
     }
 }

@@ -89,7 +89,7 @@ impl IdentityMutation {
     ) -> Result<bool> {
         let token = refresh_token_of(ctx, refresh_token)?;
         identity::logout(ctx.db(), &ctx.state().auth, &token).await?;
-        if cookie_mode(ctx) {
+        if ctx.state().config.session_cookie {
             ctx.append_http_header(header::SET_COOKIE, cookie::clear());
         }
         Ok(true)
@@ -119,13 +119,10 @@ impl IdentityMutation {
     }
 }
 
-fn cookie_mode(ctx: &Context<'_>) -> bool {
-    ctx.data_opt::<SessionCookie>().is_some_and(|cookie| cookie.enabled)
-}
-
-/// The answer to a sign-in: in cookie mode the refresh token goes into the cookie.
+/// The answer to a sign-in: in cookie mode the refresh token goes into the cookie (only for a
+/// request that passed the cross-site checks).
 pub(crate) fn session(ctx: &Context<'_>, session: Session) -> Result<AuthPayload> {
-    if let Some(cookie) = ctx.data_opt::<SessionCookie>().filter(|cookie| cookie.enabled) {
+    if let Some(cookie) = ctx.data_opt::<SessionCookie>().filter(|cookie| cookie.trusted) {
         ctx.append_http_header(header::SET_COOKIE, cookie.set(&session.refresh_token));
     }
     Ok(AuthPayload(session))

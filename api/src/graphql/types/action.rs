@@ -17,9 +17,9 @@ use crate::ids::{self, NodeKind};
 pub struct ActionViewerCan {
     /// `updateAction`: its wording, while its review is not published (those who edit the review).
     pub edit: bool,
-    /// `startAction`, `completeAction`, `dropAction`, `rescheduleAction`, `reassignAction`: while
-    /// it is open or in progress (its owner, the leads of its team or of the review's team,
-    /// admins; before publishing, also those who edit the review).
+    /// `completeAction`, `dropAction`, `rescheduleAction`, `reassignAction` (and `startAction`
+    /// when it is OPEN): while it is open or in progress (its owner, the leads of its team or
+    /// of the review's team, admins; before publishing, also those who edit the review).
     #[graphql(name = "move")]
     pub move_on: bool,
 }

@@ -3,7 +3,6 @@ use chrono::{DateTime, Utc};
 use entity::{api_token, invitation, organization, user};
 
 use super::{Membership, OrgRole, ReviewPolicy, TokenScope};
-use crate::auth::cookie::SessionCookie;
 use crate::domain::{identity::Session, policy};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{self, MembershipsOf};
@@ -154,7 +153,7 @@ impl AuthPayload {
     /// works once, and lasts 30 days by default. Empty on a server in cookie mode
     /// (`--session-cookie`): the token is then in an HttpOnly cookie, out of the page's reach.
     async fn refresh_token(&self, ctx: &Context<'_>) -> &str {
-        if ctx.data_opt::<SessionCookie>().is_some_and(|cookie| cookie.enabled) { "" } else { &self.0.refresh_token }
+        if ctx.state().config.session_cookie { "" } else { &self.0.refresh_token }
     }
     /// When the access token expires: 15 minutes after it was issued, by default.
     async fn expires_at(&self) -> DateTime<Utc> {
