@@ -68,10 +68,8 @@ fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Ro
 /// Cross-origin calls from the configured front-end origins, with the configured request
 /// headers; the request ID is readable by them.
 fn cors_layer(config: &Config) -> Option<CorsLayer> {
-    let values = |items: &[String]| -> Vec<HeaderValue> {
-        items.iter().filter_map(|item| HeaderValue::from_str(item.trim()).ok()).collect()
-    };
-    let origins = values(&config.cors_origins);
+    let origins: Vec<HeaderValue> =
+        config.cors_origins.iter().filter_map(|origin| HeaderValue::from_str(origin.trim()).ok()).collect();
     if origins.is_empty() {
         return None;
     }

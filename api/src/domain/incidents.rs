@@ -229,6 +229,20 @@ fn transition_allowed(from: IncidentStatus, to: IncidentStatus) -> bool {
     matches!((from, to), (Open, Mitigated) | (Open, Resolved) | (Mitigated, Resolved) | (Resolved, Closed))
 }
 
+/// What the viewer may do with an incident now: the rules of `update`, the responder, team and
+/// tag changes (`edit`) and `set_status` (`change_status`). All false with a read-only API token.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IncidentRights {
+    pub edit: bool,
+    pub change_status: bool,
+}
+
+pub fn rights(viewer: &Viewer, standing: &Standing, incident: &incident::Model) -> IncidentRights {
+    let edit = viewer.require_write().is_ok() && standing.can_change_incident(incident);
+    let next = [IncidentStatus::Mitigated, IncidentStatus::Resolved, IncidentStatus::Closed];
+    IncidentRights { edit, change_status: edit && next.into_iter().any(|to| transition_allowed(incident.status, to)) }
+}
+
 /// Moves an incident to its next state and stamps the time (now, or `at`). Resolving an
 /// incident the policy covers creates its review in the same transaction.
 pub async fn set_status(

@@ -4,6 +4,7 @@ use entity::incident;
 
 use super::{IncidentStatus, Review, Severity, Team, User};
 use crate::domain::access::Standing;
+use crate::domain::incidents;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
@@ -102,8 +103,8 @@ impl Incident {
         let viewer = ctx.viewer()?;
         let role = loaders::one(ctx, ViewerRoleIn(self.0.team_id)).await?;
         let standing = Standing::for_changes(viewer, [(self.0.team_id, role)].into_iter().collect(), false);
-        let edit = viewer.require_write().is_ok() && standing.can_change_incident(&self.0);
-        Ok(IncidentViewerCan { edit, change_status: edit && self.0.status != entity::IncidentStatus::Closed })
+        let rights = incidents::rights(viewer, &standing, &self.0);
+        Ok(IncidentViewerCan { edit: rights.edit, change_status: rights.change_status })
     }
     /// Increases with every change; pass it as `expectedVersion` to refuse a stale write.
     async fn version(&self) -> i32 {
