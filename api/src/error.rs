@@ -1,7 +1,7 @@
 //! The one error type of the API. Client errors carry a stable code (and the field at fault);
 //! internal errors are logged with their cause and reach clients only as `INTERNAL`.
 
-use async_graphql::ErrorExtensionValues;
+use async_graphql::{ErrorExtensionValues, PathSegment};
 use sea_orm::{DbErr, SqlErr};
 
 /// Why a request is not authenticated (`extensions.reason` of UNAUTHENTICATED), so that a
@@ -34,6 +34,25 @@ pub struct Shortfall {
     pub field: &'static str,
 }
 
+/// One invalid value of a request's input: where it is and what is wrong with it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InputProblem {
+    /// From the argument down, in GraphQL names: `input`, `whys`, 1, `answer`. Empty for a
+    /// problem of the request as a whole.
+    pub path: Vec<PathSegment>,
+    pub message: String,
+}
+
+impl InputProblem {
+    /// The last field name of the path (`answer` for `input.whys[1].answer`).
+    pub fn field(&self) -> Option<&str> {
+        self.path.iter().rev().find_map(|segment| match segment {
+            PathSegment::Field(name) => Some(name.as_str()),
+            PathSegment::Index(_) => None,
+        })
+    }
+}
+
 /// Cloneable, so that one failure of a batch loader reaches every resolver waiting on it.
 #[derive(Debug, Clone, thiserror::Error)]
 pub enum AppError {
@@ -43,8 +62,9 @@ pub enum AppError {
     Forbidden(String),
     #[error("{0} not found")]
     NotFound(&'static str),
-    #[error("{message}")]
-    BadInput { message: String, field: Option<String> },
+    /// Every invalid value of the input at once (never empty), so that a form shows them all.
+    #[error("{}", .0.iter().map(|problem| problem.message.as_str()).collect::<Vec<_>>().join("; "))]
+    BadInput(Vec<InputProblem>),
     #[error("{0}")]
     Conflict(String),
     /// A subscriber that could not keep up with the events it asked for.
@@ -93,7 +113,7 @@ impl AppError {
             Self::Unauthenticated { .. } => "UNAUTHENTICATED",
             Self::Forbidden(_) => "FORBIDDEN",
             Self::NotFound(_) => "NOT_FOUND",
-            Self::BadInput { .. } => "BAD_USER_INPUT",
+            Self::BadInput(_) => "BAD_USER_INPUT",
             Self::Conflict(_) => "CONFLICT",
             Self::RateLimited { .. } => "RATE_LIMITED",
             Self::SlowConsumer(_) => "SLOW_CONSUMER",
@@ -111,12 +131,57 @@ impl AppError {
 
     /// Bad input in one named field (the GraphQL argument or input field name).
     pub fn invalid(field: &str, message: impl Into<String>) -> Self {
-        Self::BadInput { message: message.into(), field: Some(field.to_owned()) }
+        Self::BadInput(vec![InputProblem { path: vec![PathSegment::Field(field.to_owned())], message: message.into() }])
     }
 
-    /// Bad input that is not about a single field (an illegal state transition, say).
+    /// Bad input that is not about a single field.
     pub fn bad_input(message: impl Into<String>) -> Self {
-        Self::BadInput { message: message.into(), field: None }
+        Self::BadInput(vec![InputProblem { path: Vec::new(), message: message.into() }])
+    }
+
+    /// Puts the input problems of this error under `segment` (`title` → `input.title`, or
+    /// `answer` → `[1].answer`); other errors pass unchanged.
+    #[must_use]
+    pub fn under(mut self, segment: PathSegment) -> Self {
+        if let Self::BadInput(problems) = &mut self {
+            for problem in problems {
+                problem.path.insert(0, segment.clone());
+            }
+        }
+        self
+    }
+
+    /// Puts the input problems of this error under the argument `input`, where a mutation
+    /// takes its fields in one input object.
+    #[must_use]
+    pub fn in_input(self) -> Self {
+        self.under(PathSegment::Field("input".to_owned()))
+    }
+
+    /// The input problems of this error as problems of the one field `field`: for a value
+    /// checked under another name.
+    #[must_use]
+    pub fn for_field(mut self, field: &str) -> Self {
+        if let Self::BadInput(problems) = &mut self {
+            for problem in problems {
+                problem.path = vec![PathSegment::Field(field.to_owned())];
+            }
+        }
+        self
+    }
+
+    /// The errors of several independent checks as one: the first that is not about input
+    /// (not found, forbidden, …) alone, since it makes the rest moot; otherwise every input
+    /// problem together. None when there is no error.
+    pub fn combine(errors: impl IntoIterator<Item = AppError>) -> Option<AppError> {
+        let mut problems = Vec::new();
+        for error in errors {
+            match error {
+                Self::BadInput(more) => problems.extend(more),
+                other => return Some(other),
+            }
+        }
+        (!problems.is_empty()).then_some(Self::BadInput(problems))
     }
 
     pub fn forbidden(message: impl Into<String>) -> Self {
@@ -171,10 +236,19 @@ impl From<AppError> for async_graphql::Error {
         if let AppError::Internal(cause) = &err {
             tracing::error!(error = ?cause, "internal error");
         }
+        if let AppError::BadInput(problems) = &err {
+            // One GraphQL error per problem: the first here, every one of them as the source,
+            // which the error-code extension turns into an error each.
+            let first = &problems[0];
+            return async_graphql::Error {
+                message: first.message.clone(),
+                source: Some(std::sync::Arc::new(problems.clone())),
+                extensions: Some(problem_extensions(first)),
+            };
+        }
         let mut extensions = ErrorExtensionValues::default();
         extensions.set("code", err.code());
         match &err {
-            AppError::BadInput { field: Some(field), .. } => extensions.set("field", field.as_str()),
             AppError::RateLimited { retry_after_secs } => extensions.set("retryAfter", *retry_after_secs),
             AppError::Unauthenticated { reason, .. } => extensions.set("reason", <&str>::from(reason)),
             AppError::NotReady { gaps } => {
@@ -195,4 +269,20 @@ impl From<AppError> for async_graphql::Error {
         }
         async_graphql::Error { message: err.to_string(), source: None, extensions: Some(extensions) }
     }
+}
+
+/// The extensions of one input problem's error: its code, `path` (argument, field names and
+/// indexes) and `field` (the last name of the path), when it is about a field.
+pub fn problem_extensions(problem: &InputProblem) -> ErrorExtensionValues {
+    let mut extensions = ErrorExtensionValues::default();
+    extensions.set("code", "BAD_USER_INPUT");
+    if let Some(field) = problem.field() {
+        extensions.set("field", field);
+        let path = problem.path.iter().map(|segment| match segment {
+            PathSegment::Field(name) => async_graphql::Value::from(name.as_str()),
+            PathSegment::Index(index) => async_graphql::Value::from(*index),
+        });
+        extensions.set("path", async_graphql::Value::List(path.collect()));
+    }
+    extensions
 }

@@ -87,6 +87,12 @@ pub fn decode(global_id: &str, kind: NodeKind, field: &str) -> AppResult<Uuid> {
     }
 }
 
+/// Decodes every ID of the list argument `field`, answering every malformed one at once
+/// (each at its index).
+pub fn decode_each<S: AsRef<str>>(field: &str, list: &[S], kind: NodeKind) -> AppResult<Vec<Uuid>> {
+    crate::domain::validate::each(field, list, |id| decode(id.as_ref(), kind, field))
+}
+
 /// Like [`decode`], for lookups that answer null: an ID of another kind finds nothing.
 pub fn decode_lookup(global_id: &str, kind: NodeKind, field: &str) -> AppResult<Option<Uuid>> {
     match decode(global_id, kind, field) {

@@ -131,18 +131,21 @@ pub struct NewAction {
 }
 
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) -> AppResult<action::Model> {
-    let title = validate::required_text("title", &input.title, validate::limits::TITLE)?;
-    let description = validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT)?;
-    let success_metric = validate::required_text("successMetric", &input.success_metric, validate::limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let (review, _) = reviews::editable(&tx, viewer, input.review_id).await?;
     let team_id = match input.team_id {
         Some(team_id) => teams::find_in_org(&tx, viewer.org_id, team_id).await?.id,
         None => review.team_id,
     };
-    ensure_owner(&tx, viewer, team_id, input.owner_id).await?;
     let policy = policy::for_org(&tx, viewer.org_id).await?;
-    check_due_date("dueDate", input.due_date, viewer.today(), &policy)?;
+    let (title, description, success_metric, (), ()) = validate::all((
+        validate::required_text("title", &input.title, validate::limits::TITLE),
+        validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT),
+        validate::required_text("successMetric", &input.success_metric, validate::limits::TEXT),
+        ensure_owner(&tx, viewer, team_id, input.owner_id).await,
+        check_due_date("dueDate", input.due_date, viewer.today(), &policy),
+    ))
+    .map_err(AppError::in_input)?;
     let last: Option<i32> = action::Entity::find()
         .select_only()
         .column_as(Expr::col(action::Column::Priority).max(), "priority")
@@ -209,15 +212,33 @@ pub async fn update(
     }
     ensure_editable(&found.review)?;
     let version = found.action.version;
+    let (title, description, success_metric) = validate::all((
+        changes
+            .title
+            .as_deref()
+            .map(|title| validate::required_text("title", title, validate::limits::TITLE))
+            .transpose(),
+        changes
+            .description
+            .as_deref()
+            .map(|text| validate::optional_text("description", Some(text), validate::limits::TEXT))
+            .transpose(),
+        changes
+            .success_metric
+            .as_deref()
+            .map(|metric| validate::required_text("successMetric", metric, validate::limits::TEXT))
+            .transpose(),
+    ))
+    .map_err(AppError::in_input)?;
     let mut active = found.action.into_active_model();
-    if let Some(title) = changes.title.as_deref() {
-        active.title = Set(validate::required_text("title", title, validate::limits::TITLE)?);
+    if let Some(title) = title {
+        active.title = Set(title);
     }
-    if let Some(description) = changes.description.as_deref() {
-        active.description = Set(validate::optional_text("description", Some(description), validate::limits::TEXT)?);
+    if let Some(description) = description {
+        active.description = Set(description);
     }
-    if let Some(metric) = changes.success_metric.as_deref() {
-        active.success_metric = Set(validate::required_text("successMetric", metric, validate::limits::TEXT)?);
+    if let Some(metric) = success_metric {
+        active.success_metric = Set(metric);
     }
     if let Some(kind) = changes.kind {
         active.kind = Set(kind);
@@ -248,18 +269,20 @@ pub async fn reschedule(
     due_date: NaiveDate,
     reason: &str,
 ) -> AppResult<action::Model> {
-    let reason = validate::required_text("reason", reason, validate::limits::TEXT)?;
     let tx = db::begin_write(db).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.may_move() {
         return Err(AppError::forbidden("only the owner, a lead or an admin may reschedule this action"));
     }
     ensure_live(&found.action)?;
-    if found.action.due_date == due_date {
-        return Err(AppError::invalid("dueDate", format!("the action is already due on {due_date}")));
-    }
     let policy = policy::for_org(&tx, viewer.org_id).await?;
-    check_due_date("dueDate", due_date, viewer.today(), &policy)?;
+    let (reason, ()) = validate::all((validate::required_text("reason", reason, validate::limits::TEXT), {
+        if found.action.due_date == due_date {
+            Err(AppError::invalid("dueDate", format!("the action is already due on {due_date}")))
+        } else {
+            check_due_date("dueDate", due_date, viewer.today(), &policy)
+        }
+    }))?;
     let from = found.action.due_date;
     due_date_change::ActiveModel {
         id: Set(Uuid::now_v7()),

@@ -39,11 +39,14 @@ pub async fn create(
     expires_at: Option<DateTime<Utc>>,
 ) -> AppResult<NewApiToken> {
     viewer.require_session()?;
-    let name = validate::required_text("name", name, validate::limits::SHORT_NAME)?;
     let now = viewer.now();
-    if expires_at.is_some_and(|at| at <= now) {
-        return Err(AppError::invalid("expiresAt", "expiresAt must be in the future"));
-    }
+    let (name, ()) = validate::all((
+        validate::required_text("name", name, validate::limits::SHORT_NAME),
+        match expires_at {
+            Some(at) if at <= now => Err(AppError::invalid("expiresAt", "expiresAt must be in the future")),
+            _ => Ok(()),
+        },
+    ))?;
     let expires_at = Some(expires_at.unwrap_or(now + DEFAULT_LIFETIME));
     let secret = secret::generate(secret::API_TOKEN_PREFIX);
     let tx = db::begin_write(db).await?;

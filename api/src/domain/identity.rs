@@ -58,12 +58,14 @@ async fn create_organization(
     if !allowed {
         return Err(AppError::forbidden("sign-up is closed on this server; ask an admin for an invitation"));
     }
-    let organization_name =
-        validate::required_text("organizationName", &input.organization_name, validate::limits::NAME)?;
-    let email = validate::email("email", &input.email)?;
-    let display_name = validate::required_text("displayName", &input.display_name, validate::limits::NAME)?;
-    Passwords::validate_new(&input.password, "password")?;
-    ensure_email_free(db, &email).await?;
+    let (organization_name, email, display_name, ()) = validate::all((
+        validate::required_text("organizationName", &input.organization_name, validate::limits::NAME),
+        validate::email("email", &input.email),
+        validate::required_text("displayName", &input.display_name, validate::limits::NAME),
+        Passwords::validate_new(&input.password, "password"),
+    ))
+    .map_err(AppError::in_input)?;
+    ensure_email_free(db, &email).await.map_err(AppError::in_input)?;
     let password_hash = auth.passwords.hash(&input.password).await?;
 
     let tx = db::begin_write(db).await?;

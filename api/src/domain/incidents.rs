@@ -42,27 +42,30 @@ fn not_before(field: &str, at: DateTime<Utc>, earlier_field: &str, earlier: Date
 
 /// Checks every stamped time of an incident against the ones before it.
 fn check_times(incident: &incident::ActiveModel, now: DateTime<Utc>) -> AppResult<()> {
-    let started = *incident.started_at.as_ref();
-    let detected = *incident.detected_at.as_ref();
-    not_in_future("startedAt", started, now)?;
-    not_in_future("detectedAt", detected, now)?;
-    not_before("detectedAt", detected, "startedAt", started)?;
+    let (started, detected) = (*incident.started_at.as_ref(), *incident.detected_at.as_ref());
     let mitigated = *incident.mitigated_at.as_ref();
+    let resolved = *incident.resolved_at.as_ref();
+    let closed = *incident.closed_at.as_ref();
+    let mut checks = vec![
+        not_in_future("startedAt", started, now),
+        not_in_future("detectedAt", detected, now),
+        not_before("detectedAt", detected, "startedAt", started),
+    ];
     if let Some(mitigated) = mitigated {
-        not_in_future("mitigatedAt", mitigated, now)?;
-        not_before("mitigatedAt", mitigated, "detectedAt", detected)?;
+        checks.push(not_in_future("mitigatedAt", mitigated, now));
+        checks.push(not_before("mitigatedAt", mitigated, "detectedAt", detected));
     }
-    if let Some(resolved) = *incident.resolved_at.as_ref() {
-        not_in_future("resolvedAt", resolved, now)?;
-        not_before("resolvedAt", resolved, "mitigatedAt", mitigated.unwrap_or(detected))?;
+    if let Some(resolved) = resolved {
+        checks.push(not_in_future("resolvedAt", resolved, now));
+        checks.push(not_before("resolvedAt", resolved, "mitigatedAt", mitigated.unwrap_or(detected)));
     }
-    if let Some(closed) = *incident.closed_at.as_ref() {
-        not_in_future("closedAt", closed, now)?;
-        if let Some(resolved) = *incident.resolved_at.as_ref() {
-            not_before("closedAt", closed, "resolvedAt", resolved)?;
+    if let Some(closed) = closed {
+        checks.push(not_in_future("closedAt", closed, now));
+        if let Some(resolved) = resolved {
+            checks.push(not_before("closedAt", closed, "resolvedAt", resolved));
         }
     }
-    Ok(())
+    validate::every(checks)
 }
 
 /// A concurrent request changed the same rows first (a unique key caught it).
@@ -137,20 +140,22 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         return Err(AppError::forbidden("only leads and members of the team may declare its incidents"));
     }
     let now = viewer.now();
+    let texts = validate::all((
+        validate::required_text("title", &input.title, limits::TITLE),
+        validate::optional_text("summary", input.summary.as_deref(), limits::LONG_TEXT),
+        validate::optional_text("customerImpact", input.customer_impact.as_deref(), limits::LONG_TEXT),
+    ));
+    let (title, summary, customer_impact) = texts.clone().unwrap_or_default();
     let incident = incident::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
         team_id: Set(team.id),
-        title: Set(validate::required_text("title", &input.title, limits::TITLE)?),
-        summary: Set(validate::optional_text("summary", input.summary.as_deref(), limits::LONG_TEXT)?),
+        title: Set(title),
+        summary: Set(summary),
         severity: Set(input.severity),
         status: Set(IncidentStatus::Open),
         near_miss: Set(input.near_miss.unwrap_or(false)),
-        customer_impact: Set(validate::optional_text(
-            "customerImpact",
-            input.customer_impact.as_deref(),
-            limits::LONG_TEXT,
-        )?),
+        customer_impact: Set(customer_impact),
         started_at: Set(input.started_at),
         detected_at: Set(input.detected_at.unwrap_or(Ord::max(now, input.started_at))),
         mitigated_at: Set(None),
@@ -161,7 +166,8 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         created_at: Set(now),
         updated_at: Set(now),
     };
-    check_times(&incident, viewer.now())?;
+    // The texts and the times are checked together, so that every problem comes back at once.
+    validate::all((texts, check_times(&incident, now))).map_err(AppError::in_input)?;
     let tx = db::begin_write(db).await?;
     let incident = incident.insert(&tx).await?;
     let declared =
@@ -194,15 +200,6 @@ pub async fn update(
     let incident = changeable(&tx, viewer, incident_id).await?;
     let version = incident.version;
     let mut active = incident.into_active_model();
-    if let Some(title) = changes.title.as_deref() {
-        active.title = Set(validate::required_text("title", title, limits::TITLE)?);
-    }
-    if let Some(summary) = changes.summary.as_deref() {
-        active.summary = Set(validate::optional_text("summary", Some(summary), limits::LONG_TEXT)?);
-    }
-    if let Some(impact) = changes.customer_impact.as_deref() {
-        active.customer_impact = Set(validate::optional_text("customerImpact", Some(impact), limits::LONG_TEXT)?);
-    }
     if let Some(severity) = changes.severity {
         active.severity = Set(severity);
     }
@@ -215,7 +212,32 @@ pub async fn update(
     if let Some(detected_at) = changes.detected_at {
         active.detected_at = Set(detected_at);
     }
-    check_times(&active, viewer.now())?;
+    let ((title, summary, customer_impact), ()) = validate::all((
+        validate::all((
+            changes.title.as_deref().map(|title| validate::required_text("title", title, limits::TITLE)).transpose(),
+            changes
+                .summary
+                .as_deref()
+                .map(|summary| validate::optional_text("summary", Some(summary), limits::LONG_TEXT))
+                .transpose(),
+            changes
+                .customer_impact
+                .as_deref()
+                .map(|impact| validate::optional_text("customerImpact", Some(impact), limits::LONG_TEXT))
+                .transpose(),
+        )),
+        check_times(&active, viewer.now()),
+    ))
+    .map_err(AppError::in_input)?;
+    if let Some(title) = title {
+        active.title = Set(title);
+    }
+    if let Some(summary) = summary {
+        active.summary = Set(summary);
+    }
+    if let Some(impact) = customer_impact {
+        active.customer_impact = Set(impact);
+    }
     active.updated_at = Set(viewer.now());
     let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
     let updated = Change::IncidentUpdated { severity: incident.severity, version: incident.version };
@@ -272,10 +294,8 @@ pub async fn set_status(
         IncidentStatus::Closed => active.closed_at = Set(Some(at)),
         IncidentStatus::Open => {}
     }
-    check_times(&active, viewer.now()).map_err(|e| match e {
-        AppError::BadInput { message, .. } => AppError::invalid("at", message),
-        other => other,
-    })?;
+    // The time that breaks the order is the one given as `at`.
+    check_times(&active, viewer.now()).map_err(|e| e.for_field("at"))?;
     active.updated_at = Set(viewer.now());
     let incident = versioning::save(&tx, INCIDENT(), incident_id, version, expected_version, active).await?;
     record(&tx, viewer, incident.id, Change::IncidentStatusChanged { from, to: status, at }).await?;
@@ -418,7 +438,7 @@ pub async fn set_tags(
     incident_id: Uuid,
     tags: Vec<String>,
 ) -> AppResult<incident::Model> {
-    let mut names = tags.iter().map(|t| normalize_tag("tags", t)).collect::<AppResult<Vec<_>>>()?;
+    let mut names = validate::each("tags", &tags, |tag| normalize_tag("tags", tag))?;
     names.sort();
     names.dedup();
     if names.len() > limits::TAGS {

@@ -60,17 +60,22 @@ impl ReviewPolicy {
                 Err(AppError::invalid(field, format!("{field} must be between {min} and {max}")))
             }
         };
-        range("reviewDeadlineHours", self.review_deadline_hours, 1, 720)?;
-        range("minActions", self.min_actions, 1, 10)?;
-        range("maxActions", self.max_actions, 1, 10)?;
-        if self.max_actions < self.min_actions {
-            return Err(AppError::invalid("maxActions", "maxActions must be at least minActions"));
-        }
-        range("minWhys", self.min_whys, 1, 10)?;
-        range("maxActionDueDays", self.max_action_due_days, 1, 365)?;
-        range("followUpDays", self.follow_up_days, 14, 28)?;
-        range("longTermReviewDays", self.long_term_review_days, 60, 90)?;
-        Ok(())
+        let actions_in_order = if self.max_actions < self.min_actions {
+            Err(AppError::invalid("maxActions", "maxActions must be at least minActions"))
+        } else {
+            Ok(())
+        };
+        crate::domain::validate::every([
+            range("reviewDeadlineHours", self.review_deadline_hours, 1, 720),
+            range("minActions", self.min_actions, 1, 10),
+            range("maxActions", self.max_actions, 1, 10),
+            actions_in_order,
+            range("minWhys", self.min_whys, 1, 10),
+            range("maxActionDueDays", self.max_action_due_days, 1, 365),
+            range("followUpDays", self.follow_up_days, 14, 28),
+            range("longTermReviewDays", self.long_term_review_days, 60, 90),
+        ])
+        .map_err(AppError::in_input)
     }
 }
 

@@ -83,14 +83,17 @@ pub struct NewTeam {
 
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewTeam) -> AppResult<team::Model> {
     viewer.require_admin()?;
-    let name = validate::required_text("name", &input.name, validate::limits::SHORT_NAME)?;
-    let slug = match input.slug.as_deref() {
-        Some(slug) => validate::slug("slug", slug)?,
-        None => validate::slug("name", &validate::slugify(&name))?,
-    };
-    let description = validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT)?;
+    let (name, slug, description) = validate::all((
+        validate::required_text("name", &input.name, validate::limits::SHORT_NAME),
+        match input.slug.as_deref() {
+            Some(slug) => validate::slug("slug", slug),
+            None => validate::slug("name", &validate::slugify(&input.name)),
+        },
+        validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT),
+    ))
+    .map_err(AppError::in_input)?;
     let tx = db::begin_write(db).await?;
-    ensure_slug_free(&tx, viewer.org_id, &slug, None).await?;
+    ensure_slug_free(&tx, viewer.org_id, &slug, None).await.map_err(AppError::in_input)?;
     let now = viewer.now();
     let team = team::ActiveModel {
         id: Set(Uuid::now_v7()),
@@ -150,17 +153,36 @@ pub async fn update(
     let tx = db::begin_write(db).await?;
     viewer.require_admin()?;
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
+    let slug = match changes.slug.as_deref() {
+        Some(slug) => match validate::slug("slug", slug) {
+            Ok(slug) => ensure_slug_free(&tx, viewer.org_id, &slug, Some(team_id)).await.map(|()| Some(slug)),
+            Err(e) => Err(e),
+        },
+        None => Ok(None),
+    };
+    let (name, slug, description) = validate::all((
+        changes
+            .name
+            .as_deref()
+            .map(|name| validate::required_text("name", name, validate::limits::SHORT_NAME))
+            .transpose(),
+        slug,
+        changes
+            .description
+            .as_deref()
+            .map(|text| validate::optional_text("description", Some(text), validate::limits::TEXT))
+            .transpose(),
+    ))
+    .map_err(AppError::in_input)?;
     let mut active = team.into_active_model();
-    if let Some(name) = changes.name.as_deref() {
-        active.name = Set(validate::required_text("name", name, validate::limits::SHORT_NAME)?);
+    if let Some(name) = name {
+        active.name = Set(name);
     }
-    if let Some(slug) = changes.slug.as_deref() {
-        let slug = validate::slug("slug", slug)?;
-        ensure_slug_free(&tx, viewer.org_id, &slug, Some(team_id)).await?;
+    if let Some(slug) = slug {
         active.slug = Set(slug);
     }
-    if let Some(description) = changes.description.as_deref() {
-        active.description = Set(validate::optional_text("description", Some(description), validate::limits::TEXT)?);
+    if let Some(description) = description {
+        active.description = Set(description);
     }
     active.updated_at = Set(viewer.now());
     let team = active.update(&tx).await.map_err(|e| AppError::unique_violation_or(e, slug_taken))?;

@@ -93,10 +93,10 @@ pub async fn invite(
 ) -> AppResult<NewInvitation> {
     viewer.require_session()?;
     viewer.require_admin()?;
-    let email = validate::email("email", email)?;
+    let email = validate::email("email", email).map_err(AppError::in_input)?;
     let tx = db::begin_write(db).await?;
     if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&tx).await?.is_some() {
-        return Err(AppError::invalid("email", "this email already belongs to a user"));
+        return Err(AppError::invalid("email", "this email already belongs to a user").in_input());
     }
     let now = viewer.now();
     // A new invitation replaces any pending one for the same email.
@@ -164,16 +164,21 @@ pub async fn accept_invitation(
 }
 
 async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitation) -> AppResult<Session> {
-    let display_name = validate::required_text("displayName", &input.display_name, validate::limits::NAME)?;
-    Passwords::validate_new(&input.password, "password")?;
-    let invalid =
-        || AppError::invalid("token", "this invitation is not valid: it may have been used, replaced or mistyped");
+    let invalid = || {
+        AppError::invalid("token", "this invitation is not valid: it may have been used, replaced or mistyped")
+            .in_input()
+    };
     let pending = invitation::Entity::find()
         .filter(invitation::Column::TokenHash.eq(secret::digest(input.token.trim())))
         .one(db)
         .await?
-        .ok_or_else(invalid)?;
-    check_pending(&pending, auth.clock.now())?;
+        .ok_or_else(invalid)
+        .and_then(|pending| check_pending(&pending, auth.clock.now()).map(|()| pending));
+    let (display_name, (), pending) = validate::all((
+        validate::required_text("displayName", &input.display_name, validate::limits::NAME).map_err(AppError::in_input),
+        Passwords::validate_new(&input.password, "password").map_err(AppError::in_input),
+        pending,
+    ))?;
     let password_hash = auth.passwords.hash(&input.password).await?;
 
     let tx = db::begin_write(db).await?;
@@ -189,7 +194,7 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
     if claimed.rows_affected != 1 {
         return Err(invalid());
     }
-    identity::ensure_email_free(&tx, &pending.email).await?;
+    identity::ensure_email_free(&tx, &pending.email).await.map_err(|e| e.for_field("token").in_input())?;
     let user = identity::new_user(
         pending.organization_id,
         pending.email.clone(),
@@ -201,7 +206,9 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
     .insert(&tx)
     .await
     .map_err(|e| {
-        AppError::unique_violation_or(e, || AppError::invalid("token", "an account with this email already exists"))
+        AppError::unique_violation_or(e, || {
+            AppError::invalid("token", "an account with this email already exists").in_input()
+        })
     })?;
     events::record(
         &tx,
@@ -223,14 +230,15 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
 }
 
 fn check_pending(invitation: &invitation::Model, now: DateTime<Utc>) -> AppResult<()> {
+    let token = |message: &str| Err(AppError::invalid("token", message).in_input());
     if invitation.accepted_at.is_some() {
-        return Err(AppError::invalid("token", "this invitation has already been accepted"));
+        return token("this invitation has already been accepted");
     }
     if invitation.revoked_at.is_some() {
-        return Err(AppError::invalid("token", "this invitation was replaced by a newer one"));
+        return token("this invitation was replaced by a newer one");
     }
     if invitation.expires_at <= now {
-        return Err(AppError::invalid("token", "this invitation has expired; ask an admin for a new one"));
+        return token("this invitation has expired; ask an admin for a new one");
     }
     Ok(())
 }

@@ -94,6 +94,77 @@ pub fn search_words(term: &str) -> impl Iterator<Item = &str> {
     term.split_whitespace().take(limits::SEARCH_WORDS)
 }
 
+/// Checks that answer nothing, with every problem they find at once.
+pub fn every(checks: impl IntoIterator<Item = AppResult<()>>) -> AppResult<()> {
+    AppError::combine(checks.into_iter().filter_map(Result::err)).map_or(Ok(()), Err)
+}
+
+/// Independent checks of one input, answered together: every value when all pass, every
+/// problem at once otherwise (a form shows them all), or the first error that is not about
+/// input. `let (title, metric) = validate::all((title_check, metric_check))?`.
+pub fn all<C: Checks>(checks: C) -> AppResult<C::Valid> {
+    checks.all()
+}
+
+/// A tuple of check results (see `all`).
+pub trait Checks {
+    type Valid;
+    fn all(self) -> AppResult<Self::Valid>;
+}
+
+macro_rules! checks_of_tuples {
+    ($($value:ident),+) => {
+        impl<$($value),+> Checks for ($(AppResult<$value>,)+) {
+            type Valid = ($($value,)+);
+
+            #[allow(non_snake_case)]
+            fn all(self) -> AppResult<Self::Valid> {
+                match self {
+                    ($(Ok($value),)+) => Ok(($($value,)+)),
+                    ($($value,)+) => Err(AppError::combine([$($value.err()),+].into_iter().flatten())
+                        .expect("a check failed")),
+                }
+            }
+        }
+    };
+}
+
+checks_of_tuples!(A, B);
+checks_of_tuples!(A, B, C);
+checks_of_tuples!(A, B, C, D);
+checks_of_tuples!(A, B, C, D, E);
+checks_of_tuples!(A, B, C, D, E, F);
+checks_of_tuples!(A, B, C, D, E, F, G);
+
+/// Checks every item of the list `field`, answering the problems of all of them at once, each
+/// at its place: `whys`, 2, `answer` for a field of an item, `tags`, 2 for an item itself (a
+/// check of a single value names the list's field, as `required_text("tags", …)` does).
+pub fn each<T, U>(
+    field: &str,
+    items: impl IntoIterator<Item = T>,
+    mut check: impl FnMut(T) -> AppResult<U>,
+) -> AppResult<Vec<U>> {
+    use async_graphql::PathSegment;
+    let mut valid = Vec::new();
+    let mut errors = Vec::new();
+    for (index, item) in items.into_iter().enumerate() {
+        match check(item) {
+            Ok(value) => valid.push(value),
+            Err(AppError::BadInput(mut problems)) => {
+                for problem in &mut problems {
+                    if matches!(problem.path.first(), Some(PathSegment::Field(name)) if name == field) {
+                        problem.path.remove(0);
+                    }
+                    problem.path.splice(0..0, [PathSegment::Field(field.to_owned()), PathSegment::Index(index)]);
+                }
+                errors.push(AppError::BadInput(problems));
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    AppError::combine(errors).map_or(Ok(valid), Err)
+}
+
 /// Refuses a list argument longer than `max` items.
 pub fn at_most<T>(field: &str, items: &[T], max: usize) -> AppResult<()> {
     if items.len() > max {

@@ -11,7 +11,7 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::{actions, history, incidents, reviews};
+use crate::domain::{actions, history, incidents, reviews, validate};
 use crate::error::{AppError, AppResult};
 use crate::events;
 use crate::events::LiveEvent;
@@ -56,11 +56,7 @@ impl Subscription {
         #[graphql(desc = "Only reviews of incidents carrying any of these tags.")] tags: Option<Vec<String>>,
     ) -> Result<impl Stream<Item = Result<Review>> + use<>> {
         let teams = decode_all(team_ids, NodeKind::Team, "teamIds")?;
-        let tags = tags
-            .unwrap_or_default()
-            .iter()
-            .map(|t| incidents::normalize_tag("tags", t))
-            .collect::<AppResult<Vec<_>>>()?;
+        let tags = validate::each("tags", tags.unwrap_or_default(), |t| incidents::normalize_tag("tags", &t))?;
         let (teams, tags) = (Arc::new(teams), Arc::new(tags));
         Ok(deliver(ctx, None, move |db, _viewer, event| {
             let (teams, tags) = (teams.clone(), tags.clone());
@@ -213,7 +209,7 @@ fn subject(event: &LiveEvent, kind: Kind, node: NodeKind) -> Option<Uuid> {
 }
 
 fn decode_all(list: Option<Vec<ID>>, kind: NodeKind, field: &str) -> AppResult<Vec<Uuid>> {
-    list.unwrap_or_default().iter().map(|id| ids::decode(id, kind, field)).collect()
+    ids::decode_each(field, &list.unwrap_or_default(), kind)
 }
 
 /// Which actions an action subscription follows.

@@ -12,15 +12,12 @@ pub async fn set_whys(
     if whys.len() > limits::WHYS {
         return Err(AppError::invalid("whys", format!("a why chain holds at most {} whys", limits::WHYS)));
     }
-    let whys = whys
-        .iter()
-        .map(|(q, a)| {
-            Ok((
-                validate::required_text("question", q, limits::TEXT)?,
-                validate::required_text("answer", a, limits::TEXT)?,
-            ))
-        })
-        .collect::<AppResult<Vec<_>>>()?;
+    let whys = validate::each("whys", &whys, |(question, answer)| {
+        validate::all((
+            validate::required_text("question", question, limits::TEXT),
+            validate::required_text("answer", answer, limits::TEXT),
+        ))
+    })?;
     let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
     why::Entity::delete_many().filter(why::Column::ReviewId.eq(review.id)).exec(&tx).await?;
     for (position, (question, answer)) in whys.iter().enumerate() {
@@ -45,7 +42,7 @@ pub async fn add_contributing_factor(
     category: FactorCategory,
     description: &str,
 ) -> AppResult<contributing_factor::Model> {
-    let description = validate::required_text("description", description, limits::TEXT)?;
+    let description = validate::required_text("description", description, limits::TEXT).map_err(AppError::in_input)?;
     let list = List {
         review_column: contributing_factor::Column::ReviewId,
         max: limits::REVIEW_ITEMS,
@@ -91,8 +88,8 @@ pub async fn add_link(
     title: &str,
     url: &str,
 ) -> AppResult<review_link::Model> {
-    let title = validate::required_text("title", title, limits::TITLE)?;
-    let url = validate::web_url("url", url)?;
+    let (title, url) =
+        validate::all((validate::required_text("title", title, limits::TITLE), validate::web_url("url", url)))?;
     let list =
         List { review_column: review_link::Column::ReviewId, max: limits::REVIEW_ITEMS, what: "a review's links" };
     let row = |review: &review::Model, _: &_| {

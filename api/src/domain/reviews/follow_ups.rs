@@ -9,7 +9,7 @@ pub async fn record_follow_up(
     review_id: Uuid,
     input: FollowUpInput,
 ) -> AppResult<follow_up::Model> {
-    let notes = validate::required_text("notes", &input.notes, limits::LONG_TEXT)?;
+    let notes = validate::required_text("notes", &input.notes, limits::LONG_TEXT).map_err(AppError::in_input)?;
     let tx = db::begin_write(db).await?;
     let (review, _, standing) = readable(&tx, viewer, review_id).await?;
     if !standing.can_edit_review(&review) {
@@ -33,7 +33,7 @@ pub async fn record_follow_up(
         AppError::invalid("kind", format!("a {} follow-up is already recorded for this review", input.kind.to_value()))
     };
     if taken {
-        return Err(duplicate());
+        return Err(duplicate().in_input());
     }
     let follow_up = follow_up::ActiveModel {
         id: Set(Uuid::now_v7()),

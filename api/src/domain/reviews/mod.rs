@@ -287,12 +287,9 @@ fn text_list(field: &str, items: Vec<String>) -> AppResult<serde_json::Value> {
     if items.len() > limits::LIST_ITEMS {
         return Err(AppError::invalid(field, format!("{field} holds at most {} items", limits::LIST_ITEMS)));
     }
-    let items = items
-        .iter()
-        .filter(|i| !i.trim().is_empty())
-        .map(|i| validate::required_text(field, i, limits::TEXT))
-        .collect::<AppResult<Vec<_>>>()?;
-    Ok(serde_json::Value::from(items))
+    // Blank items are dropped; problems name the items as sent.
+    let items = validate::each(field, &items, |item| validate::optional_text(field, Some(item), limits::TEXT))?;
+    Ok(serde_json::Value::from(items.into_iter().flatten().collect::<Vec<_>>()))
 }
 
 pub fn strings(value: &serde_json::Value) -> Vec<String> {
@@ -324,27 +321,44 @@ pub async fn update(
 ) -> AppResult<review::Model> {
     let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
     let version = review.version;
+    let (title, summary, impact, went_well, got_lucky, learnings) = validate::all((
+        changes.title.as_deref().map(|title| validate::required_text("title", title, limits::TITLE)).transpose(),
+        changes
+            .summary
+            .as_deref()
+            .map(|text| validate::optional_text("summary", Some(text), limits::LONG_TEXT))
+            .transpose(),
+        changes
+            .impact
+            .as_deref()
+            .map(|text| validate::optional_text("impact", Some(text), limits::LONG_TEXT))
+            .transpose(),
+        changes.went_well.map(|items| text_list("wentWell", items)).transpose(),
+        changes.got_lucky.map(|items| text_list("gotLucky", items)).transpose(),
+        changes.learnings.map(|items| text_list("learnings", items)).transpose(),
+    ))
+    .map_err(AppError::in_input)?;
     let mut active = review.into_active_model();
-    if let Some(title) = changes.title.as_deref() {
-        active.title = Set(validate::required_text("title", title, limits::TITLE)?);
+    if let Some(title) = title {
+        active.title = Set(title);
     }
-    if let Some(summary) = changes.summary.as_deref() {
-        active.summary = Set(validate::optional_text("summary", Some(summary), limits::LONG_TEXT)?);
+    if let Some(summary) = summary {
+        active.summary = Set(summary);
     }
-    if let Some(impact) = changes.impact.as_deref() {
-        active.impact = Set(validate::optional_text("impact", Some(impact), limits::LONG_TEXT)?);
+    if let Some(impact) = impact {
+        active.impact = Set(impact);
     }
     if let Some(at) = changes.scheduled_for {
         active.scheduled_for = Set(Some(at));
     }
-    if let Some(items) = changes.went_well {
-        active.went_well = Set(text_list("wentWell", items)?);
+    if let Some(items) = went_well {
+        active.went_well = Set(items);
     }
-    if let Some(items) = changes.got_lucky {
-        active.got_lucky = Set(text_list("gotLucky", items)?);
+    if let Some(items) = got_lucky {
+        active.got_lucky = Set(items);
     }
-    if let Some(items) = changes.learnings {
-        active.learnings = Set(text_list("learnings", items)?);
+    if let Some(items) = learnings {
+        active.learnings = Set(items);
     }
     if let Some(visibility) = changes.visibility {
         active.visibility = Set(visibility);

@@ -17,23 +17,31 @@ fn timeline_values(
     entry: &mut timeline_entry::ActiveModel,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
-    not_in_future("occurredAt", input.occurred_at, now)?;
-    if input.occurred_at < incident.started_at - TIMELINE_LOOKBACK {
-        return Err(AppError::invalid("occurredAt", "occurredAt is more than 7 days before the incident started"));
-    }
+    let occurred_at = if input.occurred_at < incident.started_at - TIMELINE_LOOKBACK {
+        Err(AppError::invalid("occurredAt", "occurredAt is more than 7 days before the incident started"))
+    } else {
+        not_in_future("occurredAt", input.occurred_at, now)
+    };
+    let ((), event, information_available, decision, source_url) = validate::all((
+        occurred_at,
+        validate::required_text("event", &input.event, limits::TEXT),
+        validate::optional_text("informationAvailable", input.information_available.as_deref(), limits::TEXT),
+        validate::optional_text("decision", input.decision.as_deref(), limits::TEXT),
+        input
+            .source_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+            .map(|u| validate::web_url("sourceUrl", u))
+            .transpose(),
+    ))
+    .map_err(AppError::in_input)?;
     entry.occurred_at = Set(input.occurred_at);
-    entry.event = Set(validate::required_text("event", &input.event, limits::TEXT)?);
-    entry.information_available =
-        Set(validate::optional_text("informationAvailable", input.information_available.as_deref(), limits::TEXT)?);
-    entry.decision = Set(validate::optional_text("decision", input.decision.as_deref(), limits::TEXT)?);
+    entry.event = Set(event);
+    entry.information_available = Set(information_available);
+    entry.decision = Set(decision);
     entry.kind = Set(input.kind.unwrap_or(TimelineKind::Fact));
-    entry.source_url = Set(input
-        .source_url
-        .as_deref()
-        .map(str::trim)
-        .filter(|u| !u.is_empty())
-        .map(|u| validate::web_url("sourceUrl", u))
-        .transpose()?);
+    entry.source_url = Set(source_url);
     Ok(())
 }
 

@@ -10,7 +10,7 @@ use async_graphql::{Response, ServerError};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
-use crate::error::AppError;
+use crate::error::{AppError, InputProblem, problem_extensions};
 use crate::graphql::server_error;
 
 /// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
@@ -35,9 +35,27 @@ fn add_code(error: &mut ServerError) {
     }
 }
 
+/// One error per problem of an invalid input (`AppError::BadInput` answers them together),
+/// each with its own message, `path` and `field`, at the place of the field that failed.
+fn one_per_problem(errors: Vec<ServerError>) -> Vec<ServerError> {
+    let mut out = Vec::with_capacity(errors.len());
+    for error in errors {
+        match error.source::<Vec<InputProblem>>() {
+            Some(problems) if problems.len() > 1 => out.extend(problems.iter().map(|problem| ServerError {
+                message: problem.message.clone(),
+                extensions: Some(problem_extensions(problem)),
+                ..error.clone()
+            })),
+            _ => out.push(error),
+        }
+    }
+    out
+}
+
 /// Codes every error of a response and counts them by code (once per response: the caller is
 /// the outermost hook of its path).
 fn with_codes(mut response: Response) -> Response {
+    response.errors = one_per_problem(std::mem::take(&mut response.errors));
     for error in &mut response.errors {
         add_code(error);
         if let Some(async_graphql::Value::String(code)) = error.extensions.as_ref().and_then(|ext| ext.get("code")) {

@@ -2,6 +2,8 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use crate::domain::actions::{self, ActionChanges, NewAction};
 use crate::domain::reviews::{self, FollowUpInput as NewFollowUp};
+use crate::domain::validate;
+use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{Action, ActionKind, Date, Effectiveness, FollowUp, FollowUpKind};
 use crate::ids::{self, NodeKind};
@@ -71,12 +73,18 @@ impl ActionMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The action.")] input: CreateActionInput,
     ) -> Result<Action> {
+        let (review_id, owner_id, team_id) = validate::all((
+            ids::decode(&input.review_id, NodeKind::Review, "reviewId"),
+            ids::decode(&input.owner_id, NodeKind::User, "ownerId"),
+            input.team_id.map(|t| ids::decode(&t, NodeKind::Team, "teamId")).transpose(),
+        ))
+        .map_err(AppError::in_input)?;
         let new = NewAction {
-            review_id: ids::decode(&input.review_id, NodeKind::Review, "reviewId")?,
+            review_id,
             title: input.title,
             description: input.description,
-            owner_id: ids::decode(&input.owner_id, NodeKind::User, "ownerId")?,
-            team_id: input.team_id.map(|t| ids::decode(&t, NodeKind::Team, "teamId")).transpose()?,
+            owner_id,
+            team_id,
             due_date: input.due_date.0,
             success_metric: input.success_metric,
             kind: input.kind.into(),
@@ -142,10 +150,7 @@ impl ActionMutation {
         action_ids: Vec<ID>,
     ) -> Result<Vec<Action>> {
         let review_id = ids::decode(&review_id, NodeKind::Review, "reviewId")?;
-        let action_ids = action_ids
-            .iter()
-            .map(|id| ids::decode(id, NodeKind::Action, "actionIds"))
-            .collect::<Result<Vec<_>, _>>()?;
+        let action_ids = ids::decode_each("actionIds", &action_ids, NodeKind::Action)?;
         Ok(actions::rank(ctx.db(), ctx.viewer()?, review_id, action_ids).await?.into_iter().map(Action).collect())
     }
 

@@ -2,6 +2,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use chrono::{DateTime, Utc};
 
 use crate::domain::incidents::{self, Declaration, IncidentChanges};
+use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{Incident, IncidentStatus, Severity};
 use crate::ids::{self, NodeKind};
@@ -66,7 +67,7 @@ impl IncidentMutation {
         #[graphql(desc = "The incident.")] input: DeclareIncidentInput,
     ) -> Result<Incident> {
         let declaration = Declaration {
-            team_id: ids::decode(&input.team_id, NodeKind::Team, "teamId")?,
+            team_id: ids::decode(&input.team_id, NodeKind::Team, "teamId").map_err(AppError::in_input)?,
             title: input.title,
             severity: input.severity.into(),
             started_at: input.started_at,
@@ -161,8 +162,7 @@ impl IncidentMutation {
         #[graphql(desc = "The incident.")] incident_id: ID,
         #[graphql(desc = "Every affected team (at most 50); an empty list clears them.")] team_ids: Vec<ID>,
     ) -> Result<Incident> {
-        let team_ids =
-            team_ids.iter().map(|t| ids::decode(t, NodeKind::Team, "teamIds")).collect::<Result<Vec<_>, _>>()?;
+        let team_ids = ids::decode_each("teamIds", &team_ids, NodeKind::Team)?;
         Ok(Incident(
             incidents::set_affected_teams(ctx.db(), ctx.viewer()?, self::incident_id(&incident_id)?, team_ids).await?,
         ))

@@ -15,7 +15,8 @@ use async_graphql::MergedObject;
 /// READ token is FORBIDDEN), except `signUp`, `login`, `refreshSession`, `logout` and
 /// `acceptInvitation`. Errors carry `extensions.code`: FORBIDDEN when the viewer may not make
 /// the change, NOT_FOUND for what they cannot see (another organization's objects included),
-/// BAD_USER_INPUT with `extensions.field` for invalid input, INVALID_STATE for a change the
+/// BAD_USER_INPUT for invalid input (one error per problem, all at once, each with
+/// `extensions.path` from the argument down and `extensions.field`), INVALID_STATE for a change the
 /// object's state does not allow, CONFLICT for a stale `expectedVersion`.
 #[derive(MergedObject, Default)]
 pub struct Mutation(
