@@ -221,6 +221,28 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_SCAN_INTERVAL", default_value = "1m", value_parser = parse_duration, global = true)]
     pub scan_interval: Duration,
 
+    /// When a failed webhook delivery is tried again, after each failed attempt in turn; after
+    /// the last, the delivery is FAILED.
+    #[arg(long, env = "HINDSIGHT_WEBHOOK_RETRY_SCHEDULE", default_value = "5s,5m,30m,2h,5h,10h,10h", value_parser = parse_schedule, global = true)]
+    pub webhook_retry_schedule: Schedule,
+
+    /// Lets webhooks deliver to loopback, private, link-local and other internal addresses
+    /// (self-hosted receivers, tests). Off by default: a webhook URL could otherwise reach
+    /// the server's own network.
+    #[arg(long, env = "HINDSIGHT_WEBHOOK_ALLOW_PRIVATE", default_value_t = false, action = clap::ArgAction::Set, num_args = 0..=1, default_missing_value = "true", global = true)]
+    pub webhook_allow_private: bool,
+
+    /// The key that encrypts stored secrets (webhook signing secrets), at least 32 bytes; the
+    /// same on every server of one database. When missing, a key is generated once into
+    /// `--encryption-key-file`.
+    #[arg(long, env = "HINDSIGHT_ENCRYPTION_KEY", hide_env_values = true, global = true)]
+    pub encryption_key: Option<String>,
+
+    /// Where the generated encryption key is kept when `--encryption-key` is not set (created
+    /// on first start, readable by its owner only). Keep it apart from database dumps.
+    #[arg(long, env = "HINDSIGHT_ENCRYPTION_KEY_FILE", default_value = "hindsight.key", global = true)]
+    pub encryption_key_file: std::path::PathBuf,
+
     /// How long a resolver waits for its siblings before their lookups go to the database
     /// as one statement (per-request batching of nested fields).
     #[arg(long, env = "HINDSIGHT_BATCH_DELAY", default_value = "1ms", value_parser = parse_duration, global = true)]
@@ -230,6 +252,19 @@ pub struct Config {
 /// One fewer than the cores (at least one, at most two).
 fn default_hashes() -> usize {
     std::thread::available_parallelism().map_or(1, |cores| cores.get().saturating_sub(1)).clamp(1, 2)
+}
+
+/// Durations in order, e.g. `5s,5m,30m`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Schedule(pub Vec<Duration>);
+
+fn parse_schedule(value: &str) -> Result<Schedule, String> {
+    let steps = value.split(',').map(str::trim).filter(|step| !step.is_empty()).map(parse_duration);
+    let steps = steps.collect::<Result<Vec<_>, _>>()?;
+    if steps.len() > 20 {
+        return Err("at most 20 retries".into());
+    }
+    Ok(Schedule(steps))
 }
 
 fn parse_duration(value: &str) -> Result<Duration, String> {

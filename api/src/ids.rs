@@ -24,6 +24,8 @@ pub enum NodeKind {
     Link,
     Action,
     FollowUp,
+    Webhook,
+    WebhookDelivery,
 }
 
 impl NodeKind {

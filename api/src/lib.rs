@@ -14,6 +14,7 @@ pub mod ids;
 pub mod metrics;
 pub mod state;
 pub mod telemetry;
+pub mod webhooks;
 
 pub use app::Application;
 pub use config::{Cli, Command, Config};

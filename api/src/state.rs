@@ -11,6 +11,7 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
 use crate::events::EventHub;
+use crate::webhooks::Webhooks;
 
 /// What every request can reach: the database, the auth service, the configuration and the
 /// hub that delivers events to subscribers.
@@ -22,6 +23,7 @@ pub struct AppState {
     pub hub: Arc<EventHub>,
     /// The product's time (see `clock`): tests and the demo move it.
     pub clock: Clock,
+    pub webhooks: Arc<Webhooks>,
 }
 
 impl AppState {
@@ -63,7 +65,8 @@ impl AppState {
             refresh_key: secret.clone(),
         };
         let hub = EventHub::start(db.clone(), &config).await.context("cannot start the event hub")?;
-        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub, clock })
+        let webhooks = Arc::new(Webhooks::new(&config).context("cannot set up webhook delivery")?);
+        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub, clock, webhooks })
     }
 
     pub async fn authenticate(&self, authorization: Option<&str>) -> RequestAuth {

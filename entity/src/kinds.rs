@@ -159,6 +159,19 @@ pub enum Effectiveness {
     No,
 }
 
+/// Where a webhook delivery stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum DeliveryStatus {
+    #[sea_orm(string_value = "PENDING")]
+    Pending,
+    #[sea_orm(string_value = "SUCCEEDED")]
+    Succeeded,
+    #[sea_orm(string_value = "FAILED")]
+    Failed,
+}
+
 /// What an event of the log records. Stored as its name; every kind is listed once, here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -272,6 +285,8 @@ pub enum EventKind {
     ActionOverdue,
     #[sea_orm(string_value = "FOLLOW_UP_DUE")]
     FollowUpDue,
+    #[sea_orm(string_value = "WEBHOOK_DEACTIVATED")]
+    WebhookDeactivated,
 }
 
 impl EventKind {

@@ -28,10 +28,12 @@ pub mod tag;
 pub mod team;
 pub mod timeline_entry;
 pub mod user;
+pub mod webhook;
+pub mod webhook_delivery;
 pub mod why;
 
 pub use kinds::{
-    ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus, ReviewRole,
-    ReviewStatus, Severity, TimelineKind, Visibility,
+    ActionKind, ActionStatus, DeliveryStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus,
+    ReviewRole, ReviewStatus, Severity, TimelineKind, Visibility,
 };
 pub use roles::{OrgRole, TeamRole, TokenScope};

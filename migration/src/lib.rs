@@ -11,6 +11,7 @@ mod m20261123_000005_live_notices;
 mod m20261123_000006_auth_failures;
 mod m20261123_000007_list_indexes;
 mod m20261123_000008_open_action_indexes;
+mod m20261130_000009_webhooks;
 
 pub struct Migrator;
 
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000006_auth_failures::Migration),
             Box::new(m20261123_000007_list_indexes::Migration),
             Box::new(m20261123_000008_open_action_indexes::Migration),
+            Box::new(m20261130_000009_webhooks::Migration),
         ]
     }
 }

@@ -19,7 +19,13 @@ pub struct Crew {
 }
 
 pub async fn crew() -> Crew {
+    crew_configured(|_| {}).await
+}
+
+/// The crew, served with a configuration changed from the tests' one.
+pub async fn crew_configured(change: fn(&mut hindsight_api::config::Config)) -> Crew {
     let cast = Org::new()
+        .configured(change)
         .team("Payments", &[("lead@acme.test", "LEAD"), ("member@acme.test", "MEMBER"), ("viewer@acme.test", "VIEWER")])
         .team("Platform", &[("other@acme.test", "MEMBER")])
         .build()

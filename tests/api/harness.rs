@@ -147,6 +147,7 @@ pub fn test_config(database_url: String) -> Config {
     config.database_url = database_url;
     config.db_pool_size = 5;
     config.jwt_secret = Some(JWT_SECRET.into());
+    config.encryption_key = Some("the tests' key for stored secrets, 32+ bytes".into());
     config.bind = "127.0.0.1:0".parse().unwrap();
     config.allow_signup = true;
     config.graphiql = true;
@@ -434,6 +435,7 @@ impl Socket {
 pub struct Org {
     teams: Vec<(&'static str, Vec<(&'static str, &'static str)>)>,
     loose: Vec<&'static str>,
+    configure: Option<fn(&mut Config)>,
 }
 
 /// A built organization: Acme, signed up by its admin `ada@acme.test`.
@@ -461,8 +463,14 @@ impl Org {
         self
     }
 
+    /// Serves it with a configuration changed from the tests' one.
+    pub fn configured(mut self, change: fn(&mut Config)) -> Self {
+        self.configure = Some(change);
+        self
+    }
+
     pub async fn build(self) -> Cast {
-        let app = TestApp::new().await;
+        let app = TestApp::with_config(self.configure.unwrap_or(|_| {})).await;
         let admin = app.sign_up("Acme", "ada@acme.test").await;
         let mut teams = std::collections::HashMap::new();
         for (name, _) in &self.teams {

@@ -32,3 +32,4 @@ mod socket_controls;
 mod teams;
 mod tenancy;
 mod throttle;
+mod webhooks;

@@ -91,6 +91,14 @@ fn the_contract_names_are_in_the_schema() {
         "actionOverdue(teamId: ID, ownerId: ID): Action!",
         "reviewChanged(reviewId: ID!): ReviewEvent!",
         "events(kinds: [EventKind!], after: ID): Event!",
+        "createWebhook(input: CreateWebhookInput!): WebhookPayload!",
+        "updateWebhook(id: ID!, input: UpdateWebhookInput!): Webhook!",
+        "deleteWebhook(id: ID!): ID!",
+        "rotateWebhookSecret(id: ID!): WebhookPayload!",
+        "pingWebhook(id: ID!): WebhookDelivery!",
+        "redeliverWebhookDelivery(id: ID!): WebhookDelivery!",
+        "webhooks(first: Int, after: String): WebhookConnection!",
+        "deliveries(first: Int, after: String, status: DeliveryStatus): WebhookDeliveryConnection!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

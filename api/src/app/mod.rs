@@ -283,6 +283,7 @@ impl Application {
             state.config.scan_interval,
         );
         let forgetting = crate::auth::throttle::spawn_forgetting(state.db.clone(), state.config.auth_limits());
+        let webhooks = crate::webhooks::spawn(state.clone(), state.hub.clone());
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);
         let app = router(self.state, stopping, extra).into_make_service_with_connect_info::<SocketAddr>();
@@ -295,6 +296,7 @@ impl Application {
         let served = axum::serve(self.listener, app).with_graceful_shutdown(shutdown).await;
         scanner.abort();
         forgetting.abort();
+        webhooks.abort();
         // Upgraded sockets outlive the HTTP server: give them a moment to send their close frames.
         let deadline = tokio::time::Instant::now() + SOCKET_CLOSE_GRACE;
         while stop.receiver_count() > 0 && tokio::time::Instant::now() < deadline {

@@ -238,7 +238,7 @@ async fn session_end(
 fn expiry_clock(viewer: &Viewer) -> chrono::DateTime<chrono::Utc> {
     match viewer.credential {
         Credential::Session { .. } => clock::system_now(),
-        Credential::ApiToken { .. } => viewer.now(),
+        Credential::ApiToken { .. } | Credential::Webhook { .. } => viewer.now(),
     }
 }
 
@@ -249,7 +249,9 @@ fn expired(viewer: &Viewer) -> (u16, String) {
         Credential::Session { .. } => {
             (close::TOKEN_EXPIRED, "the access token has expired: refresh it and reconnect".into())
         }
-        Credential::ApiToken { .. } => (close::UNAUTHORIZED, "the API token has expired".into()),
+        Credential::ApiToken { .. } | Credential::Webhook { .. } => {
+            (close::UNAUTHORIZED, "the API token has expired".into())
+        }
     }
 }
 
@@ -261,7 +263,7 @@ fn concerns(viewer: &Viewer, event: &LiveEvent) -> bool {
     }
     let token = match viewer.credential {
         Credential::ApiToken { token_id, .. } => Some(ids::encode(NodeKind::ApiToken, token_id)),
-        Credential::Session { .. } => None,
+        Credential::Session { .. } | Credential::Webhook { .. } => None,
     };
     event.subject_id == ids::encode(NodeKind::User, viewer.user_id)
         || token.as_deref() == Some(event.subject_id.as_str())

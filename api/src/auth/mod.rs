@@ -27,6 +27,10 @@ pub enum Credential {
     Session { session_id: Uuid },
     /// An API token for scripts.
     ApiToken { token_id: Uuid, scope: TokenScope },
+    /// What a webhook's scope reads, checked by the same rules as a person's reads: an
+    /// organization-wide webhook reads as an admin, a team's as a member of that team. No user
+    /// stands behind it (its `user_id` is nil), and it never writes.
+    Webhook { webhook_id: Uuid, team_id: Option<Uuid> },
 }
 
 /// The authenticated user a request acts as.
@@ -65,7 +69,7 @@ impl Viewer {
     pub fn require_session(&self) -> AppResult<()> {
         match self.credential {
             Credential::Session { .. } => Ok(()),
-            Credential::ApiToken { .. } => {
+            Credential::ApiToken { .. } | Credential::Webhook { .. } => {
                 Err(AppError::forbidden("API tokens cannot administer users, sessions or tokens"))
             }
         }
@@ -74,7 +78,7 @@ impl Viewer {
     /// Refuses read-only API tokens.
     pub fn require_write(&self) -> AppResult<()> {
         match self.credential {
-            Credential::ApiToken { scope: TokenScope::Read, .. } => {
+            Credential::ApiToken { scope: TokenScope::Read, .. } | Credential::Webhook { .. } => {
                 Err(AppError::forbidden("this API token is read-only"))
             }
             _ => Ok(()),
@@ -84,7 +88,7 @@ impl Viewer {
     pub fn session_id(&self) -> Option<Uuid> {
         match self.credential {
             Credential::Session { session_id } => Some(session_id),
-            Credential::ApiToken { .. } => None,
+            Credential::ApiToken { .. } | Credential::Webhook { .. } => None,
         }
     }
 }

@@ -5,13 +5,13 @@ use std::collections::HashMap;
 
 use entity::{
     IncidentStatus, ReviewStatus, TeamRole, Visibility, action, incident, incident_affected_team, incident_responder,
-    membership, review, review_participant,
+    membership, review, review_participant, team,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
-use crate::auth::Viewer;
+use crate::auth::{Credential, Viewer};
 use crate::error::{AppError, AppResult};
 
 /// The viewer's roles in their teams.
@@ -20,6 +20,9 @@ pub struct TeamRoles(HashMap<Uuid, TeamRole>);
 
 impl TeamRoles {
     pub async fn of(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<Self> {
+        if let Some(team_id) = webhook_team(viewer) {
+            return Ok(Self(HashMap::from([(team_id, TeamRole::Member)])));
+        }
         let rows = membership::Entity::find().filter(membership::Column::UserId.eq(viewer.user_id)).all(db).await?;
         Ok(Self(rows.into_iter().map(|m| (m.team_id, m.role)).collect()))
     }
@@ -35,6 +38,11 @@ impl TeamRoles {
 
     pub fn is_lead(&self, team_id: Uuid) -> bool {
         self.role(team_id) == Some(TeamRole::Lead)
+    }
+
+    /// The teams the viewer leads.
+    pub fn led_teams(&self) -> impl Iterator<Item = Uuid> + '_ {
+        self.0.iter().filter(|(_, role)| **role == TeamRole::Lead).map(|(team, _)| *team)
     }
 }
 
@@ -230,8 +238,23 @@ fn owned_actions_reviews(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement
         .to_owned()
 }
 
+/// The team a team webhook reads as a member of.
+fn webhook_team(viewer: &Viewer) -> Option<Uuid> {
+    match viewer.credential {
+        Credential::Webhook { team_id, .. } => team_id,
+        _ => None,
+    }
+}
+
 /// The teams the viewer belongs to, as a subquery: list conditions stay one statement.
 fn own_teams(viewer: &Viewer) -> sea_orm::sea_query::SelectStatement {
+    if let Some(team_id) = webhook_team(viewer) {
+        return Query::select()
+            .column(team::Column::Id)
+            .from(team::Entity)
+            .and_where(team::Column::Id.eq(team_id))
+            .to_owned();
+    }
     Query::select()
         .column(membership::Column::TeamId)
         .from(membership::Entity)

@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Viewer;
 use crate::domain::pagination::{Page, PageRequest, paginate};
-use crate::domain::{actions, api_tokens, incidents, reviews, teams, users};
+use crate::domain::{actions, api_tokens, incidents, reviews, teams, users, webhooks};
 use crate::error::{AppError, AppResult};
 use crate::events::EventKind;
 use crate::ids::{self, NodeKind};
@@ -37,6 +37,8 @@ pub(crate) async fn can_read(
         NodeKind::Link => reviews::find_link(db, viewer, id).await?.is_some(),
         NodeKind::Action => actions::get(db, viewer, id).await?.is_some(),
         NodeKind::FollowUp => reviews::find_follow_up(db, viewer, id).await?.is_some(),
+        NodeKind::Webhook => webhooks::get(db, viewer, id).await?.is_some(),
+        NodeKind::WebhookDelivery => webhooks::get_delivery(db, viewer, id).await?.is_some(),
     };
     Ok(found)
 }

@@ -18,4 +18,5 @@ pub mod teams;
 pub mod users;
 pub mod validate;
 pub mod versioning;
+pub mod webhooks;
 pub mod writeup;

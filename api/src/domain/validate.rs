@@ -41,6 +41,8 @@ pub mod limits {
     pub const AFFECTED_TEAMS: usize = 50;
     /// Contributing factors, parked questions or links of one review.
     pub const REVIEW_ITEMS: usize = 50;
+    /// Webhooks of one organization.
+    pub const WEBHOOKS: usize = 50;
     /// IDs or names in one list argument (`teamIds`, `actionIds`, `tags`, `kinds`, …).
     pub const LIST_ARGUMENT: usize = 100;
     /// Any string anywhere in a request, whatever field it is for: the bound that holds even

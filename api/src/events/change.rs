@@ -73,6 +73,7 @@ pub enum Change {
     LearningAcknowledged {},
     ActionOverdue(ActionOverdue),
     FollowUpDue { kind: FollowUpKind, team_id: GlobalId, due_at: Option<DateTime<Utc>> },
+    WebhookDeactivated { failing_since: DateTime<Utc> },
 }
 
 /// A user's organization role and whether they are active, after the change.

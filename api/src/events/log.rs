@@ -19,6 +19,12 @@ pub fn personal_event_visible(viewer: &Viewer, event: &event::Model) -> bool {
     !event.kind.is_personal() || viewer.is_admin() || event.subject_id == ids::encode(NodeKind::User, viewer.user_id)
 }
 
+/// An event's payload as clients see it (`Event.payload`, webhook messages): the fields of its
+/// kind, nothing else a row may hold.
+pub fn public_payload(event: &event::Model) -> serde_json::Value {
+    Change::read(event.kind, &event.payload).map_or_else(|| serde_json::json!({}), |change| change.payload())
+}
+
 /// One change to record: what happened to which object, by whom. The change holds IDs,
 /// states and dates, never the text written (see `Change`).
 pub struct NewEvent {

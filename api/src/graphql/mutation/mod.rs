@@ -8,6 +8,7 @@ mod people;
 mod policy;
 mod reviews;
 mod teams;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
@@ -28,4 +29,5 @@ pub struct Mutation(
     incidents::IncidentMutation,
     reviews::ReviewMutation,
     actions::ActionMutation,
+    webhooks::WebhookMutation,
 );

@@ -7,6 +7,7 @@ mod node;
 mod people;
 mod reviews;
 mod teams;
+mod webhooks;
 
 use async_graphql::MergedObject;
 
@@ -22,4 +23,5 @@ pub struct Query(
     reviews::ReviewQuery,
     actions::ActionQuery,
     api_tokens::ApiTokenQuery,
+    webhooks::WebhookQuery,
 );

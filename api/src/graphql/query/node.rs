@@ -1,11 +1,11 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::{actions, api_tokens, incidents, reviews, teams, users};
+use crate::domain::{actions, api_tokens, incidents, reviews, teams, users, webhooks};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
     Action, ApiToken, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Node, Organization,
-    ParkedQuestion, Review, Team, TimelineEntry, User,
+    ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
 };
 use crate::ids::{self, NodeKind};
 
@@ -57,6 +57,10 @@ impl NodeQuery {
             NodeKind::Link => reviews::find_link(db, viewer, key).await?.map(|l| Node::Link(Link(l))),
             NodeKind::Action => actions::get(db, viewer, key).await?.map(|a| Node::Action(Action(a))),
             NodeKind::FollowUp => reviews::find_follow_up(db, viewer, key).await?.map(|f| Node::FollowUp(FollowUp(f))),
+            NodeKind::Webhook => webhooks::get(db, viewer, key).await?.map(|w| Node::Webhook(Webhook(w))),
+            NodeKind::WebhookDelivery => {
+                webhooks::get_delivery(db, viewer, key).await?.map(|d| Node::WebhookDelivery(WebhookDelivery(d)))
+            }
         };
         Ok(node)
     }

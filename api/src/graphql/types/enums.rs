@@ -285,6 +285,9 @@ pub enum EventKind {
     /// A published review's follow-up or long-term review date came, with no follow-up of that
     /// kind recorded; no actor. Subject: the review; payload: `kind`, `teamId`, `dueAt`.
     FollowUpDue,
+    /// The server turned a webhook off: every delivery to it had failed for 5 days; no actor.
+    /// Subject: the webhook; payload: `failingSince`.
+    WebhookDeactivated,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); DONE or WONT_DO (with a reason) from OPEN or

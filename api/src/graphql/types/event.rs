@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::event;
 
 use super::{EventKind, Json, User};
-use crate::events::Change;
+use crate::events;
 use crate::graphql::loaders::{self, UserById};
 use crate::ids;
 
@@ -32,7 +32,7 @@ impl Event {
     /// What changed, as recorded: IDs, states, dates and counts (keys in camelCase, listed with
     /// each `EventKind`).
     async fn payload(&self) -> Json {
-        Json(Change::read(self.0.kind, &self.0.payload).map_or_else(|| serde_json::json!({}), |c| c.payload()))
+        Json(events::public_payload(&self.0))
     }
     /// When it happened.
     async fn created_at(&self) -> DateTime<Utc> {

@@ -11,6 +11,7 @@ mod node;
 mod review;
 mod scalars;
 mod team;
+mod webhook;
 
 pub use action::{Action, DueDateChange, FollowUp};
 pub use connection::{Connection, Edge, PageInfo, connection};
@@ -29,3 +30,4 @@ pub use review::{
 };
 pub use scalars::{Date, Json};
 pub use team::{Membership, Team};
+pub use webhook::{DeliveryStatus, Webhook, WebhookDelivery, WebhookPayload};

@@ -2,7 +2,7 @@ use async_graphql::{ID, Interface};
 
 use super::{
     Action, ApiToken, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Organization,
-    ParkedQuestion, Review, Team, TimelineEntry, User,
+    ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
 };
 
 /// An object with a global ID, resolvable with `node(id:)`.
@@ -23,4 +23,6 @@ pub enum Node {
     Link(Link),
     Action(Action),
     FollowUp(FollowUp),
+    Webhook(Webhook),
+    WebhookDelivery(WebhookDelivery),
 }

@@ -1,0 +1,415 @@
+//! The outbox: events turned into messages per webhook (`feed`), messages claimed, posted and
+//! their outcome recorded (`deliver_due`, `attempt`).
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{DeliveryStatus, EventKind, event, webhook, webhook_delivery};
+use futures_util::StreamExt;
+use sea_orm::sea_query::{Expr, Query};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect,
+};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::auth::{Credential, Viewer};
+use crate::clock::{self, Clock};
+use crate::db;
+use crate::domain::history;
+use crate::error::{AppError, AppResult};
+use crate::events::{self, Change, NewEvent};
+use crate::ids::{self, NodeKind};
+use crate::state::AppState;
+use crate::webhooks::{Webhooks, safety};
+
+/// Events read per webhook per round, and deliveries claimed per round.
+const BATCH: u64 = 200;
+/// Attempts in flight at once on one server.
+const CONCURRENT_ATTEMPTS: usize = 16;
+/// How long a claimed delivery is this server's: longer than an attempt may take.
+const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// A webhook whose every delivery has failed for this long is deactivated.
+pub const GIVE_UP_AFTER: TimeDelta = TimeDelta::days(5);
+/// How much of a receiver's answer is read, for `lastError`.
+const ANSWER_BYTES: usize = 1_024;
+/// The type of the message `pingWebhook` sends.
+pub const PING: &str = "PING";
+
+/// One round: every webhook's new events become messages, then due messages are attempted.
+pub async fn run_once(state: &AppState) -> AppResult<()> {
+    feed(&state.db, &state.clock).await?;
+    deliver_due(state).await
+}
+
+/// The viewer a webhook's scope reads as (see `Credential::Webhook`).
+pub fn scope_of(webhook: &webhook::Model, clock: &Clock) -> Viewer {
+    Viewer {
+        user_id: Uuid::nil(),
+        org_id: webhook.organization_id,
+        org_role: if webhook.team_id.is_some() { entity::OrgRole::Member } else { entity::OrgRole::Admin },
+        credential: Credential::Webhook { webhook_id: webhook.id, team_id: webhook.team_id },
+        expires_at: None,
+        clock: clock.clone(),
+    }
+}
+
+/// The kinds a webhook asked for; empty for every kind.
+pub fn kinds_of(webhook: &webhook::Model) -> Vec<EventKind> {
+    serde_json::from_value(webhook.event_kinds.clone()).unwrap_or_default()
+}
+
+/// Turns the events logged since each active webhook's cursor into messages.
+pub async fn feed(db: &DatabaseConnection, clock: &Clock) -> AppResult<usize> {
+    let active = webhook::Entity::find().filter(webhook::Column::Active.eq(true)).all(db).await?;
+    let mut made = 0;
+    for webhook in active {
+        loop {
+            let (count, more) = feed_one(db, clock, &webhook).await?;
+            made += count;
+            if !more {
+                break;
+            }
+        }
+    }
+    Ok(made)
+}
+
+/// One batch of one webhook's events: the messages it gets, made in the transaction that moves
+/// its cursor past them. Another server moving the same cursor first makes this one a no-op.
+/// Answers how many messages it made and whether more events wait.
+async fn feed_one(db: &DatabaseConnection, clock: &Clock, webhook: &webhook::Model) -> AppResult<(usize, bool)> {
+    let cursor = webhook::Entity::find_by_id(webhook.id)
+        .select_only()
+        .column(webhook::Column::Cursor)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    let Some(cursor) = cursor else { return Ok((0, false)) };
+    let events = event::Entity::find()
+        .filter(event::Column::OrganizationId.eq(webhook.organization_id))
+        .filter(event::Column::Id.gt(cursor))
+        .order_by_asc(event::Column::Id)
+        .limit(BATCH)
+        .all(db)
+        .await?;
+    let Some(last) = events.last().map(|e| e.id) else { return Ok((0, false)) };
+    let scope = scope_of(webhook, clock);
+    let kinds = kinds_of(webhook);
+    let mut messages = Vec::new();
+    for event in &events {
+        if (kinds.is_empty() || kinds.contains(&event.kind)) && receives(db, &scope, event).await? {
+            messages.push(message_for_event(webhook, event, clock.now()));
+        }
+    }
+    let tx = db::begin_write(db).await?;
+    let moved = webhook::Entity::update_many()
+        .col_expr(webhook::Column::Cursor, Expr::value(last))
+        .filter(webhook::Column::Id.eq(webhook.id))
+        .filter(webhook::Column::Cursor.eq(cursor))
+        .exec(&tx)
+        .await?;
+    if moved.rows_affected != 1 {
+        return Ok((0, false));
+    }
+    let made = messages.len();
+    if !messages.is_empty() {
+        webhook_delivery::Entity::insert_many(messages).exec(&tx).await?;
+    }
+    tx.commit().await?;
+    Ok((made, events.len() as u64 == BATCH))
+}
+
+/// Whether a webhook's scope may read an event: by the rules subscriptions follow, and never a
+/// person's own sign-in events.
+async fn receives(db: &DatabaseConnection, scope: &Viewer, event: &event::Model) -> AppResult<bool> {
+    if event.kind.is_personal() {
+        return Ok(false);
+    }
+    let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(false) };
+    history::can_read(db, scope, kind, id).await
+}
+
+/// The event as the `events` subscription shows it.
+pub fn event_data(event: &event::Model) -> serde_json::Value {
+    json!({
+        "id": ids::encode_event(event.id),
+        "kind": event.kind,
+        "subjectId": event.subject_id,
+        "actorId": event.actor_id.map(|actor| ids::encode(NodeKind::User, actor)),
+        "payload": events::public_payload(event),
+        "createdAt": event.created_at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+    })
+}
+
+/// A new message with its body: `{"type", "timestamp", "data"}`.
+pub fn new_message(
+    webhook: &webhook::Model,
+    event_id: Option<i64>,
+    event_type: &str,
+    at: DateTime<Utc>,
+    data: serde_json::Value,
+    now: DateTime<Utc>,
+) -> webhook_delivery::ActiveModel {
+    let id = Uuid::now_v7();
+    let body = json!({
+        "type": event_type,
+        "timestamp": at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+        "data": data,
+    });
+    webhook_delivery::ActiveModel {
+        id: Set(id),
+        webhook_id: Set(webhook.id),
+        organization_id: Set(webhook.organization_id),
+        message_id: Set(format!("msg_{}", id.simple())),
+        event_id: Set(event_id),
+        event_type: Set(event_type.to_owned()),
+        body: Set(body.to_string()),
+        status: Set(DeliveryStatus::Pending),
+        attempts: Set(0),
+        next_attempt_at: Set(Some(now)),
+        locked_until: Set(None),
+        response_status: Set(None),
+        last_error: Set(None),
+        created_at: Set(now),
+        updated_at: Set(now),
+    }
+}
+
+fn message_for_event(
+    webhook: &webhook::Model,
+    event: &event::Model,
+    now: DateTime<Utc>,
+) -> webhook_delivery::ActiveModel {
+    let kind = sea_orm::ActiveEnum::to_value(&event.kind);
+    new_message(webhook, Some(event.id), &kind, event.created_at, event_data(event), now)
+}
+
+/// Deliveries waiting for an attempt now, of active webhooks, not held by a server.
+fn due(now: DateTime<Utc>) -> Condition {
+    let active = Query::select()
+        .column(webhook::Column::Id)
+        .from(webhook::Entity)
+        .and_where(webhook::Column::Active.eq(true))
+        .to_owned();
+    Condition::all()
+        .add(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .add(webhook_delivery::Column::NextAttemptAt.lte(now))
+        .add(
+            Condition::any()
+                .add(webhook_delivery::Column::LockedUntil.is_null())
+                .add(webhook_delivery::Column::LockedUntil.lte(now)),
+        )
+        .add(webhook_delivery::Column::WebhookId.in_subquery(active))
+}
+
+/// Claims due deliveries (each by one server: the update re-checks under its row lock) and
+/// attempts them.
+pub async fn deliver_due(state: &AppState) -> AppResult<()> {
+    loop {
+        let now = state.clock.now();
+        let tx = db::begin_write(&state.db).await?;
+        let ids: Vec<Uuid> = webhook_delivery::Entity::find()
+            .select_only()
+            .column(webhook_delivery::Column::Id)
+            .filter(due(now))
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .limit(BATCH)
+            .into_tuple()
+            .all(&tx)
+            .await?;
+        if ids.is_empty() {
+            return Ok(());
+        }
+        let claimed = webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(now + LEASE))
+            .filter(webhook_delivery::Column::Id.is_in(ids))
+            .filter(due(now))
+            .exec_with_returning(&tx)
+            .await?;
+        tx.commit().await?;
+        let count = claimed.len();
+        futures_util::stream::iter(claimed)
+            .for_each_concurrent(CONCURRENT_ATTEMPTS, |delivery| async move {
+                if let Err(error) = attempt(state, delivery).await {
+                    tracing::warn!(%error, "a webhook attempt could not be recorded; it is retried when its lease runs out");
+                }
+            })
+            .await;
+        if (count as u64) < BATCH {
+            return Ok(());
+        }
+    }
+}
+
+/// What one attempt came to.
+struct Outcome {
+    succeeded: bool,
+    response_status: Option<i32>,
+    error: Option<String>,
+}
+
+/// Posts a claimed delivery and records the outcome; answers the delivery as it now stands.
+pub async fn attempt(state: &AppState, delivery: webhook_delivery::Model) -> AppResult<webhook_delivery::Model> {
+    let Some(webhook) = webhook::Entity::find_by_id(delivery.webhook_id).one(&state.db).await? else {
+        return Ok(delivery);
+    };
+    let outcome = post(&state.webhooks, &state.clock, &webhook, &delivery).await?;
+    record(state, &webhook, delivery, outcome).await
+}
+
+/// The signatures of a message: one per live secret (two while a rotated one overlaps).
+fn signatures(
+    webhooks: &Webhooks,
+    webhook: &webhook::Model,
+    delivery: &webhook_delivery::Model,
+    timestamp: i64,
+    now: DateTime<Utc>,
+) -> AppResult<String> {
+    let mut secrets = vec![webhooks.secrets.open(&webhook.secret)?];
+    if let (Some(previous), Some(until)) = (&webhook.previous_secret, webhook.previous_secret_until)
+        && until > now
+    {
+        secrets.push(webhooks.secrets.open(previous)?);
+    }
+    let signed = secrets.iter().map(|secret| {
+        standardwebhooks::Webhook::new(secret)
+            .and_then(|signer| signer.sign(&delivery.message_id, timestamp, delivery.body.as_bytes()))
+            .map_err(|e| AppError::internal(anyhow::anyhow!("cannot sign a webhook message: {e}")))
+    });
+    Ok(signed.collect::<AppResult<Vec<_>>>()?.join(" "))
+}
+
+async fn post(
+    webhooks: &Webhooks,
+    clock: &Clock,
+    webhook: &webhook::Model,
+    delivery: &webhook_delivery::Model,
+) -> AppResult<Outcome> {
+    let failed = |error: String| Ok(Outcome { succeeded: false, response_status: None, error: Some(error) });
+    let url = match url::Url::parse(&webhook.url) {
+        Ok(url) => url,
+        Err(e) => return failed(format!("the URL cannot be read: {e}")),
+    };
+    if let Err(refused) = safety::check_literal(&url, webhooks.allow_private) {
+        return failed(refused);
+    }
+    // Receivers compare the timestamp with their own clock, so it is the system's time.
+    let timestamp = clock::system_now().timestamp();
+    let signature = signatures(webhooks, webhook, delivery, timestamp, clock.now())?;
+    let sent = webhooks
+        .client
+        .post(url)
+        .header("content-type", "application/json")
+        .header(standardwebhooks::HEADER_WEBHOOK_ID, &delivery.message_id)
+        .header(standardwebhooks::HEADER_WEBHOOK_TIMESTAMP, timestamp.to_string())
+        .header(standardwebhooks::HEADER_WEBHOOK_SIGNATURE, signature)
+        .body(delivery.body.clone())
+        .send()
+        .await;
+    let mut response = match sent {
+        Ok(response) => response,
+        Err(e) => return failed(describe(&e)),
+    };
+    let status = response.status();
+    let mut answer = Vec::new();
+    while answer.len() < ANSWER_BYTES {
+        match response.chunk().await {
+            Ok(Some(chunk)) => answer.extend_from_slice(&chunk),
+            _ => break,
+        }
+    }
+    answer.truncate(ANSWER_BYTES);
+    let succeeded = status.is_success();
+    let error = (!succeeded).then(|| {
+        let text = String::from_utf8_lossy(&answer);
+        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+        format!(
+            "HTTP {}{}",
+            status.as_u16(),
+            if text.trim().is_empty() { String::new() } else { format!(": {}", text.trim()) }
+        )
+    });
+    Ok(Outcome { succeeded, response_status: Some(i32::from(status.as_u16())), error })
+}
+
+/// A transport failure in words, without the chain of library types.
+fn describe(error: &reqwest::Error) -> String {
+    let mut text = if error.is_timeout() {
+        "no answer within 10 seconds".to_owned()
+    } else if error.is_connect() {
+        "cannot connect".to_owned()
+    } else {
+        "the request failed".to_owned()
+    };
+    let mut source = std::error::Error::source(error);
+    while let Some(cause) = source {
+        text = format!("{text}: {cause}");
+        source = cause.source();
+    }
+    text.chars().take(300).collect()
+}
+
+/// Records an attempt: SUCCEEDED; or retried after the schedule's next wait; or FAILED once
+/// the schedule is spent. A webhook failing every delivery for `GIVE_UP_AFTER` is deactivated.
+async fn record(
+    state: &AppState,
+    webhook: &webhook::Model,
+    delivery: webhook_delivery::Model,
+    outcome: Outcome,
+) -> AppResult<webhook_delivery::Model> {
+    let now = state.clock.now();
+    let attempts = delivery.attempts + 1;
+    let retry_in = state.webhooks.retry_schedule.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX));
+    let (status, next) = match (outcome.succeeded, retry_in) {
+        (true, _) => (DeliveryStatus::Succeeded, None),
+        (false, Some(wait)) => (DeliveryStatus::Pending, Some(now + clock::lifetime(*wait))),
+        (false, None) => (DeliveryStatus::Failed, None),
+    };
+    let tx = db::begin_write(&state.db).await?;
+    let mut row: webhook_delivery::ActiveModel = delivery.into();
+    row.status = Set(status);
+    row.attempts = Set(attempts);
+    row.next_attempt_at = Set(next);
+    row.locked_until = Set(None);
+    row.response_status = Set(outcome.response_status);
+    row.last_error = Set(outcome.error);
+    row.updated_at = Set(now);
+    let delivery = row.update(&tx).await?;
+    if outcome.succeeded {
+        webhook::Entity::update_many()
+            .col_expr(webhook::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
+            .filter(webhook::Column::Id.eq(webhook.id))
+            .filter(webhook::Column::FailingSince.is_not_null())
+            .exec(&tx)
+            .await?;
+    } else {
+        webhook::Entity::update_many()
+            .col_expr(webhook::Column::FailingSince, Expr::value(now))
+            .filter(webhook::Column::Id.eq(webhook.id))
+            .filter(webhook::Column::FailingSince.is_null())
+            .exec(&tx)
+            .await?;
+        let given_up = webhook::Entity::update_many()
+            .col_expr(webhook::Column::Active, Expr::value(false))
+            .filter(webhook::Column::Id.eq(webhook.id))
+            .filter(webhook::Column::Active.eq(true))
+            .filter(webhook::Column::FailingSince.lte(now - GIVE_UP_AFTER))
+            .exec(&tx)
+            .await?;
+        if given_up.rows_affected == 1 {
+            let change = Change::WebhookDeactivated { failing_since: webhook.failing_since.unwrap_or(now) };
+            let new = NewEvent {
+                organization_id: webhook.organization_id,
+                actor_id: None,
+                subject: (NodeKind::Webhook, webhook.id),
+                change,
+                at: now,
+            };
+            events::record(&tx, new).await?;
+            tracing::warn!(webhook = %webhook.id, "deactivated a webhook that failed every delivery for 5 days");
+        }
+    }
+    tx.commit().await?;
+    state.hub.poke();
+    Ok(delivery)
+}
