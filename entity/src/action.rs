@@ -28,6 +28,13 @@ pub struct Model {
     pub created_by: Uuid,
     /// The due date this action was last announced overdue for.
     pub overdue_notice_for: Option<Date>,
+    /// The due date the action was last announced as near.
+    pub due_soon_notice_for: Option<Date>,
+    /// The issue tracking it in the team's tracker: `jira`, `linear`, `github`, … with its key
+    /// and URL; all three or none.
+    pub external_provider: Option<String>,
+    pub external_key: Option<String>,
+    pub external_url: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

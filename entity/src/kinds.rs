@@ -287,6 +287,18 @@ pub enum EventKind {
     FollowUpDue,
     #[sea_orm(string_value = "WEBHOOK_DEACTIVATED")]
     WebhookDeactivated,
+    #[sea_orm(string_value = "REVIEW_DUE_SOON")]
+    ReviewDueSoon,
+    #[sea_orm(string_value = "REVIEW_LATE")]
+    ReviewLate,
+    #[sea_orm(string_value = "PUBLISH_LATE")]
+    PublishLate,
+    #[sea_orm(string_value = "ACTION_DUE_SOON")]
+    ActionDueSoon,
+    #[sea_orm(string_value = "ACTION_ISSUE_LINKED")]
+    ActionIssueLinked,
+    #[sea_orm(string_value = "ACTION_ISSUE_UNLINKED")]
+    ActionIssueUnlinked,
 }
 
 impl EventKind {
@@ -315,6 +327,8 @@ impl EventKind {
                 | Self::ActionStarted
                 | Self::ActionCompleted
                 | Self::ActionDropped
+                | Self::ActionIssueLinked
+                | Self::ActionIssueUnlinked
         )
     }
 

@@ -32,6 +32,12 @@ pub struct Model {
     /// The follow-up dates last announced as due.
     pub follow_up_notice_for: Option<DateTimeUtc>,
     pub long_term_notice_for: Option<DateTimeUtc>,
+    /// When it must be published: resolution + the policy's `publish_within_days`.
+    pub publish_due_at: Option<DateTimeUtc>,
+    /// The deadlines last announced: the meeting's as near, as passed; the publication's as passed.
+    pub due_soon_notice_for: Option<DateTimeUtc>,
+    pub late_notice_for: Option<DateTimeUtc>,
+    pub publish_late_notice_for: Option<DateTimeUtc>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

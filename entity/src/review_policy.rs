@@ -16,6 +16,10 @@ pub struct Model {
     pub max_action_due_days: i32,
     pub follow_up_days: i32,
     pub long_term_review_days: i32,
+    /// Days after resolution by which a review should be published.
+    pub publish_within_days: i32,
+    /// Days before its due date an action's owner is nudged.
+    pub action_due_soon_days: i32,
     pub updated_at: DateTimeUtc,
 }
 

@@ -12,6 +12,8 @@ mod m20261123_000006_auth_failures;
 mod m20261123_000007_list_indexes;
 mod m20261123_000008_open_action_indexes;
 mod m20261130_000009_webhooks;
+mod m20261130_000010_deadline_notices;
+mod m20261130_000011_external_issues;
 
 pub struct Migrator;
 
@@ -28,6 +30,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261123_000007_list_indexes::Migration),
             Box::new(m20261123_000008_open_action_indexes::Migration),
             Box::new(m20261130_000009_webhooks::Migration),
+            Box::new(m20261130_000010_deadline_notices::Migration),
+            Box::new(m20261130_000011_external_issues::Migration),
         ]
     }
 }

@@ -103,6 +103,10 @@ fn new_action(
         drop_reason: None,
         created_by: committed.created_by,
         overdue_notice_for: None,
+        due_soon_notice_for: None,
+        external_provider: None,
+        external_key: None,
+        external_url: None,
         version: 1,
         created_at,
         updated_at: created_at,
@@ -225,4 +229,7 @@ fn reschedule_and_progress(
         None => due < today,
     };
     action.overdue_notice_for = past_due_while_live.then_some(due);
+    // And as due soon once its date came near (the seed logs no events).
+    let soon = TimeDelta::days(i64::from(ctx.policy.action_due_soon_days));
+    action.due_soon_notice_for = (due - soon <= today).then_some(due);
 }

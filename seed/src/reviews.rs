@@ -256,6 +256,9 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         });
     }
 
+    let due_at = planned.resolved_at.map(|at| at + TimeDelta::hours(i64::from(policy.review_deadline_hours)));
+    let publish_due_at = planned.resolved_at.map(|at| at + TimeDelta::days(i64::from(policy.publish_within_days)));
+    let past = |at: Option<DateTime<Utc>>| at.filter(|at| *at <= now);
     let mut row = review::Model {
         id,
         organization_id: org.id,
@@ -268,7 +271,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         summary,
         impact: incident.customer_impact.clone(),
         scheduled_for: (complete || rng.random_bool(0.6)).then_some(plan.meeting),
-        due_at: planned.resolved_at.map(|at| at + TimeDelta::hours(i64::from(policy.review_deadline_hours))),
+        due_at,
         went_well: serde_json::Value::from(went_well),
         got_lucky: serde_json::Value::from(got_lucky),
         learnings: serde_json::Value::from(learnings),
@@ -282,6 +285,11 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         // The scanner announced every follow-up date that has come (the seed logs no events).
         follow_up_notice_for: follow_up_at.filter(|at| published && *at <= now),
         long_term_notice_for: long_term_review_at.filter(|at| published && *at <= now),
+        // Likewise every deadline that has passed (or come within its warning).
+        publish_due_at,
+        due_soon_notice_for: due_at.filter(|at| *at <= now + TimeDelta::hours(24)),
+        late_notice_for: past(due_at),
+        publish_late_notice_for: past(publish_due_at),
         version: history.version,
         created_at: plan.created_at,
         updated_at: history.last,

@@ -695,3 +695,62 @@ async fn viewer_can_tells_a_ui_what_each_person_may_do_now() {
     .await
     .assert_error("FORBIDDEN", None);
 }
+
+const LINK: &str = "mutation($a: ID!, $i: ExternalIssueInput!) { linkActionIssue(actionId: $a, input: $i) { id externalIssue { provider key url } } }";
+const UNLINK: &str = "mutation($a: ID!) { unlinkActionIssue(actionId: $a) { id externalIssue { key } } }";
+
+#[tokio::test]
+async fn an_action_is_linked_to_its_issue_and_found_by_it() {
+    let c = crew().await;
+    let linked = c.action("Add a dead-letter queue", &c.member).await;
+    let other = c.action("Alert on consumer retries", &c.lead).await;
+    let issue = json!({ "provider": "Jira", "key": "PAY-123", "url": "https://acme.atlassian.net/browse/PAY-123" });
+    // Its owner links it; a viewer of the team may not.
+    c.run(&c.viewer, LINK, json!({ "a": linked, "i": issue })).await.assert_error("FORBIDDEN", None);
+    let answer = c.run(&c.member, LINK, json!({ "a": linked, "i": issue })).await;
+    assert_eq!(
+        answer.data()["linkActionIssue"]["externalIssue"],
+        json!({ "provider": "jira", "key": "PAY-123", "url": "https://acme.atlassian.net/browse/PAY-123" })
+    );
+    // Every problem of a bad link at once.
+    let bad = c
+        .run(&c.member, LINK, json!({ "a": other, "i": { "provider": "my tracker!", "key": " ", "url": "ftp://x" } }))
+        .await;
+    let paths: Vec<Value> = bad.errors().iter().map(|e| e["extensions"]["path"].clone()).collect();
+    assert_eq!(paths, [json!(["input", "provider"]), json!(["input", "key"]), json!(["input", "url"])], "{bad:?}");
+
+    // A script finds the action a tracker's issue tracks in one query.
+    let token = c.app.api_token(&c.admin, "READ").await;
+    let find = "query($f: ActionFilter) { actions(filter: $f) { totalCount nodes { id } } }";
+    let found =
+        c.app.exec(Some(&token), find, json!({ "f": { "externalProvider": "JIRA", "externalKey": "PAY-123" } })).await;
+    assert_eq!(found.data()["actions"]["nodes"], json!([{ "id": linked }]));
+    for (linked_only, count) in [(true, 1), (false, 1)] {
+        let answer = c.app.exec(Some(&token), find, json!({ "f": { "linked": linked_only } })).await;
+        assert_eq!(answer.data()["actions"]["totalCount"], count);
+    }
+    let wrong = c.app.exec(Some(&token), find, json!({ "f": { "externalProvider": "not a name" } })).await;
+    assert_eq!(wrong.errors()[0]["extensions"]["path"], json!(["filter", "externalProvider"]));
+
+    // Linking is an event a tracker sync can follow.
+    let history = c
+        .run(&c.lead, "query($a: ID!) { history(subjectId: $a) { nodes { kind payload } } }", json!({ "a": linked }))
+        .await;
+    let event = history.data()["history"]["nodes"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["kind"] == "ACTION_ISSUE_LINKED")
+        .cloned();
+    let payload = &event.expect("a link event")["payload"];
+    assert_eq!((payload["provider"].as_str(), payload["key"].as_str()), (Some("jira"), Some("PAY-123")));
+
+    // A lead unlinks it; once.
+    assert_eq!(
+        c.run(&c.lead, UNLINK, json!({ "a": linked })).await.data()["unlinkActionIssue"]["externalIssue"],
+        Value::Null
+    );
+    c.run(&c.lead, UNLINK, json!({ "a": linked })).await.assert_error("BAD_USER_INPUT", Some("actionId"));
+    let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
+    c.run(&stranger, LINK, json!({ "a": linked, "i": issue })).await.assert_error("NOT_FOUND", None);
+}

@@ -230,6 +230,95 @@ async fn the_overdue_scanner_announces_each_action_once() {
     assert_eq!(scanner::scan(db, clock).await.unwrap().overdue_actions, 1);
 }
 
+/// How many events of `kind` the log holds.
+async fn logged(c: &crate::actions::Crew, kind: &str) -> u64 {
+    event::Entity::find().filter(event::Column::Kind.eq(kind)).count(&c.app.state.db).await.unwrap()
+}
+
+#[tokio::test]
+async fn every_deadline_is_announced_once_as_it_comes() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    // The review's meeting is due 48 hours after resolution (6 hours ago), its publication 7 days after.
+    let soon = c.action_due("Add a dead-letter queue", &c.member, 2).await;
+    let later = c.action_due("Alert on consumer retries", &c.member, 10).await;
+    let mut owner = Socket::subscribed(
+        addr,
+        &c.member.token,
+        "soon",
+        "subscription($o: ID) { actionDueSoon(ownerId: $o) { id dueDate } }",
+        json!({ "o": c.member.user_id }),
+    )
+    .await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let (db, clock) = (&c.app.state.db, &c.app.state.clock);
+    // Two servers scanning at once announce each deadline once.
+    let scan_twice = || async {
+        let (a, b) = tokio::join!(scanner::scan(db, clock), scanner::scan(db, clock));
+        let (a, b) = (a.unwrap(), b.unwrap());
+        (a.actions_due_soon + b.actions_due_soon, a.review_deadlines + b.review_deadlines)
+    };
+    assert_eq!(scan_twice().await, (1, 0), "the action due in 2 days; the meeting is 42 hours away");
+    c.app.state.hub.poke();
+    assert_eq!(owner.next("soon").await["data"]["actionDueSoon"]["id"], soon);
+    assert_eq!(logged(&c, "ACTION_DUE_SOON").await, 1);
+
+    c.days_pass(1);
+    assert_eq!(scan_twice().await, (0, 1), "the meeting is due within a day");
+    assert_eq!(logged(&c, "REVIEW_DUE_SOON").await, 1);
+    c.days_pass(1);
+    assert_eq!(scan_twice().await, (0, 1), "the meeting deadline passed on a draft");
+    assert_eq!(logged(&c, "REVIEW_LATE").await, 1);
+    c.days_pass(6);
+    // Day 8: the second action is 2 days from its date, the publication is late.
+    assert_eq!(scan_twice().await, (1, 1));
+    assert_eq!(logged(&c, "PUBLISH_LATE").await, 1);
+    assert_eq!(logged(&c, "ACTION_DUE_SOON").await, 2);
+    assert_eq!(scanner::scan(db, clock).await.unwrap(), Scan::default(), "nothing new to announce");
+    let history = c
+        .run(
+            &c.lead,
+            "query($s: ID!) { history(subjectId: $s, first: 100) { nodes { kind payload } } }",
+            json!({ "s": c.review }),
+        )
+        .await;
+    let late =
+        history.data()["history"]["nodes"].as_array().unwrap().iter().find(|e| e["kind"] == "PUBLISH_LATE").cloned();
+    let review = c.run(&c.lead, "query($r: ID!) { review(id: $r) { publishDueAt } }", json!({ "r": c.review })).await;
+    let instant = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+    assert_eq!(instant(&late.unwrap()["payload"]["dueAt"]), instant(&review.data()["review"]["publishDueAt"]));
+    assert_eq!(owner.next("soon").await["data"]["actionDueSoon"]["id"], later);
+
+    // Counted in the metrics, over what the viewer may read.
+    let metrics = c
+        .run(
+            &c.lead,
+            "query($f: Date!, $t: Date!) { learningMetrics(from: $f, to: $t) { lateReviews latePublications } }",
+            json!({ "f": (clock.today() - chrono::TimeDelta::days(30)).to_string(), "t": clock.today().to_string() }),
+        )
+        .await;
+    assert_eq!(metrics.data()["learningMetrics"], json!({ "lateReviews": 1, "latePublications": 1 }));
+}
+
+#[tokio::test]
+async fn the_deadline_windows_are_policy_settings() {
+    let c = crew().await;
+    let update = "mutation($i: ReviewPolicyInput!) { updateReviewPolicy(input: $i) { reviewPolicy { publishWithinDays actionDueSoonDays } } }";
+    let bad = c.run(&c.admin, update, json!({ "i": { "publishWithinDays": 0, "actionDueSoonDays": 15 } })).await;
+    let paths: Vec<Value> = bad.errors().iter().map(|e| e["extensions"]["path"].clone()).collect();
+    assert_eq!(paths, [json!(["input", "publishWithinDays"]), json!(["input", "actionDueSoonDays"])], "{bad:?}");
+    c.run(&c.member, update, json!({ "i": { "actionDueSoonDays": 5 } })).await.assert_error("FORBIDDEN", None);
+    let set = c.run(&c.admin, update, json!({ "i": { "actionDueSoonDays": 5 } })).await;
+    assert_eq!(
+        set.data()["updateReviewPolicy"]["reviewPolicy"],
+        json!({ "publishWithinDays": 7, "actionDueSoonDays": 5 })
+    );
+    c.action_due("Add a dead-letter queue", &c.member, 5).await;
+    c.action_due("Alert on consumer retries", &c.member, 6).await;
+    let scan = scanner::scan(&c.app.state.db, &c.app.state.clock).await.unwrap();
+    assert_eq!(scan.actions_due_soon, 1, "5 days out is within the window, 6 is not");
+}
+
 #[tokio::test]
 async fn a_follow_up_falling_due_is_announced_once() {
     let c = crew().await;

@@ -99,6 +99,8 @@ fn the_contract_names_are_in_the_schema() {
         "redeliverWebhookDelivery(id: ID!): WebhookDelivery!",
         "webhooks(first: Int, after: String): WebhookConnection!",
         "deliveries(first: Int, after: String, status: DeliveryStatus): WebhookDeliveryConnection!",
+        "linkActionIssue(actionId: ID!, input: ExternalIssueInput!): Action!",
+        "unlinkActionIssue(actionId: ID!): Action!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

@@ -18,7 +18,9 @@ use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::versioning::{self, Versioned};
 use crate::domain::{reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
-use crate::events::{self, ActionDated, ActionRescheduled, ActionState, ActionTransition, ActionVersioned, Change};
+use crate::events::{
+    self, ActionDated, ActionIssue, ActionRescheduled, ActionState, ActionTransition, ActionVersioned, Change,
+};
 use crate::ids::{GlobalId, NodeKind};
 
 const ACTION: fn() -> Versioned<action::Entity> =
@@ -174,6 +176,10 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
         drop_reason: Set(None),
         created_by: Set(viewer.user_id),
         overdue_notice_for: Set(None),
+        due_soon_notice_for: Set(None),
+        external_provider: Set(None),
+        external_key: Set(None),
+        external_url: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -329,6 +335,90 @@ pub async fn reassign(
     Ok(action)
 }
 
+/// An issue in a tracker, as given.
+pub struct ExternalIssue {
+    pub provider: String,
+    pub key: String,
+    pub url: String,
+}
+
+/// A tracker's name as stored: lower-case letters, digits, `-`, `_` and `.`, 1 to 40.
+fn provider(raw: &str) -> AppResult<String> {
+    let name = raw.trim().to_lowercase();
+    let well_formed = (1..=40).contains(&name.len())
+        && name.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || matches!(b, b'-' | b'_' | b'.'));
+    if !well_formed {
+        return Err(AppError::invalid(
+            "provider",
+            format!(
+                "`{}` is not a tracker name: use 1 to 40 letters, digits, -, _ or . (jira, linear, github)",
+                raw.trim()
+            ),
+        ));
+    }
+    Ok(name)
+}
+
+/// Links an action to its issue in a tracker, replacing any earlier link: its owner, a lead of
+/// its team or of the review's team, or an admin. Any status (a done action keeps its issue).
+pub async fn link_issue(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    issue: ExternalIssue,
+) -> AppResult<action::Model> {
+    viewer.require_write()?;
+    let (provider, key, url) = validate::all((
+        provider(&issue.provider),
+        validate::required_text("key", &issue.key, validate::limits::TRACKER_KEY),
+        validate::web_url("url", &issue.url),
+    ))
+    .map_err(AppError::in_input)?;
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    if !found.moves {
+        return Err(AppError::forbidden("only the owner, a lead or an admin may link this action to an issue"));
+    }
+    let version = found.action.version;
+    let mut active = found.action.into_active_model();
+    active.external_provider = Set(Some(provider.clone()));
+    active.external_key = Set(Some(key.clone()));
+    active.external_url = Set(Some(url.clone()));
+    active.updated_at = Set(viewer.now());
+    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
+    record(&tx, viewer, &action, |action| Change::ActionIssueLinked(ActionIssue { action, provider, key, url }))
+        .await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+/// Removes an action's issue link (the same people as `link_issue`); an action without one is
+/// BAD_USER_INPUT.
+pub async fn unlink_issue(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid) -> AppResult<action::Model> {
+    viewer.require_write()?;
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    if !found.moves {
+        return Err(AppError::forbidden("only the owner, a lead or an admin may unlink this action's issue"));
+    }
+    let (Some(provider), Some(key), Some(url)) =
+        (found.action.external_provider.clone(), found.action.external_key.clone(), found.action.external_url.clone())
+    else {
+        return Err(AppError::invalid("actionId", "this action is not linked to an issue"));
+    };
+    let version = found.action.version;
+    let mut active = found.action.into_active_model();
+    active.external_provider = Set(None);
+    active.external_key = Set(None);
+    active.external_url = Set(None);
+    active.updated_at = Set(viewer.now());
+    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
+    record(&tx, viewer, &action, |action| Change::ActionIssueUnlinked(ActionIssue { action, provider, key, url }))
+        .await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
 /// Orders a review's actions: `action_ids` must name each of them exactly once.
 pub async fn rank(
     db: &DatabaseConnection,
@@ -463,6 +553,12 @@ pub struct ActionFilter {
     pub overdue: Option<bool>,
     pub due_before: Option<NaiveDate>,
     pub due_after: Option<NaiveDate>,
+    /// Only actions linked to an issue (true) or only those that are not (false).
+    pub linked: Option<bool>,
+    /// Linked to an issue of this tracker.
+    pub external_provider: Option<String>,
+    /// Linked to the issue with this key.
+    pub external_key: Option<String>,
 }
 
 fn overdue_condition(today: NaiveDate) -> Condition {
@@ -506,6 +602,20 @@ pub async fn list(
     }
     if let Some(after) = filter.due_after {
         condition = condition.add(action::Column::DueDate.gt(after));
+    }
+    match filter.linked {
+        Some(true) => condition = condition.add(action::Column::ExternalKey.is_not_null()),
+        Some(false) => condition = condition.add(action::Column::ExternalKey.is_null()),
+        None => {}
+    }
+    if let Some(name) = filter.external_provider.as_deref() {
+        condition =
+            condition.add(action::Column::ExternalProvider.eq(provider(name).map_err(|e| {
+                e.for_field("externalProvider").under(async_graphql::PathSegment::Field("filter".into()))
+            })?));
+    }
+    if let Some(key) = filter.external_key.as_deref() {
+        condition = condition.add(action::Column::ExternalKey.eq(key.trim()));
     }
     by_due_date(db, condition, page).await
 }

@@ -24,6 +24,7 @@ pub struct LearningMetrics {
     pub review_completion_rate: Option<f64>,
     pub avg_hours_to_publish: Option<f64>,
     pub late_reviews: u64,
+    pub late_publications: u64,
     pub actions: u64,
     pub actions_closed_within_30_days_rate: Option<f64>,
     pub action_closure_rate: Option<f64>,
@@ -126,6 +127,17 @@ pub async fn learning_metrics(
         .filter(late)
         .count(db)
         .await?;
+    // Published after the policy's window, or unpublished past it.
+    let published_late = Condition::all().add(review::Column::PublishDueAt.is_not_null()).add(
+        Condition::any()
+            .add(Expr::col(review::Column::PublishedAt).gt(Expr::col(review::Column::PublishDueAt)))
+            .add(Condition::all().add(review::Column::PublishedAt.is_null()).add(review::Column::PublishDueAt.lt(now))),
+    );
+    let late_publications = review::Entity::find()
+        .filter(review::Column::IncidentId.in_subquery(ids_of(window.clone())))
+        .filter(published_late)
+        .count(db)
+        .await?;
 
     let mut action_window =
         readable_actions(viewer).add(action::Column::CreatedAt.gte(start)).add(action::Column::CreatedAt.lt(end));
@@ -168,6 +180,7 @@ pub async fn learning_metrics(
         review_completion_rate: rate(required_published, incidents_requiring_review),
         avg_hours_to_publish,
         late_reviews,
+        late_publications,
         actions,
         actions_closed_within_30_days_rate: rate(closed_in_time, actions),
         action_closure_rate: rate(done, actions - dropped),

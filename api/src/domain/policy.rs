@@ -13,6 +13,9 @@ use crate::ids::NodeKind;
 
 pub use crate::events::ReviewPolicy;
 
+/// The longest `action_due_soon_days` a policy may set.
+pub const MAX_ACTION_DUE_SOON_DAYS: i32 = 14;
+
 impl Default for ReviewPolicy {
     fn default() -> Self {
         Self {
@@ -25,6 +28,8 @@ impl Default for ReviewPolicy {
             max_action_due_days: 90,
             follow_up_days: 21,
             long_term_review_days: 75,
+            publish_within_days: 7,
+            action_due_soon_days: 3,
         }
     }
 }
@@ -49,6 +54,8 @@ impl ReviewPolicy {
             max_action_due_days: row.max_action_due_days,
             follow_up_days: row.follow_up_days,
             long_term_review_days: row.long_term_review_days,
+            publish_within_days: row.publish_within_days,
+            action_due_soon_days: row.action_due_soon_days,
         }
     }
 
@@ -74,6 +81,8 @@ impl ReviewPolicy {
             range("maxActionDueDays", self.max_action_due_days, 1, 365),
             range("followUpDays", self.follow_up_days, 14, 28),
             range("longTermReviewDays", self.long_term_review_days, 60, 90),
+            range("publishWithinDays", self.publish_within_days, 1, 60),
+            range("actionDueSoonDays", self.action_due_soon_days, 1, MAX_ACTION_DUE_SOON_DAYS),
         ])
         .map_err(AppError::in_input)
     }
@@ -95,6 +104,8 @@ pub struct PolicyChanges {
     pub max_action_due_days: Option<i32>,
     pub follow_up_days: Option<i32>,
     pub long_term_review_days: Option<i32>,
+    pub publish_within_days: Option<i32>,
+    pub action_due_soon_days: Option<i32>,
 }
 
 pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyChanges) -> AppResult<ReviewPolicy> {
@@ -115,6 +126,8 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     policy.max_action_due_days = changes.max_action_due_days.unwrap_or(policy.max_action_due_days);
     policy.follow_up_days = changes.follow_up_days.unwrap_or(policy.follow_up_days);
     policy.long_term_review_days = changes.long_term_review_days.unwrap_or(policy.long_term_review_days);
+    policy.publish_within_days = changes.publish_within_days.unwrap_or(policy.publish_within_days);
+    policy.action_due_soon_days = changes.action_due_soon_days.unwrap_or(policy.action_due_soon_days);
     policy.validate()?;
 
     let is_new = existing.is_none();
@@ -131,6 +144,8 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     row.max_action_due_days = Set(policy.max_action_due_days);
     row.follow_up_days = Set(policy.follow_up_days);
     row.long_term_review_days = Set(policy.long_term_review_days);
+    row.publish_within_days = Set(policy.publish_within_days);
+    row.action_due_soon_days = Set(policy.action_due_soon_days);
     row.updated_at = Set(viewer.now());
     if is_new {
         row.insert(&tx).await?;

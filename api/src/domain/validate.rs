@@ -41,6 +41,8 @@ pub mod limits {
     pub const AFFECTED_TEAMS: usize = 50;
     /// Contributing factors, parked questions or links of one review.
     pub const REVIEW_ITEMS: usize = 50;
+    /// An issue's key in a tracker (`PAY-123`, `org/repo#42`).
+    pub const TRACKER_KEY: usize = 200;
     /// Webhooks of one organization.
     pub const WEBHOOKS: usize = 50;
     /// IDs or names in one list argument (`teamIds`, `actionIds`, `tags`, `kinds`, …).

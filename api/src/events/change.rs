@@ -74,6 +74,41 @@ pub enum Change {
     ActionOverdue(ActionOverdue),
     FollowUpDue { kind: FollowUpKind, team_id: GlobalId, due_at: Option<DateTime<Utc>> },
     WebhookDeactivated { failing_since: DateTime<Utc> },
+    ReviewDueSoon(ReviewDeadline),
+    ReviewLate(ReviewDeadline),
+    PublishLate(ReviewDeadline),
+    ActionDueSoon(ActionDueSoon),
+    ActionIssueLinked(ActionIssue),
+    ActionIssueUnlinked(ActionIssue),
+}
+
+/// An action's issue in a tracker: identifiers, not prose, so a tracker sync can follow them.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionIssue {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub provider: String,
+    pub key: String,
+    pub url: String,
+}
+
+/// A review's deadline the scanner announces: the meeting's (`REVIEW_DUE_SOON`, `REVIEW_LATE`)
+/// or the publication's (`PUBLISH_LATE`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReviewDeadline {
+    pub team_id: GlobalId,
+    pub due_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ActionDueSoon {
+    #[serde(flatten)]
+    pub action: ActionState,
+    pub due_date: NaiveDate,
+    pub days_left: i64,
 }
 
 /// A user's organization role and whether they are active, after the change.
@@ -104,6 +139,19 @@ pub struct ReviewPolicy {
     pub max_action_due_days: i32,
     pub follow_up_days: i32,
     pub long_term_review_days: i32,
+    /// Absent from events logged before it existed: those read the default.
+    #[serde(default = "default_publish_within_days")]
+    pub publish_within_days: i32,
+    #[serde(default = "default_action_due_soon_days")]
+    pub action_due_soon_days: i32,
+}
+
+fn default_publish_within_days() -> i32 {
+    7
+}
+
+fn default_action_due_soon_days() -> i32 {
+    3
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -207,6 +255,8 @@ impl Change {
             Self::ActionReassigned(state) => Some(state),
             Self::ActionStarted(c) | Self::ActionCompleted(c) | Self::ActionDropped(c) => Some(&c.action),
             Self::ActionOverdue(c) => Some(&c.action),
+            Self::ActionDueSoon(c) => Some(&c.action),
+            Self::ActionIssueLinked(c) | Self::ActionIssueUnlinked(c) => Some(&c.action),
             _ => None,
         }
     }

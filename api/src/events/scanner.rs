@@ -1,11 +1,15 @@
-//! Announces what time alone changes: an action passing its due date (`ACTION_OVERDUE`, once per
-//! action and due date) and a published review's follow-up falling due (`FOLLOW_UP_DUE`, once per
-//! date). Every server scans; a conditional update claims each announcement, so however many
-//! scan at once, exactly one records it.
+//! Announces what time alone changes, each once per object and date: an action coming near its
+//! due date (`ACTION_DUE_SOON`) and passing it (`ACTION_OVERDUE`), a draft review's meeting
+//! coming within a day (`REVIEW_DUE_SOON`) and passing (`REVIEW_LATE`), a review not published
+//! in time (`PUBLISH_LATE`), and a published review's follow-up falling due (`FOLLOW_UP_DUE`).
+//! Every server scans; a conditional update claims each announcement, so however many scan at
+//! once, exactly one records it.
 
 use std::time::Duration;
 
-use chrono::{DateTime, Utc};
+use std::collections::HashMap;
+
+use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{ActionStatus, FollowUpKind, ReviewStatus, action, follow_up, review};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
@@ -15,8 +19,9 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::db;
+use crate::domain::policy;
 use crate::error::AppResult;
-use crate::events::{self, ActionOverdue, ActionState, Change, EventHub, NewEvent};
+use crate::events::{self, ActionDueSoon, ActionOverdue, ActionState, Change, EventHub, NewEvent, ReviewDeadline};
 use crate::ids::{GlobalId, NodeKind};
 
 /// Announcements claimed per transaction.
@@ -27,6 +32,19 @@ const BATCH: u64 = 200;
 pub struct Scan {
     pub overdue_actions: usize,
     pub follow_ups_due: usize,
+    pub actions_due_soon: usize,
+    pub review_deadlines: usize,
+}
+
+/// How long before a review meeting's deadline it is announced as near.
+pub const REVIEW_DUE_SOON: TimeDelta = TimeDelta::hours(24);
+
+/// The review deadlines the scanner announces.
+#[derive(Debug, Clone, Copy)]
+enum ReviewDeadlineKind {
+    DueSoon,
+    Late,
+    PublishLate,
 }
 
 /// Scans every `every`, starting now, for as long as the server runs, and wakes the hub when
@@ -39,7 +57,13 @@ pub fn spawn(db: DatabaseConnection, hub: Arc<EventHub>, clock: Clock, every: Du
             ticks.tick().await;
             match scan(&db, &clock).await {
                 Ok(scan) if scan != Scan::default() => {
-                    tracing::info!(overdue = scan.overdue_actions, follow_ups = scan.follow_ups_due, "announced");
+                    tracing::info!(
+                        overdue = scan.overdue_actions,
+                        due_soon = scan.actions_due_soon,
+                        review_deadlines = scan.review_deadlines,
+                        follow_ups = scan.follow_ups_due,
+                        "announced"
+                    );
                     hub.poke();
                 }
                 Ok(_) => {}
@@ -54,10 +78,26 @@ pub async fn scan(db: &DatabaseConnection, clock: &Clock) -> AppResult<Scan> {
     let now = clock.now();
     let mut scan = Scan::default();
     loop {
+        let claimed = actions_due_soon(db, now).await?;
+        scan.actions_due_soon += claimed;
+        if (claimed as u64) < BATCH {
+            break;
+        }
+    }
+    loop {
         let claimed = overdue_actions(db, now).await?;
         scan.overdue_actions += claimed;
         if (claimed as u64) < BATCH {
             break;
+        }
+    }
+    for kind in [ReviewDeadlineKind::DueSoon, ReviewDeadlineKind::Late, ReviewDeadlineKind::PublishLate] {
+        loop {
+            let claimed = review_deadlines(db, kind, now).await?;
+            scan.review_deadlines += claimed;
+            if (claimed as u64) < BATCH {
+                break;
+            }
         }
     }
     for kind in [FollowUpKind::ShortTerm, FollowUpKind::LongTerm] {
@@ -100,6 +140,115 @@ async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
         let overdue = ActionOverdue { action: ActionState::of(action), due_date: action.due_date, days_overdue };
         announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionOverdue(overdue), now)
             .await?;
+    }
+    tx.commit().await?;
+    Ok(claimed.len())
+}
+
+/// Live actions whose due date is within their organization's `action_due_soon_days`.
+async fn actions_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
+    let today = now.date_naive();
+    let unannounced = Condition::all()
+        .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
+        .add(action::Column::DueDate.gte(today))
+        .add(action::Column::DueDate.lte(today + TimeDelta::days(policy::MAX_ACTION_DUE_SOON_DAYS.into())))
+        .add(
+            Condition::any()
+                .add(action::Column::DueSoonNoticeFor.is_null())
+                .add(Expr::col(action::Column::DueSoonNoticeFor).ne(Expr::col(action::Column::DueDate))),
+        );
+    let tx = db::begin_write(db).await?;
+    let near: Vec<(Uuid, Uuid, NaiveDate)> = action::Entity::find()
+        .select_only()
+        .columns([action::Column::Id, action::Column::OrganizationId, action::Column::DueDate])
+        .filter(unannounced.clone())
+        .limit(BATCH)
+        .into_tuple()
+        .all(&tx)
+        .await?;
+    if near.is_empty() {
+        return Ok(0);
+    }
+    // Each organization's window, read once per batch.
+    let mut windows = HashMap::new();
+    let mut ids = Vec::new();
+    for (id, org_id, due) in near {
+        let days = match windows.get(&org_id) {
+            Some(days) => *days,
+            None => {
+                let days = policy::for_org(&tx, org_id).await?.action_due_soon_days;
+                windows.insert(org_id, days);
+                days
+            }
+        };
+        if due <= today + TimeDelta::days(days.into()) {
+            ids.push(id);
+        }
+    }
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let claimed = action::Entity::update_many()
+        .col_expr(action::Column::DueSoonNoticeFor, Expr::col(action::Column::DueDate))
+        .filter(action::Column::Id.is_in(ids))
+        .filter(unannounced)
+        .exec_with_returning(&tx)
+        .await?;
+    for action in &claimed {
+        let days_left = (action.due_date - today).num_days();
+        let soon = ActionDueSoon { action: ActionState::of(action), due_date: action.due_date, days_left };
+        announce(&tx, action.organization_id, (NodeKind::Action, action.id), Change::ActionDueSoon(soon), now).await?;
+    }
+    tx.commit().await?;
+    Ok(claimed.len())
+}
+
+/// Reviews whose meeting deadline is near or passed while still a draft, or whose publication
+/// deadline passed while unpublished.
+async fn review_deadlines(db: &DatabaseConnection, kind: ReviewDeadlineKind, now: DateTime<Utc>) -> AppResult<usize> {
+    let (deadline, notice) = match kind {
+        ReviewDeadlineKind::DueSoon => (review::Column::DueAt, review::Column::DueSoonNoticeFor),
+        ReviewDeadlineKind::Late => (review::Column::DueAt, review::Column::LateNoticeFor),
+        ReviewDeadlineKind::PublishLate => (review::Column::PublishDueAt, review::Column::PublishLateNoticeFor),
+    };
+    let state = match kind {
+        ReviewDeadlineKind::DueSoon => Condition::all()
+            .add(review::Column::Status.eq(ReviewStatus::Draft))
+            .add(deadline.gt(now))
+            .add(deadline.lte(now + REVIEW_DUE_SOON)),
+        ReviewDeadlineKind::Late => {
+            Condition::all().add(review::Column::Status.eq(ReviewStatus::Draft)).add(deadline.lt(now))
+        }
+        ReviewDeadlineKind::PublishLate => {
+            Condition::all().add(review::Column::Status.ne(ReviewStatus::Published)).add(deadline.lt(now))
+        }
+    };
+    let unannounced = state.add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(deadline))));
+    let tx = db::begin_write(db).await?;
+    let ids =
+        candidates(&tx, review::Entity::find().select_only().column(review::Column::Id), unannounced.clone()).await?;
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let claimed = review::Entity::update_many()
+        .col_expr(notice, Expr::col(deadline))
+        .filter(review::Column::Id.is_in(ids))
+        .filter(unannounced)
+        .exec_with_returning(&tx)
+        .await?;
+    for review in &claimed {
+        let due_at = match kind {
+            ReviewDeadlineKind::PublishLate => review.publish_due_at,
+            _ => review.due_at,
+        };
+        let Some(due_at) = due_at else { continue };
+        let deadline = ReviewDeadline { team_id: GlobalId::new(NodeKind::Team, review.team_id), due_at };
+        let change = match kind {
+            ReviewDeadlineKind::DueSoon => Change::ReviewDueSoon(deadline),
+            ReviewDeadlineKind::Late => Change::ReviewLate(deadline),
+            ReviewDeadlineKind::PublishLate => Change::PublishLate(deadline),
+        };
+        announce(&tx, review.organization_id, (NodeKind::Review, review.id), change, now).await?;
     }
     tx.commit().await?;
     Ok(claimed.len())

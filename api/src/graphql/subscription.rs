@@ -105,13 +105,18 @@ impl Subscription {
         #[graphql(desc = "Only actions this team is responsible for.")] team_id: Option<ID>,
         #[graphql(desc = "Only actions this user owns.")] owner_id: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Action>> + use<>> {
-        let filter = ActionFilter::decode(team_id, owner_id)?;
-        Ok(deliver(ctx, None, move |db, viewer, event| async move {
-            if event.kind != Kind::ActionOverdue || !filter.may_match(&event) {
-                return Ok(None);
-            }
-            filter.load(&db, &viewer, &event).await
-        })?)
+        announced_actions(ctx, Kind::ActionOverdue, team_id, owner_id)
+    }
+
+    /// Open or in-progress actions coming within `ReviewPolicy.actionDueSoonDays` of their due
+    /// date (each once per due date). Optionally only those of one team or one owner.
+    async fn action_due_soon(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "Only actions this team is responsible for.")] team_id: Option<ID>,
+        #[graphql(desc = "Only actions this user owns.")] owner_id: Option<ID>,
+    ) -> Result<impl Stream<Item = Result<Action>> + use<>> {
+        announced_actions(ctx, Kind::ActionDueSoon, team_id, owner_id)
     }
 
     /// Every change to one review, its contents and its actions, with the review as it is now.
@@ -166,6 +171,22 @@ impl Subscription {
             }
         })?)
     }
+}
+
+/// The actions the scanner announces as `kind` (due soon, overdue), of one team or owner.
+fn announced_actions(
+    ctx: &Context<'_>,
+    kind: Kind,
+    team_id: Option<ID>,
+    owner_id: Option<ID>,
+) -> Result<impl Stream<Item = Result<Action>> + use<>> {
+    let filter = ActionFilter::decode(team_id, owner_id)?;
+    Ok(deliver(ctx, None, move |db, viewer, event| async move {
+        if event.kind != kind || !filter.may_match(&event) {
+            return Ok(None);
+        }
+        filter.load(&db, &viewer, &event).await
+    })?)
 }
 
 /// The subscriber's events (from `after`, when given), mapped by `select`, which answers

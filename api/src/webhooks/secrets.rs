@@ -44,22 +44,32 @@ impl SecretBox {
             anyhow::ensure!(key.len() >= 32, "the encryption key must be at least 32 bytes long");
             return Ok(Self::new(key.as_bytes()));
         }
-        match std::fs::read_to_string(file) {
-            Ok(key) => Ok(Self::new(key.trim().as_bytes())),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create_new(true);
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        match options.open(file) {
+            Ok(mut out) => {
                 let key = generate();
-                let mut options = std::fs::OpenOptions::new();
-                options.write(true).create_new(true);
-                #[cfg(unix)]
-                std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
-                let mut out = options
-                    .open(file)
-                    .with_context(|| format!("cannot create the encryption key file {}", file.display()))?;
-                out.write_all(key.as_bytes())?;
+                out.write_all(key.as_bytes())
+                    .with_context(|| format!("cannot write the encryption key file {}", file.display()))?;
                 tracing::info!(file = %file.display(), "generated the key that encrypts stored secrets; keep it apart from database dumps");
                 Ok(Self::new(key.as_bytes()))
             }
-            Err(e) => Err(e).with_context(|| format!("cannot read the encryption key file {}", file.display())),
+            // Made earlier, or just now by another server starting in the same directory: read
+            // it once it holds its key.
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+                for _ in 0..50 {
+                    let key = std::fs::read_to_string(file)
+                        .with_context(|| format!("cannot read the encryption key file {}", file.display()))?;
+                    if !key.trim().is_empty() {
+                        return Ok(Self::new(key.trim().as_bytes()));
+                    }
+                    std::thread::sleep(std::time::Duration::from_millis(20));
+                }
+                anyhow::bail!("the encryption key file {} is empty", file.display())
+            }
+            Err(e) => Err(e).with_context(|| format!("cannot create the encryption key file {}", file.display())),
         }
     }
 

@@ -56,6 +56,11 @@ fn deadline(incident: &incident::Model, policy: &ReviewPolicy) -> Option<DateTim
     incident.resolved_at.map(|at| at + TimeDelta::hours(i64::from(policy.review_deadline_hours)))
 }
 
+/// When the review must be published: the policy's `publish_within_days` after resolution.
+fn publish_deadline(incident: &incident::Model, policy: &ReviewPolicy) -> Option<DateTime<Utc>> {
+    incident.resolved_at.map(|at| at + TimeDelta::days(i64::from(policy.publish_within_days)))
+}
+
 fn empty_list() -> serde_json::Value {
     serde_json::Value::Array(Vec::new())
 }
@@ -92,6 +97,10 @@ pub(crate) async fn create_for(
         search_text: Set(None),
         follow_up_notice_for: Set(None),
         long_term_notice_for: Set(None),
+        publish_due_at: Set(publish_deadline(incident, policy)),
+        due_soon_notice_for: Set(None),
+        late_notice_for: Set(None),
+        publish_late_notice_for: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -121,6 +130,7 @@ pub(crate) async fn set_deadline(
     if review.due_at.is_none() {
         let mut active = review.clone().into_active_model();
         active.due_at = Set(deadline(incident, policy));
+        active.publish_due_at = Set(publish_deadline(incident, policy));
         versioning::save(tx, REVIEW(), review.id, review.version, None, active).await?;
     }
     Ok(())

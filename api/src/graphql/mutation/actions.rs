@@ -1,6 +1,6 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
-use crate::domain::actions::{self, ActionChanges, NewAction};
+use crate::domain::actions::{self, ActionChanges, ExternalIssue, NewAction};
 use crate::domain::reviews::{self, FollowUpInput as NewFollowUp};
 use crate::domain::validate;
 use crate::error::AppError;
@@ -40,6 +40,18 @@ pub struct UpdateActionInput {
     pub success_metric: Option<String>,
     /// Tactical or systemic.
     pub kind: Option<ActionKind>,
+}
+
+/// An action's issue in a tracker.
+#[derive(InputObject)]
+pub struct ExternalIssueInput {
+    /// The tracker: `jira`, `linear`, `github`, … (1 to 40 letters, digits, `-`, `_`, `.`;
+    /// stored lower-case).
+    pub provider: String,
+    /// The issue's key there: 1 to 200 characters.
+    pub key: String,
+    /// The issue's page: an http(s) URL.
+    pub url: String,
 }
 
 /// What a follow-up review found.
@@ -138,6 +150,32 @@ impl ActionMutation {
     ) -> Result<Action> {
         let owner_id = ids::decode(&owner_id, NodeKind::User, "ownerId")?;
         Ok(Action(actions::reassign(ctx.db(), ctx.viewer()?, action_id(&id)?, owner_id).await?))
+    }
+
+    /// Links an action to its issue in a tracker, replacing any earlier link (an
+    /// ACTION_ISSUE_LINKED event, so a tracker sync can follow by webhook). The owner, a lead
+    /// of the responsible team or of the review's team, or an admin (FORBIDDEN otherwise); any
+    /// status.
+    async fn link_action_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The action.")] action_id: ID,
+        #[graphql(desc = "The issue.")] input: ExternalIssueInput,
+    ) -> Result<Action> {
+        let action_id = ids::decode(&action_id, NodeKind::Action, "actionId")?;
+        let issue = ExternalIssue { provider: input.provider, key: input.key, url: input.url };
+        Ok(Action(actions::link_issue(ctx.db(), ctx.viewer()?, action_id, issue).await?))
+    }
+
+    /// Removes an action's issue link (an ACTION_ISSUE_UNLINKED event); the same people as
+    /// `linkActionIssue`. An action without a link is BAD_USER_INPUT.
+    async fn unlink_action_issue(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The action.")] action_id: ID,
+    ) -> Result<Action> {
+        let action_id = ids::decode(&action_id, NodeKind::Action, "actionId")?;
+        Ok(Action(actions::unlink_issue(ctx.db(), ctx.viewer()?, action_id).await?))
     }
 
     /// Orders the review's actions and answers them in their new order. Those who may edit the

@@ -27,6 +27,10 @@ pub struct ReviewPolicyInput {
     pub follow_up_days: Option<i32>,
     /// Days after publishing the long-term follow-up is due: 60 to 90.
     pub long_term_review_days: Option<i32>,
+    /// Days after resolution a review should be published (PUBLISH_LATE after): 1 to 60.
+    pub publish_within_days: Option<i32>,
+    /// Days before its due date an action is announced due soon (ACTION_DUE_SOON): 1 to 14.
+    pub action_due_soon_days: Option<i32>,
 }
 
 #[derive(Default)]
@@ -52,6 +56,8 @@ impl PolicyMutation {
             max_action_due_days: input.max_action_due_days,
             follow_up_days: input.follow_up_days,
             long_term_review_days: input.long_term_review_days,
+            publish_within_days: input.publish_within_days,
+            action_due_soon_days: input.action_due_soon_days,
         };
         policy::update(ctx.db(), viewer, changes).await?;
         Ok(Organization(users::organization(ctx.db(), viewer).await?))

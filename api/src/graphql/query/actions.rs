@@ -26,6 +26,13 @@ pub struct ActionFilter {
     pub due_before: Option<Date>,
     /// Due after this date (not on it).
     pub due_after: Option<Date>,
+    /// Only actions linked to an issue in a tracker (true), or only those that are not (false).
+    pub linked: Option<bool>,
+    /// Linked to an issue of this tracker (`jira`, `linear`, `github`, …; any case).
+    pub external_provider: Option<String>,
+    /// Linked to the issue with this key (`PAY-123`): with `externalProvider`, the action a
+    /// tracker's issue tracks.
+    pub external_key: Option<String>,
 }
 
 fn optional_id(id: Option<&ID>, kind: NodeKind, field: &str) -> Result<Option<uuid::Uuid>> {
@@ -59,6 +66,9 @@ impl ActionQuery {
             overdue: filter.overdue,
             due_before: filter.due_before.map(|d| d.0),
             due_after: filter.due_after.map(|d| d.0),
+            linked: filter.linked,
+            external_provider: filter.external_provider,
+            external_key: filter.external_key,
         };
         Ok(connection(actions::list(ctx.db(), viewer, filter, &page).await?, Action))
     }

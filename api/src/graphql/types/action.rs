@@ -26,6 +26,17 @@ pub struct ActionViewerCan {
 
 pub struct Action(pub action::Model);
 
+/// An action's issue in a tracker.
+#[derive(async_graphql::SimpleObject)]
+pub struct ExternalIssue {
+    /// The tracker, lower-case: `jira`, `linear`, `github`, ….
+    pub provider: String,
+    /// The issue's key there: `PAY-123`, `org/repo#42`.
+    pub key: String,
+    /// The issue's page.
+    pub url: String,
+}
+
 /// One owned, dated commitment of a review. Readable by its owner, the members of its
 /// responsible team, those who may read its review, and admins.
 #[Object]
@@ -81,6 +92,15 @@ impl Action {
     /// How we will know it worked.
     async fn success_metric(&self) -> &str {
         &self.0.success_metric
+    }
+    /// The issue tracking it in the team's tracker; null when not linked (`linkActionIssue`).
+    async fn external_issue(&self) -> Option<ExternalIssue> {
+        match (&self.0.external_provider, &self.0.external_key, &self.0.external_url) {
+            (Some(provider), Some(key), Some(url)) => {
+                Some(ExternalIssue { provider: provider.clone(), key: key.clone(), url: url.clone() })
+            }
+            _ => None,
+        }
     }
     /// When it became IN_PROGRESS; null if it never did.
     async fn started_at(&self) -> Option<DateTime<Utc>> {

@@ -288,6 +288,26 @@ pub enum EventKind {
     /// The server turned a webhook off: every delivery to it had failed for 5 days; no actor.
     /// Subject: the webhook; payload: `failingSince`.
     WebhookDeactivated,
+    /// A draft review's meeting is due within 24 hours; no actor. Subject: the review; payload:
+    /// `teamId`, `dueAt`.
+    ReviewDueSoon,
+    /// A review's meeting deadline passed while it is still a draft; no actor. Subject: the
+    /// review; payload: `teamId`, `dueAt`.
+    ReviewLate,
+    /// A review is not published `ReviewPolicy.publishWithinDays` after its incident was
+    /// resolved; no actor. Subject: the review; payload: `teamId`, `dueAt` (the publication's).
+    PublishLate,
+    /// An open or in-progress action is due within `ReviewPolicy.actionDueSoonDays`; no actor.
+    /// Subject: the action; payload: `reviewId`, `teamId`, `ownerId`, `status`, `dueDate`,
+    /// `daysLeft`.
+    ActionDueSoon,
+    /// An action was linked to an issue in a tracker (`linkActionIssue`, replacing any earlier
+    /// link). Subject: the action; payload: `reviewId`, `teamId`, `ownerId`, `status`,
+    /// `provider`, `key`, `url`.
+    ActionIssueLinked,
+    /// An action's issue link was removed (`unlinkActionIssue`). Subject: the action; payload:
+    /// as ACTION_ISSUE_LINKED, the link removed.
+    ActionIssueUnlinked,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); DONE or WONT_DO (with a reason) from OPEN or

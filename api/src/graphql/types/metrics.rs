@@ -28,6 +28,9 @@ pub struct LearningMetrics {
     pub avg_hours_to_publish: Option<f64>,
     /// Reviews whose meeting was (or still is) later than the deadline.
     pub late_reviews: u64,
+    /// Reviews published later than the policy's `publishWithinDays` after resolution, or
+    /// still unpublished past it.
+    pub late_publications: u64,
     /// Actions created in the window.
     pub actions: u64,
     /// Share of those actions done within 30 days of their creation.
@@ -53,6 +56,7 @@ impl From<Metrics> for LearningMetrics {
             review_completion_rate: m.review_completion_rate,
             avg_hours_to_publish: m.avg_hours_to_publish,
             late_reviews: m.late_reviews,
+            late_publications: m.late_publications,
             actions: m.actions,
             actions_closed_within_30_days_rate: m.actions_closed_within_30_days_rate,
             action_closure_rate: m.action_closure_rate,

@@ -68,6 +68,12 @@ impl Review {
     async fn due_at(&self) -> Option<DateTime<Utc>> {
         self.0.due_at
     }
+    /// When the review should be published: the incident's resolution plus the policy's
+    /// `publishWithinDays` (PUBLISH_LATE is announced after it); null while the incident is
+    /// not resolved.
+    async fn publish_due_at(&self) -> Option<DateTime<Utc>> {
+        self.0.publish_due_at
+    }
     /// The meeting is (or was) held after its deadline: `scheduledFor` is after `dueAt`, or,
     /// with no meeting scheduled, the review was published after `dueAt` (or is still
     /// unpublished past it). False while there is no deadline.
@@ -500,5 +506,14 @@ impl ReviewPolicy {
     /// The long-term follow-up review is due this many days after publishing.
     async fn long_term_review_days(&self) -> i32 {
         self.0.long_term_review_days
+    }
+    /// A review should be published this many days after its incident is resolved; later is
+    /// announced (PUBLISH_LATE) and counted (`LearningMetrics.latePublications`).
+    async fn publish_within_days(&self) -> i32 {
+        self.0.publish_within_days
+    }
+    /// An action is announced due soon (ACTION_DUE_SOON) this many days before its due date.
+    async fn action_due_soon_days(&self) -> i32 {
+        self.0.action_due_soon_days
     }
 }
