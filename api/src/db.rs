@@ -125,6 +125,16 @@ pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction,
     Ok(tx)
 }
 
+/// Begins a transaction that writes rows no event's order depends on (webhook deliveries):
+/// `BEGIN IMMEDIATE` on SQLite, as `begin_write`, but without PostgreSQL's advisory lock, so it
+/// does not queue behind (or hold up) the writers of the event log. Logging an event inside it
+/// still takes that lock (see `events::record`).
+pub async fn begin_local(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
+    let options =
+        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
+    db.begin_with_options(options).await
+}
+
 /// `hindsight migrate up|down|status`.
 pub async fn run_migrate_command(config: &Config, action: MigrateAction) -> anyhow::Result<()> {
     let db = connect(&config.database_url, 1, None).await?;

@@ -37,14 +37,14 @@ pub struct Shortfall {
 /// One invalid value of a request's input: where it is and what is wrong with it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct InputProblem {
-    /// From the argument down, in GraphQL names: `input`, `whys`, 1, `answer`. Empty for a
-    /// problem of the request as a whole.
+    /// From the argument down, in GraphQL names: `whys`, 1, `answer` (`setWhys`), `input`,
+    /// `learnings`, 2 (`updateReview`). Empty for a problem of the request as a whole.
     pub path: Vec<PathSegment>,
     pub message: String,
 }
 
 impl InputProblem {
-    /// The last field name of the path (`answer` for `input.whys[1].answer`).
+    /// The last field name of the path (`answer` for `whys[1].answer`).
     pub fn field(&self) -> Option<&str> {
         self.path.iter().rev().find_map(|segment| match segment {
             PathSegment::Field(name) => Some(name.as_str()),

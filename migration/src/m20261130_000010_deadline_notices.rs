@@ -31,6 +31,18 @@ impl MigrationTrait for Migration {
                 )
                 .await?;
         }
+        // Meeting deadlines already past count as announced: an upgrade does not send a burst
+        // of REVIEW_LATE about reviews long overdue (SQLite compares the stored text, which is
+        // right to the day). Their publication deadline stays unknown: the policy's window did
+        // not exist when they were resolved. Actions need nothing: only those still ahead of
+        // their date are announced due soon.
+        manager
+            .get_connection()
+            .execute_unprepared(
+                "UPDATE review SET due_soon_notice_for = due_at, late_notice_for = due_at \
+                 WHERE due_at IS NOT NULL AND due_at < CURRENT_TIMESTAMP",
+            )
+            .await?;
         Ok(())
     }
 

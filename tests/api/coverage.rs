@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use entity::{
     api_token, contributing_factor, event, incident, invitation, membership, parked_question, review, review_link,
-    team, timeline_entry, user,
+    team, timeline_entry, user, webhook, webhook_delivery,
 };
 use futures_util::StreamExt;
 use hindsight_api::ids::{self, NodeKind};
@@ -16,7 +16,7 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QuerySelect
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use crate::actions::{crew, ready_but_for_actions};
+use crate::actions::{crew_configured, ready_but_for_actions};
 use crate::harness::{Answer, TestApp};
 
 /// The only fields an anonymous caller may use. `logout` takes the refresh token it ends, so that
@@ -138,7 +138,7 @@ impl Victim {
             "userId" | "ownerId" => Some(NodeKind::User),
             "incidentId" => Some(NodeKind::Incident),
             "reviewId" => Some(NodeKind::Review),
-            "actionIds" => Some(NodeKind::Action),
+            "actionId" | "actionIds" => Some(NodeKind::Action),
             _ => None,
         };
         match kind {
@@ -317,6 +317,15 @@ async fn victim(app: &TestApp, org_id: Uuid) -> Victim {
     all.extend(
         ids_of(app, NodeKind::Link, review_link::Entity::find().select_only().column(review_link::Column::Id)).await,
     );
+    all.extend(ids_of(app, NodeKind::Webhook, webhook::Entity::find().select_only().column(webhook::Column::Id)).await);
+    all.extend(
+        ids_of(
+            app,
+            NodeKind::WebhookDelivery,
+            webhook_delivery::Entity::find().select_only().column(webhook_delivery::Column::Id),
+        )
+        .await,
+    );
     all.push((NodeKind::Organization, ids::encode(NodeKind::Organization, org_id)));
     Victim { ids: all, org_id }
 }
@@ -339,7 +348,7 @@ async fn first_error(app: &TestApp, op: &str, token: Option<&str>, query: &str, 
 
 #[tokio::test]
 async fn every_root_field_refuses_strangers() {
-    let c = crew().await;
+    let c = crew_configured(|config| config.webhook_allow_private = true).await;
     ready_but_for_actions(&c, &c.other).await;
     c.action("Add a dead-letter queue", &c.member).await;
     c.app.invite(&c.admin, "pending@acme.test", "MEMBER").await;
@@ -364,6 +373,16 @@ async fn every_root_field_refuses_strangers() {
     )
     .await
     .data();
+    // A webhook with a delivery (nothing listens on port 9: the attempt fails and waits).
+    let hook = c
+        .run(
+            &c.admin,
+            "mutation { createWebhook(input: { url: \"http://127.0.0.1:9/hook\" }) { webhook { id } } }",
+            json!({}),
+        )
+        .await;
+    let hook = hook.data()["createWebhook"]["webhook"]["id"].clone();
+    c.run(&c.admin, "mutation($w: ID!) { pingWebhook(id: $w) { id } }", json!({ "w": hook })).await.data();
     let org_id: Uuid = user::Entity::find().one(&c.app.state.db).await.unwrap().unwrap().organization_id;
     let victim = victim(&c.app, org_id).await;
     let stranger = c.app.sign_up("Globex", "hank@globex.test").await;

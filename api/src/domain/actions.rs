@@ -367,54 +367,58 @@ pub async fn link_issue(
     action_id: Uuid,
     issue: ExternalIssue,
 ) -> AppResult<action::Model> {
-    viewer.require_write()?;
-    let (provider, key, url) = validate::all((
+    let issue = validate::all((
         provider(&issue.provider),
         validate::required_text("key", &issue.key, validate::limits::TRACKER_KEY),
         validate::web_url("url", &issue.url),
     ))
     .map_err(AppError::in_input)?;
-    let tx = db::begin_write(db).await?;
-    let found = access(&tx, viewer, action_id).await?;
-    if !found.moves {
-        return Err(AppError::forbidden("only the owner, a lead or an admin may link this action to an issue"));
-    }
-    let version = found.action.version;
-    let mut active = found.action.into_active_model();
-    active.external_provider = Set(Some(provider.clone()));
-    active.external_key = Set(Some(key.clone()));
-    active.external_url = Set(Some(url.clone()));
-    active.updated_at = Set(viewer.now());
-    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
-    record(&tx, viewer, &action, |action| Change::ActionIssueLinked(ActionIssue { action, provider, key, url }))
-        .await?;
-    tx.commit().await?;
-    Ok(action)
+    set_issue(db, viewer, action_id, Some(issue)).await
 }
 
 /// Removes an action's issue link (the same people as `link_issue`); an action without one is
 /// BAD_USER_INPUT.
 pub async fn unlink_issue(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid) -> AppResult<action::Model> {
+    set_issue(db, viewer, action_id, None).await
+}
+
+/// Sets or clears an action's issue (provider, key, URL) and logs it. The event holds the
+/// tracker and the key, identifiers a sync matches on, not the URL (a tracker may spell the
+/// issue's title in it).
+async fn set_issue(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    issue: Option<(String, String, String)>,
+) -> AppResult<action::Model> {
     viewer.require_write()?;
     let tx = db::begin_write(db).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.moves {
-        return Err(AppError::forbidden("only the owner, a lead or an admin may unlink this action's issue"));
+        return Err(AppError::forbidden("only the owner, a lead or an admin may link this action to an issue"));
     }
-    let (Some(provider), Some(key), Some(url)) =
-        (found.action.external_provider.clone(), found.action.external_key.clone(), found.action.external_url.clone())
-    else {
-        return Err(AppError::invalid("actionId", "this action is not linked to an issue"));
+    let logged = match (&issue, &found.action.external_provider, &found.action.external_key) {
+        (Some((provider, key, _)), _, _) => (provider.clone(), key.clone(), true),
+        (None, Some(provider), Some(key)) => (provider.clone(), key.clone(), false),
+        (None, _, _) => return Err(AppError::invalid("actionId", "this action is not linked to an issue")),
     };
     let version = found.action.version;
     let mut active = found.action.into_active_model();
-    active.external_provider = Set(None);
-    active.external_key = Set(None);
-    active.external_url = Set(None);
+    let (provider, key, url) = match issue {
+        Some((provider, key, url)) => (Some(provider), Some(key), Some(url)),
+        None => (None, None, None),
+    };
+    active.external_provider = Set(provider);
+    active.external_key = Set(key);
+    active.external_url = Set(url);
     active.updated_at = Set(viewer.now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
-    record(&tx, viewer, &action, |action| Change::ActionIssueUnlinked(ActionIssue { action, provider, key, url }))
-        .await?;
+    let (provider, key, linked) = logged;
+    record(&tx, viewer, &action, |action| {
+        let issue = ActionIssue { action, provider, key };
+        if linked { Change::ActionIssueLinked(issue) } else { Change::ActionIssueUnlinked(issue) }
+    })
+    .await?;
     tx.commit().await?;
     Ok(action)
 }

@@ -13,9 +13,6 @@ use crate::ids::NodeKind;
 
 pub use crate::events::ReviewPolicy;
 
-/// The longest `action_due_soon_days` a policy may set.
-pub const MAX_ACTION_DUE_SOON_DAYS: i32 = 14;
-
 impl Default for ReviewPolicy {
     fn default() -> Self {
         Self {
@@ -82,7 +79,7 @@ impl ReviewPolicy {
             range("followUpDays", self.follow_up_days, 14, 28),
             range("longTermReviewDays", self.long_term_review_days, 60, 90),
             range("publishWithinDays", self.publish_within_days, 1, 60),
-            range("actionDueSoonDays", self.action_due_soon_days, 1, MAX_ACTION_DUE_SOON_DAYS),
+            range("actionDueSoonDays", self.action_due_soon_days, 1, 14),
         ])
         .map_err(AppError::in_input)
     }

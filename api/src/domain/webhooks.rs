@@ -95,7 +95,8 @@ fn check_kinds(kinds: &[EventKind]) -> AppResult<serde_json::Value> {
             Ok(*kind)
         }
     })?;
-    let mut kinds = kinds.to_vec();
+    let mut kinds: Vec<EventKind> = kinds.to_vec();
+    kinds.sort_by_key(sea_orm::ActiveEnum::to_value);
     kinds.dedup();
     Ok(serde_json::to_value(kinds).expect("event kinds serialize"))
 }
@@ -138,11 +139,10 @@ pub async fn create(
     let tx = db::begin_write(db).await?;
     let existing = webhook::Entity::find().filter(webhook::Column::OrganizationId.eq(viewer.org_id));
     if existing.count(&tx).await? >= validate::limits::WEBHOOKS as u64 {
-        return Err(AppError::invalid(
-            "url",
-            format!("an organization holds at most {} webhooks", validate::limits::WEBHOOKS),
-        )
-        .in_input());
+        return Err(AppError::bad_input(format!(
+            "an organization holds at most {} webhooks; delete one first",
+            validate::limits::WEBHOOKS
+        )));
     }
     let now = viewer.now();
     let webhook = webhook::ActiveModel {
@@ -293,7 +293,7 @@ fn ensure_active(webhook: &webhook::Model) -> AppResult<()> {
 
 /// Stores a message held by this server and attempts it at once; retries follow the schedule.
 async fn send_now(state: &AppState, mut message: webhook_delivery::ActiveModel) -> AppResult<webhook_delivery::Model> {
-    message.locked_until = Set(Some(state.clock.now() + TimeDelta::seconds(60)));
+    message.locked_until = Set(Some(state.clock.now() + outbox::LEASE));
     let tx = db::begin_write(&state.db).await?;
     let delivery = message.insert(&tx).await?;
     tx.commit().await?;

@@ -82,7 +82,8 @@ pub enum Change {
     ActionIssueUnlinked(ActionIssue),
 }
 
-/// An action's issue in a tracker: identifiers, not prose, so a tracker sync can follow them.
+/// An action's issue in a tracker: the identifiers a tracker sync matches on (the URL, which
+/// may spell the issue's title, stays on the action).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ActionIssue {
@@ -90,7 +91,6 @@ pub struct ActionIssue {
     pub action: ActionState,
     pub provider: String,
     pub key: String,
-    pub url: String,
 }
 
 /// A review's deadline the scanner announces: the meeting's (`REVIEW_DUE_SOON`, `REVIEW_LATE`)

@@ -7,10 +7,10 @@
 
 use std::time::Duration;
 
-use std::collections::HashMap;
+use std::collections::BTreeMap;
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use entity::{ActionStatus, FollowUpKind, ReviewStatus, action, follow_up, review};
+use entity::{ActionStatus, FollowUpKind, ReviewStatus, action, follow_up, review, review_policy};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, DatabaseTransaction, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
@@ -19,7 +19,7 @@ use std::sync::Arc;
 
 use crate::clock::Clock;
 use crate::db;
-use crate::domain::policy;
+use crate::domain::policy::ReviewPolicy;
 use crate::error::AppResult;
 use crate::events::{self, ActionDueSoon, ActionOverdue, ActionState, Change, EventHub, NewEvent, ReviewDeadline};
 use crate::ids::{GlobalId, NodeKind};
@@ -148,43 +148,18 @@ async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
 /// Live actions whose due date is within their organization's `action_due_soon_days`.
 async fn actions_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
     let today = now.date_naive();
+    let tx = db::begin_write(db).await?;
     let unannounced = Condition::all()
         .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
         .add(action::Column::DueDate.gte(today))
-        .add(action::Column::DueDate.lte(today + TimeDelta::days(policy::MAX_ACTION_DUE_SOON_DAYS.into())))
+        .add(within_windows(&tx, today).await?)
         .add(
             Condition::any()
                 .add(action::Column::DueSoonNoticeFor.is_null())
                 .add(Expr::col(action::Column::DueSoonNoticeFor).ne(Expr::col(action::Column::DueDate))),
         );
-    let tx = db::begin_write(db).await?;
-    let near: Vec<(Uuid, Uuid, NaiveDate)> = action::Entity::find()
-        .select_only()
-        .columns([action::Column::Id, action::Column::OrganizationId, action::Column::DueDate])
-        .filter(unannounced.clone())
-        .limit(BATCH)
-        .into_tuple()
-        .all(&tx)
-        .await?;
-    if near.is_empty() {
-        return Ok(0);
-    }
-    // Each organization's window, read once per batch.
-    let mut windows = HashMap::new();
-    let mut ids = Vec::new();
-    for (id, org_id, due) in near {
-        let days = match windows.get(&org_id) {
-            Some(days) => *days,
-            None => {
-                let days = policy::for_org(&tx, org_id).await?.action_due_soon_days;
-                windows.insert(org_id, days);
-                days
-            }
-        };
-        if due <= today + TimeDelta::days(days.into()) {
-            ids.push(id);
-        }
-    }
+    let ids =
+        candidates(&tx, action::Entity::find().select_only().column(action::Column::Id), unannounced.clone()).await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -203,25 +178,54 @@ async fn actions_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> AppRes
     Ok(claimed.len())
 }
 
-/// Reviews whose meeting deadline is near or passed while still a draft, or whose publication
-/// deadline passed while unpublished.
+/// Actions due within their organization's window, as SQL: organizations are grouped by the
+/// window their policy sets (those without a policy of their own have the default).
+async fn within_windows(tx: &DatabaseTransaction, today: NaiveDate) -> AppResult<Condition> {
+    let default = ReviewPolicy::default().action_due_soon_days;
+    let custom: Vec<(Uuid, i32)> = review_policy::Entity::find()
+        .select_only()
+        .columns([review_policy::Column::OrganizationId, review_policy::Column::ActionDueSoonDays])
+        .filter(review_policy::Column::ActionDueSoonDays.ne(default))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let mut by_window: BTreeMap<i32, Vec<Uuid>> = BTreeMap::new();
+    for (org_id, days) in &custom {
+        by_window.entry(*days).or_default().push(*org_id);
+    }
+    let due_within = |days: i32| action::Column::DueDate.lte(today + TimeDelta::days(days.into()));
+    let mut windows = Condition::any().add(
+        Condition::all()
+            .add(action::Column::OrganizationId.is_not_in(custom.iter().map(|(org_id, _)| *org_id)))
+            .add(due_within(default)),
+    );
+    for (days, orgs) in by_window {
+        windows = windows.add(Condition::all().add(action::Column::OrganizationId.is_in(orgs)).add(due_within(days)));
+    }
+    Ok(windows)
+}
+
+/// Reviews whose meeting is not held by its deadline (none scheduled in time, as
+/// `reviews::is_late` judges) and the deadline is near or passed, or whose publication deadline
+/// passed while unpublished.
 async fn review_deadlines(db: &DatabaseConnection, kind: ReviewDeadlineKind, now: DateTime<Utc>) -> AppResult<usize> {
     let (deadline, notice) = match kind {
         ReviewDeadlineKind::DueSoon => (review::Column::DueAt, review::Column::DueSoonNoticeFor),
         ReviewDeadlineKind::Late => (review::Column::DueAt, review::Column::LateNoticeFor),
         ReviewDeadlineKind::PublishLate => (review::Column::PublishDueAt, review::Column::PublishLateNoticeFor),
     };
+    let unpublished = review::Column::Status.ne(ReviewStatus::Published);
+    let no_meeting_in_time = Condition::any()
+        .add(review::Column::ScheduledFor.is_null())
+        .add(Expr::col(review::Column::ScheduledFor).gt(Expr::col(review::Column::DueAt)));
     let state = match kind {
         ReviewDeadlineKind::DueSoon => Condition::all()
-            .add(review::Column::Status.eq(ReviewStatus::Draft))
+            .add(unpublished)
+            .add(no_meeting_in_time)
             .add(deadline.gt(now))
             .add(deadline.lte(now + REVIEW_DUE_SOON)),
-        ReviewDeadlineKind::Late => {
-            Condition::all().add(review::Column::Status.eq(ReviewStatus::Draft)).add(deadline.lt(now))
-        }
-        ReviewDeadlineKind::PublishLate => {
-            Condition::all().add(review::Column::Status.ne(ReviewStatus::Published)).add(deadline.lt(now))
-        }
+        ReviewDeadlineKind::Late => Condition::all().add(unpublished).add(no_meeting_in_time).add(deadline.lt(now)),
+        ReviewDeadlineKind::PublishLate => Condition::all().add(unpublished).add(deadline.lt(now)),
     };
     let unannounced = state.add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(deadline))));
     let tx = db::begin_write(db).await?;

@@ -6,8 +6,7 @@ use entity::{DeliveryStatus, EventKind, event, webhook, webhook_delivery};
 use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect,
+    ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -22,12 +21,13 @@ use crate::ids::{self, NodeKind};
 use crate::state::AppState;
 use crate::webhooks::{Webhooks, safety};
 
-/// Events read per webhook per round, and deliveries claimed per round.
+/// Events read per webhook per round.
 const BATCH: u64 = 200;
-/// Attempts in flight at once on one server.
-const CONCURRENT_ATTEMPTS: usize = 16;
-/// How long a claimed delivery is this server's: longer than an attempt may take.
-const LEASE: TimeDelta = TimeDelta::seconds(60);
+/// Deliveries claimed at once by one server, and attempted together: a claim never waits
+/// behind another of the same server, so its lease covers its one attempt.
+const CONCURRENT_ATTEMPTS: u64 = 16;
+/// How long a claimed delivery is this server's: well beyond the longest attempt (10 s).
+pub const LEASE: TimeDelta = TimeDelta::seconds(60);
 /// A webhook whose every delivery has failed for this long is deactivated.
 pub const GIVE_UP_AFTER: TimeDelta = TimeDelta::days(5);
 /// How much of a receiver's answer is read, for `lastError`.
@@ -53,21 +53,42 @@ pub fn scope_of(webhook: &webhook::Model, clock: &Clock) -> Viewer {
     }
 }
 
-/// The kinds a webhook asked for; empty for every kind.
-pub fn kinds_of(webhook: &webhook::Model) -> Vec<EventKind> {
+/// The names of the kinds a webhook asked for; empty for every kind.
+fn kind_names(webhook: &webhook::Model) -> Vec<String> {
     serde_json::from_value(webhook.event_kinds.clone()).unwrap_or_default()
 }
 
-/// Turns the events logged since each active webhook's cursor into messages.
+/// The kinds a webhook asked for that this server knows; empty for every kind.
+pub fn kinds_of(webhook: &webhook::Model) -> Vec<EventKind> {
+    let known = |name: String| serde_json::from_value(serde_json::Value::String(name)).ok();
+    kind_names(webhook).into_iter().filter_map(known).collect()
+}
+
+/// Whether a webhook asked for events of `kind`. A name this server does not know (written by
+/// a newer version) matches nothing: the list never widens to every kind.
+fn wants(names: &[String], kind: EventKind) -> bool {
+    names.is_empty() || names.iter().any(|name| *name == sea_orm::ActiveEnum::to_value(&kind))
+}
+
+/// Turns the events logged since each active webhook's cursor into messages. Reads alone until
+/// there is something to write.
 pub async fn feed(db: &DatabaseConnection, clock: &Clock) -> AppResult<usize> {
     let active = webhook::Entity::find().filter(webhook::Column::Active.eq(true)).all(db).await?;
     let mut made = 0;
     for webhook in active {
         loop {
-            let (count, more) = feed_one(db, clock, &webhook).await?;
-            made += count;
-            if !more {
-                break;
+            match feed_one(db, clock, &webhook).await {
+                Ok((count, more)) => {
+                    made += count;
+                    if !more {
+                        break;
+                    }
+                }
+                // One webhook's trouble holds up no other's.
+                Err(error) => {
+                    tracing::warn!(webhook = %webhook.id, %error, "cannot turn events into messages; retrying");
+                    break;
+                }
             }
         }
     }
@@ -94,14 +115,14 @@ async fn feed_one(db: &DatabaseConnection, clock: &Clock, webhook: &webhook::Mod
         .await?;
     let Some(last) = events.last().map(|e| e.id) else { return Ok((0, false)) };
     let scope = scope_of(webhook, clock);
-    let kinds = kinds_of(webhook);
+    let kinds = kind_names(webhook);
     let mut messages = Vec::new();
     for event in &events {
-        if (kinds.is_empty() || kinds.contains(&event.kind)) && receives(db, &scope, event).await? {
+        if wants(&kinds, event.kind) && receives(db, &scope, event).await? {
             messages.push(message_for_event(webhook, event, clock.now()));
         }
     }
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_local(db).await?;
     let moved = webhook::Entity::update_many()
         .col_expr(webhook::Column::Cursor, Expr::value(last))
         .filter(webhook::Column::Id.eq(webhook.id))
@@ -202,20 +223,20 @@ fn due(now: DateTime<Utc>) -> Condition {
         .add(webhook_delivery::Column::WebhookId.in_subquery(active))
 }
 
-/// Claims due deliveries (each by one server: the update re-checks under its row lock) and
-/// attempts them.
+/// Claims due deliveries and attempts them. A claim is one conditional update: each delivery
+/// goes to the one server whose update still finds it due (re-checked under the row's lock),
+/// and a round with nothing due only reads.
 pub async fn deliver_due(state: &AppState) -> AppResult<()> {
     loop {
         let now = state.clock.now();
-        let tx = db::begin_write(&state.db).await?;
         let ids: Vec<Uuid> = webhook_delivery::Entity::find()
             .select_only()
             .column(webhook_delivery::Column::Id)
             .filter(due(now))
             .order_by_asc(webhook_delivery::Column::NextAttemptAt)
-            .limit(BATCH)
+            .limit(CONCURRENT_ATTEMPTS)
             .into_tuple()
-            .all(&tx)
+            .all(&state.db)
             .await?;
         if ids.is_empty() {
             return Ok(());
@@ -224,18 +245,17 @@ pub async fn deliver_due(state: &AppState) -> AppResult<()> {
             .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(now + LEASE))
             .filter(webhook_delivery::Column::Id.is_in(ids))
             .filter(due(now))
-            .exec_with_returning(&tx)
+            .exec_with_returning(&state.db)
             .await?;
-        tx.commit().await?;
         let count = claimed.len();
         futures_util::stream::iter(claimed)
-            .for_each_concurrent(CONCURRENT_ATTEMPTS, |delivery| async move {
+            .for_each_concurrent(None, |delivery| async move {
                 if let Err(error) = attempt(state, delivery).await {
                     tracing::warn!(%error, "a webhook attempt could not be recorded; it is retried when its lease runs out");
                 }
             })
             .await;
-        if (count as u64) < BATCH {
+        if (count as u64) < CONCURRENT_ATTEMPTS {
             return Ok(());
         }
     }
@@ -335,7 +355,7 @@ async fn post(
 /// A transport failure in words, without the chain of library types.
 fn describe(error: &reqwest::Error) -> String {
     let mut text = if error.is_timeout() {
-        "no answer within 10 seconds".to_owned()
+        format!("no answer within {} seconds", super::ATTEMPT_TIMEOUT.as_secs())
     } else if error.is_connect() {
         "cannot connect".to_owned()
     } else {
@@ -351,6 +371,8 @@ fn describe(error: &reqwest::Error) -> String {
 
 /// Records an attempt: SUCCEEDED; or retried after the schedule's next wait; or FAILED once
 /// the schedule is spent. A webhook failing every delivery for `GIVE_UP_AFTER` is deactivated.
+/// Only the claim that made the attempt records it: a claim whose lease ran out (and went to
+/// another server) changes nothing.
 async fn record(
     state: &AppState,
     webhook: &webhook::Model,
@@ -365,16 +387,27 @@ async fn record(
         (false, Some(wait)) => (DeliveryStatus::Pending, Some(now + clock::lifetime(*wait))),
         (false, None) => (DeliveryStatus::Failed, None),
     };
-    let tx = db::begin_write(&state.db).await?;
-    let mut row: webhook_delivery::ActiveModel = delivery.into();
-    row.status = Set(status);
-    row.attempts = Set(attempts);
-    row.next_attempt_at = Set(next);
-    row.locked_until = Set(None);
-    row.response_status = Set(outcome.response_status);
-    row.last_error = Set(outcome.error);
-    row.updated_at = Set(now);
-    let delivery = row.update(&tx).await?;
+    // A failure may turn the webhook off, which logs an event: that takes the write lock first
+    // (as every writer does), so that it cannot deadlock with a change to the webhook.
+    let tx = if outcome.succeeded { db::begin_local(&state.db).await? } else { db::begin_write(&state.db).await? };
+    let recorded = webhook_delivery::Entity::update_many()
+        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+        .col_expr(webhook_delivery::Column::ResponseStatus, Expr::value(outcome.response_status))
+        .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error))
+        .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
+        .filter(webhook_delivery::Column::Id.eq(delivery.id))
+        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+        .filter(webhook_delivery::Column::Attempts.eq(delivery.attempts))
+        .filter(webhook_delivery::Column::LockedUntil.eq(delivery.locked_until))
+        .exec_with_returning(&tx)
+        .await?;
+    let Some(delivery) = recorded.into_iter().next() else {
+        tracing::warn!(delivery = %delivery.id, "an attempt outlived its lease; another server's attempt counts");
+        return Ok(delivery);
+    };
     if outcome.succeeded {
         webhook::Entity::update_many()
             .col_expr(webhook::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))

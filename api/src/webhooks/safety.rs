@@ -50,6 +50,9 @@ fn is_public_v6(ip: Ipv6Addr) -> bool {
         || (first & 0xffc0) == 0xfec0 // site-local (deprecated)
         || first == 0x2001 && ip.segments()[1] == 0x0db8 // documentation
         || first == 0x0064 && ip.segments()[1] == 0xff9b // NAT64, which embeds IPv4 addresses
+        || first == 0x2002 // 6to4, likewise
+        || first == 0x2001 && ip.segments()[1] == 0 // Teredo, likewise
+        || ip.segments()[..4] == [0, 0, 0, 0] && ip.segments()[4] == 0xffff && ip.segments()[5] == 0 // IPv4-translated
         || ip.segments()[..6] == [0, 0, 0, 0, 0, 0]) // IPv4-compatible
 }
 
@@ -64,10 +67,12 @@ pub async fn check_url(field: &str, raw: &str, allow_private: bool) -> AppResult
     if !allow_private {
         let addresses = resolve(&url).await.map_err(|message| AppError::invalid(field, message))?;
         if let Some(ip) = addresses.iter().map(SocketAddr::ip).find(|ip| !is_public(*ip)) {
+            // The address itself stays in the server's log: answers must not map internal names.
+            tracing::info!(host = url.host_str().unwrap_or_default(), %ip, "refused a webhook URL to an internal address");
             return Err(AppError::invalid(
                 field,
                 format!(
-                    "`{}` resolves to {ip}, an internal address; webhooks deliver to public addresses only",
+                    "`{}` resolves to an internal address; webhooks deliver to public addresses only",
                     url.host_str().unwrap_or_default()
                 ),
             ));
@@ -95,7 +100,7 @@ pub fn check_literal(url: &Url, allow_private: bool) -> Result<(), String> {
         _ => None,
     };
     match literal {
-        Some(ip) if !allow_private && !is_public(ip) => Err(format!("{ip} is an internal address")),
+        Some(ip) if !allow_private && !is_public(ip) => Err("the URL names an internal address".to_owned()),
         _ => Ok(()),
     }
 }
@@ -112,7 +117,8 @@ impl Resolve for PublicOnly {
         Box::pin(async move {
             let found: Vec<SocketAddr> = tokio::net::lookup_host((name.as_str(), 0)).await?.collect();
             if let Some(ip) = found.iter().map(SocketAddr::ip).find(|ip| !allow_private && !is_public(*ip)) {
-                return Err(format!("{} resolves to {ip}, an internal address", name.as_str()).into());
+                tracing::info!(host = name.as_str(), %ip, "refused to deliver a webhook to an internal address");
+                return Err(format!("{} resolves to an internal address", name.as_str()).into());
             }
             Ok(Box::new(found.into_iter()) as Addrs)
         })
@@ -142,6 +148,9 @@ mod tests {
             "::ffff:127.0.0.1",
             "::ffff:169.254.169.254",
             "64:ff9b::a9fe:a9fe",
+            "2002:a9fe:a9fe::1",
+            "2001:0:4136:e378::1",
+            "::ffff:0:a9fe:a9fe",
         ] {
             assert!(!is_public(internal.parse().unwrap()), "{internal}");
         }

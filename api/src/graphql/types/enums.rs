@@ -288,11 +288,11 @@ pub enum EventKind {
     /// The server turned a webhook off: every delivery to it had failed for 5 days; no actor.
     /// Subject: the webhook; payload: `failingSince`.
     WebhookDeactivated,
-    /// A draft review's meeting is due within 24 hours; no actor. Subject: the review; payload:
-    /// `teamId`, `dueAt`.
+    /// An unpublished review's meeting deadline is within 24 hours and no meeting is scheduled
+    /// by then; no actor. Subject: the review; payload: `teamId`, `dueAt`.
     ReviewDueSoon,
-    /// A review's meeting deadline passed while it is still a draft; no actor. Subject: the
-    /// review; payload: `teamId`, `dueAt`.
+    /// An unpublished review's meeting deadline passed with no meeting scheduled by it (as
+    /// `Review.isLate` judges); no actor. Subject: the review; payload: `teamId`, `dueAt`.
     ReviewLate,
     /// A review is not published `ReviewPolicy.publishWithinDays` after its incident was
     /// resolved; no actor. Subject: the review; payload: `teamId`, `dueAt` (the publication's).
@@ -303,7 +303,7 @@ pub enum EventKind {
     ActionDueSoon,
     /// An action was linked to an issue in a tracker (`linkActionIssue`, replacing any earlier
     /// link). Subject: the action; payload: `reviewId`, `teamId`, `ownerId`, `status`,
-    /// `provider`, `key`, `url`.
+    /// `provider`, `key` (the URL is on `Action.externalIssue`).
     ActionIssueLinked,
     /// An action's issue link was removed (`unlinkActionIssue`). Subject: the action; payload:
     /// as ACTION_ISSUE_LINKED, the link removed.

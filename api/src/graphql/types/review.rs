@@ -70,7 +70,7 @@ impl Review {
     }
     /// When the review should be published: the incident's resolution plus the policy's
     /// `publishWithinDays` (PUBLISH_LATE is announced after it); null while the incident is
-    /// not resolved.
+    /// not resolved (and for reviews resolved before this deadline existed).
     async fn publish_due_at(&self) -> Option<DateTime<Utc>> {
         self.0.publish_due_at
     }

@@ -2,10 +2,10 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::{webhook, webhook_delivery};
 
-use super::{Connection, Event, EventKind, Team, connection};
+use super::{Connection, Event, EventKind, Team, User, connection};
 use crate::domain::webhooks;
 use crate::graphql::ContextExt;
-use crate::graphql::loaders::{self, TeamById};
+use crate::graphql::loaders::{self, TeamById, UserById};
 use crate::ids::{self, NodeKind};
 use crate::webhooks::outbox;
 
@@ -64,6 +64,11 @@ impl Webhook {
     async fn previous_secret_expires_at(&self, ctx: &Context<'_>) -> Result<Option<DateTime<Utc>>> {
         let now = ctx.viewer()?.now();
         Ok(self.0.previous_secret_until.filter(|until| *until > now))
+    }
+    /// Who made it. The webhook belongs to the organization (or team), not to them: it keeps
+    /// sending if they leave or lose their role, so review the list when people move on.
+    async fn created_by(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        Ok(loaders::one(ctx, UserById(self.0.created_by)).await?.map(User))
     }
     /// When it was made.
     async fn created_at(&self) -> DateTime<Utc> {
