@@ -181,6 +181,9 @@ async fn worst_case_incidents(app: &TestApp, admin: &Session, count: usize) {
     let (_, id) = hindsight_api::ids::parse(declared.data()["declareIncident"]["id"].as_str().unwrap()).unwrap();
     let model = incident::Entity::find().filter(incident::Column::Id.eq(id)).one(&app.state.db).await.unwrap().unwrap();
     let summary = "a".repeat(LONG_TEXT);
+    // Written on a connection of its own, without the statement time limit some tests set low:
+    // a loaded machine must not cancel the fixture.
+    let fixtures = hindsight_api::db::connect(&app.state.config.database_url, 1, None).await.unwrap();
     for chunk in (0..count).collect::<Vec<_>>().chunks(200) {
         let rows = chunk.iter().map(|_| {
             let mut row: incident::ActiveModel = model.clone().into();
@@ -188,8 +191,9 @@ async fn worst_case_incidents(app: &TestApp, admin: &Session, count: usize) {
             row.summary = Set(Some(summary.clone()));
             row
         });
-        incident::Entity::insert_many(rows).exec(&app.state.db).await.unwrap();
+        incident::Entity::insert_many(rows).exec(&fixtures).await.unwrap();
     }
+    fixtures.close().await.ok();
 }
 
 /// Ten words that almost match a text of one letter everywhere.

@@ -3,7 +3,6 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{DeliveryStatus, EventKind, event, webhook, webhook_delivery};
-use futures_util::StreamExt;
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
@@ -248,13 +247,21 @@ pub async fn deliver_due(state: &AppState) -> AppResult<()> {
             .exec_with_returning(&state.db)
             .await?;
         let count = claimed.len();
-        futures_util::stream::iter(claimed)
-            .for_each_concurrent(None, |delivery| async move {
-                if let Err(error) = attempt(state, delivery).await {
-                    tracing::warn!(%error, "a webhook attempt could not be recorded; it is retried when its lease runs out");
-                }
+        // Posted together; recorded together, in one transaction (one writer at a time is what
+        // SQLite allows, and its waits would otherwise set the pace).
+        let webhook_ids: Vec<Uuid> = claimed.iter().map(|d| d.webhook_id).collect();
+        let webhooks = webhook::Entity::find().filter(webhook::Column::Id.is_in(webhook_ids)).all(&state.db).await?;
+        let posts = claimed.into_iter().filter_map(|delivery| {
+            let webhook = webhooks.iter().find(|w| w.id == delivery.webhook_id)?.clone();
+            Some(async move {
+                let outcome = post(&state.webhooks, &state.clock, &webhook, &delivery).await;
+                (webhook, delivery, outcome)
             })
-            .await;
+        });
+        let outcomes = futures_util::future::join_all(posts).await;
+        if let Err(error) = record(state, outcomes).await {
+            tracing::warn!(%error, "webhook attempts could not be recorded; they are retried when their lease runs out");
+        }
         if (count as u64) < CONCURRENT_ATTEMPTS {
             return Ok(());
         }
@@ -273,8 +280,9 @@ pub async fn attempt(state: &AppState, delivery: webhook_delivery::Model) -> App
     let Some(webhook) = webhook::Entity::find_by_id(delivery.webhook_id).one(&state.db).await? else {
         return Ok(delivery);
     };
-    let outcome = post(&state.webhooks, &state.clock, &webhook, &delivery).await?;
-    record(state, &webhook, delivery, outcome).await
+    let outcome = post(&state.webhooks, &state.clock, &webhook, &delivery).await;
+    let unchanged = delivery.clone();
+    Ok(record(state, vec![(webhook, delivery, outcome)]).await?.pop().unwrap_or(unchanged))
 }
 
 /// The signatures of a message: one per live secret (two while a rotated one overlaps).
@@ -369,80 +377,109 @@ fn describe(error: &reqwest::Error) -> String {
     text.chars().take(300).collect()
 }
 
-/// Records an attempt: SUCCEEDED; or retried after the schedule's next wait; or FAILED once
-/// the schedule is spent. A webhook failing every delivery for `GIVE_UP_AFTER` is deactivated.
-/// Only the claim that made the attempt records it: a claim whose lease ran out (and went to
-/// another server) changes nothing.
+/// Records attempts, in one transaction: each SUCCEEDED; or retried after the schedule's next
+/// wait; or FAILED once the schedule is spent. A webhook failing every delivery for
+/// `GIVE_UP_AFTER` is deactivated. Only the claim that made an attempt records it: a claim whose
+/// lease ran out (and went to another server) changes nothing. An attempt that could not be
+/// made (the secret cannot be read here) is left to its lease, for a server that can.
 async fn record(
     state: &AppState,
-    webhook: &webhook::Model,
-    delivery: webhook_delivery::Model,
-    outcome: Outcome,
-) -> AppResult<webhook_delivery::Model> {
+    outcomes: Vec<(webhook::Model, webhook_delivery::Model, AppResult<Outcome>)>,
+) -> AppResult<Vec<webhook_delivery::Model>> {
     let now = state.clock.now();
-    let attempts = delivery.attempts + 1;
-    let retry_in = state.webhooks.retry_schedule.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX));
-    let (status, next) = match (outcome.succeeded, retry_in) {
-        (true, _) => (DeliveryStatus::Succeeded, None),
-        (false, Some(wait)) => (DeliveryStatus::Pending, Some(now + clock::lifetime(*wait))),
-        (false, None) => (DeliveryStatus::Failed, None),
-    };
-    // A failure may turn the webhook off, which logs an event: that takes the write lock first
+    let mut made = Vec::new();
+    for (webhook, delivery, outcome) in outcomes {
+        match outcome {
+            Ok(outcome) => made.push((webhook, delivery, outcome)),
+            Err(error) => tracing::warn!(delivery = %delivery.id, %error, "cannot attempt a webhook delivery here"),
+        }
+    }
+    if made.is_empty() {
+        return Ok(Vec::new());
+    }
+    // A failure may turn a webhook off, which logs an event: that takes the write lock first
     // (as every writer does), so that it cannot deadlock with a change to the webhook.
-    let tx = if outcome.succeeded { db::begin_local(&state.db).await? } else { db::begin_write(&state.db).await? };
-    let recorded = webhook_delivery::Entity::update_many()
-        .col_expr(webhook_delivery::Column::Status, Expr::value(status))
-        .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
-        .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
-        .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
-        .col_expr(webhook_delivery::Column::ResponseStatus, Expr::value(outcome.response_status))
-        .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error))
-        .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
-        .filter(webhook_delivery::Column::Id.eq(delivery.id))
-        .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
-        .filter(webhook_delivery::Column::Attempts.eq(delivery.attempts))
-        .filter(webhook_delivery::Column::LockedUntil.eq(delivery.locked_until))
-        .exec_with_returning(&tx)
-        .await?;
-    let Some(delivery) = recorded.into_iter().next() else {
-        tracing::warn!(delivery = %delivery.id, "an attempt outlived its lease; another server's attempt counts");
-        return Ok(delivery);
+    let tx = if made.iter().all(|(_, _, outcome)| outcome.succeeded) {
+        db::begin_local(&state.db).await?
+    } else {
+        db::begin_write(&state.db).await?
     };
-    if outcome.succeeded {
+    let mut recorded = Vec::new();
+    let mut logged = false;
+    for (webhook, delivery, outcome) in made {
+        let attempts = delivery.attempts + 1;
+        let retry_in = state.webhooks.retry_schedule.get(usize::try_from(attempts - 1).unwrap_or(usize::MAX));
+        let (status, next) = match (outcome.succeeded, retry_in) {
+            (true, _) => (DeliveryStatus::Succeeded, None),
+            (false, Some(wait)) => (DeliveryStatus::Pending, Some(now + clock::lifetime(*wait))),
+            (false, None) => (DeliveryStatus::Failed, None),
+        };
+        let updated = webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::Status, Expr::value(status))
+            .col_expr(webhook_delivery::Column::Attempts, Expr::value(attempts))
+            .col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(next))
+            .col_expr(webhook_delivery::Column::LockedUntil, Expr::value(Option::<DateTime<Utc>>::None))
+            .col_expr(webhook_delivery::Column::ResponseStatus, Expr::value(outcome.response_status))
+            .col_expr(webhook_delivery::Column::LastError, Expr::value(outcome.error))
+            .col_expr(webhook_delivery::Column::UpdatedAt, Expr::value(now))
+            .filter(webhook_delivery::Column::Id.eq(delivery.id))
+            .filter(webhook_delivery::Column::Status.eq(DeliveryStatus::Pending))
+            .filter(webhook_delivery::Column::Attempts.eq(delivery.attempts))
+            .filter(webhook_delivery::Column::LockedUntil.eq(delivery.locked_until))
+            .exec_with_returning(&tx)
+            .await?;
+        let Some(updated) = updated.into_iter().next() else {
+            tracing::warn!(delivery = %delivery.id, "an attempt outlived its lease; another server's attempt counts");
+            continue;
+        };
+        recorded.push(updated);
+        logged |= note_trend(&tx, &webhook, outcome.succeeded, now).await?;
+    }
+    tx.commit().await?;
+    if logged {
+        state.hub.poke();
+    }
+    Ok(recorded)
+}
+
+/// Notes a webhook's success or failure: clears or starts `failing_since`, and turns it off,
+/// logging `WEBHOOK_DEACTIVATED`, once it has failed for `GIVE_UP_AFTER`. Answers whether it
+/// logged an event.
+async fn note_trend(
+    tx: &sea_orm::DatabaseTransaction,
+    webhook: &webhook::Model,
+    succeeded: bool,
+    now: DateTime<Utc>,
+) -> AppResult<bool> {
+    if succeeded {
         webhook::Entity::update_many()
             .col_expr(webhook::Column::FailingSince, Expr::value(Option::<DateTime<Utc>>::None))
             .filter(webhook::Column::Id.eq(webhook.id))
             .filter(webhook::Column::FailingSince.is_not_null())
-            .exec(&tx)
+            .exec(tx)
             .await?;
-    } else {
-        webhook::Entity::update_many()
-            .col_expr(webhook::Column::FailingSince, Expr::value(now))
-            .filter(webhook::Column::Id.eq(webhook.id))
-            .filter(webhook::Column::FailingSince.is_null())
-            .exec(&tx)
-            .await?;
-        let given_up = webhook::Entity::update_many()
-            .col_expr(webhook::Column::Active, Expr::value(false))
-            .filter(webhook::Column::Id.eq(webhook.id))
-            .filter(webhook::Column::Active.eq(true))
-            .filter(webhook::Column::FailingSince.lte(now - GIVE_UP_AFTER))
-            .exec(&tx)
-            .await?;
-        if given_up.rows_affected == 1 {
-            let change = Change::WebhookDeactivated { failing_since: webhook.failing_since.unwrap_or(now) };
-            let new = NewEvent {
-                organization_id: webhook.organization_id,
-                actor_id: None,
-                subject: (NodeKind::Webhook, webhook.id),
-                change,
-                at: now,
-            };
-            events::record(&tx, new).await?;
-            tracing::warn!(webhook = %webhook.id, "deactivated a webhook that failed every delivery for 5 days");
-        }
+        return Ok(false);
     }
-    tx.commit().await?;
-    state.hub.poke();
-    Ok(delivery)
+    webhook::Entity::update_many()
+        .col_expr(webhook::Column::FailingSince, Expr::value(now))
+        .filter(webhook::Column::Id.eq(webhook.id))
+        .filter(webhook::Column::FailingSince.is_null())
+        .exec(tx)
+        .await?;
+    let given_up = webhook::Entity::update_many()
+        .col_expr(webhook::Column::Active, Expr::value(false))
+        .filter(webhook::Column::Id.eq(webhook.id))
+        .filter(webhook::Column::Active.eq(true))
+        .filter(webhook::Column::FailingSince.lte(now - GIVE_UP_AFTER))
+        .exec(tx)
+        .await?;
+    if given_up.rows_affected != 1 {
+        return Ok(false);
+    }
+    let change = Change::WebhookDeactivated { failing_since: webhook.failing_since.unwrap_or(now) };
+    let subject = (NodeKind::Webhook, webhook.id);
+    let new = NewEvent { organization_id: webhook.organization_id, actor_id: None, subject, change, at: now };
+    events::record(tx, new).await?;
+    tracing::warn!(webhook = %webhook.id, "deactivated a webhook that failed every delivery for 5 days");
+    Ok(true)
 }
