@@ -81,6 +81,9 @@ def main():
     args = parser.parse_args()
 
     inbox = Inbox()
+    # The standard library listens with a backlog of 5: the server's 16 connections at once
+    # would wait for SYN retransmits (a second each) and measure the receiver, not the server.
+    ThreadingHTTPServer.request_queue_size = 256
     receiver = ThreadingHTTPServer(("127.0.0.1", 0), inbox.handler())
     threading.Thread(target=receiver.serve_forever, daemon=True).start()
     port = receiver.server_address[1]
