@@ -67,8 +67,14 @@ pub async fn role_of(db: &impl ConnectionTrait, user_id: Uuid, team_id: Uuid) ->
 }
 
 /// Admins manage every team; a lead manages their own.
+/// Whether the viewer manages the team (and what belongs to it, such as its webhooks): an
+/// admin or one of its leads.
+pub(crate) async fn manages(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> AppResult<bool> {
+    Ok(viewer.is_admin() || role_of(db, viewer.user_id, team_id).await? == Some(TeamRole::Lead))
+}
+
 async fn require_manager(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> AppResult<()> {
-    if viewer.is_admin() || role_of(db, viewer.user_id, team_id).await? == Some(TeamRole::Lead) {
+    if manages(db, viewer, team_id).await? {
         Ok(())
     } else {
         Err(AppError::forbidden("only an admin or a lead of this team may manage it"))

@@ -48,12 +48,9 @@ pub struct WithSecret {
 
 /// Whether the viewer manages webhooks of this scope: admins every one, a lead their team's.
 async fn manages(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Option<Uuid>) -> AppResult<bool> {
-    if viewer.is_admin() {
-        return Ok(true);
-    }
     match team_id {
-        Some(team_id) => Ok(TeamRoles::of(db, viewer).await?.is_lead(team_id)),
-        None => Ok(false),
+        Some(team_id) => teams::manages(db, viewer, team_id).await,
+        None => Ok(viewer.is_admin()),
     }
 }
 

@@ -76,38 +76,16 @@ pub fn spawn(db: DatabaseConnection, hub: Arc<EventHub>, clock: Clock, every: Du
 /// Announces everything due by `clock` and not yet announced.
 pub async fn scan(db: &DatabaseConnection, clock: &Clock) -> AppResult<Scan> {
     let now = clock.now();
-    let mut scan = Scan::default();
-    loop {
-        let claimed = actions_due_soon(db, now).await?;
-        scan.actions_due_soon += claimed;
-        if (claimed as u64) < BATCH {
-            break;
-        }
-    }
-    loop {
-        let claimed = overdue_actions(db, now).await?;
-        scan.overdue_actions += claimed;
-        if (claimed as u64) < BATCH {
-            break;
-        }
-    }
+    let mut scan = Scan {
+        actions_due_soon: drain(|| actions_due_soon(db, now)).await?,
+        overdue_actions: drain(|| overdue_actions(db, now)).await?,
+        ..Scan::default()
+    };
     for kind in [ReviewDeadlineKind::DueSoon, ReviewDeadlineKind::Late, ReviewDeadlineKind::PublishLate] {
-        loop {
-            let claimed = review_deadlines(db, kind, now).await?;
-            scan.review_deadlines += claimed;
-            if (claimed as u64) < BATCH {
-                break;
-            }
-        }
+        scan.review_deadlines += drain(|| review_deadlines(db, kind, now)).await?;
     }
     for kind in [FollowUpKind::ShortTerm, FollowUpKind::LongTerm] {
-        loop {
-            let claimed = follow_ups_due(db, kind, now).await?;
-            scan.follow_ups_due += claimed;
-            if (claimed as u64) < BATCH {
-                break;
-            }
-        }
+        scan.follow_ups_due += drain(|| follow_ups_due(db, kind, now)).await?;
     }
     Ok(scan)
 }
@@ -143,6 +121,22 @@ async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
     }
     tx.commit().await?;
     Ok(claimed.len())
+}
+
+/// Claims batch after batch until one comes back short; answers how many were claimed in all.
+async fn drain<F, Fut>(mut claim: F) -> AppResult<usize>
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = AppResult<usize>>,
+{
+    let mut total = 0;
+    loop {
+        let claimed = claim().await?;
+        total += claimed;
+        if (claimed as u64) < BATCH {
+            return Ok(total);
+        }
+    }
 }
 
 /// Live actions whose due date is within their organization's `action_due_soon_days`.
