@@ -243,6 +243,34 @@ pub struct Config {
     #[arg(long, env = "HINDSIGHT_ENCRYPTION_KEY_FILE", default_value = "hindsight.key", global = true)]
     pub encryption_key_file: std::path::PathBuf,
 
+    /// The SMTP server that sends email: `smtp://host:port` (STARTTLS when the server offers
+    /// it; `?tls=required` insists), `smtps://user:password@host:465` (TLS from the start).
+    /// Without it no email is sent: invitation and reset tokens are handed to admins to pass on,
+    /// and sign-ups are usable at once.
+    #[arg(long, env = "HINDSIGHT_SMTP_URL", hide_env_values = true, global = true)]
+    pub smtp_url: Option<String>,
+
+    /// The sender of every email, e.g. `Hindsight <hindsight@example.com>`.
+    #[arg(long, env = "HINDSIGHT_MAIL_FROM", default_value = "Hindsight <hindsight@localhost>", global = true)]
+    pub mail_from: String,
+
+    /// The front-end's base URL, for the links in emails: `{public}/accept-invitation?token=…`,
+    /// `{public}/reset-password?token=…`, `{public}/verify-email?token=…`, `{public}/reviews/{id}`.
+    /// Needed with `--smtp-url`.
+    #[arg(long, env = "HINDSIGHT_PUBLIC_URL", global = true)]
+    pub public_url: Option<url::Url>,
+
+    /// This API's own base URL as mail readers reach it, for one-click unsubscribe links
+    /// (`{api}/unsubscribe?token=…`). Defaults to `--public-url`, for a front-end that serves
+    /// the API under its own origin.
+    #[arg(long, env = "HINDSIGHT_PUBLIC_API_URL", global = true)]
+    pub public_api_url: Option<url::Url>,
+
+    /// When an email that could not be sent is tried again, after each failed attempt in turn;
+    /// after the last, it is given up (and logged).
+    #[arg(long, env = "HINDSIGHT_MAIL_RETRY_SCHEDULE", default_value = "30s,2m,10m,30m,1h,2h,4h,8h,12h,24h", value_parser = parse_schedule, global = true)]
+    pub mail_retry_schedule: Schedule,
+
     /// How long a resolver waits for its siblings before their lookups go to the database
     /// as one statement (per-request batching of nested fields).
     #[arg(long, env = "HINDSIGHT_BATCH_DELAY", default_value = "1ms", value_parser = parse_duration, global = true)]

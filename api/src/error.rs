@@ -21,6 +21,8 @@ pub enum AuthFailure {
     InvalidToken,
     /// The account has been deactivated by an admin.
     Deactivated,
+    /// The account's address is not confirmed yet: follow the link emailed at sign-up.
+    EmailUnverified,
 }
 
 /// One thing a review lacks before it can be published, as a client sees it.

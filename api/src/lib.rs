@@ -11,6 +11,7 @@ pub mod error;
 pub mod events;
 pub mod graphql;
 pub mod ids;
+pub mod mail;
 pub mod metrics;
 pub mod state;
 pub mod telemetry;

@@ -11,7 +11,8 @@ use crate::clock::Clock;
 use crate::config::Config;
 use crate::db;
 use crate::events::EventHub;
-use crate::webhooks::Webhooks;
+use crate::mail::Mailer;
+use crate::webhooks::{SecretBox, Webhooks};
 
 /// What every request can reach: the database, the auth service, the configuration and the
 /// hub that delivers events to subscribers.
@@ -24,6 +25,7 @@ pub struct AppState {
     /// The product's time (see `clock`): tests and the demo move it.
     pub clock: Clock,
     pub webhooks: Arc<Webhooks>,
+    pub mailer: Arc<Mailer>,
 }
 
 impl AppState {
@@ -65,8 +67,10 @@ impl AppState {
             refresh_key: secret.clone(),
         };
         let hub = EventHub::start(db.clone(), &config).await.context("cannot start the event hub")?;
-        let webhooks = Arc::new(Webhooks::new(&config).context("cannot set up webhook delivery")?);
-        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub, clock, webhooks })
+        let secrets = SecretBox::from_config(config.encryption_key.as_deref(), &config.encryption_key_file)?;
+        let webhooks = Arc::new(Webhooks::new(&config, secrets.clone()).context("cannot set up webhook delivery")?);
+        let mailer = Arc::new(Mailer::new(&config, secrets).context("cannot set up email")?);
+        Ok(Self { db, auth: Arc::new(auth), config: Arc::new(config), hub, clock, webhooks, mailer })
     }
 
     pub async fn authenticate(&self, authorization: Option<&str>) -> RequestAuth {

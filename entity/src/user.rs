@@ -8,8 +8,7 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub organization_id: Uuid,
-    /// Stored lower-cased; unique across every organization.
-    #[sea_orm(unique)]
+    /// Stored lower-cased; unique among verified accounts across every organization.
     pub email: String,
     pub display_name: String,
     /// argon2id PHC string. Never leaves the server.
@@ -20,6 +19,14 @@ pub struct Model {
     pub token_version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
+    /// When the address was confirmed; none for a sign-up still waiting for its link.
+    pub email_verified_at: Option<DateTimeUtc>,
+    /// Deadline nudges by email.
+    pub notify_nudges: bool,
+    /// Since when the weekly learning digest is wanted; none when it is not.
+    pub digest_since: Option<DateTimeUtc>,
+    /// The week (its Monday) whose digest was last made for this user.
+    pub digest_sent_for: Option<Date>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -14,6 +14,7 @@ mod m20261123_000008_open_action_indexes;
 mod m20261130_000009_webhooks;
 mod m20261130_000010_deadline_notices;
 mod m20261130_000011_external_issues;
+mod m20261201_000012_email;
 
 pub struct Migrator;
 
@@ -32,6 +33,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000009_webhooks::Migration),
             Box::new(m20261130_000010_deadline_notices::Migration),
             Box::new(m20261130_000011_external_issues::Migration),
+            Box::new(m20261201_000012_email::Migration),
         ]
     }
 }

@@ -102,6 +102,10 @@ impl Org {
             token_version: 0,
             created_at,
             updated_at: created_at,
+            email_verified_at: Some(created_at),
+            notify_nudges: true,
+            digest_since: None,
+            digest_sent_for: None,
         };
         let mut people = vec![Person { id: admin.id }];
         let mut joined_at_of = Vec::with_capacity(users as usize);
@@ -123,6 +127,10 @@ impl Org {
                 token_version: 0,
                 created_at: joined_at,
                 updated_at: joined_at,
+                email_verified_at: Some(joined_at),
+                notify_nudges: true,
+                digest_since: None,
+                digest_sent_for: None,
             };
             rows.invitations.push(invitation::Model {
                 id: id_at(rng, invited_at),

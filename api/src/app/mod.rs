@@ -9,7 +9,7 @@ use anyhow::Context as _;
 use async_graphql::http::WebSocketProtocols;
 use async_graphql_axum::{GraphQLBatchRequest, GraphQLResponse};
 use axum::Router;
-use axum::extract::{ConnectInfo, Path, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -51,6 +51,7 @@ fn router(state: AppState, stopping: watch::Receiver<bool>, extra: Router) -> Ro
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
+        .route("/unsubscribe", get(unsubscribe_page).post(unsubscribe))
         .with_state(Server { state, schema, stopping })
         .merge(extra)
         .route_layer(axum::middleware::from_fn(crate::metrics::track))
@@ -84,6 +85,16 @@ fn cors_layer(config: &Config) -> Option<CorsLayer> {
             .allow_credentials(config.session_cookie)
             .max_age(config.cors_max_age),
     )
+}
+
+/// `GET /unsubscribe?token=…`: the one-click unsubscribe page of an email (see `mail::unsubscribe`).
+async fn unsubscribe_page(State(server): State<Server>, Query(link): Query<crate::mail::unsubscribe::Link>) -> Response {
+    crate::mail::unsubscribe::confirm_page(&server.state, &link)
+}
+
+/// `POST /unsubscribe?token=…`: unsubscribes (RFC 8058 one-click).
+async fn unsubscribe(State(server): State<Server>, Query(link): Query<crate::mail::unsubscribe::Link>) -> Response {
+    crate::mail::unsubscribe::unsubscribe(&server.state, &link).await
 }
 
 /// `GET /graphql`: runs a query given in the query string (the GraphQL-over-HTTP convention;
@@ -284,6 +295,7 @@ impl Application {
         );
         let forgetting = crate::auth::throttle::spawn_forgetting(state.db.clone(), state.config.auth_limits());
         let webhooks = crate::webhooks::spawn(state.clone(), state.hub.clone());
+        let mail = crate::mail::spawn(state.clone());
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);
         let app = router(self.state, stopping, extra).into_make_service_with_connect_info::<SocketAddr>();
@@ -297,6 +309,9 @@ impl Application {
         scanner.abort();
         forgetting.abort();
         webhooks.abort();
+        if let Some(mail) = mail {
+            mail.abort();
+        }
         // Upgraded sockets outlive the HTTP server: give them a moment to send their close frames.
         let deadline = tokio::time::Instant::now() + SOCKET_CLOSE_GRACE;
         while stop.receiver_count() > 0 && tokio::time::Instant::now() < deadline {

@@ -133,6 +133,14 @@ pub struct AuthService {
     pub refresh_key: Vec<u8>,
 }
 
+/// The refusal of a sign-up whose address is not confirmed yet.
+pub fn unverified() -> AppError {
+    AppError::unauthenticated(
+        AuthFailure::EmailUnverified,
+        "confirm your email address first: follow the link we sent to it",
+    )
+}
+
 /// How often an API token's `lastUsedAt` is refreshed at most.
 const LAST_USED_GRANULARITY: chrono::TimeDelta = chrono::TimeDelta::minutes(1);
 
@@ -178,9 +186,12 @@ impl AuthService {
             .one(db)
             .await?
             .filter(|user| user.active && user.organization_id == claims.org && user.token_version == claims.ver);
-        let Some(user) = user else {
+        let Some(user) = user.filter(|user| user.email_verified_at.is_some()) else {
             // Say why (a rare path: a second look is fine).
             let user = active_user(db, claims.sub).await?;
+            if user.email_verified_at.is_none() {
+                return Err(unverified());
+            }
             if user.organization_id != claims.org || user.token_version != claims.ver {
                 return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "access token has been revoked"));
             }

@@ -36,12 +36,16 @@ pub enum Check {
     SignUp,
     /// A signed-in person proving their password again (changing it, creating an API token).
     Reauthenticate,
+    /// Asking for a password reset email: each sends mail, so each counts.
+    PasswordReset,
+    /// Spending an emailed one-time token (a password reset, an address confirmation).
+    EmailedToken,
 }
 
 impl Check {
     /// Whether a success counts too (it still cost what a failure costs).
     fn success_counts(self) -> bool {
-        self == Self::SignUp
+        matches!(self, Self::SignUp | Self::PasswordReset)
     }
 }
 

@@ -7,7 +7,7 @@ use entity::{OrgRole, organization, refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
 
@@ -15,10 +15,11 @@ use crate::auth::throttle::{self, Attempt, Check};
 use crate::auth::{AuthService, Passwords, Viewer, secret};
 use crate::clock;
 use crate::db;
-use crate::domain::validate;
+use crate::domain::{accounts, validate};
 use crate::error::{AppError, AppResult, AuthFailure};
 use crate::events::{self, Change, NewEvent};
 use crate::ids::{GlobalId, NodeKind};
+use crate::mail::Mailer;
 
 /// What a successful sign-in hands the client.
 pub struct Session {
@@ -35,23 +36,30 @@ pub struct SignUp {
     pub display_name: String,
 }
 
-/// Creates a new organization with its first admin, and signs the admin in.
 /// Creates a new organization with its first admin, and signs the admin in. Each attempt costs
 /// a password hash, so each counts against the client's address (see `throttle`).
+///
+/// When the server sends email, the address must be confirmed first: the organization and the
+/// admin are made, unconfirmed, and the answer's tokens work once the link emailed to the address
+/// is followed (`verify_email`). The answer is then the same whether or not the address already
+/// has an account (its owner is told by email instead), so sign-up tells nobody who has one.
+/// Unconfirmed sign-ups hold no address and expire (`expire_sign_ups`).
 pub async fn sign_up(
     db: &DatabaseConnection,
     auth: &AuthService,
+    mailer: &Mailer,
     allowed: bool,
     input: SignUp,
     address: Option<IpAddr>,
 ) -> AppResult<Session> {
     let attempt = Attempt { check: Check::SignUp, account: None, address };
-    throttle::guard(db, auth.limits, attempt, create_organization(db, auth, allowed, input)).await
+    throttle::guard(db, auth.limits, attempt, create_organization(db, auth, mailer, allowed, input)).await
 }
 
 async fn create_organization(
     db: &DatabaseConnection,
     auth: &AuthService,
+    mailer: &Mailer,
     allowed: bool,
     input: SignUp,
 ) -> AppResult<Session> {
@@ -65,7 +73,11 @@ async fn create_organization(
         Passwords::validate_new(&input.password, "password"),
     ))
     .map_err(AppError::in_input)?;
-    ensure_email_free(db, &email).await.map_err(AppError::in_input)?;
+    let confirm = mailer.enabled();
+    let taken = email_holder(db, &email).await?.is_some();
+    if taken && !confirm {
+        return Err(email_taken().in_input());
+    }
     let password_hash = auth.passwords.hash(&input.password).await?;
 
     let tx = db::begin_write(db).await?;
@@ -78,10 +90,11 @@ async fn create_organization(
     }
     .insert(&tx)
     .await?;
-    let user = new_user(org.id, email, display_name, password_hash, OrgRole::Admin, now)
-        .insert(&tx)
-        .await
-        .map_err(|e| AppError::unique_violation_or(e, email_taken))?;
+    let mut new = new_user(org.id, email, display_name, password_hash, OrgRole::Admin, now);
+    if confirm {
+        new.email_verified_at = Set(None);
+    }
+    let user = new.insert(&tx).await.map_err(|e| AppError::unique_violation_or(e, email_taken))?;
     events::record(
         &tx,
         NewEvent {
@@ -93,8 +106,16 @@ async fn create_organization(
         },
     )
     .await?;
+    if confirm {
+        if taken {
+            accounts::tell_address_taken(&tx, mailer, &user, now).await?;
+        } else {
+            accounts::send_confirmation(&tx, mailer, &user, &org.name, now).await?;
+        }
+    }
     let session = start_session(&tx, auth, user).await?;
     tx.commit().await?;
+    mailer.poke();
     Ok(session)
 }
 
@@ -122,12 +143,25 @@ pub(crate) fn new_user(
         token_version: Set(0),
         created_at: Set(now),
         updated_at: Set(now),
+        email_verified_at: Set(Some(now)),
+        notify_nudges: Set(true),
+        digest_since: Set(None),
+        digest_sent_for: Set(None),
     }
 }
 
 pub(crate) async fn ensure_email_free(db: &impl ConnectionTrait, email: &str) -> AppResult<()> {
-    let taken = user::Entity::find().filter(user::Column::Email.eq(email)).one(db).await?.is_some();
-    if taken { Err(email_taken()) } else { Ok(()) }
+    if email_holder(db, email).await?.is_some() { Err(email_taken()) } else { Ok(()) }
+}
+
+/// The account that holds an address: the one that confirmed it (an unconfirmed sign-up holds
+/// none).
+pub(crate) async fn email_holder(db: &impl ConnectionTrait, email: &str) -> AppResult<Option<user::Model>> {
+    Ok(user::Entity::find()
+        .filter(user::Column::Email.eq(email))
+        .filter(user::Column::EmailVerifiedAt.is_not_null())
+        .one(db)
+        .await?)
 }
 
 /// Organization slugs are global; a taken one gets a short random suffix.
@@ -169,7 +203,17 @@ async fn check_password(
     password: &str,
 ) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
-    let user = user::Entity::find().filter(user::Column::Email.eq(&email)).one(db).await?;
+    // The account that confirmed the address, else the latest sign-up still waiting for it.
+    let user = match email_holder(db, &email).await? {
+        Some(user) => Some(user),
+        None => {
+            user::Entity::find()
+                .filter(user::Column::Email.eq(&email))
+                .order_by_desc(user::Column::CreatedAt)
+                .one(db)
+                .await?
+        }
+    };
     let matches = auth.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if matches => user,
@@ -177,6 +221,9 @@ async fn check_password(
     };
     if !user.active {
         return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
+    }
+    if user.email_verified_at.is_none() {
+        return Err(crate::auth::unverified());
     }
     let tx = db::begin_write(db).await?;
     let session = start_session(&tx, auth, user).await?;
@@ -283,6 +330,9 @@ async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> App
     }
     if user.token_version != stored.token_version {
         return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));
+    }
+    if user.email_verified_at.is_none() {
+        return Err(crate::auth::unverified());
     }
     let successor = secret::successor(&auth.refresh_key, token.trim());
     let session = continue_session(&tx, auth, user, stored.family_id, successor).await?;

@@ -3,6 +3,7 @@
 //! with the event in one transaction. Nothing here knows about GraphQL.
 
 pub mod access;
+pub mod accounts;
 pub mod actions;
 pub mod api_tokens;
 pub mod blameless;

@@ -21,6 +21,7 @@ use crate::domain::validate;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change, NewEvent, UserStanding};
 use crate::ids::{GlobalId, NodeKind};
+use crate::mail::{Mailer, Outgoing, outbox};
 
 pub async fn organization(db: &impl ConnectionTrait, viewer: &Viewer) -> AppResult<organization::Model> {
     organization::Entity::find_by_id(viewer.org_id).one(db).await?.ok_or(AppError::NotFound("organization"))
@@ -84,9 +85,14 @@ pub struct NewInvitation {
     pub token: String,
 }
 
+/// Invites an address to the organization, and emails the invitation link when the server
+/// sends email. An address that already has an account elsewhere is invited like any other (its
+/// owner learns at acceptance that one address has one account): the answer never tells an
+/// admin which addresses belong to other organizations.
 pub async fn invite(
     db: &DatabaseConnection,
     auth: &AuthService,
+    mailer: &Mailer,
     viewer: &Viewer,
     email: &str,
     role: OrgRole,
@@ -95,8 +101,9 @@ pub async fn invite(
     viewer.require_admin()?;
     let email = validate::email("email", email).map_err(AppError::in_input)?;
     let tx = db::begin_write(db).await?;
-    if user::Entity::find().filter(user::Column::Email.eq(&email)).one(&tx).await?.is_some() {
-        return Err(AppError::invalid("email", "this email already belongs to a user").in_input());
+    let member = identity::email_holder(&tx, &email).await?.filter(|user| user.organization_id == viewer.org_id);
+    if member.is_some() {
+        return Err(AppError::invalid("email", "this person is already a member of the organization").in_input());
     }
     let now = viewer.now();
     // A new invitation replaces any pending one for the same email.
@@ -125,8 +132,50 @@ pub async fn invite(
     .await?;
     let invited = Change::UserInvited { role: invitation.role };
     events::record_change(&tx, viewer, (NodeKind::Invitation, invitation.id), invited).await?;
+    if mailer.enabled() {
+        email_invitation(&tx, mailer, viewer, &invitation, &token).await?;
+    }
     tx.commit().await?;
+    mailer.poke();
     Ok(NewInvitation { invitation, token })
+}
+
+/// Queues the email that carries an invitation's link.
+async fn email_invitation(
+    tx: &impl ConnectionTrait,
+    mailer: &Mailer,
+    viewer: &Viewer,
+    invitation: &invitation::Model,
+    token: &str,
+) -> AppResult<()> {
+    let organization = organization::Entity::find_by_id(viewer.org_id).one(tx).await?.map(|o| o.name);
+    let organization = organization.unwrap_or_default();
+    let inviter = user::Entity::find_by_id(viewer.user_id).one(tx).await?.map(|u| u.display_name);
+    let subject = format!("Join {organization} on Hindsight");
+    let role = match invitation.role {
+        OrgRole::Admin => "an admin",
+        OrgRole::Member => "a member",
+    };
+    let bodies = mailer.templates.render(
+        "invitation",
+        serde_json::json!({
+            "subject": subject, "inviter": inviter.unwrap_or_default(), "organization": organization, "role": role,
+            "link": mailer.link("accept-invitation", &[("token", token)]).unwrap_or_default(),
+            "expires": invitation.expires_at.format("%a %-d %b %Y, %H:%M UTC").to_string(),
+        }),
+    )?;
+    let message = Outgoing {
+        organization_id: Some(viewer.org_id),
+        user_id: None,
+        to: invitation.email.clone(),
+        kind: "INVITATION",
+        dedupe_key: format!("invitation:{}", invitation.id.simple()),
+        subject,
+        bodies,
+        unsubscribe_url: None,
+    };
+    outbox::enqueue(tx, mailer, viewer.now(), message).await?;
+    Ok(())
 }
 
 /// An invitation of the organization, visible to its admins.

@@ -87,6 +87,10 @@ pub async fn scan(db: &DatabaseConnection, clock: &Clock) -> AppResult<Scan> {
     for kind in [FollowUpKind::ShortTerm, FollowUpKind::LongTerm] {
         scan.follow_ups_due += drain(|| follow_ups_due(db, kind, now)).await?;
     }
+    let expired = crate::domain::accounts::expire_sign_ups(db, now).await?;
+    if expired > 0 {
+        tracing::info!(expired, "deleted sign-ups whose address was never confirmed");
+    }
     Ok(scan)
 }
 

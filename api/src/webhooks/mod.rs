@@ -44,8 +44,7 @@ pub struct Webhooks {
 }
 
 impl Webhooks {
-    pub fn new(config: &Config) -> anyhow::Result<Self> {
-        let secrets = SecretBox::from_config(config.encryption_key.as_deref(), &config.encryption_key_file)?;
+    pub fn new(config: &Config, secrets: SecretBox) -> anyhow::Result<Self> {
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             // A proxy would resolve the receiver's name itself, past the address check.

@@ -1,5 +1,6 @@
 //! Webhook signing secrets: made here, shown once, and stored encrypted with the server's key
-//! (AES-256-GCM), so that a database dump alone cannot sign a message.
+//! (AES-256-GCM), so that a database dump alone cannot sign a message. The same key seals the
+//! bodies of queued emails (they may carry one-time links) and signs unsubscribe links.
 
 use std::io::Write as _;
 use std::path::Path;
@@ -11,6 +12,7 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rand::rngs::OsRng;
 use rand::{RngCore, TryRngCore};
+use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};
@@ -28,13 +30,32 @@ pub fn generate() -> String {
     format!("{PREFIX}{}", STANDARD.encode(bytes))
 }
 
-/// Seals and opens secrets with the server's key.
-pub struct SecretBox(Aes256Gcm);
+/// Seals and opens secrets with the server's key, and signs links with a key derived from it.
+#[derive(Clone)]
+pub struct SecretBox {
+    cipher: Aes256Gcm,
+    mac_key: [u8; 32],
+}
 
 impl SecretBox {
     /// A box for `key` (any length: its SHA-256 is the AES key).
     pub fn new(key: &[u8]) -> Self {
-        Self(Aes256Gcm::new(&Sha256::digest(key)))
+        let mac_key = Sha256::new().chain_update(b"hindsight link signatures\0").chain_update(key).finalize().into();
+        Self { cipher: Aes256Gcm::new(&Sha256::digest(key)), mac_key }
+    }
+
+    /// An HMAC-SHA256 of `message`, for links that must prove they were made here.
+    pub fn sign(&self, message: &str) -> [u8; 32] {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        mac.finalize().into_bytes().into()
+    }
+
+    /// Whether `signature` is `message`'s (compared in constant time).
+    pub fn verify(&self, message: &str, signature: &[u8]) -> bool {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&self.mac_key).expect("HMAC takes any key length");
+        mac.update(message.as_bytes());
+        mac.verify_slice(signature).is_ok()
     }
 
     /// The configured key, or the one kept in `file` (generated there on first start,
@@ -76,7 +97,7 @@ impl SecretBox {
     pub fn seal(&self, secret: &str) -> String {
         let mut nonce = [0u8; NONCE_BYTES];
         OsRng.unwrap_err().fill_bytes(&mut nonce);
-        let sealed = self.0.encrypt(&Nonce::from(nonce), secret.as_bytes()).expect("AES-GCM seals any length");
+        let sealed = self.cipher.encrypt(&Nonce::from(nonce), secret.as_bytes()).expect("AES-GCM seals any length");
         let mut out = nonce.to_vec();
         out.extend(sealed);
         format!("{SEALED}{}", STANDARD.encode(out))
@@ -87,7 +108,7 @@ impl SecretBox {
     pub fn open(&self, sealed: &str) -> AppResult<String> {
         let unreadable = || {
             AppError::internal(anyhow::anyhow!(
-                "a stored webhook secret cannot be decrypted: it was sealed with another encryption key"
+                "a stored secret cannot be decrypted: it was sealed with another encryption key"
             ))
         };
         let bytes = sealed.strip_prefix(SEALED).and_then(|b64| STANDARD.decode(b64).ok()).ok_or_else(unreadable)?;
@@ -96,7 +117,7 @@ impl SecretBox {
         }
         let (nonce, ciphertext) = bytes.split_at(NONCE_BYTES);
         let nonce: [u8; NONCE_BYTES] = nonce.try_into().map_err(|_| unreadable())?;
-        let plain = self.0.decrypt(&Nonce::from(nonce), ciphertext).map_err(|_| unreadable())?;
+        let plain = self.cipher.decrypt(&Nonce::from(nonce), ciphertext).map_err(|_| unreadable())?;
         String::from_utf8(plain).map_err(|_| unreadable())
     }
 }

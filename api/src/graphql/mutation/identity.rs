@@ -1,10 +1,12 @@
-use async_graphql::{Context, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, Object, Result};
 use axum::http::header;
 
 use crate::auth::cookie::{self, SessionCookie};
+use crate::domain::accounts;
 use crate::domain::identity::{self, Session, SignUp};
 use crate::error::{AppError, AppResult, AuthFailure};
-use crate::graphql::types::AuthPayload;
+use crate::graphql::types::{AuthPayload, PasswordResetPayload, User};
+use crate::ids::{self, NodeKind};
 use crate::graphql::{ContextExt, reauthenticate};
 
 /// A new organization and its first admin.
@@ -26,9 +28,15 @@ pub struct IdentityMutation;
 #[Object]
 impl IdentityMutation {
     /// Creates a new organization and its first admin, signed in. Needs no credentials.
-    /// FORBIDDEN when sign-up is closed on this server; BAD_USER_INPUT (`email`) when the email
-    /// already has an account. Each costs a password hash: they count against the client's
-    /// address like failed logins (RATE_LIMITED past the limit).
+    /// FORBIDDEN when sign-up is closed on this server. Each costs a password hash: they count
+    /// against the client's address like failed logins (RATE_LIMITED past the limit).
+    ///
+    /// On a server without email, the account is usable at once, and an address that already
+    /// has an account is BAD_USER_INPUT (`email`). On a server that sends email, the address
+    /// must be confirmed: the answer is the same for every address, its tokens answer
+    /// UNAUTHENTICATED (`reason: EMAIL_UNVERIFIED`) until the link emailed to it
+    /// (`{public}/verify-email?token=…`) is passed to `verifyEmail`, and a sign-up not
+    /// confirmed within 48 hours is deleted.
     async fn sign_up(
         &self,
         ctx: &Context<'_>,
@@ -42,12 +50,13 @@ impl IdentityMutation {
             display_name: input.display_name,
         };
         let allowed = state.config.allow_signup;
-        session(ctx, identity::sign_up(&state.db, &state.auth, allowed, input, ctx.client_address()).await?)
+        session(ctx, identity::sign_up(&state.db, &state.auth, &state.mailer, allowed, input, ctx.client_address()).await?)
     }
 
     /// Signs in with email and password. A wrong pair is UNAUTHENTICATED
     /// (`reason: WRONG_CREDENTIALS`), whether or not the email has an account; a deactivated
-    /// account is UNAUTHENTICATED (`DEACTIVATED`). Too many failures for the account or the
+    /// account is UNAUTHENTICATED (`DEACTIVATED`), a sign-up whose address is not confirmed yet
+    /// UNAUTHENTICATED (`EMAIL_UNVERIFIED`). Too many failures for the account or the
     /// client's address are RATE_LIMITED (`extensions.retryAfter` seconds), even with the right
     /// password.
     async fn login(
@@ -117,6 +126,90 @@ impl IdentityMutation {
         identity::change_password(&state.db, &state.auth, ctx.viewer()?, confirmed, &new_password).await?;
         Ok(true)
     }
+
+    /// Confirms a sign-up's address with the token of the link emailed to it, and signs in:
+    /// the organization is usable from now on (the sign-up's own tokens start working too).
+    /// Needs no credentials. BAD_USER_INPUT (`token`) for a link that is unknown, used or
+    /// expired (48 hours); guesses count against the client's address.
+    async fn verify_email(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `token` of the emailed link.")] token: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        session(ctx, accounts::verify_email(&state.db, &state.auth, &token, ctx.client_address()).await?)
+    }
+
+    /// Emails a password reset link (`{public}/reset-password?token=…`, one hour) to the
+    /// account with this address. Needs no credentials, and answers true whether or not the
+    /// address has an account (and on a server without email, where nothing is sent: an admin
+    /// issues the link with `createPasswordReset`). Each request counts against the client's
+    /// address (RATE_LIMITED past the limit); one account gets at most three links an hour.
+    async fn request_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The account's email (case-insensitive).")] email: String,
+    ) -> Result<bool> {
+        let state = ctx.state();
+        accounts::request_password_reset(&state.db, &state.auth, &state.mailer, &email, ctx.client_address()).await?;
+        Ok(true)
+    }
+
+    /// Sets a new password with a reset token, and signs in. The token works once; every other
+    /// session of the account ends at once (access tokens and sockets), and other reset links
+    /// stop working. Needs no credentials. BAD_USER_INPUT (`token`) for a link that is unknown,
+    /// used or expired, (`newPassword`) for a password too short or too long; guesses count
+    /// against the client's address.
+    async fn reset_password(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The `token` of the reset link.")] token: String,
+        #[graphql(desc = "The new password: at least 10 characters (at most 256).")] new_password: String,
+    ) -> Result<AuthPayload> {
+        let state = ctx.state();
+        let address = ctx.client_address();
+        session(ctx, accounts::reset_password(&state.db, &state.auth, &token, &new_password, address).await?)
+    }
+
+    /// Issues a password reset link for a member, shown only in this answer, for an admin to
+    /// hand over (on a server without email, where `requestPasswordReset` sends nothing). Admin
+    /// only, not with an API token (FORBIDDEN); a deactivated member is INVALID_STATE. The
+    /// link works once, for one hour.
+    async fn create_password_reset(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The member whose password to reset.")] user_id: ID,
+    ) -> Result<PasswordResetPayload> {
+        let state = ctx.state();
+        let user_id = ids::decode(&user_id, NodeKind::User, "userId")?;
+        let issued = accounts::create_password_reset(&state.db, &state.mailer, ctx.viewer()?, user_id).await?;
+        Ok(PasswordResetPayload {
+            user: User(issued.user),
+            token: issued.token,
+            url: issued.url,
+            expires_at: issued.expires_at,
+        })
+    }
+
+    /// Changes what the viewer receives by email; a field left out stays as it is. The digest,
+    /// turned on, starts with the next week. Not with an API token (FORBIDDEN).
+    async fn update_notification_preferences(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The kinds of email to turn on or off.")] input: NotificationPreferencesInput,
+    ) -> Result<User> {
+        let viewer = ctx.viewer()?;
+        Ok(User(accounts::update_preferences(ctx.db(), viewer, input.nudges, input.digest).await?))
+    }
+}
+
+/// What to receive by email; a field left out stays as it is.
+#[derive(InputObject)]
+pub struct NotificationPreferencesInput {
+    /// Deadline nudges about what the viewer must act on.
+    pub nudges: Option<bool>,
+    /// The weekly learning digest.
+    pub digest: Option<bool>,
 }
 
 /// The answer to a sign-in: in cookie mode the refresh token goes into the cookie (only for a

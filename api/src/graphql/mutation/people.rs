@@ -32,15 +32,17 @@ pub struct PeopleMutation;
 impl PeopleMutation {
     /// Invites an email to the organization (admin only; not with an API token: FORBIDDEN).
     /// The token is shown only in this answer and expires after 7 days by default; a new
-    /// invitation replaces a pending one for the same email. BAD_USER_INPUT (`email`) when the
-    /// email already belongs to an account.
+    /// invitation replaces a pending one for the same email. When the server sends email, the
+    /// invitee also gets the link (`{public}/accept-invitation?token=…`). BAD_USER_INPUT
+    /// (`email`) when the person is already a member; an address with an account in another
+    /// organization is invited like any other (the answer does not tell).
     async fn invite_user(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "Whom to invite, and with which role.")] input: InviteUserInput,
     ) -> Result<InvitationPayload> {
         let state = ctx.state();
-        let new = users::invite(&state.db, &state.auth, ctx.viewer()?, &input.email, input.role.into()).await?;
+        let new = users::invite(&state.db, &state.auth, &state.mailer, ctx.viewer()?, &input.email, input.role.into()).await?;
         Ok(InvitationPayload { invitation: Invitation(new.invitation), token: new.token })
     }
 

@@ -3,7 +3,7 @@ use chrono::{DateTime, Utc};
 use entity::{api_token, invitation, organization, user};
 
 use super::{Membership, OrgRole, ReviewPolicy, TokenScope};
-use crate::domain::{identity::Session, policy};
+use crate::domain::{accounts, identity::Session, policy};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{self, MembershipsOf};
 use crate::ids::{self, NodeKind};
@@ -44,7 +44,7 @@ impl User {
     pub async fn id(&self) -> ID {
         ids::encode(NodeKind::User, self.0.id).into()
     }
-    /// The sign-in email, lower-case; unique on this server.
+    /// The sign-in email, lower-case; unique among this server's confirmed accounts.
     async fn email(&self) -> &str {
         &self.0.email
     }
@@ -63,6 +63,13 @@ impl User {
     /// When the account was created.
     async fn created_at(&self) -> DateTime<Utc> {
         self.0.created_at
+    }
+    /// What the user receives by email. Only the user themself sees it (null for anyone else,
+    /// and for API tokens).
+    async fn notification_preferences(&self, ctx: &Context<'_>) -> Option<NotificationPreferences> {
+        let viewer = ctx.viewer().ok()?;
+        let own = viewer.user_id == self.0.id && viewer.session_id().is_some();
+        own.then(|| accounts::Preferences::of(&self.0).into())
     }
     /// The teams the user belongs to, with their role in each, oldest membership first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TEAMS_OF_A_PERSON)")]
@@ -173,6 +180,41 @@ pub struct InvitationPayload {
     /// The one-time invitation token (`hsi_…`): send it to the invitee, who passes it to
     /// `acceptInvitation`. Never shown again.
     pub token: String,
+}
+
+/// What a person receives by email (`me.notificationPreferences`). Every notification email
+/// carries a one-click link that turns its kind off.
+#[derive(async_graphql::SimpleObject)]
+pub struct NotificationPreferences {
+    /// Emails about deadlines of what the person must act on: an action they own due soon or
+    /// overdue; a review they facilitate or lead due, late or unpublished; a follow-up due. On
+    /// by default.
+    pub nudges: bool,
+    /// A weekly email (Mondays) of the reviews published in the organization the week before,
+    /// by team, with their learnings, and the open actions of the person's teams. Off by
+    /// default.
+    pub digest: bool,
+}
+
+impl From<accounts::Preferences> for NotificationPreferences {
+    fn from(p: accounts::Preferences) -> Self {
+        Self { nudges: p.nudges, digest: p.digest }
+    }
+}
+
+/// A password reset link an admin issued by hand (`createPasswordReset`), shown only here.
+#[derive(async_graphql::SimpleObject)]
+pub struct PasswordResetPayload {
+    /// Whose password it resets.
+    pub user: User,
+    /// The one-time token (`hsp_…`) for `resetPassword`: hand it to the person. Never shown
+    /// again.
+    pub token: String,
+    /// The front-end's reset page with the token (`{public}/reset-password?token=…`); null
+    /// without `--public-url`.
+    pub url: Option<String>,
+    /// When the token stops working (one hour).
+    pub expires_at: DateTime<Utc>,
 }
 
 /// A new API token and its secret (shown only here).

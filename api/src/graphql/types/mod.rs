@@ -20,7 +20,10 @@ pub use enums::{
     ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
 };
 pub use event::Event;
-pub use identity::{ApiToken, ApiTokenPayload, AuthPayload, Invitation, InvitationPayload, Organization, User};
+pub use identity::{
+    ApiToken, ApiTokenPayload, AuthPayload, Invitation, InvitationPayload, NotificationPreferences, Organization,
+    PasswordResetPayload, User,
+};
 pub use incident::{Incident, Tag};
 pub use metrics::{LearningMetrics, RepeatTheme};
 pub use node::Node;

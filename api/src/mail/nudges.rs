@@ -1,0 +1,217 @@
+//! Deadline nudges: each deadline event the scanner logs becomes an email to the people who must
+//! act on it. An action's owner hears of `ACTION_DUE_SOON` and `ACTION_OVERDUE`; a review's
+//! facilitator and its team's leads of `REVIEW_DUE_SOON`, `REVIEW_LATE`, `PUBLISH_LATE` and
+//! `FOLLOW_UP_DUE`. Each person gets one message per object, kind and date (the outbox's key),
+//! and only about what they may read, while they are active, confirmed and want nudges.
+//!
+//! One cursor along the event log (`mail_feed`), moved by a conditional update in the
+//! transaction that queues the messages: with several servers, each event is considered once.
+
+use chrono::{DateTime, TimeDelta, Utc};
+use entity::{EventKind, TeamRole, action, event, mail_feed, membership, review, user};
+use sea_orm::sea_query::Expr;
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
+use uuid::Uuid;
+
+use crate::db;
+use crate::domain::history;
+use crate::error::AppResult;
+use crate::ids::{self, NodeKind};
+use crate::mail::unsubscribe::{self, Topic};
+use crate::mail::{Mailer, Outgoing, outbox, reader};
+use crate::state::AppState;
+
+/// The events that nudge someone.
+pub const KINDS: [EventKind; 6] = [
+    EventKind::ActionDueSoon,
+    EventKind::ActionOverdue,
+    EventKind::ReviewDueSoon,
+    EventKind::ReviewLate,
+    EventKind::PublishLate,
+    EventKind::FollowUpDue,
+];
+/// Events read per round.
+const BATCH: u64 = 200;
+/// A deadline announced longer ago than this is passed over (mail turned on late, a long
+/// outage of the loop): a nudge is worth sending while it is news.
+const STALE: TimeDelta = TimeDelta::days(2);
+
+/// Turns the deadline events logged since the cursor into queued nudges.
+pub async fn feed(state: &AppState) -> AppResult<()> {
+    let db = &state.db;
+    loop {
+        let Some(cursor) = mail_feed::Entity::find_by_id(1).one(db).await?.map(|feed| feed.cursor) else {
+            return Ok(());
+        };
+        let newest: Option<i64> = event::Entity::find()
+            .select_only()
+            .expr(event::Column::Id.max())
+            .into_tuple::<Option<i64>>()
+            .one(db)
+            .await?
+            .flatten();
+        let Some(newest) = newest.filter(|newest| *newest > cursor) else { return Ok(()) };
+        let events = event::Entity::find()
+            .filter(event::Column::Id.gt(cursor))
+            .filter(event::Column::Id.lte(newest))
+            .filter(event::Column::Kind.is_in(KINDS))
+            .order_by_asc(event::Column::Id)
+            .limit(BATCH)
+            .all(db)
+            .await?;
+        let full = events.len() as u64 == BATCH;
+        let next = if full { events.last().map_or(newest, |e| e.id) } else { newest };
+        let now = state.clock.now();
+        let mut messages = Vec::new();
+        for event in events.iter().filter(|event| now - event.created_at <= STALE) {
+            messages.extend(messages_for(db, state, event).await?);
+        }
+        let tx = db::begin_local(db).await?;
+        let moved = mail_feed::Entity::update_many()
+            .col_expr(mail_feed::Column::Cursor, Expr::value(next))
+            .filter(mail_feed::Column::Id.eq(1))
+            .filter(mail_feed::Column::Cursor.eq(cursor))
+            .exec(&tx)
+            .await?;
+        if moved.rows_affected != 1 {
+            return Ok(());
+        }
+        let mut queued = false;
+        for message in messages {
+            queued |= outbox::enqueue(&tx, &state.mailer, now, message).await?;
+        }
+        tx.commit().await?;
+        if queued {
+            state.mailer.poke();
+        }
+        if !full {
+            return Ok(());
+        }
+    }
+}
+
+/// Whether a person hears of deadlines by email.
+fn wants_nudges(user: &user::Model) -> bool {
+    user.active && user.email_verified_at.is_some() && user.notify_nudges
+}
+
+/// The nudges one event makes.
+async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::Model) -> AppResult<Vec<Outgoing>> {
+    let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(Vec::new()) };
+    let (recipients, about) = match kind {
+        NodeKind::Action => {
+            let Some(action) = action::Entity::find_by_id(id).one(db).await? else { return Ok(Vec::new()) };
+            let Some(review) = review::Entity::find_by_id(action.review_id).one(db).await? else {
+                return Ok(Vec::new());
+            };
+            (vec![action.owner_id], About::Action(action, review))
+        }
+        NodeKind::Review => {
+            let Some(review) = review::Entity::find_by_id(id).one(db).await? else { return Ok(Vec::new()) };
+            let mut people: Vec<Uuid> = membership::Entity::find()
+                .select_only()
+                .column(membership::Column::UserId)
+                .filter(membership::Column::TeamId.eq(review.team_id))
+                .filter(membership::Column::Role.eq(TeamRole::Lead))
+                .into_tuple()
+                .all(db)
+                .await?;
+            people.extend(review.facilitator_id);
+            people.sort();
+            people.dedup();
+            (people, About::Review(review))
+        }
+        _ => return Ok(Vec::new()),
+    };
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(recipients))
+        .filter(user::Column::OrganizationId.eq(event.organization_id))
+        .all(db)
+        .await?;
+    let mut messages = Vec::new();
+    for person in people.into_iter().filter(wants_nudges) {
+        if !history::can_read(db, &reader(&person, &state.clock), kind, id).await? {
+            continue;
+        }
+        if let Some(message) = nudge(&state.mailer, event, &person, &about)? {
+            messages.push(message);
+        }
+    }
+    Ok(messages)
+}
+
+enum About {
+    Action(action::Model, review::Model),
+    Review(review::Model),
+}
+
+fn day(at: DateTime<Utc>) -> String {
+    at.format("%a %-d %b %Y").to_string()
+}
+
+/// The nudge of `event` to `person`.
+fn nudge(mailer: &Mailer, event: &event::Model, person: &user::Model, about: &About) -> AppResult<Option<Outgoing>> {
+    let (review, title, detail) = match about {
+        About::Action(action, review) => {
+            let due = action.due_date.format("%a %-d %b %Y");
+            let detail = format!("From the review \u{201c}{}\u{201d}. Done when: {}", review.title, action.success_metric);
+            (review, action.title.clone(), (due.to_string(), detail))
+        }
+        About::Review(review) => {
+            let due = review.due_at.map(day).unwrap_or_default();
+            (review, review.title.clone(), (due, format!("Team review of \u{201c}{}\u{201d}", review.title)))
+        }
+    };
+    let (due, detail) = detail;
+    let publish_due = review.publish_due_at.map(day).unwrap_or_default();
+    let (subject, headline) = match event.kind {
+        EventKind::ActionDueSoon => (format!("Due {due}: {title}"), format!("An action you own is due on {due}.")),
+        EventKind::ActionOverdue => {
+            (format!("Overdue: {title}"), format!("An action you own is overdue: it was due on {due}."))
+        }
+        EventKind::ReviewDueSoon => {
+            (format!("Review due {due}: {title}"), format!("This incident's review should be held by {due}."))
+        }
+        EventKind::ReviewLate => {
+            (format!("Review late: {title}"), format!("This incident's review is late: it was due by {due}."))
+        }
+        EventKind::PublishLate => (
+            format!("Not yet published: {title}"),
+            format!("This review was due to be published by {publish_due}; its learning reaches nobody until it is."),
+        ),
+        EventKind::FollowUpDue => (
+            format!("Follow-up due: {title}"),
+            "A follow-up review is due: check whether the actions worked and whether it happened again.".to_owned(),
+        ),
+        _ => return Ok(None),
+    };
+    let Some(link) = mailer.link(&format!("reviews/{}", ids::encode(NodeKind::Review, review.id)), &[]) else {
+        return Ok(None);
+    };
+    let unsubscribe_url = unsubscribe::link(mailer, person.id, Topic::Nudges);
+    let bodies = mailer.templates.render(
+        "nudge",
+        json!({
+            "subject": subject, "name": person.display_name, "headline": headline, "title": title,
+            "detail": detail, "link": link, "unsubscribe_url": unsubscribe_url,
+        }),
+    )?;
+    let kind = sea_orm::ActiveEnum::to_value(&event.kind);
+    let (_, subject_id) = ids::parse(&event.subject_id).unwrap_or((NodeKind::Review, review.id));
+    Ok(Some(Outgoing {
+        organization_id: Some(person.organization_id),
+        user_id: Some(person.id),
+        to: person.email.clone(),
+        kind: "NUDGE",
+        dedupe_key: format!(
+            "nudge:{kind}:{}:{}:{}",
+            subject_id.simple(),
+            person.id.simple(),
+            event.created_at.date_naive()
+        ),
+        subject,
+        bodies,
+        unsubscribe_url,
+    }))
+}
