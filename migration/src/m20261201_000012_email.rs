@@ -8,7 +8,7 @@
 
 use sea_orm_migration::prelude::*;
 use sea_orm_migration::schema::*;
-use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend, Statement};
+use sea_orm_migration::sea_orm::{ConnectionTrait, DbBackend};
 
 use crate::{cascade, create_index};
 
@@ -143,53 +143,74 @@ impl MigrationTrait for Migration {
 
 /// Rebuilds SQLite's user table without the UNIQUE on `email`, keeping its rows, its indexes
 /// and every foreign key that points at it. Foreign keys must be off while the old table is
-/// dropped (with them on, dropping it would delete every row that refers to a user).
+/// dropped (with them on, dropping it would delete every row that refers to a user), and that
+/// setting belongs to one connection outside any transaction: the whole rebuild runs on one
+/// connection taken from the pool, which checks the setting took before dropping anything.
 async fn drop_sqlite_email_unique(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    let db = manager.get_connection();
-    let sql = |text: &str| Statement::from_string(DbBackend::Sqlite, text.to_owned());
-    let rows =
-        db.query_all_raw(sql("SELECT type, sql FROM sqlite_master WHERE tbl_name = 'app_user' AND sql IS NOT NULL")).await?;
+    use sea_orm_migration::sea_orm::sqlx::{self, Row};
+    let SchemaManagerConnection::Connection(db) = manager.get_connection() else {
+        return Err(DbErr::Migration("rebuilding app_user cannot run inside a transaction".into()));
+    };
+    let failed = |e: sqlx::Error| DbErr::Migration(format!("rebuilding app_user: {e}"));
+    let mut conn = db.get_sqlite_connection_pool().acquire().await.map_err(failed)?;
+    let rows = sqlx::query("SELECT type, sql FROM sqlite_master WHERE tbl_name = 'app_user' AND sql IS NOT NULL")
+        .fetch_all(&mut *conn)
+        .await
+        .map_err(failed)?;
     let mut table_sql = None;
     let mut indexes = Vec::new();
     for row in rows {
-        let (kind, text): (String, String) = (row.try_get("", "type")?, row.try_get("", "sql")?);
+        let (kind, text): (String, String) = (row.get("type"), row.get("sql"));
         if kind == "table" { table_sql = Some(text) } else { indexes.push(text) }
     }
     let table_sql = table_sql.ok_or_else(|| DbErr::Migration("app_user has no table definition".into()))?;
     const UNIQUE_EMAIL: &str = "\"email\" varchar(320) NOT NULL UNIQUE";
     if !table_sql.contains(UNIQUE_EMAIL) {
-        return Err(DbErr::Migration(format!("unexpected app_user definition: {table_sql}")));
+        // Rebuilt before and rolled back since: `down` made the address unique by an index.
+        sqlx::query("DROP INDEX IF EXISTS app_user_email_key").execute(&mut *conn).await.map_err(failed)?;
+        return Ok(());
     }
-    let rebuilt = table_sql
-        .replacen(UNIQUE_EMAIL, "\"email\" varchar(320) NOT NULL", 1)
-        .replacen("\"app_user\"", "\"app_user_rebuilt\"", 1);
+    let rebuilt = table_sql.replacen(UNIQUE_EMAIL, "\"email\" varchar(320) NOT NULL", 1).replacen(
+        "\"app_user\"",
+        "\"app_user_rebuilt\"",
+        1,
+    );
 
-    db.execute_unprepared("PRAGMA foreign_keys = OFF").await?;
-    let off = db.query_one_raw(sql("PRAGMA foreign_keys")).await?.map(|row| row.try_get_by_index::<i32>(0));
-    if !matches!(off, Some(Ok(0))) {
+    sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(failed)?;
+    let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.map_err(failed)?;
+    if enforced != 0 {
         return Err(DbErr::Migration("cannot turn SQLite foreign keys off to rebuild app_user".into()));
     }
-    let result = async {
-        db.execute_unprepared("BEGIN IMMEDIATE").await?;
-        db.execute_unprepared(&rebuilt).await?;
-        db.execute_unprepared("INSERT INTO app_user_rebuilt SELECT * FROM app_user").await?;
-        db.execute_unprepared("DROP TABLE app_user").await?;
-        db.execute_unprepared("ALTER TABLE app_user_rebuilt RENAME TO app_user").await?;
-        for index in &indexes {
-            db.execute_unprepared(index).await?;
+    let mut statements = vec![
+        "BEGIN IMMEDIATE".to_owned(),
+        rebuilt,
+        "INSERT INTO app_user_rebuilt SELECT * FROM app_user".to_owned(),
+        "DROP TABLE app_user".to_owned(),
+        "ALTER TABLE app_user_rebuilt RENAME TO app_user".to_owned(),
+    ];
+    statements.extend(indexes);
+    let mut result = Ok(());
+    for statement in &statements {
+        // Statements of this schema's own definitions, read from sqlite_master above.
+        if let Err(e) = sqlx::query(sqlx::AssertSqlSafe(statement.as_str())).execute(&mut *conn).await {
+            result = Err(failed(e));
+            break;
         }
-        let broken = db.query_all_raw(sql("PRAGMA foreign_key_check")).await?;
-        if !broken.is_empty() {
-            return Err(DbErr::Migration("rebuilding app_user broke foreign keys".into()));
-        }
-        db.execute_unprepared("COMMIT").await
     }
-    .await;
+    if result.is_ok() {
+        match sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *conn).await {
+            Ok(broken) if broken.is_empty() => {
+                result = sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(failed);
+            }
+            Ok(_) => result = Err(DbErr::Migration("rebuilding app_user broke foreign keys".into())),
+            Err(e) => result = Err(failed(e)),
+        }
+    }
     if result.is_err() {
-        db.execute_unprepared("ROLLBACK").await.ok();
+        sqlx::query("ROLLBACK").execute(&mut *conn).await.ok();
     }
-    db.execute_unprepared("PRAGMA foreign_keys = ON").await?;
-    result.map(|_| ())
+    sqlx::query("PRAGMA foreign_keys = ON").execute(&mut *conn).await.map_err(failed)?;
+    result
 }
 
 #[derive(DeriveIden, Clone, Copy)]

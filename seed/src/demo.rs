@@ -16,6 +16,7 @@ use hindsight_api::domain::incidents::{self, Declaration};
 use hindsight_api::domain::reviews::{self, FollowUpInput, ReviewChanges, TimelineInput};
 use hindsight_api::domain::teams::{self, NewTeam};
 use hindsight_api::domain::users::{self, AcceptInvitation};
+use hindsight_api::mail::Mailer;
 use hindsight_api::state::AppState;
 
 pub const DEMO_ADMIN_EMAIL: &str = "admin@hindsight.example";
@@ -48,9 +49,13 @@ const SEV1_DAYS_AGO: i64 = 80;
 
 async fn seed_organization_from(state: &AppState, now: DateTime<Utc>) -> anyhow::Result<()> {
     let (db, auth) = (&state.db, &state.auth);
+    // The demo's people have made-up addresses: nothing of its story is emailed.
+    let quiet = hindsight_api::Config { smtp_url: None, ..(*state.config).clone() };
+    let mailer = &Mailer::new(&quiet, state.mailer.secrets.clone())?;
     let session = identity::sign_up(
         db,
         auth,
+        mailer,
         true,
         SignUp {
             organization_name: "Demo Org".into(),
@@ -101,7 +106,7 @@ async fn seed_organization_from(state: &AppState, now: DateTime<Utc>) -> anyhow:
         ("jo@hindsight.example", "Jo Support", support.id, TeamRole::Viewer),
     ];
     for (email, name, team_id, role) in people {
-        let invitation = users::invite(db, auth, &admin, email, OrgRole::Member).await?;
+        let invitation = users::invite(db, auth, mailer, &admin, email, OrgRole::Member).await?;
         let joined = users::accept_invitation(
             db,
             auth,

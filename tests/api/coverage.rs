@@ -21,7 +21,16 @@ use crate::harness::{Answer, TestApp};
 
 /// The only fields an anonymous caller may use. `logout` takes the refresh token it ends, so that
 /// a client whose access token already expired can still end its session; it reveals nothing.
-const PUBLIC: [&str; 5] = ["signUp", "login", "refreshSession", "acceptInvitation", "logout"];
+const PUBLIC: [&str; 8] = [
+    "signUp",
+    "login",
+    "refreshSession",
+    "acceptInvitation",
+    "logout",
+    "verifyEmail",
+    "requestPasswordReset",
+    "resetPassword",
+];
 
 const INTROSPECTION: &str = r#"
 fragment Ref on __Type { kind name ofType { kind name ofType { kind name ofType { kind name } } } }

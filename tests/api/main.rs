@@ -19,6 +19,7 @@ mod incidents;
 mod learning;
 mod limits;
 mod live;
+mod mail;
 mod metrics;
 mod people;
 mod performance;

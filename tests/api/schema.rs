@@ -101,6 +101,11 @@ fn the_contract_names_are_in_the_schema() {
         "deliveries(first: Int, after: String, status: DeliveryStatus): WebhookDeliveryConnection!",
         "linkActionIssue(actionId: ID!, input: ExternalIssueInput!): Action!",
         "unlinkActionIssue(actionId: ID!): Action!",
+        "requestPasswordReset(email: String!): Boolean!",
+        "resetPassword(token: String!, newPassword: String!): AuthPayload!",
+        "createPasswordReset(userId: ID!): PasswordResetPayload!",
+        "updateNotificationPreferences(input: NotificationPreferencesInput!): User!",
+        "notificationPreferences: NotificationPreferences",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

@@ -88,7 +88,10 @@ fn cors_layer(config: &Config) -> Option<CorsLayer> {
 }
 
 /// `GET /unsubscribe?token=…`: the one-click unsubscribe page of an email (see `mail::unsubscribe`).
-async fn unsubscribe_page(State(server): State<Server>, Query(link): Query<crate::mail::unsubscribe::Link>) -> Response {
+async fn unsubscribe_page(
+    State(server): State<Server>,
+    Query(link): Query<crate::mail::unsubscribe::Link>,
+) -> Response {
     crate::mail::unsubscribe::confirm_page(&server.state, &link)
 }
 

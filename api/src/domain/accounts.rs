@@ -207,10 +207,9 @@ pub async fn request_password_reset(
         let (token, _) = issue(&tx, user.id, TokenPurpose::Reset, RESET_TTL, None, now).await?;
         let link = mailer.link("reset-password", &[("token", &token)]).unwrap_or_default();
         let subject = "Reset your Hindsight password".to_owned();
-        let bodies = mailer.templates.render(
-            "password_reset",
-            json!({ "subject": subject, "name": user.display_name, "link": link }),
-        )?;
+        let bodies = mailer
+            .templates
+            .render("password_reset", json!({ "subject": subject, "name": user.display_name, "link": link }))?;
         let message = Outgoing {
             organization_id: Some(user.organization_id),
             user_id: Some(user.id),

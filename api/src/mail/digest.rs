@@ -44,7 +44,8 @@ pub async fn make_due(state: &AppState) -> AppResult<()> {
         .add(user::Column::DigestSince.lte(week_start))
         .add(Condition::any().add(user::Column::DigestSentFor.is_null()).add(user::Column::DigestSentFor.lt(week)));
     loop {
-        let readers = user::Entity::find().filter(due.clone()).order_by_asc(user::Column::Id).limit(BATCH).all(db).await?;
+        let readers =
+            user::Entity::find().filter(due.clone()).order_by_asc(user::Column::Id).limit(BATCH).all(db).await?;
         let count = readers.len() as u64;
         let mut queued = false;
         for person in readers {
@@ -135,7 +136,8 @@ async fn digest(
     let owners = user::Entity::find().filter(user::Column::Id.is_in(owner_ids)).all(db).await?;
     let organization = organization::Entity::find_by_id(person.organization_id).one(db).await?;
 
-    let review_link = |id| mailer.link(&format!("reviews/{}", ids::encode(NodeKind::Review, id)), &[]).unwrap_or_default();
+    let review_link =
+        |id| mailer.link(&format!("reviews/{}", ids::encode(NodeKind::Review, id)), &[]).unwrap_or_default();
     let mut by_team: BTreeMap<String, Vec<ReviewLine>> = BTreeMap::new();
     for review in &reviews {
         let name = teams.iter().find(|t| t.id == review.team_id).map_or_else(String::new, |t| t.name.clone());

@@ -127,10 +127,7 @@ pub(crate) fn reader(user: &entity::user::Model, clock: &Clock) -> Viewer {
 /// (unless the URL says `tls=…` itself); `smtps://` speaks TLS from the start.
 fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     let mut parsed = Url::parse(url).context("--smtp-url is not a URL")?;
-    anyhow::ensure!(
-        matches!(parsed.scheme(), "smtp" | "smtps"),
-        "--smtp-url must start with smtp:// or smtps://"
-    );
+    anyhow::ensure!(matches!(parsed.scheme(), "smtp" | "smtps"), "--smtp-url must start with smtp:// or smtps://");
     if parsed.scheme() == "smtp" && !parsed.query_pairs().any(|(key, _)| key == "tls") {
         parsed.query_pairs_mut().append_pair("tls", "opportunistic");
     }

@@ -105,7 +105,7 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
             let Some(review) = review::Entity::find_by_id(action.review_id).one(db).await? else {
                 return Ok(Vec::new());
             };
-            (vec![action.owner_id], About::Action(action, review))
+            (vec![action.owner_id], About { review, action: Some(action) })
         }
         NodeKind::Review => {
             let Some(review) = review::Entity::find_by_id(id).one(db).await? else { return Ok(Vec::new()) };
@@ -120,7 +120,7 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
             people.extend(review.facilitator_id);
             people.sort();
             people.dedup();
-            (people, About::Review(review))
+            (people, About { review, action: None })
         }
         _ => return Ok(Vec::new()),
     };
@@ -141,9 +141,10 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
     Ok(messages)
 }
 
-enum About {
-    Action(action::Model, review::Model),
-    Review(review::Model),
+/// What a nudge is about: a review, or an action of it.
+struct About {
+    review: review::Model,
+    action: Option<action::Model>,
 }
 
 fn day(at: DateTime<Utc>) -> String {
@@ -152,18 +153,23 @@ fn day(at: DateTime<Utc>) -> String {
 
 /// The nudge of `event` to `person`.
 fn nudge(mailer: &Mailer, event: &event::Model, person: &user::Model, about: &About) -> AppResult<Option<Outgoing>> {
-    let (review, title, detail) = match about {
-        About::Action(action, review) => {
-            let due = action.due_date.format("%a %-d %b %Y");
-            let detail = format!("From the review \u{201c}{}\u{201d}. Done when: {}", review.title, action.success_metric);
-            (review, action.title.clone(), (due.to_string(), detail))
-        }
-        About::Review(review) => {
-            let due = review.due_at.map(day).unwrap_or_default();
-            (review, review.title.clone(), (due, format!("Team review of \u{201c}{}\u{201d}", review.title)))
-        }
+    let review = &about.review;
+    let (title, due, detail) = match &about.action {
+        Some(action) => (
+            action.title.clone(),
+            action.due_date.format("%a %-d %b %Y").to_string(),
+            format!("From the review \u{201c}{}\u{201d}. Done when: {}", review.title, action.success_metric),
+        ),
+        None => (
+            review.title.clone(),
+            review.due_at.map(day).unwrap_or_default(),
+            format!(
+                "{} of the incident \u{201c}{}\u{201d}",
+                if review.published_at.is_some() { "Published review" } else { "Review" },
+                review.title
+            ),
+        ),
     };
-    let (due, detail) = detail;
     let publish_due = review.publish_due_at.map(day).unwrap_or_default();
     let (subject, headline) = match event.kind {
         EventKind::ActionDueSoon => (format!("Due {due}: {title}"), format!("An action you own is due on {due}.")),

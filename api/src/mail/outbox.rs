@@ -181,11 +181,7 @@ async fn send(
 
 /// Records an outcome, if this server still holds the message's lease: sent (its body
 /// dropped), due again after the schedule's next wait, or given up.
-async fn record(
-    state: &AppState,
-    message: &mail_message::Model,
-    outcome: Result<(), Failure>,
-) -> AppResult<()> {
+async fn record(state: &AppState, message: &mail_message::Model, outcome: Result<(), Failure>) -> AppResult<()> {
     let now = state.clock.now();
     let attempts = message.attempts + 1;
     let mut update = mail_message::Entity::update_many()

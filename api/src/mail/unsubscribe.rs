@@ -81,7 +81,9 @@ pub async fn apply(state: &AppState, user_id: Uuid, topic: Topic) -> AppResult<(
     let update = user::Entity::update_many().col_expr(user::Column::UpdatedAt, Expr::value(now));
     let update = match topic {
         Topic::Nudges => update.col_expr(user::Column::NotifyNudges, Expr::value(false)),
-        Topic::Digest => update.col_expr(user::Column::DigestSince, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None)),
+        Topic::Digest => {
+            update.col_expr(user::Column::DigestSince, Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None))
+        }
     };
     update.filter(user::Column::Id.eq(user_id)).exec(&state.db).await?;
     Ok(())
@@ -101,14 +103,20 @@ fn page(status: StatusCode, body: &str) -> Response {
     );
     (
         status,
-        [(axum::http::header::CONTENT_SECURITY_POLICY, "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")],
+        [(
+            axum::http::header::CONTENT_SECURITY_POLICY,
+            "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'",
+        )],
         Html(html),
     )
         .into_response()
 }
 
 fn not_valid() -> Response {
-    page(StatusCode::BAD_REQUEST, "<p>This unsubscribe link is not valid. Change what you receive in your settings.</p>")
+    page(
+        StatusCode::BAD_REQUEST,
+        "<p>This unsubscribe link is not valid. Change what you receive in your settings.</p>",
+    )
 }
 
 /// `GET /unsubscribe?token=…`: a page with the button that unsubscribes.
@@ -130,11 +138,17 @@ pub async fn unsubscribe(state: &AppState, link: &Link) -> Response {
     match apply(state, user_id, topic).await {
         Ok(()) => page(
             StatusCode::OK,
-            &format!("<p>Done: you will no longer receive {} by email. You can turn it back on in your settings.</p>", topic.described()),
+            &format!(
+                "<p>Done: you will no longer receive {} by email. You can turn it back on in your settings.</p>",
+                topic.described()
+            ),
         ),
         Err(error) => {
             tracing::error!(%error, "cannot unsubscribe");
-            page(StatusCode::SERVICE_UNAVAILABLE, "<p>Something went wrong on our side. Try the link again in a minute.</p>")
+            page(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "<p>Something went wrong on our side. Try the link again in a minute.</p>",
+            )
         }
     }
 }

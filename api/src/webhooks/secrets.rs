@@ -10,9 +10,9 @@ use aes_gcm::{Aes256Gcm, Nonce};
 use anyhow::Context as _;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
+use hmac::{Hmac, Mac};
 use rand::rngs::OsRng;
 use rand::{RngCore, TryRngCore};
-use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
 use crate::error::{AppError, AppResult};

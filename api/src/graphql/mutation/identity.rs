@@ -6,8 +6,8 @@ use crate::domain::accounts;
 use crate::domain::identity::{self, Session, SignUp};
 use crate::error::{AppError, AppResult, AuthFailure};
 use crate::graphql::types::{AuthPayload, PasswordResetPayload, User};
-use crate::ids::{self, NodeKind};
 use crate::graphql::{ContextExt, reauthenticate};
+use crate::ids::{self, NodeKind};
 
 /// A new organization and its first admin.
 #[derive(InputObject)]
@@ -50,7 +50,10 @@ impl IdentityMutation {
             display_name: input.display_name,
         };
         let allowed = state.config.allow_signup;
-        session(ctx, identity::sign_up(&state.db, &state.auth, &state.mailer, allowed, input, ctx.client_address()).await?)
+        session(
+            ctx,
+            identity::sign_up(&state.db, &state.auth, &state.mailer, allowed, input, ctx.client_address()).await?,
+        )
     }
 
     /// Signs in with email and password. A wrong pair is UNAUTHENTICATED

@@ -42,7 +42,8 @@ impl PeopleMutation {
         #[graphql(desc = "Whom to invite, and with which role.")] input: InviteUserInput,
     ) -> Result<InvitationPayload> {
         let state = ctx.state();
-        let new = users::invite(&state.db, &state.auth, &state.mailer, ctx.viewer()?, &input.email, input.role.into()).await?;
+        let new = users::invite(&state.db, &state.auth, &state.mailer, ctx.viewer()?, &input.email, input.role.into())
+            .await?;
         Ok(InvitationPayload { invitation: Invitation(new.invitation), token: new.token })
     }
 
