@@ -280,6 +280,9 @@ async fn a_reset_works_once_and_ends_every_other_session() {
         refreshed.assert_error("UNAUTHENTICATED", None);
     }
     assert_eq!(app.exec(Some(&fresh.token), ME, json!({})).await.data()["me"]["id"], admin.user_id);
+    // With email on, no admin holds a way into someone else's account.
+    let issue = "mutation($u: ID!) { createPasswordReset(userId: $u) { token } }";
+    app.exec(Some(&fresh.token), issue, json!({ "u": admin.user_id })).await.assert_error("INVALID_STATE", None);
     // Once only.
     let again = app.exec(None, reset, json!({ "t": token, "p": "yet another passphrase" })).await;
     again.assert_error("BAD_USER_INPUT", Some("token"));

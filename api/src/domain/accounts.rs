@@ -293,7 +293,9 @@ pub struct IssuedReset {
 }
 
 /// Issues a password reset for a member of the admin's organization, to hand over by other
-/// means (servers without email). Admins only, with a session; the member must be active.
+/// means, on a server without email (with email, the member asks for their own link: no admin
+/// holds a way into another person's account). Admins only, with a session; the member must be
+/// active. The token records who issued it.
 pub async fn create_password_reset(
     db: &DatabaseConnection,
     mailer: &Mailer,
@@ -303,6 +305,11 @@ pub async fn create_password_reset(
     viewer.require_session()?;
     viewer.require_admin()?;
     let user = users::find_in_org(db, viewer.org_id, user_id).await?;
+    if mailer.enabled() {
+        return Err(AppError::InvalidState(
+            "this server emails reset links: the member asks for one with requestPasswordReset".into(),
+        ));
+    }
     if !user.active {
         return Err(AppError::InvalidState("a deactivated account cannot reset its password".into()));
     }

@@ -135,8 +135,8 @@ fn transport(url: &str) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
     Ok(builder.timeout(Some(SEND_TIMEOUT)).build())
 }
 
-/// Makes and sends mail for as long as the server runs: at once when something is queued or an
-/// event is logged, and every few seconds for retries that fall due.
+/// Makes and sends mail for as long as the server runs: at once when something is queued or a
+/// deadline event is logged, and every few seconds for retries and digests that fall due.
 pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
     if !state.mailer.enabled() {
         return None;
@@ -147,14 +147,19 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
             if let Err(error) = outbox::run_once(&state).await {
                 tracing::warn!(%error, "mail round failed; retrying shortly");
             }
-            tokio::select! {
-                received = events.recv() => {
-                    if let Err(tokio::sync::broadcast::error::RecvError::Closed) = received {
-                        tokio::time::sleep(POLL).await;
-                    }
+            // Until something to send may be waiting: a deadline event (the others concern
+            // no email), a queued message, or the poll for retries falling due.
+            loop {
+                tokio::select! {
+                    received = events.recv() => match received {
+                        Ok(event) if !nudges::KINDS.contains(&event.row.kind) => continue,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => tokio::time::sleep(POLL).await,
+                        _ => {}
+                    },
+                    () = state.mailer.wake.notified() => {}
+                    () = tokio::time::sleep(POLL) => {}
                 }
-                () = state.mailer.wake.notified() => {}
-                () = tokio::time::sleep(POLL) => {}
+                break;
             }
         }
     }))

@@ -175,9 +175,10 @@ impl IdentityMutation {
     }
 
     /// Issues a password reset link for a member, shown only in this answer, for an admin to
-    /// hand over (on a server without email, where `requestPasswordReset` sends nothing). Admin
-    /// only, not with an API token (FORBIDDEN); a deactivated member is INVALID_STATE. The
-    /// link works once, for one hour.
+    /// hand over on a server without email (where `requestPasswordReset` sends nothing; on a
+    /// server with email it is INVALID_STATE: members ask for their own). Admin only, not with
+    /// an API token (FORBIDDEN); a deactivated member is INVALID_STATE. The link works once,
+    /// for one hour.
     async fn create_password_reset(
         &self,
         ctx: &Context<'_>,
