@@ -25,6 +25,10 @@ impl MigrationTrait for Migration {
             date_null(AppUser::DigestSentFor),
         ] {
             let mut column = column;
+            // A run that failed half-way on SQLite (which commits each statement) left some.
+            if manager.has_column("app_user", &column.get_column_name()).await? {
+                continue;
+            }
             manager.alter_table(Table::alter().table(AppUser::Table).add_column(&mut column).to_owned()).await?;
         }
         let db = manager.get_connection();
@@ -34,6 +38,17 @@ impl MigrationTrait for Migration {
             DbBackend::Sqlite => drop_sqlite_email_unique(manager).await?,
             _ => {
                 db.execute_unprepared("ALTER TABLE app_user DROP CONSTRAINT IF EXISTS app_user_email_key").await?;
+                let left = db
+                    .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
+                        DbBackend::Postgres,
+                        "SELECT count(*) FROM pg_constraint WHERE conrelid = 'app_user'::regclass AND contype = 'u'",
+                    ))
+                    .await?
+                    .map(|row| row.try_get_by_index::<i64>(0))
+                    .transpose()?;
+                if left != Some(0) {
+                    return Err(DbErr::Migration("app_user still has a unique constraint on email".into()));
+                }
             }
         }
         db.execute_unprepared(
@@ -164,11 +179,17 @@ async fn drop_sqlite_email_unique(manager: &SchemaManager<'_>) -> Result<(), DbE
         if kind == "table" { table_sql = Some(text) } else { indexes.push(text) }
     }
     let table_sql = table_sql.ok_or_else(|| DbErr::Migration("app_user has no table definition".into()))?;
+    // A rollback (`down`) made the address unique by an index of its own.
+    sqlx::query("DROP INDEX IF EXISTS app_user_email_key").execute(&mut *conn).await.map_err(failed)?;
     const UNIQUE_EMAIL: &str = "\"email\" varchar(320) NOT NULL UNIQUE";
-    if !table_sql.contains(UNIQUE_EMAIL) {
-        // Rebuilt before and rolled back since: `down` made the address unique by an index.
-        sqlx::query("DROP INDEX IF EXISTS app_user_email_key").execute(&mut *conn).await.map_err(failed)?;
+    let unique_email = "SELECT count(*) FROM pragma_index_list('app_user') AS list \
+         JOIN pragma_index_info(list.name) AS info WHERE list.\"unique\" = 1 AND info.name = 'email'";
+    let constrained: i64 = sqlx::query_scalar(unique_email).fetch_one(&mut *conn).await.map_err(failed)?;
+    if constrained == 0 {
         return Ok(());
+    }
+    if !table_sql.contains(UNIQUE_EMAIL) {
+        return Err(DbErr::Migration(format!("unexpected app_user definition: {table_sql}")));
     }
     let rebuilt = table_sql.replacen(UNIQUE_EMAIL, "\"email\" varchar(320) NOT NULL", 1).replacen(
         "\"app_user\"",
@@ -176,6 +197,7 @@ async fn drop_sqlite_email_unique(manager: &SchemaManager<'_>) -> Result<(), DbE
         1,
     );
 
+    let broken_before = sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *conn).await.map_err(failed)?.len();
     sqlx::query("PRAGMA foreign_keys = OFF").execute(&mut *conn).await.map_err(failed)?;
     let enforced: i64 = sqlx::query_scalar("PRAGMA foreign_keys").fetch_one(&mut *conn).await.map_err(failed)?;
     if enforced != 0 {
@@ -198,8 +220,14 @@ async fn drop_sqlite_email_unique(manager: &SchemaManager<'_>) -> Result<(), DbE
         }
     }
     if result.is_ok() {
+        let still: Result<i64, _> = sqlx::query_scalar(unique_email).fetch_one(&mut *conn).await;
+        if !matches!(still, Ok(0)) {
+            result = Err(DbErr::Migration("app_user still has a unique index on email".into()));
+        }
+    }
+    if result.is_ok() {
         match sqlx::query("PRAGMA foreign_key_check").fetch_all(&mut *conn).await {
-            Ok(broken) if broken.is_empty() => {
+            Ok(broken) if broken.len() <= broken_before => {
                 result = sqlx::query("COMMIT").execute(&mut *conn).await.map(|_| ()).map_err(failed);
             }
             Ok(_) => result = Err(DbErr::Migration("rebuilding app_user broke foreign keys".into())),

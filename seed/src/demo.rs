@@ -110,7 +110,11 @@ async fn seed_organization_from(state: &AppState, now: DateTime<Utc>) -> anyhow:
         let joined = users::accept_invitation(
             db,
             auth,
-            AcceptInvitation { token: invitation.token, password: DEMO_PASSWORD.into(), display_name: name.into() },
+            AcceptInvitation {
+                token: anyhow::Context::context(invitation.token, "the demo emails nothing: the token is shown")?,
+                password: DEMO_PASSWORD.into(),
+                display_name: name.into(),
+            },
             None,
         )
         .await?;

@@ -2,7 +2,8 @@
 //! to receive (notification preferences).
 //!
 //! Emailed links carry one-time tokens (`user_token`, stored hashed): a reset works once and for
-//! an hour, a confirmation for two days. Answers never tell whether an address has an account.
+//! an hour, a confirmation for two days. No answer of these tells whether an address has an
+//! account.
 
 use std::net::IpAddr;
 
@@ -12,7 +13,7 @@ use entity::{organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter,
+    PaginatorTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -26,6 +27,7 @@ use crate::error::{AppError, AppResult};
 use crate::events::{self, Change, NewEvent};
 use crate::ids::NodeKind;
 use crate::mail::{Mailer, Outgoing, outbox};
+use crate::state::AppState;
 
 /// How long a password reset link works.
 pub const RESET_TTL: TimeDelta = TimeDelta::hours(1);
@@ -33,6 +35,8 @@ pub const RESET_TTL: TimeDelta = TimeDelta::hours(1);
 pub const CONFIRM_TTL: TimeDelta = TimeDelta::hours(48);
 /// Reset emails sent to one account per hour at most (more requests answer the same, silently).
 const RESETS_PER_HOUR: u64 = 3;
+/// Confirmation emails sent to one address per hour at most.
+const CONFIRMATIONS_PER_HOUR: u64 = 3;
 
 /// A new one-time token for `user_id`, stored hashed; answers the token and when it expires.
 async fn issue(
@@ -64,36 +68,38 @@ async fn issue(
     Ok((token, expires_at))
 }
 
-/// Spends a one-time token: answers its user when it is live (unused, unexpired, of this
-/// purpose), and marks it used in `tx`. Anything else is one answer: the link is not valid.
-async fn redeem(
-    tx: &impl ConnectionTrait,
+fn invalid_link() -> AppError {
+    AppError::invalid("token", "this link is not valid any more: ask for a new one")
+}
+
+/// The live token (unused, unexpired, of this purpose) and its user; anything else is one
+/// answer: the link is not valid.
+async fn live(
+    db: &impl ConnectionTrait,
     token: &str,
     purpose: TokenPurpose,
     now: DateTime<Utc>,
-) -> AppResult<user::Model> {
-    let invalid = || AppError::invalid("token", "this link is not valid any more: ask for a new one");
+) -> AppResult<(user_token::Model, user::Model)> {
     let stored = user_token::Entity::find()
         .filter(user_token::Column::TokenHash.eq(secret::digest(token.trim())))
         .filter(user_token::Column::Purpose.eq(purpose))
-        .one(tx)
+        .one(db)
         .await?
         .filter(|stored| stored.used_at.is_none() && stored.expires_at > now)
-        .ok_or_else(invalid)?;
+        .ok_or_else(invalid_link)?;
+    let user = user::Entity::find_by_id(stored.user_id).one(db).await?.ok_or_else(invalid_link)?;
+    Ok((stored, user))
+}
+
+/// Spends a live token in `tx`; zero rows changed means someone spent it first.
+async fn spend(tx: &impl ConnectionTrait, stored: &user_token::Model, now: DateTime<Utc>) -> AppResult<()> {
     let spent = user_token::Entity::update_many()
         .col_expr(user_token::Column::UsedAt, Expr::value(now))
         .filter(user_token::Column::Id.eq(stored.id))
         .filter(user_token::Column::UsedAt.is_null())
         .exec(tx)
         .await?;
-    if spent.rows_affected != 1 {
-        return Err(invalid());
-    }
-    user::Entity::find_by_id(stored.user_id).one(tx).await?.ok_or_else(invalid)
-}
-
-fn day_and_hour(at: DateTime<Utc>) -> String {
-    at.format("%a %-d %b %Y, %H:%M UTC").to_string()
+    if spent.rows_affected == 1 { Ok(()) } else { Err(invalid_link()) }
 }
 
 /// Emails a sign-up the link that confirms its address.
@@ -104,13 +110,29 @@ pub(crate) async fn send_confirmation(
     organization: &str,
     now: DateTime<Utc>,
 ) -> AppResult<()> {
+    // Sign-ups choose what this email says (the organization's and the person's names): an
+    // address gets at most a few an hour, whoever signs up with it.
+    let same_address = Query::select()
+        .column(user::Column::Id)
+        .from(user::Entity)
+        .and_where(user::Column::Email.eq(&user.email))
+        .to_owned();
+    let recent = user_token::Entity::find()
+        .filter(user_token::Column::UserId.in_subquery(same_address))
+        .filter(user_token::Column::Purpose.eq(TokenPurpose::Verify))
+        .filter(user_token::Column::CreatedAt.gt(now - TimeDelta::hours(1)))
+        .count(tx)
+        .await?;
+    if recent >= CONFIRMATIONS_PER_HOUR {
+        return Ok(());
+    }
     let (token, expires_at) = issue(tx, user.id, TokenPurpose::Verify, CONFIRM_TTL, None, now).await?;
     let link = mailer.link("verify-email", &[("token", &token)]).unwrap_or_default();
     let subject = format!("Confirm your address for {organization}");
     let bodies = mailer.templates.render(
         "verify_email",
         json!({ "subject": subject, "name": user.display_name, "organization": organization,
-                "link": link, "expires": day_and_hour(expires_at) }),
+                "link": link, "expires": crate::mail::moment(expires_at) }),
     )?;
     let message = Outgoing {
         organization_id: Some(user.organization_id),
@@ -150,20 +172,29 @@ pub(crate) async fn tell_address_taken(
     Ok(())
 }
 
-/// Confirms a sign-up's address with the emailed token, and signs it in: its organization is
-/// usable from now on. BAD_USER_INPUT (`token`) for a link that is unknown, used or expired, or
-/// whose address an account confirmed meanwhile.
+/// Confirms a sign-up's address with the emailed token and the password chosen at sign-up, and
+/// signs in: its organization is usable from now on. Both are needed: the link proves the
+/// address, the password that this is the person who signed up (someone who signed up with
+/// another person's address cannot have its owner confirm an account they control).
+/// BAD_USER_INPUT (`token`) for a link that is unknown, used or expired, or whose address an
+/// account confirmed meanwhile; (`password`) for the wrong password. Failures count against the
+/// client's address like failed logins.
 pub async fn verify_email(
     db: &DatabaseConnection,
     auth: &AuthService,
     token: &str,
+    password: &str,
     address: Option<IpAddr>,
 ) -> AppResult<Session> {
     let attempt = Attempt { check: Check::EmailedToken, account: None, address };
     throttle::guard(db, auth.limits, attempt, async {
-        let tx = db::begin_write(db).await?;
         let now = auth.clock.now();
-        let user = redeem(&tx, token, TokenPurpose::Verify, now).await?;
+        let (stored, user) = live(db, token, TokenPurpose::Verify, now).await?;
+        if !auth.passwords.verify(password, Some(&user.password_hash)).await? {
+            return Err(AppError::invalid("password", "this is not the password chosen at sign-up"));
+        }
+        let tx = db::begin_write(db).await?;
+        spend(&tx, &stored, now).await?;
         let mut active = user.into_active_model();
         active.email_verified_at = Set(Some(now));
         active.updated_at = Set(now);
@@ -177,55 +208,66 @@ pub async fn verify_email(
 }
 
 /// Emails a password reset link to the address's account, if it has one that is active and
-/// confirmed and the server sends email. Answers the same in every case; the client's address
-/// is limited like failed logins, and one account gets at most three links an hour.
-pub async fn request_password_reset(
-    db: &DatabaseConnection,
-    auth: &AuthService,
-    mailer: &Mailer,
-    email: &str,
-    address: Option<IpAddr>,
-) -> AppResult<()> {
+/// confirmed and the server sends email. Answers the same in every case, and at once: the
+/// lookup and the queueing run after the answer, so its time tells nothing either. Each request
+/// counts against the client's address; one account gets at most three links an hour.
+pub async fn request_password_reset(state: &AppState, email: &str, address: Option<IpAddr>) -> AppResult<()> {
+    let (db, auth) = (&state.db, &state.auth);
     let attempt = Attempt { check: Check::PasswordReset, account: None, address };
     throttle::guard(db, auth.limits, attempt, async {
         let email = email.trim().to_lowercase();
-        if !mailer.enabled() || email.is_empty() {
-            return Ok(());
+        if state.mailer.enabled() && !email.is_empty() {
+            let state = state.clone();
+            tokio::spawn(async move {
+                if let Err(error) = send_reset(&state, &email).await {
+                    tracing::error!(%error, "cannot queue a password reset email");
+                }
+            });
         }
-        let Some(user) = identity::email_holder(db, &email).await?.filter(|user| user.active) else { return Ok(()) };
-        let now = auth.clock.now();
-        let recent = user_token::Entity::find()
-            .filter(user_token::Column::UserId.eq(user.id))
-            .filter(user_token::Column::Purpose.eq(TokenPurpose::Reset))
-            .filter(user_token::Column::CreatedAt.gt(now - TimeDelta::hours(1)))
-            .count(db)
-            .await?;
-        if recent >= RESETS_PER_HOUR {
-            return Ok(());
-        }
-        let tx = db::begin_local(db).await?;
-        let (token, _) = issue(&tx, user.id, TokenPurpose::Reset, RESET_TTL, None, now).await?;
-        let link = mailer.link("reset-password", &[("token", &token)]).unwrap_or_default();
-        let subject = "Reset your Hindsight password".to_owned();
-        let bodies = mailer
-            .templates
-            .render("password_reset", json!({ "subject": subject, "name": user.display_name, "link": link }))?;
-        let message = Outgoing {
-            organization_id: Some(user.organization_id),
-            user_id: Some(user.id),
-            to: user.email.clone(),
-            kind: "PASSWORD_RESET",
-            dedupe_key: format!("reset:{}", secret::digest(&token)),
-            subject,
-            bodies,
-            unsubscribe_url: None,
-        };
-        outbox::enqueue(&tx, mailer, now, message).await?;
-        tx.commit().await?;
-        mailer.poke();
         Ok(())
     })
     .await
+}
+
+async fn send_reset(state: &AppState, email: &str) -> AppResult<()> {
+    let (db, mailer) = (&state.db, &state.mailer);
+    let Some(user) = identity::email_holder(db, email).await?.filter(|user| user.active) else { return Ok(()) };
+    let now = state.clock.now();
+    let tx = db::begin_local(db).await?;
+    // One request of an account at a time counts its links (SQLite's transaction already
+    // holds the write lock).
+    if db::is_postgres(&tx) {
+        user::Entity::find_by_id(user.id).lock_exclusive().one(&tx).await?;
+    }
+    let recent = user_token::Entity::find()
+        .filter(user_token::Column::UserId.eq(user.id))
+        .filter(user_token::Column::Purpose.eq(TokenPurpose::Reset))
+        .filter(user_token::Column::CreatedAt.gt(now - TimeDelta::hours(1)))
+        .count(&tx)
+        .await?;
+    if recent >= RESETS_PER_HOUR {
+        return Ok(());
+    }
+    let (token, _) = issue(&tx, user.id, TokenPurpose::Reset, RESET_TTL, None, now).await?;
+    let link = mailer.link("reset-password", &[("token", &token)]).unwrap_or_default();
+    let subject = "Reset your Hindsight password".to_owned();
+    let bodies = mailer
+        .templates
+        .render("password_reset", json!({ "subject": subject, "name": user.display_name, "link": link }))?;
+    let message = Outgoing {
+        organization_id: Some(user.organization_id),
+        user_id: Some(user.id),
+        to: user.email.clone(),
+        kind: "PASSWORD_RESET",
+        dedupe_key: format!("reset:{}", secret::digest(&token)),
+        subject,
+        bodies,
+        unsubscribe_url: None,
+    };
+    outbox::enqueue(&tx, mailer, now, message).await?;
+    tx.commit().await?;
+    mailer.poke();
+    Ok(())
 }
 
 /// Sets a new password with a reset token and signs in. The token works once; every other
@@ -244,7 +286,8 @@ pub async fn reset_password(
         let password_hash = auth.passwords.hash(new_password).await?;
         let tx = db::begin_write(db).await?;
         let now = auth.clock.now();
-        let user = redeem(&tx, token, TokenPurpose::Reset, now).await?;
+        let (stored, user) = live(&tx, token, TokenPurpose::Reset, now).await?;
+        spend(&tx, &stored, now).await?;
         if !user.active {
             return Err(AppError::unauthenticated(
                 crate::error::AuthFailure::Deactivated,
@@ -376,7 +419,8 @@ pub async fn expire_sign_ups(db: &DatabaseConnection, now: DateTime<Utc>) -> App
         .column(user::Column::OrganizationId)
         .from(user::Entity)
         .and_where(user::Column::EmailVerifiedAt.is_null())
-        .and_where(user::Column::CreatedAt.lt(now - CONFIRM_TTL))
+        // An hour past the link's life: a confirmation under way when it ran out finishes first.
+        .and_where(user::Column::CreatedAt.lt(now - CONFIRM_TTL - TimeDelta::hours(1)))
         .to_owned();
     let deleted = organization::Entity::delete_many()
         .filter(organization::Column::Id.in_subquery(expired))

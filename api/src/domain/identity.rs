@@ -7,7 +7,7 @@ use entity::{OrgRole, organization, refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter, QueryOrder,
+    QueryFilter,
 };
 use uuid::Uuid;
 
@@ -203,17 +203,11 @@ async fn check_password(
     password: &str,
 ) -> AppResult<Session> {
     let email = email.trim().to_lowercase();
-    // The account that confirmed the address, else the latest sign-up still waiting for it.
-    let user = match email_holder(db, &email).await? {
-        Some(user) => Some(user),
-        None => {
-            user::Entity::find()
-                .filter(user::Column::Email.eq(&email))
-                .order_by_desc(user::Column::CreatedAt)
-                .one(db)
-                .await?
-        }
-    };
+    // Only the account that confirmed the address signs in: a sign-up waiting for its link
+    // answers as an unknown address does (otherwise signing up with an address and logging in
+    // with that sign-up's password would tell whether someone else holds it). Its own tokens
+    // start working once the link is followed.
+    let user = email_holder(db, &email).await?;
     let matches = auth.passwords.verify(password, user.as_ref().map(|u| u.password_hash.as_str())).await?;
     let user = match user {
         Some(user) if matches => user,
@@ -221,9 +215,6 @@ async fn check_password(
     };
     if !user.active {
         return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
-    }
-    if user.email_verified_at.is_none() {
-        return Err(crate::auth::unverified());
     }
     let tx = db::begin_write(db).await?;
     let session = start_session(&tx, auth, user).await?;

@@ -79,10 +79,12 @@ pub async fn people_names(db: &impl ConnectionTrait, org_id: Uuid) -> AppResult<
     Ok(names)
 }
 
-/// A new invitation and its one-time token (shown once, stored hashed).
+/// A new invitation and its one-time token (shown once, stored hashed). The token goes to the
+/// admin only on a server without email: with email it goes to the address alone, so that
+/// accepting proves the invitee holds the address.
 pub struct NewInvitation {
     pub invitation: invitation::Model,
-    pub token: String,
+    pub token: Option<String>,
 }
 
 /// Invites an address to the organization, and emails the invitation link when the server
@@ -132,12 +134,15 @@ pub async fn invite(
     .await?;
     let invited = Change::UserInvited { role: invitation.role };
     events::record_change(&tx, viewer, (NodeKind::Invitation, invitation.id), invited).await?;
-    if mailer.enabled() {
+    let shown = if mailer.enabled() {
         email_invitation(&tx, mailer, viewer, &invitation, &token).await?;
-    }
+        None
+    } else {
+        Some(token)
+    };
     tx.commit().await?;
     mailer.poke();
-    Ok(NewInvitation { invitation, token })
+    Ok(NewInvitation { invitation, token: shown })
 }
 
 /// Queues the email that carries an invitation's link.
@@ -161,7 +166,7 @@ async fn email_invitation(
         serde_json::json!({
             "subject": subject, "inviter": inviter.unwrap_or_default(), "organization": organization, "role": role,
             "link": mailer.link("accept-invitation", &[("token", token)]).unwrap_or_default(),
-            "expires": invitation.expires_at.format("%a %-d %b %Y, %H:%M UTC").to_string(),
+            "expires": crate::mail::moment(invitation.expires_at),
         }),
     )?;
     let message = Outgoing {

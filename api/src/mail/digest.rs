@@ -17,7 +17,7 @@ use crate::domain::access;
 use crate::error::AppResult;
 use crate::ids::{self, NodeKind};
 use crate::mail::unsubscribe::{self, Topic};
-use crate::mail::{Mailer, Outgoing, outbox, reader};
+use crate::mail::{Mailer, Outgoing, day, outbox, reader};
 use crate::state::AppState;
 
 /// People whose digest is made per round.
@@ -154,13 +154,13 @@ async fn digest(
         .map(|a| ActionLine {
             title: a.title.clone(),
             owner: owners.iter().find(|o| o.id == a.owner_id).map_or_else(String::new, |o| o.display_name.clone()),
-            due: a.due_date.format("%a %-d %b").to_string(),
+            due: day(a.due_date),
             overdue: a.due_date < today,
             link: review_link(a.review_id),
         })
         .collect();
     let teams: Vec<TeamReviews> = by_team.into_iter().map(|(name, reviews)| TeamReviews { name, reviews }).collect();
-    let week_end = (week_start - TimeDelta::days(1)).format("%a %-d %b %Y").to_string();
+    let week_end = day((week_start - TimeDelta::days(1)).date_naive());
     let subject = match reviews.len() {
         0 => "Your teams' open actions this week".to_owned(),
         1 => "1 review published last week".to_owned(),

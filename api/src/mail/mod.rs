@@ -111,6 +111,16 @@ fn join(base: &Url, path: &str, query: &[(&str, &str)]) -> Option<String> {
     Some(url.into())
 }
 
+/// A day as emails write it: `Wed 2 Dec 2026`.
+pub(crate) fn day(date: chrono::NaiveDate) -> String {
+    date.format("%a %-d %b %Y").to_string()
+}
+
+/// A moment as emails write it: `Wed 2 Dec 2026, 14:05 UTC`.
+pub(crate) fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
+    at.format("%a %-d %b %Y, %H:%M UTC").to_string()
+}
+
 /// The viewer a person's email reads as: what it tells them is what they may read.
 pub(crate) fn reader(user: &entity::user::Model, clock: &Clock) -> Viewer {
     Viewer {
@@ -148,16 +158,19 @@ pub fn spawn(state: AppState) -> Option<tokio::task::JoinHandle<()>> {
                 tracing::warn!(%error, "mail round failed; retrying shortly");
             }
             // Until something to send may be waiting: a deadline event (the others concern
-            // no email), a queued message, or the poll for retries falling due.
+            // no email), a queued message, or the poll for retries falling due, whichever
+            // comes first (however many other events arrive meanwhile).
+            let poll = tokio::time::sleep(POLL);
+            tokio::pin!(poll);
             loop {
                 tokio::select! {
                     received = events.recv() => match received {
                         Ok(event) if !nudges::KINDS.contains(&event.row.kind) => continue,
-                        Err(tokio::sync::broadcast::error::RecvError::Closed) => tokio::time::sleep(POLL).await,
+                        Err(tokio::sync::broadcast::error::RecvError::Closed) => (&mut poll).await,
                         _ => {}
                     },
                     () = state.mailer.wake.notified() => {}
-                    () = tokio::time::sleep(POLL) => {}
+                    () = &mut poll => {}
                 }
                 break;
             }

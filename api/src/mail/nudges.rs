@@ -1,13 +1,13 @@
 //! Deadline nudges: each deadline event the scanner logs becomes an email to the people who must
 //! act on it. An action's owner hears of `ACTION_DUE_SOON` and `ACTION_OVERDUE`; a review's
 //! facilitator and its team's leads of `REVIEW_DUE_SOON`, `REVIEW_LATE`, `PUBLISH_LATE` and
-//! `FOLLOW_UP_DUE`. Each person gets one message per object, kind and date (the outbox's key),
+//! `FOLLOW_UP_DUE`. Each person gets one message per object, kind and deadline (the outbox's key),
 //! and only about what they may read, while they are active, confirmed and want nudges.
 //!
 //! One cursor along the event log (`mail_feed`), moved by a conditional update in the
 //! transaction that queues the messages: with several servers, each event is considered once.
 
-use chrono::{DateTime, TimeDelta, Utc};
+use chrono::{NaiveDate, TimeDelta};
 use entity::{EventKind, TeamRole, action, event, mail_feed, membership, review, user};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
@@ -17,9 +17,10 @@ use uuid::Uuid;
 use crate::db;
 use crate::domain::history;
 use crate::error::AppResult;
+use crate::events::Change;
 use crate::ids::{self, NodeKind};
 use crate::mail::unsubscribe::{self, Topic};
-use crate::mail::{Mailer, Outgoing, outbox, reader};
+use crate::mail::{Mailer, Outgoing, day, outbox, reader};
 use crate::state::AppState;
 
 /// The events that nudge someone.
@@ -134,7 +135,7 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
         if !history::can_read(db, &reader(&person, &state.clock), kind, id).await? {
             continue;
         }
-        if let Some(message) = nudge(&state.mailer, event, &person, &about)? {
+        if let Some(message) = nudge(&state.mailer, event, id, &person, &about)? {
             messages.push(message);
         }
     }
@@ -147,30 +148,39 @@ struct About {
     action: Option<action::Model>,
 }
 
-fn day(at: DateTime<Utc>) -> String {
-    at.format("%a %-d %b %Y").to_string()
+/// The deadline an event announced: an action's due date, a review's meeting or publication
+/// deadline, a follow-up's date (the day of the event when it names none).
+fn deadline(event: &event::Model) -> NaiveDate {
+    match Change::read(event.kind, &event.payload) {
+        Some(Change::ActionDueSoon(soon)) => soon.due_date,
+        Some(Change::ActionOverdue(overdue)) => overdue.due_date,
+        Some(Change::ReviewDueSoon(d) | Change::ReviewLate(d) | Change::PublishLate(d)) => d.due_at.date_naive(),
+        Some(Change::FollowUpDue { due_at: Some(at), .. }) => at.date_naive(),
+        _ => event.created_at.date_naive(),
+    }
 }
 
 /// The nudge of `event` to `person`.
-fn nudge(mailer: &Mailer, event: &event::Model, person: &user::Model, about: &About) -> AppResult<Option<Outgoing>> {
+fn nudge(
+    mailer: &Mailer,
+    event: &event::Model,
+    subject_id: Uuid,
+    person: &user::Model,
+    about: &About,
+) -> AppResult<Option<Outgoing>> {
     let review = &about.review;
-    let (title, due, detail) = match &about.action {
+    let deadline = deadline(event);
+    let due = day(deadline);
+    let (title, detail) = match &about.action {
         Some(action) => (
             action.title.clone(),
-            action.due_date.format("%a %-d %b %Y").to_string(),
             format!("From the review \u{201c}{}\u{201d}. Done when: {}", review.title, action.success_metric),
         ),
-        None => (
-            review.title.clone(),
-            review.due_at.map(day).unwrap_or_default(),
-            format!(
-                "{} of the incident \u{201c}{}\u{201d}",
-                if review.published_at.is_some() { "Published review" } else { "Review" },
-                review.title
-            ),
-        ),
+        None => {
+            let what = if review.published_at.is_some() { "Published review" } else { "Review" };
+            (review.title.clone(), format!("{what} of the incident \u{201c}{}\u{201d}", review.title))
+        }
     };
-    let publish_due = review.publish_due_at.map(day).unwrap_or_default();
     let (subject, headline) = match event.kind {
         EventKind::ActionDueSoon => (format!("Due {due}: {title}"), format!("An action you own is due on {due}.")),
         EventKind::ActionOverdue => {
@@ -184,7 +194,7 @@ fn nudge(mailer: &Mailer, event: &event::Model, person: &user::Model, about: &Ab
         }
         EventKind::PublishLate => (
             format!("Not yet published: {title}"),
-            format!("This review was due to be published by {publish_due}; its learning reaches nobody until it is."),
+            format!("This review was due to be published by {due}; its learning reaches nobody until it is."),
         ),
         EventKind::FollowUpDue => (
             format!("Follow-up due: {title}"),
@@ -204,18 +214,13 @@ fn nudge(mailer: &Mailer, event: &event::Model, person: &user::Model, about: &Ab
         }),
     )?;
     let kind = sea_orm::ActiveEnum::to_value(&event.kind);
-    let (_, subject_id) = ids::parse(&event.subject_id).unwrap_or((NodeKind::Review, review.id));
     Ok(Some(Outgoing {
         organization_id: Some(person.organization_id),
         user_id: Some(person.id),
         to: person.email.clone(),
         kind: "NUDGE",
-        dedupe_key: format!(
-            "nudge:{kind}:{}:{}:{}",
-            subject_id.simple(),
-            person.id.simple(),
-            event.created_at.date_naive()
-        ),
+        // Once per person, object, kind and deadline.
+        dedupe_key: format!("nudge:{kind}:{}:{}:{deadline}", subject_id.simple(), person.id.simple()),
         subject,
         bodies,
         unsubscribe_url,

@@ -13,6 +13,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::clock;
+use crate::domain::accounts;
 use crate::error::AppResult;
 use crate::mail::templates::Bodies;
 use crate::mail::{Mailer, digest, nudges};
@@ -76,10 +77,25 @@ pub async fn enqueue(
 }
 
 /// One round: deadline events become nudges, the week's digests are made, due messages sent.
+/// Each step runs whatever befell the others: trouble making nudges holds up no reset link.
 pub async fn run_once(state: &AppState) -> AppResult<()> {
-    nudges::feed(state).await?;
-    digest::make_due(state).await?;
+    if let Err(error) = nudges::feed(state).await {
+        tracing::warn!(%error, "cannot turn deadline events into nudges; retrying");
+    }
+    if let Err(error) = digest::make_due(state).await {
+        tracing::warn!(%error, "cannot make this week's digests; retrying");
+    }
     send_due(state).await.map(|_| ())
+}
+
+/// How long a message is worth sending: one that carries a one-time link is dropped when its
+/// link has run out (a retry two days later would only disappoint).
+fn worth_sending_until(message: &mail_message::Model) -> Option<DateTime<Utc>> {
+    match message.kind.as_str() {
+        "PASSWORD_RESET" => Some(message.created_at + accounts::RESET_TTL),
+        "VERIFY_EMAIL" => Some(message.created_at + accounts::CONFIRM_TTL),
+        _ => None,
+    }
 }
 
 /// Messages waiting to be sent now, not held by a server.
@@ -121,7 +137,12 @@ pub async fn send_due(state: &AppState) -> AppResult<usize> {
             .await?;
         let count = claimed.len();
         let sends = claimed.into_iter().map(|message| async move {
-            let outcome = send(&state.mailer, transport, &message).await;
+            let outcome = match worth_sending_until(&message) {
+                Some(until) if until <= now => {
+                    Err(Failure { permanent: true, error: "its link ran out before it could be sent".into() })
+                }
+                _ => send(&state.mailer, transport, &message).await,
+            };
             (message, outcome)
         });
         for (message, outcome) in futures_util::future::join_all(sends).await {
@@ -138,7 +159,9 @@ pub async fn send_due(state: &AppState) -> AppResult<usize> {
     }
 }
 
-/// Why a send failed, and whether trying again may help.
+/// Why a send failed, and whether trying again may help. Every refusal of the SMTP server is
+/// tried again on the schedule, 5xx included: a server that refuses everything is misconfigured
+/// (credentials, relaying), and nothing is lost while it is fixed.
 struct Failure {
     permanent: bool,
     error: String,
@@ -150,12 +173,14 @@ async fn send(
     message: &mail_message::Model,
 ) -> Result<(), Failure> {
     let permanent = |error: String| Failure { permanent: true, error };
-    let bodies: Bodies = mailer
-        .secrets
-        .open(&message.body)
-        .ok()
-        .and_then(|body| serde_json::from_str(&body).ok())
-        .ok_or_else(|| permanent("the message body cannot be read with this server's encryption key".into()))?;
+    // Sealed by a server with another key: tried again, by whichever server holds it.
+    let bodies: Bodies =
+        mailer.secrets.open(&message.body).ok().and_then(|body| serde_json::from_str(&body).ok()).ok_or_else(|| {
+            Failure {
+                permanent: false,
+                error: "the message body cannot be read with this server's encryption key".into(),
+            }
+        })?;
     let to: Mailbox = message.recipient.parse().map_err(|e| permanent(format!("recipient: {e}")))?;
     let mut builder = lettre::Message::builder()
         .from(mailer.from.clone())
@@ -175,7 +200,7 @@ async fn send(
         .map_err(|e| permanent(format!("message: {e}")))?;
     match transport.send(email).await {
         Ok(_) => Ok(()),
-        Err(e) => Err(Failure { permanent: e.is_permanent(), error: e.to_string() }),
+        Err(e) => Err(Failure { permanent: false, error: e.to_string() }),
     }
 }
 

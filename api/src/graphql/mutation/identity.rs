@@ -58,8 +58,8 @@ impl IdentityMutation {
 
     /// Signs in with email and password. A wrong pair is UNAUTHENTICATED
     /// (`reason: WRONG_CREDENTIALS`), whether or not the email has an account; a deactivated
-    /// account is UNAUTHENTICATED (`DEACTIVATED`), a sign-up whose address is not confirmed yet
-    /// UNAUTHENTICATED (`EMAIL_UNVERIFIED`). Too many failures for the account or the
+    /// account is UNAUTHENTICATED (`DEACTIVATED`). A sign-up whose address is not confirmed yet
+    /// signs in with `verifyEmail`, not here (it answers as an unknown address would). Too many failures for the account or the
     /// client's address are RATE_LIMITED (`extensions.retryAfter` seconds), even with the right
     /// password.
     async fn login(
@@ -130,17 +130,20 @@ impl IdentityMutation {
         Ok(true)
     }
 
-    /// Confirms a sign-up's address with the token of the link emailed to it, and signs in:
-    /// the organization is usable from now on (the sign-up's own tokens start working too).
-    /// Needs no credentials. BAD_USER_INPUT (`token`) for a link that is unknown, used or
-    /// expired (48 hours); guesses count against the client's address.
+    /// Confirms a sign-up's address with the token of the link emailed to it and the password
+    /// chosen at sign-up, and signs in: the organization is usable from now on (the sign-up's
+    /// own tokens start working too). Needs no credentials. BAD_USER_INPUT (`token`) for a link
+    /// that is unknown, used or expired (48 hours), (`password`) for the wrong password;
+    /// failures count against the client's address like failed logins.
     async fn verify_email(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "The `token` of the emailed link.")] token: String,
+        #[graphql(desc = "The password chosen at sign-up.")] password: String,
     ) -> Result<AuthPayload> {
         let state = ctx.state();
-        session(ctx, accounts::verify_email(&state.db, &state.auth, &token, ctx.client_address()).await?)
+        let address = ctx.client_address();
+        session(ctx, accounts::verify_email(&state.db, &state.auth, &token, &password, address).await?)
     }
 
     /// Emails a password reset link (`{public}/reset-password?token=…`, one hour) to the
@@ -154,7 +157,7 @@ impl IdentityMutation {
         #[graphql(desc = "The account's email (case-insensitive).")] email: String,
     ) -> Result<bool> {
         let state = ctx.state();
-        accounts::request_password_reset(&state.db, &state.auth, &state.mailer, &email, ctx.client_address()).await?;
+        accounts::request_password_reset(state, &email, ctx.client_address()).await?;
         Ok(true)
     }
 

@@ -31,9 +31,11 @@ pub struct PeopleMutation;
 #[Object]
 impl PeopleMutation {
     /// Invites an email to the organization (admin only; not with an API token: FORBIDDEN).
-    /// The token is shown only in this answer and expires after 7 days by default; a new
-    /// invitation replaces a pending one for the same email. When the server sends email, the
-    /// invitee also gets the link (`{public}/accept-invitation?token=…`). BAD_USER_INPUT
+    /// The token expires after 7 days by default; a new invitation replaces a pending one for
+    /// the same email. On a server without email the token is shown only in this answer, for
+    /// the admin to pass on; on a server with email it goes to the address alone, in the link
+    /// `{public}/accept-invitation?token=…`, and `token` is empty (accepting then proves the
+    /// invitee holds the address). BAD_USER_INPUT
     /// (`email`) when the person is already a member; an address with an account in another
     /// organization is invited like any other (the answer does not tell).
     async fn invite_user(
@@ -44,7 +46,7 @@ impl PeopleMutation {
         let state = ctx.state();
         let new = users::invite(&state.db, &state.auth, &state.mailer, ctx.viewer()?, &input.email, input.role.into())
             .await?;
-        Ok(InvitationPayload { invitation: Invitation(new.invitation), token: new.token })
+        Ok(InvitationPayload { invitation: Invitation(new.invitation), token: new.token.unwrap_or_default() })
     }
 
     /// Accepts an invitation: creates the account, with the invitation's email and role, and

@@ -178,7 +178,7 @@ pub struct InvitationPayload {
     /// The invitation created.
     pub invitation: Invitation,
     /// The one-time invitation token (`hsi_…`): send it to the invitee, who passes it to
-    /// `acceptInvitation`. Never shown again.
+    /// `acceptInvitation`. Never shown again. Empty on a server that emails it to the invitee.
     pub token: String,
 }
 
