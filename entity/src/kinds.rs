@@ -193,6 +193,8 @@ pub enum EventKind {
     PasswordChanged,
     #[sea_orm(string_value = "SESSIONS_REVOKED")]
     SessionsRevoked,
+    #[sea_orm(string_value = "PASSWORD_RESET_ISSUED")]
+    PasswordResetIssued,
     #[sea_orm(string_value = "SIGNED_OUT")]
     SignedOut,
     #[sea_orm(string_value = "TEAM_CREATED")]
@@ -333,7 +335,8 @@ impl EventKind {
     }
 
     /// Kinds about a person's own sign-in, shown only to that person and to admins.
-    pub const PERSONAL: [EventKind; 3] = [Self::PasswordChanged, Self::SessionsRevoked, Self::SignedOut];
+    pub const PERSONAL: [EventKind; 4] =
+        [Self::PasswordChanged, Self::SessionsRevoked, Self::SignedOut, Self::PasswordResetIssued];
 
     pub fn is_personal(self) -> bool {
         Self::PERSONAL.contains(&self)

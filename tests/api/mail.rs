@@ -350,6 +350,14 @@ async fn without_email_a_reset_request_sends_nothing_and_an_admin_issues_the_lin
     let issued = &issued.data()["createPasswordReset"];
     assert_eq!(issued["user"]["email"], "bo@acme.test");
     assert_eq!(issued["url"], Value::Null, "no --public-url, no link");
+    // The log says who issued it (to the member and admins only).
+    let history = "query($s: ID!) { history(subjectId: $s) { nodes { kind actor { id } } } }";
+    let log = app.exec(Some(&admin.token), history, json!({ "s": member.user_id })).await;
+    let nodes = log.data()["history"]["nodes"].as_array().unwrap().clone();
+    assert!(
+        nodes.iter().any(|e| e["kind"] == "PASSWORD_RESET_ISSUED" && e["actor"]["id"] == admin.user_id),
+        "{nodes:#?}"
+    );
     let reset = "mutation($t: String!, $p: String!) { resetPassword(token: $t, newPassword: $p) { user { email } } }";
     let done = app.exec(None, reset, json!({ "t": issued["token"], "p": "bo's new passphrase" })).await;
     assert_eq!(done.data()["resetPassword"]["user"]["email"], "bo@acme.test");

@@ -356,9 +356,10 @@ pub async fn create_password_reset(
     if !user.active {
         return Err(AppError::InvalidState("a deactivated account cannot reset its password".into()));
     }
-    let tx = db::begin_local(db).await?;
+    let tx = db::begin_write(db).await?;
     let (token, expires_at) =
         issue(&tx, user.id, TokenPurpose::Reset, RESET_TTL, Some(viewer.user_id), viewer.now()).await?;
+    events::record_change(&tx, viewer, (NodeKind::User, user.id), Change::PasswordResetIssued {}).await?;
     tx.commit().await?;
     let url = mailer.link("reset-password", &[("token", &token)]);
     Ok(IssuedReset { user, token, url, expires_at })

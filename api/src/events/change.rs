@@ -26,6 +26,7 @@ pub enum Change {
     UserDeactivated(UserStanding),
     UserReactivated(UserStanding),
     PasswordChanged {},
+    PasswordResetIssued {},
     SessionsRevoked {},
     SignedOut {},
     TeamCreated {},

@@ -157,6 +157,10 @@ pub enum EventKind {
     /// A user changed their password (`changePassword`); their other sessions ended. Subject:
     /// the user; empty payload. Shown only to that user and to admins.
     PasswordChanged,
+    /// An admin issued a password reset link for the user by hand (`createPasswordReset`, on
+    /// a server without email). Subject: the user; actor: the admin; empty payload. Shown
+    /// only to that user and to admins.
+    PasswordResetIssued,
     /// A user signed out everywhere (`logoutEverywhere`). Subject: the user; empty payload.
     /// Shown only to that user and to admins.
     SessionsRevoked,
