@@ -24,7 +24,7 @@ use crate::db;
 use crate::domain::identity::{self, Session};
 use crate::domain::users;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, Change, NewEvent};
+use crate::events::{self, Change};
 use crate::ids::NodeKind;
 use crate::mail::{Mailer, Outgoing, outbox};
 use crate::state::AppState;
@@ -309,17 +309,7 @@ pub async fn reset_password(
         identity::revoke_all_sessions(&tx, user_id, now).await?;
         // Read again: the token version moved.
         let user = user::Entity::find_by_id(user_id).one(&tx).await?.ok_or(AppError::NotFound("user"))?;
-        events::record(
-            &tx,
-            NewEvent {
-                organization_id: user.organization_id,
-                actor_id: Some(user.id),
-                subject: (NodeKind::User, user.id),
-                change: Change::PasswordChanged {},
-                at: now,
-            },
-        )
-        .await?;
+        events::record_own(&tx, &user, Change::PasswordChanged {}, now).await?;
         let session = identity::start_session(&tx, auth, user).await?;
         tx.commit().await?;
         Ok(session)

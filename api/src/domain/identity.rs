@@ -392,17 +392,7 @@ pub async fn logout(db: &DatabaseConnection, auth: &AuthService, token: &str) ->
         && let Some(user) = user::Entity::find_by_id(stored.user_id).one(&tx).await?
     {
         // The event tells the user's open sockets to check their credentials again.
-        events::record(
-            &tx,
-            NewEvent {
-                organization_id: user.organization_id,
-                actor_id: Some(user.id),
-                subject: (NodeKind::User, user.id),
-                change: Change::SignedOut {},
-                at: now,
-            },
-        )
-        .await?;
+        events::record_own(&tx, &user, Change::SignedOut {}, now).await?;
     }
     tx.commit().await?;
     Ok(())

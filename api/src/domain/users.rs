@@ -19,7 +19,7 @@ use crate::domain::identity::{self, Session};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate;
 use crate::error::{AppError, AppResult};
-use crate::events::{self, Change, NewEvent, UserStanding};
+use crate::events::{self, Change, UserStanding};
 use crate::ids::{GlobalId, NodeKind};
 use crate::mail::{Mailer, Outgoing, outbox};
 
@@ -264,20 +264,8 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
             AppError::invalid("token", "an account with this email already exists").in_input()
         })
     })?;
-    events::record(
-        &tx,
-        NewEvent {
-            organization_id: user.organization_id,
-            actor_id: Some(user.id),
-            subject: (NodeKind::User, user.id),
-            change: Change::UserJoined {
-                invitation_id: GlobalId::new(NodeKind::Invitation, pending.id),
-                role: user.role,
-            },
-            at: now,
-        },
-    )
-    .await?;
+    let joined = Change::UserJoined { invitation_id: GlobalId::new(NodeKind::Invitation, pending.id), role: user.role };
+    events::record_own(&tx, &user, joined, now).await?;
     let session = identity::start_session(&tx, auth, user).await?;
     tx.commit().await?;
     Ok(session)

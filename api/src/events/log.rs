@@ -49,6 +49,20 @@ pub async fn record_change(
     Ok(())
 }
 
+/// Records something a person did to their own account without a viewer behind the request
+/// (signing out with a refresh token, joining by invitation, resetting a password).
+pub async fn record_own(
+    tx: &impl ConnectionTrait,
+    user: &entity::user::Model,
+    change: Change,
+    at: DateTime<Utc>,
+) -> AppResult<()> {
+    let subject = (NodeKind::User, user.id);
+    record(tx, NewEvent { organization_id: user.organization_id, actor_id: Some(user.id), subject, change, at })
+        .await?;
+    Ok(())
+}
+
 /// Appends an event. Call it inside the write transaction (`db::begin_write`) that makes the
 /// change.
 ///

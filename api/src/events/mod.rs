@@ -17,4 +17,4 @@ pub mod scanner;
 pub use change::*;
 pub use entity::EventKind;
 pub use hub::{Delivered, EventHub, LiveEvent};
-pub use log::{NOTIFY_CHANNEL, NewEvent, personal_event_visible, public_payload, record, record_change};
+pub use log::{NOTIFY_CHANNEL, NewEvent, personal_event_visible, public_payload, record, record_change, record_own};
