@@ -1,4 +1,4 @@
-use crate::FactorCategory;
+use crate::{FactorCategory, FactorEffect};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -9,6 +9,8 @@ pub struct Model {
     pub review_id: Uuid,
     pub category: FactorCategory,
     pub description: String,
+    /// What it did: set the incident off, made it worse, delayed its detection or recovery.
+    pub effect: Option<FactorEffect>,
     pub created_at: DateTimeUtc,
 }
 

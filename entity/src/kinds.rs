@@ -72,12 +72,18 @@ pub enum ReviewRole {
     Stakeholder,
     #[sea_orm(string_value = "OBSERVER")]
     Observer,
+    #[sea_orm(string_value = "ON_CALL")]
+    OnCall,
+    #[sea_orm(string_value = "AFFECTED_TEAM_REP")]
+    AffectedTeamRep,
+    #[sea_orm(string_value = "MANAGER")]
+    Manager,
 }
 
 impl ReviewRole {
     /// Roles too close to the incident for their holder to facilitate its review.
     pub fn conflicts_with_facilitation(self) -> bool {
-        matches!(self, ReviewRole::Responder | ReviewRole::ChangeAuthor)
+        matches!(self, ReviewRole::Responder | ReviewRole::ChangeAuthor | ReviewRole::OnCall)
     }
 }
 
@@ -89,6 +95,21 @@ pub enum TimelineKind {
     Fact,
     #[sea_orm(string_value = "SIGNAL")]
     Signal,
+}
+
+/// What a contributing factor did to the incident.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum FactorEffect {
+    #[sea_orm(string_value = "TRIGGERED")]
+    Triggered,
+    #[sea_orm(string_value = "MADE_WORSE")]
+    MadeWorse,
+    #[sea_orm(string_value = "DELAYED_DETECTION")]
+    DelayedDetection,
+    #[sea_orm(string_value = "DELAYED_RECOVERY")]
+    DelayedRecovery,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]

@@ -36,7 +36,7 @@ pub mod webhook_delivery;
 pub mod why;
 
 pub use kinds::{
-    ActionKind, ActionStatus, DeliveryStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus,
-    ReviewRole, ReviewStatus, Severity, TimelineKind, Visibility,
+    ActionKind, ActionStatus, DeliveryStatus, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind,
+    IncidentStatus, ReviewRole, ReviewStatus, Severity, TimelineKind, Visibility,
 };
 pub use roles::{OrgRole, TeamRole, TokenScope};

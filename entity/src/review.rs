@@ -23,6 +23,8 @@ pub struct Model {
     pub went_well: Json,
     pub got_lucky: Json,
     pub learnings: Json,
+    /// The playbook's "areas for improvement": a JSON array of texts (none before it existed).
+    pub areas_for_improvement: Option<Json>,
     pub published_at: Option<DateTimeUtc>,
     pub follow_up_at: Option<DateTimeUtc>,
     pub long_term_review_at: Option<DateTimeUtc>,

@@ -13,6 +13,8 @@ pub struct Model {
     pub decision: Option<String>,
     pub kind: TimelineKind,
     pub source_url: Option<String>,
+    /// What the people involved reasonably believed at the time.
+    pub assumption: Option<String>,
     pub created_at: DateTimeUtc,
 }
 

@@ -15,6 +15,7 @@ mod m20261130_000009_webhooks;
 mod m20261130_000010_deadline_notices;
 mod m20261130_000011_external_issues;
 mod m20261201_000012_email;
+mod m20261201_000013_analysis;
 
 pub struct Migrator;
 
@@ -34,6 +35,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000010_deadline_notices::Migration),
             Box::new(m20261130_000011_external_issues::Migration),
             Box::new(m20261201_000012_email::Migration),
+            Box::new(m20261201_000013_analysis::Migration),
         ]
     }
 }

@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    ActionKind, Effectiveness, FactorCategory, FollowUpKind, IncidentStatus, OrgRole, ReviewRole, Severity, TeamRole,
-    TimelineKind, user,
+    ActionKind, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus, OrgRole, ReviewRole,
+    Severity, TeamRole, TimelineKind, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -196,14 +196,20 @@ async fn seed_incidents(
         went_well: Some(vec!["The latency alert paged within 6 minutes".into()]),
         got_lucky: Some(vec!["The spike started after the evening peak".into()]),
         learnings: Some(vec!["Query plans can change under us after statistics refresh".into()]),
+        areas_for_improvement: Some(vec!["Watch the query plans of the checkout path, not only its latency".into()]),
         scheduled_for: Some(started + TimeDelta::hours(26)),
         ..Default::default()
     };
     reviews::update(db, admin, review.id, changes, None).await?;
-    for (minutes, event, kind) in [
-        (0, "Statistics refresh finished on the orders table", TimelineKind::Fact),
-        (6, "Checkout latency alert fired", TimelineKind::Signal),
-        (20, "On-call pinned the previous query plan", TimelineKind::Fact),
+    for (minutes, event, kind, assumption) in [
+        (0, "Statistics refresh finished on the orders table", TimelineKind::Fact, None),
+        (
+            6,
+            "Checkout latency alert fired",
+            TimelineKind::Signal,
+            Some("A slow payment provider, as in the last two latency pages"),
+        ),
+        (20, "On-call pinned the previous query plan", TimelineKind::Fact, None),
     ] {
         let entry = TimelineInput {
             occurred_at: started + TimeDelta::minutes(minutes),
@@ -212,6 +218,7 @@ async fn seed_incidents(
             decision: None,
             kind: Some(kind),
             source_url: None,
+            assumption: assumption.map(Into::into),
         };
         reviews::add_timeline_entry(db, admin, review.id, entry).await?;
     }
@@ -229,6 +236,7 @@ async fn seed_incidents(
         admin,
         review.id,
         FactorCategory::Technical,
+        Some(FactorEffect::Triggered),
         "No plan regression check for the checkout queries",
     )
     .await?;
@@ -237,6 +245,7 @@ async fn seed_incidents(
         admin,
         review.id,
         FactorCategory::Process,
+        Some(FactorEffect::DelayedDetection),
         "Statistics refresh runs without a change record",
     )
     .await?;

@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    Effectiveness, FollowUpKind, ReviewRole, ReviewStatus, Visibility, acknowledgement, contributing_factor, follow_up,
-    parked_question, review, review_link, review_participant, timeline_entry, why,
+    Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, Visibility, acknowledgement,
+    contributing_factor, follow_up, parked_question, review, review_link, review_participant, timeline_entry, why,
 };
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -128,7 +128,8 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
     let mut factor_at = work_from;
     let factor_rows: Vec<contributing_factor::Model> = theme.factors[..factors]
         .iter()
-        .map(|(category, description)| {
+        .enumerate()
+        .map(|(n, (category, description))| {
             factor_at = between(
                 rng,
                 factor_at + TimeDelta::milliseconds(2),
@@ -139,6 +140,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
                 review_id: id,
                 category: *category,
                 description: words::fill(description, service),
+                effect: Some(effect_of(n, *category)),
                 created_at: factor_at,
             }
         })
@@ -275,6 +277,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         went_well: serde_json::Value::from(went_well),
         got_lucky: serde_json::Value::from(got_lucky),
         learnings: serde_json::Value::from(learnings),
+        areas_for_improvement: Some(serde_json::Value::Array(Vec::new())),
         published_at: if published { plan.published_at } else { None },
         follow_up_at,
         long_term_review_at,
@@ -354,8 +357,19 @@ fn timeline(
             source_url: rng.random_bool(0.3).then(|| {
                 format!("https://grafana.example.com/d/{}", hindsight_api::domain::validate::slugify(planned.service))
             }),
+            assumption: None,
             created_at,
         });
+    }
+}
+
+/// What a seeded factor did: the first set the incident off, the others by their kind.
+fn effect_of(position: usize, category: FactorCategory) -> FactorEffect {
+    match (position, category) {
+        (0, _) => FactorEffect::Triggered,
+        (_, FactorCategory::Process) => FactorEffect::DelayedDetection,
+        (_, FactorCategory::Communication) => FactorEffect::DelayedRecovery,
+        _ => FactorEffect::MadeWorse,
     }
 }
 

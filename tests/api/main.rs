@@ -3,6 +3,7 @@
 
 mod abuse;
 mod actions;
+mod analysis;
 mod api_tokens;
 mod concurrency;
 mod coverage;

@@ -106,6 +106,12 @@ fn the_contract_names_are_in_the_schema() {
         "createPasswordReset(userId: ID!): PasswordResetPayload!",
         "updateNotificationPreferences(input: NotificationPreferencesInput!): User!",
         "notificationPreferences: NotificationPreferences",
+        "areasForImprovement: [String!]!",
+        "assumption: String",
+        "effect: FactorEffect",
+        "ON_CALL",
+        "AFFECTED_TEAM_REP",
+        "MANAGER",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

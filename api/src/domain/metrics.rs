@@ -2,7 +2,10 @@
 //! what the viewer may read, for one team or the whole organization, in a date window.
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use entity::{ActionStatus, ReviewStatus, action, due_date_change, incident, incident_tag, review, tag};
+use entity::{
+    ActionStatus, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, incident, incident_tag,
+    review, tag,
+};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
@@ -11,7 +14,7 @@ use sea_orm::{
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::access::{readable_actions, readable_incidents};
+use crate::domain::access::{readable_actions, readable_incidents, readable_reviews};
 use crate::domain::policy;
 use crate::domain::teams;
 use crate::error::{AppError, AppResult};
@@ -32,6 +35,9 @@ pub struct LearningMetrics {
     pub median_days_overdue: Option<f64>,
     pub due_date_slips: u64,
     pub repeat_themes: Vec<(String, u64)>,
+    /// Contributing factors of the window's reviews the viewer may read, by what they did, most
+    /// frequent first (what most often delays detection, say).
+    pub factor_effects: Vec<(FactorEffect, u64)>,
 }
 
 fn rate(part: u64, whole: u64) -> Option<f64> {
@@ -172,6 +178,7 @@ pub async fn learning_metrics(
         .count(db)
         .await?;
 
+    let factor_effects = factor_effects(db, viewer, ids_of(window.clone())).await?;
     let repeat_themes = repeat_themes(db, ids_of(window)).await?;
     Ok(LearningMetrics {
         incidents,
@@ -188,7 +195,36 @@ pub async fn learning_metrics(
         median_days_overdue,
         due_date_slips,
         repeat_themes,
+        factor_effects,
     })
+}
+
+/// Counts the contributing factors of the readable reviews of `incidents` by their effect.
+async fn factor_effects(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    incidents: sea_orm::sea_query::SelectStatement,
+) -> AppResult<Vec<(FactorEffect, u64)>> {
+    let reviews = review::Entity::find()
+        .select_only()
+        .column(review::Column::Id)
+        .filter(readable_reviews(viewer))
+        .filter(review::Column::IncidentId.in_subquery(incidents))
+        .into_query();
+    let rows: Vec<(FactorEffect, i64)> = contributing_factor::Entity::find()
+        .select_only()
+        .column(contributing_factor::Column::Effect)
+        .column_as(contributing_factor::Column::Id.count(), "factors")
+        .filter(contributing_factor::Column::ReviewId.in_subquery(reviews))
+        .filter(contributing_factor::Column::Effect.is_not_null())
+        .group_by(contributing_factor::Column::Effect)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let mut counts: Vec<(FactorEffect, u64)> =
+        rows.into_iter().map(|(effect, factors)| (effect, u64::try_from(factors).unwrap_or(0))).collect();
+    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| (a.0 as u8).cmp(&(b.0 as u8))));
+    Ok(counts)
 }
 
 /// The median of how many days overdue actions are: the middle due date(s) of the overdue set,

@@ -4,7 +4,7 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use entity::{FactorCategory, incident, review, user};
+use entity::{FactorCategory, FactorEffect, incident, review, user};
 use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
 
@@ -87,7 +87,7 @@ fn compose(
     if contents.timeline.is_empty() {
         out.push_str("_No entries yet._\n\n");
     } else {
-        out.push_str("| Time (UTC) | Kind | Event | Information available | Decision or action |\n| --- | --- | --- | --- | --- |\n");
+        out.push_str("| Time (UTC) | Kind | Event | Information available | What we believed | Decision or action |\n| --- | --- | --- | --- | --- | --- |\n");
         for entry in &contents.timeline {
             let event = match &entry.source_url {
                 Some(url) => format!("{} ([source]({}))", cell(&entry.event), url.replace(')', "%29")),
@@ -95,11 +95,12 @@ fn compose(
             };
             let _ = writeln!(
                 out,
-                "| {} | {} | {} | {} | {} |",
+                "| {} | {} | {} | {} | {} | {} |",
                 time(entry.occurred_at),
                 entry.kind.to_value(),
                 event,
                 cell(entry.information_available.as_deref().unwrap_or("")),
+                cell(entry.assumption.as_deref().unwrap_or("")),
                 cell(entry.decision.as_deref().unwrap_or("")),
             );
         }
@@ -140,7 +141,8 @@ fn compose(
         let name = category.to_value();
         let _ = writeln!(out, "### {}{}\n", &name[..1], name[1..].to_lowercase());
         for factor in factors {
-            let _ = writeln!(out, "- {}", factor.description.replace('\n', " "));
+            let effect = factor.effect.map(|effect| format!(" _({})_", effect_words(effect))).unwrap_or_default();
+            let _ = writeln!(out, "- {}{effect}", factor.description.replace('\n', " "));
         }
         out.push('\n');
     }
@@ -148,6 +150,8 @@ fn compose(
     bullets(&mut out, "What went well", &strings(&review.went_well));
     bullets(&mut out, "Where we got lucky", &strings(&review.got_lucky));
     bullets(&mut out, "Learnings", &strings(&review.learnings));
+    let areas = review.areas_for_improvement.as_ref().map(strings).unwrap_or_default();
+    bullets(&mut out, "Areas for improvement", &areas);
 
     out.push_str("## Actions\n\n");
     out.push_str("| Action | Owner | Due date | Success metric | Status |\n| --- | --- | --- | --- | --- |\n");
@@ -185,4 +189,14 @@ fn compose(
         _ => out.push_str("Follow-up dates are set when the review is published.\n"),
     }
     out
+}
+
+/// What a factor did, as the write-up says it.
+fn effect_words(effect: FactorEffect) -> &'static str {
+    match effect {
+        FactorEffect::Triggered => "set it off",
+        FactorEffect::MadeWorse => "made it worse",
+        FactorEffect::DelayedDetection => "delayed detection",
+        FactorEffect::DelayedRecovery => "delayed recovery",
+    }
 }

@@ -40,6 +40,7 @@ pub async fn add_contributing_factor(
     viewer: &Viewer,
     review_id: Uuid,
     category: FactorCategory,
+    effect: Option<FactorEffect>,
     description: &str,
 ) -> AppResult<contributing_factor::Model> {
     let description = validate::required_text("description", description, limits::TEXT).map_err(AppError::in_input)?;
@@ -54,12 +55,14 @@ pub async fn add_contributing_factor(
             review_id: Set(review.id),
             category: Set(category),
             description: Set(description),
+            effect: Set(effect),
             created_at: Set(viewer.now()),
         })
     };
     add_to_list(db, viewer, review_id, list, row, |factor| Change::ContributingFactorAdded {
         factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id),
         category,
+        effect,
     })
     .await
 }

@@ -3,9 +3,9 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    ActionStatus, Effectiveness, FactorCategory, FollowUpKind, ReviewRole, ReviewStatus, TimelineKind, Visibility,
-    action, contributing_factor, follow_up, incident, parked_question, review, review_link, review_participant,
-    timeline_entry, user, why,
+    ActionStatus, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, TimelineKind,
+    Visibility, action, contributing_factor, follow_up, incident, parked_question, review, review_link,
+    review_participant, timeline_entry, user, why,
 };
 use sea_orm::sea_query::Query;
 use sea_orm::{
@@ -90,6 +90,7 @@ pub(crate) async fn create_for(
         went_well: Set(empty_list()),
         got_lucky: Set(empty_list()),
         learnings: Set(empty_list()),
+        areas_for_improvement: Set(Some(empty_list())),
         published_at: Set(None),
         follow_up_at: Set(None),
         long_term_review_at: Set(None),
@@ -319,6 +320,7 @@ pub struct ReviewChanges {
     pub went_well: Option<Vec<String>>,
     pub got_lucky: Option<Vec<String>>,
     pub learnings: Option<Vec<String>>,
+    pub areas_for_improvement: Option<Vec<String>>,
     pub visibility: Option<Visibility>,
 }
 
@@ -331,7 +333,7 @@ pub async fn update(
 ) -> AppResult<review::Model> {
     let (tx, review, _) = begin_edit(db, viewer, review_id).await?;
     let version = review.version;
-    let (title, summary, impact, went_well, got_lucky, learnings) = validate::all((
+    let (title, summary, impact, went_well, got_lucky, learnings, areas) = validate::all((
         changes.title.as_deref().map(|title| validate::required_text("title", title, limits::TITLE)).transpose(),
         changes
             .summary
@@ -346,6 +348,7 @@ pub async fn update(
         changes.went_well.map(|items| text_list("wentWell", items)).transpose(),
         changes.got_lucky.map(|items| text_list("gotLucky", items)).transpose(),
         changes.learnings.map(|items| text_list("learnings", items)).transpose(),
+        changes.areas_for_improvement.map(|items| text_list("areasForImprovement", items)).transpose(),
     ))
     .map_err(AppError::in_input)?;
     let mut active = review.into_active_model();
@@ -369,6 +372,9 @@ pub async fn update(
     }
     if let Some(items) = learnings {
         active.learnings = Set(items);
+    }
+    if let Some(items) = areas {
+        active.areas_for_improvement = Set(Some(items));
     }
     if let Some(visibility) = changes.visibility {
         active.visibility = Set(visibility);

@@ -9,6 +9,8 @@ pub struct TimelineInput {
     pub decision: Option<String>,
     pub kind: Option<TimelineKind>,
     pub source_url: Option<String>,
+    /// What the people involved reasonably believed at the time.
+    pub assumption: Option<String>,
 }
 
 fn timeline_values(
@@ -22,7 +24,7 @@ fn timeline_values(
     } else {
         not_in_future("occurredAt", input.occurred_at, now)
     };
-    let ((), event, information_available, decision, source_url) = validate::all((
+    let ((), event, information_available, decision, source_url, assumption) = validate::all((
         occurred_at,
         validate::required_text("event", &input.event, limits::TEXT),
         validate::optional_text("informationAvailable", input.information_available.as_deref(), limits::TEXT),
@@ -34,6 +36,7 @@ fn timeline_values(
             .filter(|u| !u.is_empty())
             .map(|u| validate::web_url("sourceUrl", u))
             .transpose(),
+        validate::optional_text("assumption", input.assumption.as_deref(), limits::TEXT),
     ))
     .map_err(AppError::in_input)?;
     entry.occurred_at = Set(input.occurred_at);
@@ -42,6 +45,7 @@ fn timeline_values(
     entry.decision = Set(decision);
     entry.kind = Set(input.kind.unwrap_or(TimelineKind::Fact));
     entry.source_url = Set(source_url);
+    entry.assumption = Set(assumption);
     Ok(())
 }
 

@@ -5,8 +5,8 @@ use crate::domain::learning;
 use crate::domain::reviews::{self, ReviewChanges, TimelineInput};
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
-    ContributingFactor, FactorCategory, Link, ParkedQuestion, Review, ReviewRole, TimelineEntry, TimelineKind,
-    Visibility,
+    ContributingFactor, FactorCategory, FactorEffect, Link, ParkedQuestion, Review, ReviewRole, TimelineEntry,
+    TimelineKind, Visibility,
 };
 use crate::ids::{self, NodeKind};
 
@@ -28,6 +28,8 @@ pub struct UpdateReviewInput {
     pub got_lucky: Option<Vec<String>>,
     /// What was learned, for other teams to read.
     pub learnings: Option<Vec<String>>,
+    /// Where the organization can improve (the playbook's "areas for improvement").
+    pub areas_for_improvement: Option<Vec<String>>,
     /// Who reads it once published.
     pub visibility: Option<Visibility>,
 }
@@ -47,6 +49,8 @@ pub struct TimelineEntryInput {
     pub kind: Option<TimelineKind>,
     /// Where it can be checked (a graph, a log, a message): an http or https URL.
     pub source_url: Option<String>,
+    /// What the people involved reasonably believed at the time: at most 2,000 characters.
+    pub assumption: Option<String>,
 }
 
 impl From<TimelineEntryInput> for TimelineInput {
@@ -58,6 +62,7 @@ impl From<TimelineEntryInput> for TimelineInput {
             decision: input.decision,
             kind: input.kind.map(Into::into),
             source_url: input.source_url,
+            assumption: input.assumption,
         }
     }
 }
@@ -78,6 +83,8 @@ pub struct ContributingFactorInput {
     pub category: FactorCategory,
     /// The condition: 1 to 2,000 characters.
     pub description: String,
+    /// What it did to the incident.
+    pub effect: Option<FactorEffect>,
 }
 
 fn review_id(id: &ID) -> Result<uuid::Uuid> {
@@ -125,6 +132,7 @@ impl ReviewMutation {
             went_well: input.went_well,
             got_lucky: input.got_lucky,
             learnings: input.learnings,
+            areas_for_improvement: input.areas_for_improvement,
             visibility: input.visibility.map(Into::into),
         };
         Ok(Review(reviews::update(ctx.db(), ctx.viewer()?, id, changes, expected_version).await?))
@@ -272,6 +280,7 @@ impl ReviewMutation {
                 ctx.viewer()?,
                 review,
                 input.category.into(),
+                input.effect.map(Into::into),
                 &input.description,
             )
             .await?,

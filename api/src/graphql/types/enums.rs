@@ -107,6 +107,12 @@ pub enum ReviewRole {
     Stakeholder,
     /// Attends to learn, without a part in the analysis.
     Observer,
+    /// Was on call for the incident and leads the timeline (cannot also facilitate).
+    OnCall,
+    /// Speaks for a team the incident affected.
+    AffectedTeamRep,
+    /// Can commit the team's time to the actions.
+    Manager,
 }
 
 /// A timeline entry is a fact (what happened) or a signal (what could be seen).
@@ -131,6 +137,20 @@ pub enum FactorCategory {
     Communication,
     /// The conditions around the work: load, timing, third parties, workload.
     Environmental,
+}
+
+/// What a contributing factor did to the incident.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::FactorEffect")]
+pub enum FactorEffect {
+    /// It set the incident off.
+    Triggered,
+    /// It made the impact larger or longer.
+    MadeWorse,
+    /// It kept the incident from being noticed sooner.
+    DelayedDetection,
+    /// It kept the service from being restored sooner.
+    DelayedRecovery,
 }
 
 /// What an event records. Each kind names its subject (`Event.subjectId`) and the keys of its

@@ -1,5 +1,6 @@
 use async_graphql::SimpleObject;
 
+use super::FactorEffect;
 use crate::domain::metrics::LearningMetrics as Metrics;
 
 /// A tag on two or more incidents of the window: a theme that repeats.
@@ -9,6 +10,15 @@ pub struct RepeatTheme {
     pub tag: String,
     /// How many of the window's incidents carry it.
     pub incidents: u64,
+}
+
+/// How many contributing factors did one thing to their incidents.
+#[derive(SimpleObject)]
+pub struct FactorEffectCount {
+    /// What they did.
+    pub effect: FactorEffect,
+    /// How many of the window's factors did it.
+    pub factors: u64,
 }
 
 /// Whether the organization learns: reviews done on time, actions closed, themes that repeat.
@@ -45,6 +55,10 @@ pub struct LearningMetrics {
     pub due_date_slips: u64,
     /// Tags on two or more incidents of the window, most frequent first.
     pub repeat_themes: Vec<RepeatTheme>,
+    /// Contributing factors of the window's reviews (those the viewer may read) by what they
+    /// did, most frequent first: what most often sets incidents off, delays their detection or
+    /// their recovery. Factors whose effect was not said are left out.
+    pub factor_effects: Vec<FactorEffectCount>,
 }
 
 impl From<Metrics> for LearningMetrics {
@@ -64,6 +78,11 @@ impl From<Metrics> for LearningMetrics {
             median_days_overdue: m.median_days_overdue,
             due_date_slips: m.due_date_slips,
             repeat_themes: m.repeat_themes.into_iter().map(|(tag, incidents)| RepeatTheme { tag, incidents }).collect(),
+            factor_effects: m
+                .factor_effects
+                .into_iter()
+                .map(|(effect, factors)| FactorEffectCount { effect: effect.into(), factors })
+                .collect(),
         }
     }
 }

@@ -16,8 +16,8 @@ mod webhook;
 pub use action::{Action, DueDateChange, FollowUp};
 pub use connection::{Connection, Edge, PageInfo, connection};
 pub use enums::{
-    ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FollowUpKind, IncidentStatus, OrgRole,
-    ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
+    ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus,
+    OrgRole, ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
 };
 pub use event::Event;
 pub use identity::{
@@ -25,7 +25,7 @@ pub use identity::{
     PasswordResetPayload, User,
 };
 pub use incident::{Incident, Tag};
-pub use metrics::{LearningMetrics, RepeatTheme};
+pub use metrics::{FactorEffectCount, LearningMetrics, RepeatTheme};
 pub use node::Node;
 pub use review::{
     Acknowledgement, BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review,

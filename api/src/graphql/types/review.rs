@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
 use super::{
-    Action, FactorCategory, FollowUp, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind, User,
-    Visibility,
+    Action, FactorCategory, FactorEffect, FollowUp, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind,
+    User, Visibility,
 };
 use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
@@ -129,6 +129,10 @@ impl Review {
     /// What was learned, for other teams to read.
     async fn learnings(&self) -> Vec<String> {
         strings(&self.0.learnings)
+    }
+    /// Where the organization can improve (the playbook's "areas for improvement").
+    async fn areas_for_improvement(&self) -> Vec<String> {
+        self.0.areas_for_improvement.as_ref().map(strings).unwrap_or_default()
     }
     /// Dashboards, chat logs, tickets…, oldest first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::REVIEW_ITEMS)")]
@@ -335,6 +339,11 @@ impl TimelineEntry {
     async fn decision(&self) -> Option<&str> {
         self.0.decision.as_deref()
     }
+    /// What the people involved reasonably believed at the time (what made the decision make
+    /// sense then).
+    async fn assumption(&self) -> Option<&str> {
+        self.0.assumption.as_deref()
+    }
     /// A fact or a signal.
     async fn kind(&self) -> TimelineKind {
         self.0.kind.into()
@@ -407,6 +416,10 @@ impl ContributingFactor {
     /// The condition.
     async fn description(&self) -> &str {
         &self.0.description
+    }
+    /// What it did to the incident; null when not said.
+    async fn effect(&self) -> Option<FactorEffect> {
+        self.0.effect.map(Into::into)
     }
 }
 

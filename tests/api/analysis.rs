@@ -1,0 +1,112 @@
+//! The analysis as the practice describes it: who comes to the meeting, what each contributing
+//! factor did, what people believed at each moment, and the areas for improvement; what most
+//! often delays detection, in the metrics.
+
+use chrono::{TimeDelta, Utc};
+use serde_json::{Value, json};
+
+use crate::actions::{Crew, crew};
+
+const PARTICIPANT: &str = "mutation($r: ID!, $u: ID!, $role: ReviewRole!) { addParticipant(reviewId: $r, userId: $u, role: $role) { participants { user { id } role } } }";
+const FACILITATOR: &str =
+    "mutation($r: ID!, $u: ID!) { assignFacilitator(reviewId: $r, userId: $u) { facilitator { id } } }";
+const FACTOR: &str = "mutation($r: ID!, $i: ContributingFactorInput!) { addContributingFactor(reviewId: $r, input: $i) { category description effect } }";
+const ENTRY: &str =
+    "mutation($r: ID!, $i: TimelineEntryInput!) { addTimelineEntry(reviewId: $r, input: $i) { event assumption } }";
+const METRICS: &str =
+    "query($f: Date!, $t: Date!) { learningMetrics(from: $f, to: $t) { factorEffects { effect factors } } }";
+
+fn window() -> Value {
+    let today = Utc::now().date_naive();
+    json!({ "f": (today - TimeDelta::days(30)).to_string(), "t": (today + TimeDelta::days(1)).to_string() })
+}
+
+async fn factor(c: &Crew, category: &str, description: &str, effect: Option<&str>) -> Value {
+    let input = json!({ "category": category, "description": description, "effect": effect });
+    c.run(&c.member, FACTOR, json!({ "r": c.review, "i": input })).await.data()["addContributingFactor"].clone()
+}
+
+#[tokio::test]
+async fn the_meeting_has_an_on_call_engineer_a_representative_and_a_manager() {
+    let c = crew().await;
+    for (who, role) in [(&c.viewer, "ON_CALL"), (&c.other, "AFFECTED_TEAM_REP"), (&c.admin, "MANAGER")] {
+        let added = c.run(&c.lead, PARTICIPANT, json!({ "r": c.review, "u": who.user_id, "role": role })).await;
+        let participants = added.data()["addParticipant"]["participants"].as_array().unwrap().clone();
+        assert!(participants.iter().any(|p| p["user"]["id"] == who.user_id && p["role"] == role), "{participants:?}");
+    }
+    // The on-call engineer responded: they lead the timeline, not the meeting.
+    let refused = c.run(&c.lead, FACILITATOR, json!({ "r": c.review, "u": c.viewer.user_id })).await;
+    refused.assert_error("BAD_USER_INPUT", Some("userId"));
+    // A manager or a representative may facilitate.
+    let assigned = c.run(&c.lead, FACILITATOR, json!({ "r": c.review, "u": c.other.user_id })).await;
+    assert_eq!(assigned.data()["assignFacilitator"]["facilitator"]["id"], c.other.user_id);
+}
+
+#[tokio::test]
+async fn factors_say_what_they_did_and_the_timeline_what_people_believed() {
+    let c = crew().await;
+    let said = factor(&c, "TECHNICAL", "The consumer retries forever", Some("TRIGGERED")).await;
+    assert_eq!(
+        said,
+        json!({ "category": "TECHNICAL", "description": "The consumer retries forever", "effect": "TRIGGERED" })
+    );
+    let unsaid = factor(&c, "PROCESS", "No runbook for a stuck queue", None).await;
+    assert_eq!(unsaid["effect"], Value::Null);
+    let bad = c
+        .run(
+            &c.member,
+            FACTOR,
+            json!({ "r": c.review, "i": { "category": "PROCESS", "description": "x", "effect": "CAUSED_IT" } }),
+        )
+        .await;
+    assert!(!bad.errors().is_empty(), "an unknown effect is refused: {:?}", bad.0);
+
+    let at = (Utc::now() - TimeDelta::hours(5)).to_rfc3339();
+    let entry =
+        json!({ "occurredAt": at, "event": "Queue depth alert", "assumption": "A slow consumer, as last week" });
+    let added = c.run(&c.member, ENTRY, json!({ "r": c.review, "i": entry })).await;
+    assert_eq!(added.data()["addTimelineEntry"]["assumption"], "A slow consumer, as last week");
+    let long = json!({ "occurredAt": at, "event": "Paged", "assumption": "x".repeat(2_001) });
+    let refused = c.run(&c.member, ENTRY, json!({ "r": c.review, "i": long })).await;
+    refused.assert_error("BAD_USER_INPUT", Some("assumption"));
+    assert_eq!(refused.errors()[0]["extensions"]["path"], json!(["input", "assumption"]));
+
+    let update = "mutation($r: ID!, $a: [String!]) { updateReview(id: $r, input: { areasForImprovement: $a }) { areasForImprovement } }";
+    let areas = json!(["Alert on queue age, not only depth", "  "]);
+    let updated = c.run(&c.member, update, json!({ "r": c.review, "a": areas })).await;
+    assert_eq!(updated.data()["updateReview"]["areasForImprovement"], json!(["Alert on queue age, not only depth"]));
+
+    // The write-up shows all three.
+    let markdown = c.run(&c.member, "query($r: ID!) { review(id: $r) { markdown } }", json!({ "r": c.review })).await;
+    let markdown = markdown.data()["review"]["markdown"].as_str().unwrap().to_owned();
+    for shown in [
+        "What we believed",
+        "A slow consumer, as last week",
+        "The consumer retries forever _(set it off)_",
+        "## Areas for improvement",
+        "- Alert on queue age, not only depth",
+    ] {
+        assert!(markdown.contains(shown), "`{shown}` missing from:\n{markdown}");
+    }
+}
+
+#[tokio::test]
+async fn metrics_count_what_factors_did_over_what_the_viewer_may_read() {
+    let c = crew().await;
+    factor(&c, "TECHNICAL", "No alert on queue age", Some("DELAYED_DETECTION")).await;
+    factor(&c, "PROCESS", "Nobody watched the dashboard", Some("DELAYED_DETECTION")).await;
+    factor(&c, "TECHNICAL", "The consumer retries forever", Some("TRIGGERED")).await;
+    factor(&c, "COMMUNICATION", "The status page lagged", None).await;
+    let counted = c.run(&c.member, METRICS, window()).await;
+    assert_eq!(
+        counted.data()["learningMetrics"]["factorEffects"],
+        json!([{ "effect": "DELAYED_DETECTION", "factors": 2 }, { "effect": "TRIGGERED", "factors": 1 }])
+    );
+    // Someone who may not read the draft counts none of its factors.
+    let outside = c.run(&c.other, METRICS, window()).await;
+    assert_eq!(outside.data()["learningMetrics"]["factorEffects"], json!([]));
+    // Nor does another organization.
+    let stranger = c.app.sign_up("Globex", "gil@globex.test").await;
+    let theirs = c.app.exec(Some(&stranger.token), METRICS, window()).await;
+    assert_eq!(theirs.data()["learningMetrics"]["factorEffects"], json!([]));
+}
