@@ -110,3 +110,73 @@ async fn metrics_count_what_factors_did_over_what_the_viewer_may_read() {
     let theirs = c.app.exec(Some(&stranger.token), METRICS, window()).await;
     assert_eq!(theirs.data()["learningMetrics"]["factorEffects"], json!([]));
 }
+
+const SUGGESTED: &str =
+    "query($r: ID!) { review(id: $r) { suggestedParticipants { user { id } role reason } incident { id } } }";
+
+async fn suggestions(c: &Crew) -> (Vec<(String, String, String)>, String) {
+    let answer = c.run(&c.lead, SUGGESTED, json!({ "r": c.review })).await;
+    let review = &answer.data()["review"];
+    let list = review["suggestedParticipants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| {
+            let text = |v: &Value| v.as_str().unwrap().to_owned();
+            (text(&s["user"]["id"]), text(&s["role"]), text(&s["reason"]))
+        })
+        .collect();
+    (list, review["incident"]["id"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn the_review_suggests_whom_to_invite_and_never_someone_already_in() {
+    let c = crew().await;
+    let (_, incident) = suggestions(&c).await;
+    // The viewer responded; Platform, led by `other`, was affected.
+    c.run(
+        &c.admin,
+        "mutation($i: ID!, $u: ID!) { addResponder(incidentId: $i, userId: $u) { id } }",
+        json!({ "i": incident, "u": c.viewer.user_id }),
+    )
+    .await
+    .data();
+    c.run(
+        &c.admin,
+        "mutation($i: ID!, $t: [ID!]!) { setAffectedTeams(incidentId: $i, teamIds: $t) { id } }",
+        json!({ "i": incident, "t": [c.platform] }),
+    )
+    .await
+    .data();
+    c.run(
+        &c.admin,
+        "mutation($t: ID!, $u: ID!) { updateTeamMember(teamId: $t, userId: $u, role: LEAD) { role } }",
+        json!({ "t": c.platform, "u": c.other.user_id }),
+    )
+    .await
+    .data();
+    let (list, _) = suggestions(&c).await;
+    let role_of =
+        |who: &str| list.iter().find(|(id, ..)| id == who).map(|(_, role, reason)| (role.clone(), reason.clone()));
+    assert_eq!(role_of(&c.viewer.user_id), Some(("ON_CALL".into(), "responded to the incident".into())), "{list:?}");
+    assert_eq!(role_of(&c.lead.user_id), Some(("MANAGER".into(), "leads Payments, which owns the incident".into())));
+    assert_eq!(
+        role_of(&c.other.user_id),
+        Some(("AFFECTED_TEAM_REP".into(), "leads Platform, which the incident affected".into()))
+    );
+    // Each person once.
+    let mut ids: Vec<_> = list.iter().map(|(id, ..)| id.clone()).collect();
+    ids.dedup();
+    assert_eq!(ids.len(), list.len());
+
+    // Once in (as a participant or facilitating), no longer suggested.
+    c.run(&c.lead, PARTICIPANT, json!({ "r": c.review, "u": c.viewer.user_id, "role": "ON_CALL" })).await.data();
+    c.run(&c.lead, FACILITATOR, json!({ "r": c.review, "u": c.other.user_id })).await.data();
+    let (list, _) = suggestions(&c).await;
+    assert!(list.iter().all(|(id, ..)| *id != c.viewer.user_id && *id != c.other.user_id), "{list:?}");
+    assert!(list.iter().any(|(id, ..)| *id == c.lead.user_id));
+    // Those who may not read the review see none of it.
+    let outside = c.app.sign_up("Globex", "gil@globex.test").await;
+    let theirs = c.app.exec(Some(&outside.token), SUGGESTED, json!({ "r": c.review })).await;
+    assert_eq!(theirs.0["data"]["review"], Value::Null, "{:?}", theirs.0);
+}

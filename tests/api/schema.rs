@@ -112,6 +112,7 @@ fn the_contract_names_are_in_the_schema() {
         "ON_CALL",
         "AFFECTED_TEAM_REP",
         "MANAGER",
+        "suggestedParticipants: [SuggestedParticipant!]!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

@@ -1,6 +1,8 @@
 //! Who takes part in a review: its facilitator and its participants.
 
 use super::*;
+use entity::{TeamRole, incident_affected_team, membership, team};
+use sea_orm::QuerySelect;
 
 async fn participant_roles(db: &impl ConnectionTrait, review_id: Uuid, user_id: Uuid) -> AppResult<Vec<ReviewRole>> {
     Ok(review_participant::Entity::find()
@@ -108,4 +110,82 @@ pub async fn remove_participant(
     )
     .await?;
     Ok(review)
+}
+
+/// Someone the meeting should hear from, with the role to invite them as and why.
+pub struct Suggestion {
+    pub user: user::Model,
+    pub role: ReviewRole,
+    pub reason: String,
+}
+
+/// Whom to invite, as the practice asks: the incident's responders (the on-call engineers who
+/// lead the timeline), a lead of each team the incident affected, and the owning team's leads
+/// (who can commit its time to the actions). Never someone already in (a participant in any
+/// role, or the facilitator), nor someone deactivated; each person once, for the first reason
+/// in that order. The caller has checked that the viewer may read the review.
+pub async fn suggested_participants(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Vec<Suggestion>> {
+    let mut taken: Vec<Uuid> = review_participant::Entity::find()
+        .select_only()
+        .column(review_participant::Column::UserId)
+        .filter(review_participant::Column::ReviewId.eq(review.id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    taken.extend(review.facilitator_id);
+    let leads_of = |team_ids: Vec<Uuid>| {
+        membership::Entity::find()
+            .filter(membership::Column::TeamId.is_in(team_ids))
+            .filter(membership::Column::Role.eq(TeamRole::Lead))
+            .order_by_asc(membership::Column::CreatedAt)
+            .all(db)
+    };
+    let affected: Vec<Uuid> = incident_affected_team::Entity::find()
+        .select_only()
+        .column(incident_affected_team::Column::TeamId)
+        .filter(incident_affected_team::Column::IncidentId.eq(review.incident_id))
+        .filter(incident_affected_team::Column::TeamId.ne(review.team_id))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let teams = team::Entity::find()
+        .filter(team::Column::Id.is_in(affected.iter().copied().chain([review.team_id])))
+        .all(db)
+        .await?;
+    let team_name = |id: Uuid| teams.iter().find(|t| t.id == id).map_or_else(String::new, |t| t.name.clone());
+
+    let mut wanted: Vec<(Uuid, ReviewRole, String)> = incidents::responder_ids(db, review.incident_id)
+        .await?
+        .into_iter()
+        .map(|id| (id, ReviewRole::OnCall, "responded to the incident".to_owned()))
+        .collect();
+    for lead in leads_of(vec![review.team_id]).await? {
+        let reason = format!("leads {}, which owns the incident", team_name(review.team_id));
+        wanted.push((lead.user_id, ReviewRole::Manager, reason));
+    }
+    // One lead per affected team: its first.
+    let mut represented = Vec::new();
+    for lead in leads_of(affected).await? {
+        if !represented.contains(&lead.team_id) {
+            represented.push(lead.team_id);
+            let reason = format!("leads {}, which the incident affected", team_name(lead.team_id));
+            wanted.push((lead.user_id, ReviewRole::AffectedTeamRep, reason));
+        }
+    }
+    let people = user::Entity::find()
+        .filter(user::Column::Id.is_in(wanted.iter().map(|(id, ..)| *id)))
+        .filter(user::Column::OrganizationId.eq(review.organization_id))
+        .filter(user::Column::Active.eq(true))
+        .all(db)
+        .await?;
+    let mut suggestions = Vec::new();
+    for (id, role, reason) in wanted {
+        if taken.contains(&id) {
+            continue;
+        }
+        let Some(user) = people.iter().find(|p| p.id == id) else { continue };
+        taken.push(id);
+        suggestions.push(Suggestion { user: user.clone(), role, reason });
+    }
+    Ok(suggestions)
 }

@@ -92,6 +92,18 @@ impl Review {
         let rows = loaders::list(ctx, ParticipantsOf(self.0.id)).await?;
         Ok(rows.into_iter().map(|(user, role)| Participant { user: User(user), role: role.into() }).collect())
     }
+    /// Whom to invite, with the role and why: the incident's responders (as ON_CALL), the
+    /// owning team's leads (as MANAGER) and a lead of each affected team (as
+    /// AFFECTED_TEAM_REP); never someone already taking part or facilitating, nor someone
+    /// deactivated. A UI offers them in one click (`addParticipant`).
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::PARTICIPANTS)")]
+    async fn suggested_participants(&self, ctx: &Context<'_>) -> Result<Vec<SuggestedParticipant>> {
+        let suggestions = reviews::suggested_participants(ctx.db(), &self.0).await?;
+        Ok(suggestions
+            .into_iter()
+            .map(|s| SuggestedParticipant { user: User(s.user), role: s.role.into(), reason: s.reason })
+            .collect())
+    }
     /// What happened, in chronological order.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TIMELINE)")]
     async fn timeline(&self, ctx: &Context<'_>) -> Result<Vec<TimelineEntry>> {
@@ -253,6 +265,17 @@ pub struct Participant {
     pub user: User,
     /// What they bring to the review.
     pub role: ReviewRole,
+}
+
+/// Someone the review meeting should hear from.
+#[derive(SimpleObject)]
+pub struct SuggestedParticipant {
+    /// The person.
+    pub user: User,
+    /// The role to invite them as.
+    pub role: ReviewRole,
+    /// Why, in words a UI can show ("responded to the incident").
+    pub reason: String,
 }
 
 /// What the viewer may do with a review now, by the rules the server enforces. Readiness
