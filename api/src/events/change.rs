@@ -19,16 +19,9 @@ use crate::ids::{GlobalId, NodeKind};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", content = "payload", rename_all = "SCREAMING_SNAKE_CASE", rename_all_fields = "camelCase")]
 pub enum Change {
-    OrganizationCreated {
-        admin_id: GlobalId,
-    },
-    UserInvited {
-        role: OrgRole,
-    },
-    UserJoined {
-        invitation_id: GlobalId,
-        role: OrgRole,
-    },
+    OrganizationCreated { admin_id: GlobalId },
+    UserInvited { role: OrgRole },
+    UserJoined { invitation_id: GlobalId, role: OrgRole },
     UserRoleChanged(UserStanding),
     UserDeactivated(UserStanding),
     UserReactivated(UserStanding),
@@ -41,87 +34,30 @@ pub enum Change {
     TeamMemberAdded(MembershipChange),
     TeamMemberUpdated(MembershipChange),
     TeamMemberRemoved(MembershipChange),
-    ApiTokenCreated {
-        scope: TokenScope,
-    },
-    ApiTokenRevoked {
-        scope: TokenScope,
-    },
+    ApiTokenCreated { scope: TokenScope },
+    ApiTokenRevoked { scope: TokenScope },
     ReviewPolicyUpdated(ReviewPolicy),
-    IncidentDeclared {
-        severity: Severity,
-        team_id: GlobalId,
-    },
-    IncidentUpdated {
-        severity: Severity,
-        version: i32,
-    },
-    IncidentStatusChanged {
-        from: IncidentStatus,
-        to: IncidentStatus,
-        at: DateTime<Utc>,
-    },
-    ResponderAdded {
-        user_id: GlobalId,
-    },
-    ResponderRemoved {
-        user_id: GlobalId,
-    },
-    AffectedTeamsSet {
-        team_ids: Vec<GlobalId>,
-    },
-    IncidentTagged {
-        tags: Vec<String>,
-    },
-    ReviewCreated {
-        incident_id: GlobalId,
-        due_at: Option<DateTime<Utc>>,
-    },
-    ReviewUpdated {
-        version: i32,
-    },
-    FacilitatorAssigned {
-        user_id: GlobalId,
-    },
-    ParticipantAdded {
-        user_id: GlobalId,
-        role: ReviewRole,
-    },
-    ParticipantRemoved {
-        user_id: GlobalId,
-        role: ReviewRole,
-    },
-    TimelineEntryAdded {
-        entry_id: GlobalId,
-    },
-    TimelineEntryUpdated {
-        entry_id: GlobalId,
-    },
-    TimelineEntryRemoved {
-        entry_id: GlobalId,
-    },
-    QuestionParked {
-        question_id: GlobalId,
-    },
-    ParkedQuestionAnswered {
-        question_id: GlobalId,
-    },
-    WhysSet {
-        count: usize,
-    },
-    ContributingFactorAdded {
-        factor_id: GlobalId,
-        category: FactorCategory,
-        /// Absent from events logged before it existed, and when not said.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        effect: Option<FactorEffect>,
-    },
-    ContributingFactorRemoved {
-        factor_id: GlobalId,
-    },
-    LinkAdded {
-        link_id: GlobalId,
-    },
+    IncidentDeclared { severity: Severity, team_id: GlobalId },
+    IncidentUpdated { severity: Severity, version: i32 },
+    IncidentStatusChanged { from: IncidentStatus, to: IncidentStatus, at: DateTime<Utc> },
+    ResponderAdded { user_id: GlobalId },
+    ResponderRemoved { user_id: GlobalId },
+    AffectedTeamsSet { team_ids: Vec<GlobalId> },
+    IncidentTagged { tags: Vec<String> },
+    ReviewCreated { incident_id: GlobalId, due_at: Option<DateTime<Utc>> },
+    ReviewUpdated { version: i32 },
+    FacilitatorAssigned { user_id: GlobalId },
+    ParticipantAdded { user_id: GlobalId, role: ReviewRole },
+    ParticipantRemoved { user_id: GlobalId, role: ReviewRole },
+    TimelineEntryAdded { entry_id: GlobalId },
+    TimelineEntryUpdated { entry_id: GlobalId },
+    TimelineEntryRemoved { entry_id: GlobalId },
+    QuestionParked { question_id: GlobalId },
+    ParkedQuestionAnswered { question_id: GlobalId },
+    WhysSet { count: usize },
+    ContributingFactorAdded(FactorAdded),
+    ContributingFactorRemoved { factor_id: GlobalId },
+    LinkAdded { link_id: GlobalId },
     ReviewSubmitted(ReviewTransition),
     ReviewReturnedToDraft(ReviewTransition),
     ReviewPublished(ReviewTransition),
@@ -130,27 +66,15 @@ pub enum Change {
     ActionUpdated(ActionVersioned),
     ActionRescheduled(ActionRescheduled),
     ActionReassigned(ActionState),
-    ActionsRanked {
-        action_ids: Vec<GlobalId>,
-    },
+    ActionsRanked { action_ids: Vec<GlobalId> },
     ActionStarted(ActionTransition),
     ActionCompleted(ActionTransition),
     ActionDropped(ActionTransition),
-    FollowUpRecorded {
-        kind: FollowUpKind,
-        actions_effective: Effectiveness,
-        recurred: bool,
-    },
+    FollowUpRecorded { kind: FollowUpKind, actions_effective: Effectiveness, recurred: bool },
     LearningAcknowledged {},
     ActionOverdue(ActionOverdue),
-    FollowUpDue {
-        kind: FollowUpKind,
-        team_id: GlobalId,
-        due_at: Option<DateTime<Utc>>,
-    },
-    WebhookDeactivated {
-        failing_since: DateTime<Utc>,
-    },
+    FollowUpDue { kind: FollowUpKind, team_id: GlobalId, due_at: Option<DateTime<Utc>> },
+    WebhookDeactivated { failing_since: DateTime<Utc> },
     ReviewDueSoon(ReviewDeadline),
     ReviewLate(ReviewDeadline),
     PublishLate(ReviewDeadline),
@@ -168,6 +92,17 @@ pub struct ActionIssue {
     pub action: ActionState,
     pub provider: String,
     pub key: String,
+}
+
+/// A contributing factor added to a review, and what it did (when said).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FactorAdded {
+    pub factor_id: GlobalId,
+    pub category: FactorCategory,
+    /// Absent from events logged before it existed, and when not said.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<FactorEffect>,
 }
 
 /// A review's deadline the scanner announces: the meeting's (`REVIEW_DUE_SOON`, `REVIEW_LATE`)

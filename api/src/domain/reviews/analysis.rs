@@ -1,6 +1,7 @@
 //! The analysis of a review: the why chain, contributing factors, links and blame language.
 
 use super::*;
+use crate::events::FactorAdded;
 
 /// Replaces the why chain; the last answer is the root cause.
 pub async fn set_whys(
@@ -59,10 +60,12 @@ pub async fn add_contributing_factor(
             created_at: Set(viewer.now()),
         })
     };
-    add_to_list(db, viewer, review_id, list, row, |factor| Change::ContributingFactorAdded {
-        factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id),
-        category,
-        effect,
+    add_to_list(db, viewer, review_id, list, row, |factor| {
+        Change::ContributingFactorAdded(FactorAdded {
+            factor_id: GlobalId::new(NodeKind::ContributingFactor, factor.id),
+            category,
+            effect,
+        })
     })
     .await
 }
