@@ -180,3 +180,24 @@ async fn the_review_suggests_whom_to_invite_and_never_someone_already_in() {
     let theirs = c.app.exec(Some(&outside.token), SUGGESTED, json!({ "r": c.review })).await;
     assert_eq!(theirs.0["data"]["review"], Value::Null, "{:?}", theirs.0);
 }
+
+#[tokio::test]
+async fn the_write_up_names_the_participants_by_role_and_the_incidents_times() {
+    let c = crew().await;
+    for (who, role) in [(&c.viewer, "ON_CALL"), (&c.member, "RESPONDER"), (&c.admin, "MANAGER")] {
+        c.run(&c.lead, PARTICIPANT, json!({ "r": c.review, "u": who.user_id, "role": role })).await.data();
+    }
+    let markdown = c.run(&c.member, "query($r: ID!) { review(id: $r) { markdown } }", json!({ "r": c.review })).await;
+    let markdown = markdown.data()["review"]["markdown"].as_str().unwrap().to_owned();
+    // The crew's incident started six hours before it was declared (detected) and resolved.
+    let about_six_hours = |label: &str| {
+        markdown.contains(&format!("**{label}:** 6 h")) || markdown.contains(&format!("**{label}:** 5 h 59 min"))
+    };
+    assert!(about_six_hours("Time to detect") && about_six_hours("to resolve"), "{markdown}");
+    assert!(!markdown.contains("to mitigate"), "not mitigated apart from resolving: {markdown}");
+    assert!(
+        markdown
+            .contains("**Participants:** On call: Invited Person · Responders: Invited Person · Managers: Ada Admin"),
+        "{markdown}"
+    );
+}

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 use std::fmt::Write;
 
 use chrono::{DateTime, Utc};
-use entity::{FactorCategory, FactorEffect, incident, review, user};
-use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use entity::{FactorCategory, FactorEffect, ReviewRole, incident, review, review_participant, user};
+use sea_orm::{ActiveEnum, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use crate::domain::reviews::{Contents, strings};
@@ -44,24 +44,34 @@ pub async fn render(
         Some(id) => user::Entity::find_by_id(id).one(db).await?.map(|u| u.display_name),
         None => None,
     };
-    let owners: HashMap<Uuid, String> = user::Entity::find()
-        .filter(user::Column::Id.is_in(contents.actions.iter().map(|a| a.owner_id)))
+    let taking_part = review_participant::Entity::find()
+        .filter(review_participant::Column::ReviewId.eq(review.id))
+        .order_by_asc(review_participant::Column::CreatedAt)
+        .all(db)
+        .await?;
+    let people = contents.actions.iter().map(|a| a.owner_id).chain(taking_part.iter().map(|p| p.user_id));
+    let names: HashMap<Uuid, String> = user::Entity::find()
+        .filter(user::Column::Id.is_in(people))
         .all(db)
         .await?
         .into_iter()
         .map(|u| (u.id, u.display_name))
         .collect();
+    let participants: Vec<(ReviewRole, String)> =
+        taking_part.iter().filter_map(|p| names.get(&p.user_id).map(|name| (p.role, name.clone()))).collect();
     let (review, incident) = (review.clone(), incident.clone());
-    crate::cpu::run(move || compose(&review, &incident, &contents, facilitator.as_deref(), &owners)).await
+    let people = People { facilitator, participants, names };
+    crate::cpu::run(move || compose(&review, &incident, &contents, &people)).await
 }
 
-fn compose(
-    review: &review::Model,
-    incident: &incident::Model,
-    contents: &Contents,
-    facilitator: Option<&str>,
-    owners: &HashMap<Uuid, String>,
-) -> String {
+/// Who the write-up names: the facilitator, the participants by role, and everyone by ID.
+struct People {
+    facilitator: Option<String>,
+    participants: Vec<(ReviewRole, String)>,
+    names: HashMap<Uuid, String>,
+}
+
+fn compose(review: &review::Model, incident: &incident::Model, contents: &Contents, people: &People) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "# {}\n", review.title.replace('\n', " "));
     let _ = writeln!(
@@ -73,8 +83,34 @@ fn compose(
         incident.resolved_at.map_or_else(|| "not yet".to_owned(), time),
         if incident.near_miss { " · **Near miss**" } else { "" },
     );
-    if let Some(name) = facilitator {
+    let since_start = |at: Option<DateTime<Utc>>| at.map(|at| span(at - incident.started_at));
+    let times: Vec<String> = [
+        ("Time to detect", since_start(Some(incident.detected_at))),
+        ("to mitigate", since_start(incident.mitigated_at)),
+        ("to resolve", since_start(incident.resolved_at)),
+    ]
+    .into_iter()
+    .filter_map(|(label, time)| time.map(|time| format!("**{label}:** {time}")))
+    .collect();
+    if !times.is_empty() {
+        let _ = writeln!(out, "{}\n", times.join(" · "));
+    }
+    if let Some(name) = &people.facilitator {
         let _ = writeln!(out, "**Facilitator:** {name}\n");
+    }
+    if !people.participants.is_empty() {
+        let mut roles: Vec<ReviewRole> = people.participants.iter().map(|(role, _)| *role).collect();
+        roles.sort_by_key(|role| ROLE_ORDER.iter().position(|r| r == role));
+        roles.dedup();
+        let by_role: Vec<String> = roles
+            .into_iter()
+            .map(|role| {
+                let named: Vec<&str> =
+                    people.participants.iter().filter(|(r, _)| *r == role).map(|(_, n)| n.as_str()).collect();
+                format!("{}: {}", role_words(role), named.join(", "))
+            })
+            .collect();
+        let _ = writeln!(out, "**Participants:** {}\n", by_role.join(" · "));
     }
 
     out.push_str("## Summary\n\n");
@@ -160,7 +196,7 @@ fn compose(
             out,
             "| {} | {} | {} | {} | {} |",
             cell(&action.title),
-            cell(owners.get(&action.owner_id).map_or("", String::as_str)),
+            cell(people.names.get(&action.owner_id).map_or("", String::as_str)),
             action.due_date,
             cell(&action.success_metric),
             action.status.to_value(),
@@ -191,6 +227,46 @@ fn compose(
     out
 }
 
+/// A span of time as people say it: `45 min`, `2 h 5 min`, `3 d 4 h`.
+fn span(delta: chrono::TimeDelta) -> String {
+    let minutes = delta.num_minutes().max(0);
+    match (minutes / (24 * 60), minutes / 60 % 24, minutes % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
+}
+
+/// The order the write-up names participants in: those who lead the timeline first.
+const ROLE_ORDER: [ReviewRole; 9] = [
+    ReviewRole::OnCall,
+    ReviewRole::Responder,
+    ReviewRole::ChangeAuthor,
+    ReviewRole::AffectedTeamRep,
+    ReviewRole::Manager,
+    ReviewRole::SubjectMatterExpert,
+    ReviewRole::NoteTaker,
+    ReviewRole::Stakeholder,
+    ReviewRole::Observer,
+];
+
+/// A participant's role as the write-up names it.
+fn role_words(role: ReviewRole) -> &'static str {
+    match role {
+        ReviewRole::OnCall => "On call",
+        ReviewRole::Responder => "Responders",
+        ReviewRole::ChangeAuthor => "Change author",
+        ReviewRole::AffectedTeamRep => "Affected teams",
+        ReviewRole::Manager => "Managers",
+        ReviewRole::SubjectMatterExpert => "Experts",
+        ReviewRole::NoteTaker => "Note taker",
+        ReviewRole::Stakeholder => "Stakeholders",
+        ReviewRole::Observer => "Observers",
+    }
+}
+
 /// What a factor did, as the write-up says it.
 fn effect_words(effect: FactorEffect) -> &'static str {
     match effect {
@@ -198,5 +274,23 @@ fn effect_words(effect: FactorEffect) -> &'static str {
         FactorEffect::MadeWorse => "made it worse",
         FactorEffect::DelayedDetection => "delayed detection",
         FactorEffect::DelayedRecovery => "delayed recovery",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use chrono::TimeDelta;
+
+    use super::span;
+
+    #[test]
+    fn spans_read_as_people_say_them() {
+        assert_eq!(span(TimeDelta::seconds(59)), "0 min");
+        assert_eq!(span(TimeDelta::minutes(45)), "45 min");
+        assert_eq!(span(TimeDelta::minutes(120)), "2 h");
+        assert_eq!(span(TimeDelta::minutes(125)), "2 h 5 min");
+        assert_eq!(span(TimeDelta::days(3)), "3 d");
+        assert_eq!(span(TimeDelta::days(3) + TimeDelta::minutes(250)), "3 d 4 h");
+        assert_eq!(span(TimeDelta::minutes(-5)), "0 min");
     }
 }
