@@ -20,6 +20,10 @@ pub struct Model {
     pub publish_within_days: i32,
     /// Days before its due date an action's owner is nudged.
     pub action_due_soon_days: i32,
+    /// Minutes of the meeting's five phases, as a JSON array; none for the default.
+    pub agenda_minutes: Option<Json>,
+    /// What the facilitator reads to open the meeting; none for the default.
+    pub opening_statement: Option<String>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -16,6 +16,7 @@ mod m20261130_000010_deadline_notices;
 mod m20261130_000011_external_issues;
 mod m20261201_000012_email;
 mod m20261201_000013_analysis;
+mod m20261201_000014_agenda;
 
 pub struct Migrator;
 
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000011_external_issues::Migration),
             Box::new(m20261201_000012_email::Migration),
             Box::new(m20261201_000013_analysis::Migration),
+            Box::new(m20261201_000014_agenda::Migration),
         ]
     }
 }

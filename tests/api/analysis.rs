@@ -201,3 +201,56 @@ async fn the_write_up_names_the_participants_by_role_and_the_incidents_times() {
         "{markdown}"
     );
 }
+
+const AGENDA: &str = "query($r: ID!) { review(id: $r) { agenda { openingStatement totalMinutes phases { phase goal minutes startsAt } } } }";
+const POLICY: &str = "mutation($i: ReviewPolicyInput!) { updateReviewPolicy(input: $i) { reviewPolicy { agendaMinutes openingStatement } } }";
+
+#[tokio::test]
+async fn the_meeting_has_an_agenda_from_the_policy() {
+    let c = crew().await;
+    let agenda = c.run(&c.member, AGENDA, json!({ "r": c.review })).await.data()["review"]["agenda"].clone();
+    assert_eq!(agenda["totalMinutes"], 90);
+    assert!(agenda["openingStatement"].as_str().unwrap().contains("not to find someone to blame"));
+    let phases: Vec<(String, i64)> = agenda["phases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p["phase"].as_str().unwrap().to_owned(), p["minutes"].as_i64().unwrap()))
+        .collect();
+    let expected = [("OPENING", 5), ("TIMELINE", 30), ("ANALYSIS", 30), ("ACTIONS", 20), ("CLOSING", 5)];
+    assert_eq!(phases, expected.map(|(p, m)| (p.to_owned(), m)).to_vec());
+    assert!(agenda["phases"].as_array().unwrap().iter().all(|p| p["startsAt"].is_null() && p["goal"].is_string()));
+
+    // The organization sets its own; a scheduled meeting gets start times.
+    let mine =
+        json!({ "agendaMinutes": [10, 20, 30, 25, 5], "openingStatement": "We learn here; nobody is on trial." });
+    let set = c.run(&c.admin, POLICY, json!({ "i": mine })).await;
+    assert_eq!(set.data()["updateReviewPolicy"]["reviewPolicy"]["agendaMinutes"], json!([10, 20, 30, 25, 5]));
+    let at = Utc::now() + TimeDelta::days(1);
+    let schedule = "mutation($r: ID!, $at: DateTime!) { updateReview(id: $r, input: { scheduledFor: $at }) { id } }";
+    c.run(&c.member, schedule, json!({ "r": c.review, "at": at.to_rfc3339() })).await.data();
+    let agenda = c.run(&c.member, AGENDA, json!({ "r": c.review })).await.data()["review"]["agenda"].clone();
+    assert_eq!(agenda["openingStatement"], "We learn here; nobody is on trial.");
+    assert_eq!(agenda["totalMinutes"], 90);
+    let starts: Vec<chrono::DateTime<Utc>> =
+        agenda["phases"].as_array().unwrap().iter().map(|p| p["startsAt"].as_str().unwrap().parse().unwrap()).collect();
+    let offsets: Vec<i64> = starts.iter().map(|s| (*s - starts[0]).num_minutes()).collect();
+    assert_eq!(offsets, vec![0, 10, 30, 60, 85]);
+    assert!((starts[0] - at).num_seconds().abs() <= 1);
+
+    // Bad agendas are refused, each with its field; only admins set them.
+    for bad in [json!([10, 20, 30]), json!([130, 0, 0, 0, 0]), json!([5, 5, 5, 5, 5]), json!([-5, 30, 30, 20, 5])] {
+        c.run(&c.admin, POLICY, json!({ "i": { "agendaMinutes": bad } }))
+            .await
+            .assert_error("BAD_USER_INPUT", Some("agendaMinutes"));
+    }
+    c.run(&c.lead, POLICY, json!({ "i": { "agendaMinutes": [5, 30, 30, 20, 5] } }))
+        .await
+        .assert_error("FORBIDDEN", None);
+    // An empty statement goes back to the default; the log never holds the text.
+    let reset = c.run(&c.admin, POLICY, json!({ "i": { "openingStatement": " " } })).await;
+    assert_eq!(reset.data()["updateReviewPolicy"]["reviewPolicy"]["openingStatement"], Value::Null);
+    use sea_orm::EntityTrait;
+    let events = entity::event::Entity::find().all(&c.app.state.db).await.unwrap();
+    assert!(events.iter().all(|e| !e.payload.to_string().contains("nobody is on trial")));
+}

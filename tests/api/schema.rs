@@ -113,6 +113,7 @@ fn the_contract_names_are_in_the_schema() {
         "AFFECTED_TEAM_REP",
         "MANAGER",
         "suggestedParticipants: [SuggestedParticipant!]!",
+        "agenda: Agenda!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::db;
+use crate::domain::validate::limits;
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
 use crate::ids::NodeKind;
@@ -27,6 +28,8 @@ impl Default for ReviewPolicy {
             long_term_review_days: 75,
             publish_within_days: 7,
             action_due_soon_days: 3,
+            agenda_minutes: crate::events::DEFAULT_AGENDA_MINUTES,
+            opening_statement: None,
         }
     }
 }
@@ -53,7 +56,24 @@ impl ReviewPolicy {
             long_term_review_days: row.long_term_review_days,
             publish_within_days: row.publish_within_days,
             action_due_soon_days: row.action_due_soon_days,
+            agenda_minutes: row
+                .agenda_minutes
+                .and_then(|minutes| serde_json::from_value(minutes).ok())
+                .unwrap_or(defaults.agenda_minutes),
+            opening_statement: row.opening_statement,
         }
+    }
+
+    /// Each phase 0 to 120 minutes, the meeting 30 to 240 in all.
+    fn agenda_fits(&self) -> AppResult<()> {
+        let total: i32 = self.agenda_minutes.iter().sum();
+        if self.agenda_minutes.iter().any(|m| !(0..=120).contains(m)) || !(30..=240).contains(&total) {
+            return Err(AppError::invalid(
+                "agendaMinutes",
+                "each phase takes 0 to 120 minutes, and the meeting 30 to 240 in all",
+            ));
+        }
+        Ok(())
     }
 
     fn validate(&self) -> AppResult<()> {
@@ -80,6 +100,7 @@ impl ReviewPolicy {
             range("longTermReviewDays", self.long_term_review_days, 60, 90),
             range("publishWithinDays", self.publish_within_days, 1, 60),
             range("actionDueSoonDays", self.action_due_soon_days, 1, 14),
+            self.agenda_fits(),
         ])
         .map_err(AppError::in_input)
     }
@@ -103,6 +124,10 @@ pub struct PolicyChanges {
     pub long_term_review_days: Option<i32>,
     pub publish_within_days: Option<i32>,
     pub action_due_soon_days: Option<i32>,
+    /// The minutes of the five phases, in order; exactly five.
+    pub agenda_minutes: Option<Vec<i32>>,
+    /// The opening statement; an empty text goes back to the default.
+    pub opening_statement: Option<String>,
 }
 
 pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyChanges) -> AppResult<ReviewPolicy> {
@@ -125,6 +150,22 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     policy.long_term_review_days = changes.long_term_review_days.unwrap_or(policy.long_term_review_days);
     policy.publish_within_days = changes.publish_within_days.unwrap_or(policy.publish_within_days);
     policy.action_due_soon_days = changes.action_due_soon_days.unwrap_or(policy.action_due_soon_days);
+    let agenda = match changes.agenda_minutes {
+        None => Ok(()),
+        Some(minutes) => match <[i32; 5]>::try_from(minutes) {
+            Ok(minutes) => {
+                policy.agenda_minutes = minutes;
+                Ok(())
+            }
+            Err(_) => Err(AppError::invalid("agendaMinutes", "give the minutes of all five phases, in order")),
+        },
+    };
+    let statement = match changes.opening_statement.as_deref() {
+        None => Ok(()),
+        Some(text) => crate::domain::validate::optional_text("openingStatement", Some(text), limits::TEXT)
+            .map(|text| policy.opening_statement = text),
+    };
+    crate::domain::validate::every([agenda, statement]).map_err(AppError::in_input)?;
     policy.validate()?;
 
     let is_new = existing.is_none();
@@ -143,6 +184,8 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     row.long_term_review_days = Set(policy.long_term_review_days);
     row.publish_within_days = Set(policy.publish_within_days);
     row.action_due_soon_days = Set(policy.action_due_soon_days);
+    row.agenda_minutes = Set(Some(serde_json::json!(policy.agenda_minutes)));
+    row.opening_statement = Set(policy.opening_statement.clone());
     row.updated_at = Set(viewer.now());
     if is_new {
         row.insert(&tx).await?;

@@ -156,6 +156,19 @@ pub struct ReviewPolicy {
     pub publish_within_days: i32,
     #[serde(default = "default_action_due_soon_days")]
     pub action_due_soon_days: i32,
+    /// Minutes of the meeting's opening, timeline, analysis, actions and closing.
+    #[serde(default = "default_agenda_minutes")]
+    pub agenda_minutes: [i32; 5],
+    /// Text an admin wrote: kept out of the log (payloads hold none), like every such text.
+    #[serde(skip)]
+    pub opening_statement: Option<String>,
+}
+
+/// The 90-minute meeting: opening, timeline, analysis, actions, closing.
+pub const DEFAULT_AGENDA_MINUTES: [i32; 5] = [5, 30, 30, 20, 5];
+
+fn default_agenda_minutes() -> [i32; 5] {
+    DEFAULT_AGENDA_MINUTES
 }
 
 fn default_publish_within_days() -> i32 {

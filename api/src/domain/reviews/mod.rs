@@ -28,6 +28,7 @@ use crate::error::{AppError, AppResult, Shortfall};
 use crate::events::{self, Change, ReviewTransition};
 use crate::ids::{GlobalId, NodeKind};
 
+mod agenda;
 mod analysis;
 mod contents;
 mod follow_ups;
@@ -35,6 +36,7 @@ mod lifecycle;
 mod participants;
 mod timeline;
 
+pub use agenda::*;
 pub use analysis::*;
 pub use contents::*;
 pub use follow_ups::*;

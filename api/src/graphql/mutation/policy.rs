@@ -31,6 +31,12 @@ pub struct ReviewPolicyInput {
     pub publish_within_days: Option<i32>,
     /// Days before its due date an action is announced due soon (ACTION_DUE_SOON): 1 to 14.
     pub action_due_soon_days: Option<i32>,
+    /// Minutes of the review meeting's opening, timeline, analysis, actions and closing, in
+    /// that order: five numbers, each 0 to 120, 30 to 240 in all.
+    pub agenda_minutes: Option<Vec<i32>>,
+    /// What the facilitator reads to open every review meeting (`Review.agenda`): at most 2,000
+    /// characters; an empty text goes back to the default.
+    pub opening_statement: Option<String>,
 }
 
 #[derive(Default)]
@@ -58,6 +64,8 @@ impl PolicyMutation {
             long_term_review_days: input.long_term_review_days,
             publish_within_days: input.publish_within_days,
             action_due_soon_days: input.action_due_soon_days,
+            agenda_minutes: input.agenda_minutes,
+            opening_statement: input.opening_statement,
         };
         policy::update(ctx.db(), viewer, changes).await?;
         Ok(Organization(users::organization(ctx.db(), viewer).await?))

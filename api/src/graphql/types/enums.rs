@@ -139,6 +139,22 @@ pub enum FactorCategory {
     Environmental,
 }
 
+/// A phase of the review meeting, in order.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "crate::domain::reviews::MeetingPhase")]
+pub enum MeetingPhase {
+    /// The opening statement and the ground rules.
+    Opening,
+    /// What happened, and what people knew and believed.
+    Timeline,
+    /// The why chain and the contributing factors.
+    Analysis,
+    /// The actions, each with an owner and a due date.
+    Actions,
+    /// The recap and the follow-up date.
+    Closing,
+}
+
 /// What a contributing factor did to the incident.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
 #[graphql(remote = "entity::FactorEffect")]

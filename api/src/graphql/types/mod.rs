@@ -17,7 +17,7 @@ pub use action::{Action, DueDateChange, FollowUp};
 pub use connection::{Connection, Edge, PageInfo, connection};
 pub use enums::{
     ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus,
-    OrgRole, ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
+    MeetingPhase, OrgRole, ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
 };
 pub use event::Event;
 pub use identity::{

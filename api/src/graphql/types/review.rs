@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
 use super::{
-    Action, FactorCategory, FactorEffect, FollowUp, Incident, ReviewRole, ReviewStatus, Severity, Team, TimelineKind,
-    User, Visibility,
+    Action, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, ReviewRole, ReviewStatus, Severity, Team,
+    TimelineKind, User, Visibility,
 };
 use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
@@ -103,6 +103,13 @@ impl Review {
             .into_iter()
             .map(|s| SuggestedParticipant { user: User(s.user), role: s.role.into(), reason: s.reason })
             .collect())
+    }
+    /// The review meeting's agenda for a facilitator's screen: the statement to open with and
+    /// the five phases with their minutes from the organization's policy (and their start
+    /// times, once the meeting is scheduled).
+    async fn agenda(&self, ctx: &Context<'_>) -> Result<Agenda> {
+        let policy = crate::domain::policy::for_org(ctx.db(), self.0.organization_id).await?;
+        Ok(Agenda(reviews::agenda(&policy, &self.0)))
     }
     /// What happened, in chronological order.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TIMELINE)")]
@@ -265,6 +272,46 @@ pub struct Participant {
     pub user: User,
     /// What they bring to the review.
     pub role: ReviewRole,
+}
+
+pub struct Agenda(pub reviews::Agenda);
+
+/// The review meeting: what to open with, and its phases in order.
+#[Object]
+impl Agenda {
+    /// What the facilitator reads to open the meeting (the organization's, or the default).
+    async fn opening_statement(&self) -> &str {
+        &self.0.opening_statement
+    }
+    /// The meeting's length in minutes.
+    async fn total_minutes(&self) -> i32 {
+        self.0.total_minutes()
+    }
+    /// Opening, timeline, analysis, actions, closing.
+    async fn phases(&self) -> Vec<AgendaPhase> {
+        self.0
+            .phases
+            .iter()
+            .map(|p| AgendaPhase {
+                phase: p.phase.into(),
+                goal: p.phase.goal().to_owned(),
+                minutes: p.minutes,
+                starts_at: p.starts_at,
+            })
+            .collect()
+    }
+}
+
+/// One phase of the review meeting.
+#[derive(SimpleObject)]
+pub struct AgendaPhase {
+    pub phase: MeetingPhase,
+    /// What it is for.
+    pub goal: String,
+    /// How long it takes (0: skipped).
+    pub minutes: i32,
+    /// When it starts; null until the meeting is scheduled (`scheduledFor`).
+    pub starts_at: Option<DateTime<Utc>>,
 }
 
 /// Someone the review meeting should hear from.
@@ -551,5 +598,14 @@ impl ReviewPolicy {
     /// An action is announced due soon (ACTION_DUE_SOON) this many days before its due date.
     async fn action_due_soon_days(&self) -> i32 {
         self.0.action_due_soon_days
+    }
+    /// Minutes of the review meeting's opening, timeline, analysis, actions and closing.
+    async fn agenda_minutes(&self) -> Vec<i32> {
+        self.0.agenda_minutes.to_vec()
+    }
+    /// What the facilitator reads to open the meeting; null for the default (see
+    /// `Review.agenda`).
+    async fn opening_statement(&self) -> Option<&str> {
+        self.0.opening_statement.as_deref()
     }
 }
