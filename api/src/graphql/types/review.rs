@@ -305,6 +305,7 @@ impl Agenda {
 /// One phase of the review meeting.
 #[derive(SimpleObject)]
 pub struct AgendaPhase {
+    /// Which phase it is.
     pub phase: MeetingPhase,
     /// What it is for.
     pub goal: String,
