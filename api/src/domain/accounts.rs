@@ -12,8 +12,8 @@ use entity::user_token::{self, TokenPurpose};
 use entity::{organization, user};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    PaginatorTrait, QueryFilter, QuerySelect,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -68,6 +68,22 @@ async fn issue(
     Ok((token, expires_at))
 }
 
+/// How many tokens of `purpose` were issued to `holders` in the past hour (the cap on how much
+/// mail one account or address gets).
+async fn issued_last_hour(
+    db: &impl ConnectionTrait,
+    purpose: TokenPurpose,
+    holders: Condition,
+    now: DateTime<Utc>,
+) -> AppResult<u64> {
+    Ok(user_token::Entity::find()
+        .filter(holders)
+        .filter(user_token::Column::Purpose.eq(purpose))
+        .filter(user_token::Column::CreatedAt.gt(now - TimeDelta::hours(1)))
+        .count(db)
+        .await?)
+}
+
 fn invalid_link() -> AppError {
     AppError::invalid("token", "this link is not valid any more: ask for a new one")
 }
@@ -117,13 +133,8 @@ pub(crate) async fn send_confirmation(
         .from(user::Entity)
         .and_where(user::Column::Email.eq(&user.email))
         .to_owned();
-    let recent = user_token::Entity::find()
-        .filter(user_token::Column::UserId.in_subquery(same_address))
-        .filter(user_token::Column::Purpose.eq(TokenPurpose::Verify))
-        .filter(user_token::Column::CreatedAt.gt(now - TimeDelta::hours(1)))
-        .count(tx)
-        .await?;
-    if recent >= CONFIRMATIONS_PER_HOUR {
+    let holders = Condition::all().add(user_token::Column::UserId.in_subquery(same_address));
+    if issued_last_hour(tx, TokenPurpose::Verify, holders, now).await? >= CONFIRMATIONS_PER_HOUR {
         return Ok(());
     }
     let (token, expires_at) = issue(tx, user.id, TokenPurpose::Verify, CONFIRM_TTL, None, now).await?;
@@ -239,13 +250,8 @@ async fn send_reset(state: &AppState, email: &str) -> AppResult<()> {
     if db::is_postgres(&tx) {
         user::Entity::find_by_id(user.id).lock_exclusive().one(&tx).await?;
     }
-    let recent = user_token::Entity::find()
-        .filter(user_token::Column::UserId.eq(user.id))
-        .filter(user_token::Column::Purpose.eq(TokenPurpose::Reset))
-        .filter(user_token::Column::CreatedAt.gt(now - TimeDelta::hours(1)))
-        .count(&tx)
-        .await?;
-    if recent >= RESETS_PER_HOUR {
+    let holder = Condition::all().add(user_token::Column::UserId.eq(user.id));
+    if issued_last_hour(&tx, TokenPurpose::Reset, holder, now).await? >= RESETS_PER_HOUR {
         return Ok(());
     }
     let (token, _) = issue(&tx, user.id, TokenPurpose::Reset, RESET_TTL, None, now).await?;
@@ -367,6 +373,11 @@ pub struct Preferences {
 impl Preferences {
     pub fn of(user: &user::Model) -> Self {
         Self { nudges: user.notify_nudges, digest: user.digest_since.is_some() }
+    }
+
+    /// `user`'s preferences as `viewer` may see them: their own only, with a session.
+    pub fn seen_by(viewer: &Viewer, user: &user::Model) -> Option<Self> {
+        (viewer.user_id == user.id && viewer.session_id().is_some()).then(|| Self::of(user))
     }
 }
 

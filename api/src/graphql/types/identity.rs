@@ -67,9 +67,7 @@ impl User {
     /// What the user receives by email. Only the user themself sees it (null for anyone else,
     /// and for API tokens).
     async fn notification_preferences(&self, ctx: &Context<'_>) -> Option<NotificationPreferences> {
-        let viewer = ctx.viewer().ok()?;
-        let own = viewer.user_id == self.0.id && viewer.session_id().is_some();
-        own.then(|| accounts::Preferences::of(&self.0).into())
+        accounts::Preferences::seen_by(ctx.viewer().ok()?, &self.0).map(Into::into)
     }
     /// The teams the user belongs to, with their role in each, oldest membership first.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TEAMS_OF_A_PERSON)")]
