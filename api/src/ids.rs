@@ -26,6 +26,7 @@ pub enum NodeKind {
     FollowUp,
     Webhook,
     WebhookDelivery,
+    Comment,
 }
 
 impl NodeKind {

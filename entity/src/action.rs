@@ -35,6 +35,11 @@ pub struct Model {
     pub external_provider: Option<String>,
     pub external_key: Option<String>,
     pub external_url: Option<String>,
+    /// When the owner said yes to it; cleared when it changes hands or is declined.
+    pub accepted_at: Option<DateTimeUtc>,
+    /// When the owner last sent it back to the facilitator, and why.
+    pub declined_at: Option<DateTimeUtc>,
+    pub decline_reason: Option<String>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

@@ -1,4 +1,4 @@
-use crate::{IncidentStatus, Severity};
+use crate::{DetectionSource, IncidentStatus, Severity};
 use sea_orm::entity::prelude::*;
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
@@ -20,6 +20,13 @@ pub struct Model {
     pub resolved_at: Option<DateTimeUtc>,
     pub closed_at: Option<DateTimeUtc>,
     pub declared_by: Uuid,
+    /// How it was found.
+    pub detection_source: Option<DetectionSource>,
+    /// The deploy, pull request or change that set it off (a URL).
+    pub change_ref: Option<String>,
+    pub triggered_by_change: bool,
+    /// Who made that change, when named.
+    pub change_author_id: Option<Uuid>,
     pub version: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

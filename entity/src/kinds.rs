@@ -193,6 +193,35 @@ pub enum DeliveryStatus {
     Failed,
 }
 
+/// How an incident was found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(24))")]
+pub enum DetectionSource {
+    #[sea_orm(string_value = "ALERT")]
+    Alert,
+    #[sea_orm(string_value = "SYNTHETIC_CHECK")]
+    SyntheticCheck,
+    #[sea_orm(string_value = "CUSTOMER_REPORT")]
+    CustomerReport,
+    #[sea_orm(string_value = "EMPLOYEE_REPORT")]
+    EmployeeReport,
+    #[sea_orm(string_value = "OTHER")]
+    Other,
+}
+
+/// What, beyond its severity, makes resolving an incident open its review.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ReviewTrigger {
+    /// The incident had customer impact.
+    CustomerImpact,
+    /// A change set it off.
+    ChangeTriggered,
+    /// Another incident shared a tag with it within the policy's window.
+    Repeat,
+}
+
 /// What an event of the log records. Stored as its name; every kind is listed once, here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum, Serialize, Deserialize)]
 #[serde(rename_all = "SCREAMING_SNAKE_CASE")]
@@ -322,6 +351,24 @@ pub enum EventKind {
     ActionIssueLinked,
     #[sea_orm(string_value = "ACTION_ISSUE_UNLINKED")]
     ActionIssueUnlinked,
+    #[sea_orm(string_value = "ACTION_ACCEPTED")]
+    ActionAccepted,
+    #[sea_orm(string_value = "ACTION_DECLINED")]
+    ActionDeclined,
+    #[sea_orm(string_value = "TIMELINE_AGREED")]
+    TimelineAgreed,
+    #[sea_orm(string_value = "TIMELINE_AGREEMENTS_CLEARED")]
+    TimelineAgreementsCleared,
+    #[sea_orm(string_value = "COMMENT_ADDED")]
+    CommentAdded,
+    #[sea_orm(string_value = "COMMENT_EDITED")]
+    CommentEdited,
+    #[sea_orm(string_value = "COMMENT_DELETED")]
+    CommentDeleted,
+    #[sea_orm(string_value = "COMMENT_RESOLVED")]
+    CommentResolved,
+    #[sea_orm(string_value = "MENTIONED")]
+    Mentioned,
 }
 
 impl EventKind {
@@ -352,6 +399,8 @@ impl EventKind {
                 | Self::ActionDropped
                 | Self::ActionIssueLinked
                 | Self::ActionIssueUnlinked
+                | Self::ActionAccepted
+                | Self::ActionDeclined
         )
     }
 

@@ -5,6 +5,8 @@ pub mod acknowledgement;
 pub mod action;
 pub mod api_token;
 pub mod auth_failure;
+pub mod comment;
+pub mod comment_mention;
 pub mod contributing_factor;
 pub mod due_date_change;
 pub mod event;
@@ -28,6 +30,7 @@ pub mod review_policy;
 pub mod roles;
 pub mod tag;
 pub mod team;
+pub mod timeline_agreement;
 pub mod timeline_entry;
 pub mod user;
 pub mod user_token;
@@ -36,7 +39,7 @@ pub mod webhook_delivery;
 pub mod why;
 
 pub use kinds::{
-    ActionKind, ActionStatus, DeliveryStatus, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind,
-    IncidentStatus, ReviewRole, ReviewStatus, Severity, TimelineKind, Visibility,
+    ActionKind, ActionStatus, DeliveryStatus, DetectionSource, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind,
+    IncidentStatus, ReviewRole, ReviewStatus, ReviewTrigger, Severity, TimelineKind, Visibility,
 };
 pub use roles::{OrgRole, TeamRole, TokenScope};

@@ -24,6 +24,18 @@ pub struct Model {
     pub agenda_minutes: Option<Json>,
     /// What the facilitator reads to open the meeting; none for the default.
     pub opening_statement: Option<String>,
+    /// Publishing waits for the facilitator and a responder to agree on the timeline.
+    pub require_timeline_agreement: bool,
+    /// Publishing waits for every open action's owner to accept it.
+    pub require_owner_acceptance: bool,
+    /// Publishing waits for at least one systemic action.
+    pub require_systemic_action: bool,
+    /// A root cause or action that only asks for care blocks publishing.
+    pub carefulness_root_cause_blocks: bool,
+    /// Triggers beyond severity, as a JSON array of `ReviewTrigger` names; none for none.
+    pub review_when: Option<Json>,
+    /// How far back `REPEAT` looks for the same tag; none for the default.
+    pub repeat_window_days: Option<i32>,
     pub updated_at: DateTimeUtc,
 }
 

@@ -17,6 +17,7 @@ mod m20261130_000011_external_issues;
 mod m20261201_000012_email;
 mod m20261201_000013_analysis;
 mod m20261201_000014_agenda;
+mod m20261202_000015_meeting;
 
 pub struct Migrator;
 
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000012_email::Migration),
             Box::new(m20261201_000013_analysis::Migration),
             Box::new(m20261201_000014_agenda::Migration),
+            Box::new(m20261202_000015_meeting::Migration),
         ]
     }
 }

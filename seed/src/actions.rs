@@ -107,6 +107,10 @@ fn new_action(
         external_provider: None,
         external_key: None,
         external_url: None,
+        // Owners said yes in the meeting, or soon after.
+        accepted_at: rng.random_bool(0.9).then(|| created_at + TimeDelta::minutes(rng.random_range(0..240))),
+        declined_at: None,
+        decline_reason: None,
         version: 1,
         created_at,
         updated_at: created_at,

@@ -163,6 +163,7 @@ async fn seed_incidents(
         summary: None,
         customer_impact: None,
         near_miss: Some(near_miss),
+        cause: Default::default(),
     };
 
     // A SEV1 from long ago, reviewed the next day and published.

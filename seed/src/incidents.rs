@@ -435,6 +435,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, rows: &mut Rows) 
         .extend(planned.tags.iter().map(|&t| incident_tag::Model { incident_id: id, tag_id: ctx.tag_ids[t] }));
 
     let customer_impact = customer_impact(planned, now, rng);
+    let cause = cause(planned, rng, org.contributors(planned.team), org);
     // Every status change, responder, affected-teams and tags change bumped the version.
     let version = 1 + changes.len() as i32;
     let title = words::fill(theme.titles[planned.title], planned.service);
@@ -454,11 +455,43 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, rows: &mut Rows) 
         resolved_at: planned.resolved_at,
         closed_at: planned.closed_at,
         declared_by: org.people[someone(rng, contributors, org.people.len())].id,
+        detection_source: Some(cause.detection_source),
+        change_ref: cause.change_ref,
+        triggered_by_change: cause.triggered_by_change,
+        change_author_id: cause.change_author_id,
         version,
         created_at: planned.created_at,
         updated_at: changes.into_iter().fold(planned.created_at, Ord::max),
     });
     Written { id, title, responders, customer_impact }
+}
+
+/// How an incident was found and what set it off.
+struct Cause {
+    detection_source: entity::DetectionSource,
+    change_ref: Option<String>,
+    triggered_by_change: bool,
+    change_author_id: Option<uuid::Uuid>,
+}
+
+/// Most incidents come from a change (two in three, about half of those with the change named
+/// and its author known); most are found by an alert, one in five by a customer.
+fn cause(planned: &Incident, rng: &mut SmallRng, contributors: &[usize], org: &Org) -> Cause {
+    use entity::DetectionSource::*;
+    let detection_source = match rng.random_range(0..100) {
+        0..55 => Alert,
+        55..65 => SyntheticCheck,
+        65..85 => CustomerReport,
+        85..96 => EmployeeReport,
+        _ => Other,
+    };
+    let triggered_by_change = rng.random_bool(0.65);
+    let named = triggered_by_change && rng.random_bool(0.55);
+    let change_ref = named.then(|| {
+        format!("https://git.example.com/{}/pull/{}", planned.service, rng.random_range(100..9_999))
+    });
+    let change_author_id = named.then(|| org.people[someone(rng, contributors, org.people.len())].id);
+    Cause { detection_source, change_ref, triggered_by_change, change_author_id }
 }
 
 fn customer_impact(planned: &Incident, now: DateTime<Utc>, rng: &mut SmallRng) -> Option<String> {

@@ -47,6 +47,19 @@ pub struct Viewer {
 }
 
 impl Viewer {
+    /// A person as a reader, without a request of theirs: what an email tells them or a
+    /// mention shows them is what they may read.
+    pub fn reading_as(user: &user::Model, clock: &Clock) -> Self {
+        Self {
+            user_id: user.id,
+            org_id: user.organization_id,
+            org_role: user.role,
+            credential: Credential::Session { session_id: Uuid::nil() },
+            expires_at: None,
+            clock: clock.clone(),
+        }
+    }
+
     /// The time now, by the application's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()

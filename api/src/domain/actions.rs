@@ -180,6 +180,10 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
         external_provider: Set(None),
         external_key: Set(None),
         external_url: Set(None),
+        // An owner who writes the action themselves has said yes to it.
+        accepted_at: Set((input.owner_id == viewer.user_id).then_some(now)),
+        declined_at: Set(None),
+        decline_reason: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
@@ -326,11 +330,71 @@ pub async fn reassign(
     ensure_live(&found.action)?;
     ensure_owner(&tx, viewer, found.action.team_id, owner_id).await?;
     let version = found.action.version;
+    let changes_hands = found.action.owner_id != owner_id;
     let mut active = found.action.into_active_model();
     active.owner_id = Set(owner_id);
+    if changes_hands {
+        // The new owner has not said yes yet, unless they are the one taking it.
+        active.accepted_at = Set((owner_id == viewer.user_id).then(|| viewer.now()));
+        active.declined_at = Set(None);
+        active.decline_reason = Set(None);
+    }
     active.updated_at = Set(viewer.now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
     record(&tx, viewer, &action, Change::ActionReassigned).await?;
+    tx.commit().await?;
+    Ok(action)
+}
+
+/// The owner says yes to an action (`acceptAction`): only its owner, while it is open or in
+/// progress. Accepting again changes nothing.
+pub async fn accept(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid) -> AppResult<action::Model> {
+    answer(db, viewer, action_id, None).await
+}
+
+/// The owner sends an action back to the review's facilitator with a reason (`declineAction`):
+/// only its owner, while it is open or in progress. It stays theirs until it is reassigned or
+/// dropped, and no longer counts as accepted.
+pub async fn decline(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid, reason: &str) -> AppResult<action::Model> {
+    let reason = validate::required_text("reason", reason, validate::limits::TEXT)?;
+    answer(db, viewer, action_id, Some(reason)).await
+}
+
+/// The owner's answer to an action: yes, or no with a reason.
+async fn answer(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    declined: Option<String>,
+) -> AppResult<action::Model> {
+    let tx = db::begin_write(db).await?;
+    let found = access(&tx, viewer, action_id).await?;
+    if found.action.owner_id != viewer.user_id {
+        return Err(AppError::forbidden("only the action's owner may accept or decline it"));
+    }
+    ensure_live(&found.action)?;
+    if declined.is_none() && found.action.accepted_at.is_some() {
+        return Ok(found.action);
+    }
+    let (now, version) = (viewer.now(), found.action.version);
+    let mut active = found.action.into_active_model();
+    let change: fn(ActionState) -> Change = match declined {
+        None => {
+            active.accepted_at = Set(Some(now));
+            active.declined_at = Set(None);
+            active.decline_reason = Set(None);
+            Change::ActionAccepted
+        }
+        Some(reason) => {
+            active.accepted_at = Set(None);
+            active.declined_at = Set(Some(now));
+            active.decline_reason = Set(Some(reason));
+            Change::ActionDeclined
+        }
+    };
+    active.updated_at = Set(now);
+    let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;
+    record(&tx, viewer, &action, change).await?;
     tx.commit().await?;
     Ok(action)
 }

@@ -167,6 +167,42 @@ pub fn names_human_error(text: &str) -> bool {
     RULES.iter().any(|r| r.kind == RuleKind::HumanError && r.pattern.is_match(text))
 }
 
+/// Words that ask people to take more care (or be trained, or reminded) rather than change
+/// anything: as a root cause.
+static CARE_CAUSE: LazyLock<Regex> = LazyLock::new(|| {
+    RegexBuilder::new(
+        r"\b(not|wasn't|weren't|isn't|aren't) (careful|attentive|vigilant|cautious)( enough)?\b|\b(lack|lacked|lacking) (of )?(care|attention|vigilance|diligence|training)\b|\binsufficient(ly)? (care|careful|attention|training|trained)\b|\binattenti(on|ve)\b|\b(more|better|additional) training\b|\b(untrained|not trained)\b",
+    )
+    .case_insensitive(true)
+    .build()
+    .expect("the care pattern compiles")
+});
+
+/// Verbs of engineering work: an action that names one changes something besides people's care.
+static ENGINEERING: LazyLock<Regex> = LazyLock::new(|| {
+    RegexBuilder::new(
+        r"\b(add|adds|automate|automates|alert|alerts|block|blocks|build|builds|enforce|enforces|validate|validates|implement|implements|create|creates|deploy|migrate|replace|remove|limit|gate|lint|test|tests|monitor|fix|fixes|require|requires|reject|rejects|detect|detects|prevent|prevents|guard|rate-limit|roll back|rollback|canary|script|tool|pipeline|check that)\b",
+    )
+    .case_insensitive(true)
+    .build()
+    .expect("the engineering pattern compiles")
+});
+
+/// Whether a root cause only says people were not careful, attentive or trained enough (or asks
+/// them to be): "not a memo asking people to be more careful".
+pub fn is_carefulness_cause(text: &str) -> bool {
+    CARE_CAUSE.is_match(text) || asks_only_for_care(text)
+}
+
+/// Whether an action only asks people for care, training or a reminder, with no engineering work
+/// beside it.
+pub fn asks_only_for_care(text: &str) -> bool {
+    let care = RULES.iter().any(|r| r.kind == RuleKind::CareOnlyAction && r.pattern.is_match(text))
+        || CARE_CAUSE.is_match(text)
+        || text.to_lowercase().contains("training");
+    care && !ENGINEERING.is_match(text)
+}
+
 const NAME_REASON: &str = "names a person";
 const NAME_HINT: &str =
     "Name the role, the system or the condition instead of the person: \"the on-call engineer\", \"the deploy tool\".";
@@ -278,6 +314,17 @@ mod tests {
     fn care_only_actions_are_flagged() {
         assert!(!check("Remind engineers to be more careful").is_empty());
         assert!(check("Add a pre-deploy check that validates the config schema").is_empty());
+    }
+
+    #[test]
+    fn care_only_causes_and_actions_are_told_from_engineering_work() {
+        assert!(is_carefulness_cause("The engineer was not careful enough with the flag"));
+        assert!(is_carefulness_cause("Lack of training on the failover runbook"));
+        assert!(!is_carefulness_cause("The deploy tool accepted a config without validating it"));
+        assert!(asks_only_for_care("Remind engineers to be more careful with flags"));
+        assert!(asks_only_for_care("Training session on the failover runbook"));
+        assert!(!asks_only_for_care("Add a pre-deploy check and remind the team"));
+        assert!(!asks_only_for_care("Alert on consumer retries"));
     }
 
     #[test]

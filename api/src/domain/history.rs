@@ -39,6 +39,7 @@ pub(crate) async fn can_read(
         NodeKind::FollowUp => reviews::find_follow_up(db, viewer, id).await?.is_some(),
         NodeKind::Webhook => webhooks::get(db, viewer, id).await?.is_some(),
         NodeKind::WebhookDelivery => webhooks::get_delivery(db, viewer, id).await?.is_some(),
+        NodeKind::Comment => reviews::find_comment(db, viewer, id).await?.is_some(),
     };
     Ok(found)
 }

@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    IncidentStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag,
+    DetectionSource, IncidentStatus, ReviewTrigger, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -18,6 +18,7 @@ use crate::domain::access::{Standing, TeamRoles, readable_incidents};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
+use crate::domain::policy::ReviewPolicy;
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
@@ -130,6 +131,60 @@ pub struct Declaration {
     pub summary: Option<String>,
     pub customer_impact: Option<String>,
     pub near_miss: Option<bool>,
+    pub cause: Cause,
+}
+
+/// How an incident was found and what set it off; `None` keeps a field.
+#[derive(Default)]
+pub struct Cause {
+    pub detection_source: Option<DetectionSource>,
+    /// The deploy, pull request or change (a web URL); an empty text clears it. Naming one
+    /// marks the incident triggered by a change unless `triggered_by_change` says otherwise.
+    pub change_ref: Option<String>,
+    pub triggered_by_change: Option<bool>,
+    /// Who made the change: a user of the organization; `Some(None)` clears it.
+    pub change_author_id: Option<Option<Uuid>>,
+}
+
+impl Cause {
+    /// Checks the cause and writes it to the incident; every problem at once.
+    async fn apply(self, db: &impl ConnectionTrait, viewer: &Viewer, incident: &mut incident::ActiveModel) -> AppResult<()> {
+        let change_ref = self
+            .change_ref
+            .as_deref()
+            .map(|raw| match raw.trim() {
+                "" => Ok(None),
+                url => validate::web_url("changeRef", url).map(Some),
+            })
+            .transpose();
+        let author = match self.change_author_id {
+            Some(Some(id)) => match users::find_in_org(db, viewer.org_id, id).await {
+                Ok(user) => Ok(Some(Some(user.id))),
+                Err(AppError::NotFound(_)) => {
+                    Err(AppError::invalid("changeAuthorId", "no such user in the organization"))
+                }
+                Err(e) => return Err(e),
+            },
+            other => Ok(other),
+        };
+        let (change_ref, author) = validate::all((change_ref, author))?;
+        if let Some(source) = self.detection_source {
+            incident.detection_source = Set(Some(source));
+        }
+        if let Some(change_ref) = change_ref {
+            if change_ref.is_some() && self.triggered_by_change.is_none() {
+                incident.triggered_by_change = Set(true);
+            }
+            incident.change_ref = Set(change_ref);
+        }
+        if let Some(triggered) = self.triggered_by_change {
+            incident.triggered_by_change = Set(triggered);
+        }
+        if let Some(author) = author {
+            incident.change_author_id = Set(author);
+        }
+        Ok(())
+    }
 }
 
 /// Declares an incident for a team the viewer leads or belongs to (not as a viewer).
@@ -146,7 +201,7 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         validate::optional_text("customerImpact", input.customer_impact.as_deref(), limits::LONG_TEXT),
     ));
     let (title, summary, customer_impact) = texts.clone().unwrap_or_default();
-    let incident = incident::ActiveModel {
+    let mut incident = incident::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
         team_id: Set(team.id),
@@ -162,12 +217,18 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
         resolved_at: Set(None),
         closed_at: Set(None),
         declared_by: Set(viewer.user_id),
+        detection_source: Set(None),
+        change_ref: Set(None),
+        triggered_by_change: Set(false),
+        change_author_id: Set(None),
         version: Set(1),
         created_at: Set(now),
         updated_at: Set(now),
     };
-    // The texts and the times are checked together, so that every problem comes back at once.
-    validate::all((texts, check_times(&incident, now))).map_err(AppError::in_input)?;
+    let cause = input.cause.apply(db, viewer, &mut incident).await;
+    // The texts, the cause and the times are checked together, so that every problem comes
+    // back at once.
+    validate::all((texts, cause, check_times(&incident, now))).map_err(AppError::in_input)?;
     let tx = db::begin_write(db).await?;
     let incident = incident.insert(&tx).await?;
     let declared =
@@ -187,6 +248,7 @@ pub struct IncidentChanges {
     pub near_miss: Option<bool>,
     pub started_at: Option<DateTime<Utc>>,
     pub detected_at: Option<DateTime<Utc>>,
+    pub cause: Cause,
 }
 
 pub async fn update(
@@ -212,7 +274,8 @@ pub async fn update(
     if let Some(detected_at) = changes.detected_at {
         active.detected_at = Set(detected_at);
     }
-    let ((title, summary, customer_impact), ()) = validate::all((
+    let cause = changes.cause.apply(&tx, viewer, &mut active).await;
+    let ((title, summary, customer_impact), (), ()) = validate::all((
         validate::all((
             changes.title.as_deref().map(|title| validate::required_text("title", title, limits::TITLE)).transpose(),
             changes
@@ -226,6 +289,7 @@ pub async fn update(
                 .map(|impact| validate::optional_text("customerImpact", Some(impact), limits::LONG_TEXT))
                 .transpose(),
         )),
+        cause,
         check_times(&active, viewer.now()),
     ))
     .map_err(AppError::in_input)?;
@@ -303,7 +367,7 @@ pub async fn set_status(
         let policy = policy::for_org(&tx, viewer.org_id).await?;
         match review_of(&tx, incident.id).await? {
             Some(review) => reviews::set_deadline(&tx, &review, &incident, &policy).await?,
-            None if policy.requires_review(incident.severity, incident.near_miss) => {
+            None if needs_review(&tx, &policy, &incident).await? => {
                 reviews::create_for(&tx, viewer, &incident, &policy).await?;
             }
             None => {}
@@ -311,6 +375,48 @@ pub async fn set_status(
     }
     tx.commit().await?;
     Ok(incident)
+}
+
+/// Whether resolving the incident opens its review: its severity, or one of the policy's other
+/// triggers (customer impact, a change that set it off, a tag shared with another incident that
+/// started within the repeat window before it). Near misses only when the policy reviews them.
+async fn needs_review(db: &impl ConnectionTrait, policy: &ReviewPolicy, incident: &incident::Model) -> AppResult<bool> {
+    if incident.near_miss && !policy.review_near_misses {
+        return Ok(false);
+    }
+    if policy.requires_review(incident.severity, incident.near_miss) {
+        return Ok(true);
+    }
+    let wants = |trigger| policy.review_when.contains(&trigger);
+    if wants(ReviewTrigger::CustomerImpact) && incident.customer_impact.as_deref().is_some_and(|t| !t.is_empty()) {
+        return Ok(true);
+    }
+    if wants(ReviewTrigger::ChangeTriggered) && incident.triggered_by_change {
+        return Ok(true);
+    }
+    if wants(ReviewTrigger::Repeat) {
+        let since = incident.started_at - TimeDelta::days(i64::from(policy.repeat_window_days));
+        let tags = Query::select()
+            .column(incident_tag::Column::TagId)
+            .from(incident_tag::Entity)
+            .and_where(incident_tag::Column::IncidentId.eq(incident.id))
+            .to_owned();
+        let earlier = Query::select()
+            .column(incident::Column::Id)
+            .from(incident::Entity)
+            .and_where(incident::Column::OrganizationId.eq(incident.organization_id))
+            .and_where(incident::Column::Id.ne(incident.id))
+            .and_where(incident::Column::StartedAt.gte(since))
+            .and_where(incident::Column::StartedAt.lte(incident.started_at))
+            .to_owned();
+        let repeat = incident_tag::Entity::find()
+            .filter(incident_tag::Column::TagId.in_subquery(tags))
+            .filter(incident_tag::Column::IncidentId.in_subquery(earlier))
+            .one(db)
+            .await?;
+        return Ok(repeat.is_some());
+    }
+    Ok(false)
 }
 
 /// Ends a change to the incident's responders, teams or tags: records it, bumps the

@@ -1,7 +1,7 @@
 //! The organization's review policy: which incidents need a review, how soon, and what a
 //! publishable review holds. Organizations start with the defaults; admins change them.
 
-use entity::{Severity, review_policy};
+use entity::{ReviewTrigger, Severity, review_policy};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel};
 use uuid::Uuid;
 
@@ -30,6 +30,12 @@ impl Default for ReviewPolicy {
             action_due_soon_days: 3,
             agenda_minutes: crate::events::DEFAULT_AGENDA_MINUTES,
             opening_statement: None,
+            require_timeline_agreement: true,
+            require_owner_acceptance: true,
+            require_systemic_action: true,
+            carefulness_root_cause_blocks: true,
+            review_when: Vec::new(),
+            repeat_window_days: 30,
         }
     }
 }
@@ -61,6 +67,12 @@ impl ReviewPolicy {
                 .and_then(|minutes| serde_json::from_value(minutes).ok())
                 .unwrap_or(defaults.agenda_minutes),
             opening_statement: row.opening_statement,
+            require_timeline_agreement: row.require_timeline_agreement,
+            require_owner_acceptance: row.require_owner_acceptance,
+            require_systemic_action: row.require_systemic_action,
+            carefulness_root_cause_blocks: row.carefulness_root_cause_blocks,
+            review_when: row.review_when.and_then(|when| serde_json::from_value(when).ok()).unwrap_or_default(),
+            repeat_window_days: row.repeat_window_days.unwrap_or(defaults.repeat_window_days),
         }
     }
 
@@ -100,6 +112,7 @@ impl ReviewPolicy {
             range("longTermReviewDays", self.long_term_review_days, 60, 90),
             range("publishWithinDays", self.publish_within_days, 1, 60),
             range("actionDueSoonDays", self.action_due_soon_days, 1, 14),
+            range("repeatWindowDays", self.repeat_window_days, 1, 365),
             self.agenda_fits(),
         ])
         .map_err(AppError::in_input)
@@ -128,6 +141,12 @@ pub struct PolicyChanges {
     pub agenda_minutes: Option<Vec<i32>>,
     /// The opening statement; an empty text goes back to the default.
     pub opening_statement: Option<String>,
+    pub require_timeline_agreement: Option<bool>,
+    pub require_owner_acceptance: Option<bool>,
+    pub require_systemic_action: Option<bool>,
+    pub carefulness_root_cause_blocks: Option<bool>,
+    pub review_when: Option<Vec<ReviewTrigger>>,
+    pub repeat_window_days: Option<i32>,
 }
 
 pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyChanges) -> AppResult<ReviewPolicy> {
@@ -150,6 +169,18 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     policy.long_term_review_days = changes.long_term_review_days.unwrap_or(policy.long_term_review_days);
     policy.publish_within_days = changes.publish_within_days.unwrap_or(policy.publish_within_days);
     policy.action_due_soon_days = changes.action_due_soon_days.unwrap_or(policy.action_due_soon_days);
+    policy.require_timeline_agreement =
+        changes.require_timeline_agreement.unwrap_or(policy.require_timeline_agreement);
+    policy.require_owner_acceptance = changes.require_owner_acceptance.unwrap_or(policy.require_owner_acceptance);
+    policy.require_systemic_action = changes.require_systemic_action.unwrap_or(policy.require_systemic_action);
+    policy.carefulness_root_cause_blocks =
+        changes.carefulness_root_cause_blocks.unwrap_or(policy.carefulness_root_cause_blocks);
+    if let Some(mut triggers) = changes.review_when {
+        triggers.sort();
+        triggers.dedup();
+        policy.review_when = triggers;
+    }
+    policy.repeat_window_days = changes.repeat_window_days.unwrap_or(policy.repeat_window_days);
     let agenda = match changes.agenda_minutes {
         None => Ok(()),
         Some(minutes) => match <[i32; 5]>::try_from(minutes) {
@@ -186,6 +217,12 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     row.action_due_soon_days = Set(policy.action_due_soon_days);
     row.agenda_minutes = Set(Some(serde_json::json!(policy.agenda_minutes)));
     row.opening_statement = Set(policy.opening_statement.clone());
+    row.require_timeline_agreement = Set(policy.require_timeline_agreement);
+    row.require_owner_acceptance = Set(policy.require_owner_acceptance);
+    row.require_systemic_action = Set(policy.require_systemic_action);
+    row.carefulness_root_cause_blocks = Set(policy.carefulness_root_cause_blocks);
+    row.review_when = Set(Some(serde_json::to_value(&policy.review_when).map_err(AppError::internal)?));
+    row.repeat_window_days = Set(Some(policy.repeat_window_days));
     row.updated_at = Set(viewer.now());
     if is_new {
         row.insert(&tx).await?;

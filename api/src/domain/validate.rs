@@ -43,6 +43,10 @@ pub mod limits {
     pub const REVIEW_ITEMS: usize = 50;
     /// An issue's key in a tracker (`PAY-123`, `org/repo#42`).
     pub const TRACKER_KEY: usize = 200;
+    /// Comments on one review, replies included.
+    pub const COMMENTS: usize = 1_000;
+    /// People one comment mentions.
+    pub const MENTIONS: usize = 20;
     /// Webhooks of one organization.
     pub const WEBHOOKS: usize = 50;
     /// IDs or names in one list argument (`teamIds`, `actionIds`, `tags`, `kinds`, …).

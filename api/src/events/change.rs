@@ -9,7 +9,7 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ActionStatus, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus, OrgRole,
-    ReviewRole, ReviewStatus, Severity, TeamRole, TokenScope,
+    ReviewRole, ReviewStatus, ReviewTrigger, Severity, TeamRole, TokenScope,
 };
 use serde::{Deserialize, Serialize};
 
@@ -81,6 +81,15 @@ pub enum Change {
     ActionDueSoon(ActionDueSoon),
     ActionIssueLinked(ActionIssue),
     ActionIssueUnlinked(ActionIssue),
+    ActionAccepted(ActionState),
+    ActionDeclined(ActionState),
+    TimelineAgreed { user_id: GlobalId },
+    TimelineAgreementsCleared { user_ids: Vec<GlobalId> },
+    CommentAdded { comment_id: GlobalId, reply_to: Option<GlobalId>, mention_ids: Vec<GlobalId> },
+    CommentEdited { comment_id: GlobalId },
+    CommentDeleted { comment_id: GlobalId },
+    CommentResolved { comment_id: GlobalId },
+    Mentioned { comment_id: GlobalId, user_id: GlobalId },
 }
 
 /// An action's issue in a tracker: the identifiers a tracker sync matches on (the URL, which
@@ -162,6 +171,25 @@ pub struct ReviewPolicy {
     /// Text an admin wrote: kept out of the log (payloads hold none), like every such text.
     #[serde(skip)]
     pub opening_statement: Option<String>,
+    /// The readiness switches of the meeting (absent from events logged before them: off, as
+    /// the organizations of that time kept them).
+    #[serde(default)]
+    pub require_timeline_agreement: bool,
+    #[serde(default)]
+    pub require_owner_acceptance: bool,
+    #[serde(default)]
+    pub require_systemic_action: bool,
+    #[serde(default)]
+    pub carefulness_root_cause_blocks: bool,
+    /// What beyond severity opens a review on resolve.
+    #[serde(default)]
+    pub review_when: Vec<ReviewTrigger>,
+    #[serde(default = "default_repeat_window_days")]
+    pub repeat_window_days: i32,
+}
+
+fn default_repeat_window_days() -> i32 {
+    30
 }
 
 /// The 90-minute meeting: opening, timeline, analysis, actions, closing.
@@ -277,7 +305,7 @@ impl Change {
             Self::ActionCreated(c) => Some(&c.action),
             Self::ActionUpdated(c) => Some(&c.action),
             Self::ActionRescheduled(c) => Some(&c.action),
-            Self::ActionReassigned(state) => Some(state),
+            Self::ActionReassigned(state) | Self::ActionAccepted(state) | Self::ActionDeclined(state) => Some(state),
             Self::ActionStarted(c) | Self::ActionCompleted(c) | Self::ActionDropped(c) => Some(&c.action),
             Self::ActionOverdue(c) => Some(&c.action),
             Self::ActionDueSoon(c) => Some(&c.action),

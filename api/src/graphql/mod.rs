@@ -56,6 +56,11 @@ pub(crate) mod cost {
     /// Parked questions, contributing factors, links.
     pub const REVIEW_ITEMS: usize = 3;
     pub const TEAMS_OF_A_PERSON: usize = 2;
+    /// Replies in a thread, people a comment mentions.
+    pub const REPLIES: usize = 5;
+    pub const MENTIONS: usize = 2;
+    /// Scanning a comment (at most 2,000 characters) for blame language.
+    pub const COMMENT_SCAN: usize = 10;
 
     /// A plain list: its fields once per item it is priced at.
     pub fn list(child_complexity: usize, items: usize) -> usize {

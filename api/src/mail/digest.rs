@@ -12,12 +12,13 @@ use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilt
 use serde::Serialize;
 use serde_json::json;
 
+use crate::auth::Viewer;
 use crate::db;
 use crate::domain::access;
 use crate::error::AppResult;
 use crate::ids::{self, NodeKind};
 use crate::mail::unsubscribe::{self, Topic};
-use crate::mail::{Mailer, Outgoing, day, outbox, reader};
+use crate::mail::{Mailer, Outgoing, day, outbox};
 use crate::state::AppState;
 
 /// People whose digest is made per round.
@@ -104,7 +105,7 @@ async fn digest(
     week_start: DateTime<Utc>,
 ) -> AppResult<Option<Outgoing>> {
     let mailer: &Mailer = &state.mailer;
-    let viewer = reader(person, &state.clock);
+    let viewer = Viewer::reading_as(person, &state.clock);
     let reviews = review::Entity::find()
         .filter(access::readable_reviews(&viewer))
         .filter(review::Column::Status.eq(ReviewStatus::Published))

@@ -22,8 +22,6 @@ use lettre::{AsyncSmtpTransport, Tokio1Executor};
 use tokio::sync::Notify;
 use url::Url;
 
-use crate::auth::{Credential, Viewer};
-use crate::clock::Clock;
 use crate::config::Config;
 use crate::state::AppState;
 use crate::webhooks::SecretBox;
@@ -119,18 +117,6 @@ pub(crate) fn day(date: chrono::NaiveDate) -> String {
 /// A moment as emails write it: `Wed 2 Dec 2026, 14:05 UTC`.
 pub(crate) fn moment(at: chrono::DateTime<chrono::Utc>) -> String {
     at.format("%a %-d %b %Y, %H:%M UTC").to_string()
-}
-
-/// The viewer a person's email reads as: what it tells them is what they may read.
-pub(crate) fn reader(user: &entity::user::Model, clock: &Clock) -> Viewer {
-    Viewer {
-        user_id: user.id,
-        org_id: user.organization_id,
-        org_role: user.role,
-        credential: Credential::Session { session_id: uuid::Uuid::nil() },
-        expires_at: None,
-        clock: clock.clone(),
-    }
 }
 
 /// The SMTP transport of a URL. `smtp://` upgrades to TLS when the server offers STARTTLS

@@ -1,8 +1,10 @@
 //! Deadline nudges: each deadline event the scanner logs becomes an email to the people who must
 //! act on it. An action's owner hears of `ACTION_DUE_SOON` and `ACTION_OVERDUE`; a review's
 //! facilitator and its team's leads of `REVIEW_DUE_SOON`, `REVIEW_LATE`, `PUBLISH_LATE` and
-//! `FOLLOW_UP_DUE`. Each person gets one message per object, kind and deadline (the outbox's key),
-//! and only about what they may read, while they are active, confirmed and want nudges.
+//! `FOLLOW_UP_DUE`. Someone mentioned in a comment hears of `MENTIONED`, and a review's
+//! facilitator of an action its owner declined (`ACTION_DECLINED`). Each person gets one message
+//! per object, kind and deadline (the day, for mentions and declines: a burst of comments is one
+//! email), and only about what they may read, while they are active, confirmed and want nudges.
 //!
 //! One cursor along the event log (`mail_feed`), moved by a conditional update in the
 //! transaction that queues the messages: with several servers, each event is considered once.
@@ -14,23 +16,26 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::auth::Viewer;
 use crate::db;
 use crate::domain::history;
 use crate::error::AppResult;
 use crate::events::Change;
 use crate::ids::{self, NodeKind};
 use crate::mail::unsubscribe::{self, Topic};
-use crate::mail::{Mailer, Outgoing, day, outbox, reader};
+use crate::mail::{Mailer, Outgoing, day, outbox};
 use crate::state::AppState;
 
 /// The events that nudge someone.
-pub const KINDS: [EventKind; 6] = [
+pub const KINDS: [EventKind; 8] = [
     EventKind::ActionDueSoon,
     EventKind::ActionOverdue,
     EventKind::ReviewDueSoon,
     EventKind::ReviewLate,
     EventKind::PublishLate,
     EventKind::FollowUpDue,
+    EventKind::Mentioned,
+    EventKind::ActionDeclined,
 ];
 /// Events read per round.
 const BATCH: u64 = 200;
@@ -100,27 +105,40 @@ fn wants_nudges(user: &user::Model) -> bool {
 /// The nudges one event makes.
 async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::Model) -> AppResult<Vec<Outgoing>> {
     let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(Vec::new()) };
+    let leads_of = |team_id: Uuid| {
+        membership::Entity::find()
+            .select_only()
+            .column(membership::Column::UserId)
+            .filter(membership::Column::TeamId.eq(team_id))
+            .filter(membership::Column::Role.eq(TeamRole::Lead))
+            .into_tuple::<Uuid>()
+            .all(db)
+    };
     let (recipients, about) = match kind {
         NodeKind::Action => {
             let Some(action) = action::Entity::find_by_id(id).one(db).await? else { return Ok(Vec::new()) };
             let Some(review) = review::Entity::find_by_id(action.review_id).one(db).await? else {
                 return Ok(Vec::new());
             };
-            (vec![action.owner_id], About { review, action: Some(action) })
+            let people = match (event.kind, review.facilitator_id) {
+                (EventKind::ActionDeclined, Some(facilitator)) => vec![facilitator],
+                (EventKind::ActionDeclined, None) => leads_of(review.team_id).await?,
+                _ => vec![action.owner_id],
+            };
+            (people, About { review, action: Some(action) })
         }
         NodeKind::Review => {
             let Some(review) = review::Entity::find_by_id(id).one(db).await? else { return Ok(Vec::new()) };
-            let mut people: Vec<Uuid> = membership::Entity::find()
-                .select_only()
-                .column(membership::Column::UserId)
-                .filter(membership::Column::TeamId.eq(review.team_id))
-                .filter(membership::Column::Role.eq(TeamRole::Lead))
-                .into_tuple()
-                .all(db)
-                .await?;
-            people.extend(review.facilitator_id);
-            people.sort();
-            people.dedup();
+            let people = match Change::read(event.kind, &event.payload) {
+                Some(Change::Mentioned { user_id, .. }) => vec![user_id.id],
+                _ => {
+                    let mut people = leads_of(review.team_id).await?;
+                    people.extend(review.facilitator_id);
+                    people.sort();
+                    people.dedup();
+                    people
+                }
+            };
             (people, About { review, action: None })
         }
         _ => return Ok(Vec::new()),
@@ -132,7 +150,7 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
         .await?;
     let mut messages = Vec::new();
     for person in people.into_iter().filter(wants_nudges) {
-        if !history::can_read(db, &reader(&person, &state.clock), kind, id).await? {
+        if !history::can_read(db, &Viewer::reading_as(&person, &state.clock), kind, id).await? {
             continue;
         }
         if let Some(message) = nudge(&state.mailer, event, id, &person, &about)? {
@@ -199,6 +217,14 @@ fn nudge(
         EventKind::FollowUpDue => (
             format!("Follow-up due: {title}"),
             "A follow-up review is due: check whether the actions worked and whether it happened again.".to_owned(),
+        ),
+        EventKind::Mentioned => (
+            format!("You were mentioned: {}", review.title),
+            "Someone called you into the discussion of this review.".to_owned(),
+        ),
+        EventKind::ActionDeclined => (
+            format!("Action declined: {title}"),
+            "Its owner sent this action back to you, with a reason: reassign it, change it or drop it.".to_owned(),
         ),
         _ => return Ok(None),
     };

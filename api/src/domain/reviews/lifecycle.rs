@@ -141,6 +141,16 @@ pub enum Gap {
     UnfitOwners { count: usize },
     /// Parked questions not yet answered.
     OpenQuestions { count: usize },
+    /// The timeline is not agreed: by the facilitator, by a responder (whichever is true).
+    TimelineAgreement { facilitator: bool, responder: bool },
+    /// Open actions whose owner has not accepted them.
+    OwnerAcceptance { count: usize },
+    /// No live systemic action.
+    SystemicAction,
+    /// The root cause only says people were not careful, attentive or trained enough.
+    CarefulnessRootCause,
+    /// Live actions that only ask people for care, training or a reminder.
+    CareOnlyActions { count: usize },
 }
 
 impl Gap {
@@ -156,6 +166,11 @@ impl Gap {
             Self::Actions { .. } => "ACTIONS",
             Self::UnfitOwners { .. } => "UNFIT_OWNERS",
             Self::OpenQuestions { .. } => "OPEN_QUESTIONS",
+            Self::TimelineAgreement { .. } => "TIMELINE_AGREEMENT",
+            Self::OwnerAcceptance { .. } => "OWNER_ACCEPTANCE",
+            Self::SystemicAction => "SYSTEMIC_ACTION_REQUIRED",
+            Self::CarefulnessRootCause => "CAREFULNESS_ROOT_CAUSE",
+            Self::CareOnlyActions { .. } => "CARE_ONLY_ACTIONS",
         }
     }
 
@@ -166,10 +181,15 @@ impl Gap {
             Self::Facilitator => "facilitator",
             Self::Timeline => "timeline",
             Self::Whys { .. } => "whys",
-            Self::HumanErrorRootCause => "rootCause",
+            Self::HumanErrorRootCause | Self::CarefulnessRootCause => "rootCause",
             Self::ContributingFactor => "contributingFactors",
-            Self::Actions { .. } | Self::UnfitOwners { .. } => "actions",
+            Self::Actions { .. }
+            | Self::UnfitOwners { .. }
+            | Self::OwnerAcceptance { .. }
+            | Self::SystemicAction
+            | Self::CareOnlyActions { .. } => "actions",
             Self::OpenQuestions { .. } => "parkedQuestions",
+            Self::TimelineAgreement { .. } => "timelineAgreedBy",
         }
     }
 
@@ -199,6 +219,25 @@ impl Gap {
                 "Reassign the {count} action(s) whose owner is deactivated or no longer a member of the responsible team."
             ),
             Self::OpenQuestions { count } => format!("Answer the {count} open parked question(s)."),
+            Self::TimelineAgreement { facilitator, responder } => match (facilitator, responder) {
+                (true, true) => "The facilitator and one of the responders must agree to the timeline.",
+                (true, false) => "The facilitator must agree to the timeline.",
+                _ => "One of the responders must agree to the timeline.",
+            }
+            .to_owned(),
+            Self::OwnerAcceptance { count } => {
+                format!("{count} action(s) wait for their owner to accept them (acceptAction).")
+            }
+            Self::SystemicAction => {
+                "Commit to at least one SYSTEMIC action: one that changes the conditions that allowed the incident."
+                    .to_owned()
+            }
+            Self::CarefulnessRootCause => "The root cause only says people were not careful or trained enough: \
+                name the condition in the system that engineering work can change."
+                .to_owned(),
+            Self::CareOnlyActions { count } => format!(
+                "{count} action(s) only ask people for care, training or a reminder: change the system instead (automate the check, add a guardrail)."
+            ),
         }
     }
 }
@@ -255,6 +294,31 @@ pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> App
     let open = contents.questions.iter().filter(|q| q.answer.is_none()).count();
     if open > 0 {
         gaps.push(Gap::OpenQuestions { count: open });
+    }
+    if policy.require_timeline_agreement
+        && let Some(gap) = agreement_missing(db, review).await?
+    {
+        gaps.push(gap);
+    }
+    let open_actions = || contents.actions.iter().filter(|a| a.status.is_live());
+    if policy.require_owner_acceptance {
+        let waiting = open_actions().filter(|a| a.accepted_at.is_none()).count();
+        if waiting > 0 {
+            gaps.push(Gap::OwnerAcceptance { count: waiting });
+        }
+    }
+    let committed = || contents.actions.iter().filter(|a| a.status != ActionStatus::WontDo);
+    if policy.require_systemic_action && !committed().any(|a| a.kind == ActionKind::Systemic) {
+        gaps.push(Gap::SystemicAction);
+    }
+    if policy.carefulness_root_cause_blocks {
+        if contents.whys.last().is_some_and(|root| blameless::is_carefulness_cause(&root.answer)) {
+            gaps.push(Gap::CarefulnessRootCause);
+        }
+        let care_only = committed().filter(|a| blameless::asks_only_for_care(&a.title)).count();
+        if care_only > 0 {
+            gaps.push(Gap::CareOnlyActions { count: care_only });
+        }
     }
     Ok(Readiness { gaps })
 }

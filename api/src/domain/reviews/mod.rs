@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    ActionStatus, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, TimelineKind,
+    ActionKind, ActionStatus, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, TimelineKind,
     Visibility, action, contributing_factor, follow_up, incident, parked_question, review, review_link,
     review_participant, timeline_entry, user, why,
 };
@@ -29,7 +29,9 @@ use crate::events::{self, Change, ReviewTransition};
 use crate::ids::{GlobalId, NodeKind};
 
 mod agenda;
+mod agreement;
 mod analysis;
+mod comments;
 mod contents;
 mod follow_ups;
 mod lifecycle;
@@ -37,7 +39,9 @@ mod participants;
 mod timeline;
 
 pub use agenda::*;
+pub use agreement::*;
 pub use analysis::*;
+pub use comments::*;
 pub use contents::*;
 pub use follow_ups::*;
 pub use lifecycle::*;
@@ -270,15 +274,22 @@ where
     Ok(added)
 }
 
-/// Ends a change to something the review holds: records it, bumps the review's version (so
-/// stale writers get CONFLICT) and commits.
+/// Ends a change to something the review holds: records it, withdraws the agreements to a
+/// timeline it changed, bumps the review's version (so stale writers get CONFLICT) and commits.
 async fn commit_change(
     tx: DatabaseTransaction,
     viewer: &Viewer,
     review: review::Model,
     change: Change,
 ) -> AppResult<review::Model> {
+    let timeline_changed = matches!(
+        change,
+        Change::TimelineEntryAdded { .. } | Change::TimelineEntryUpdated { .. } | Change::TimelineEntryRemoved { .. }
+    );
     record(&tx, viewer, review.id, change).await?;
+    if timeline_changed {
+        clear_agreements(&tx, viewer, review.id).await?;
+    }
     let review = touch(&tx, viewer, review).await?;
     tx.commit().await?;
     Ok(review)

@@ -120,7 +120,7 @@ pub struct Suggestion {
 }
 
 /// Whom to invite, as the practice asks: the incident's responders (the on-call engineers who
-/// lead the timeline), a lead of each team the incident affected, and the owning team's leads
+/// lead the timeline), the author of the change that set it off (when the incident names one), a lead of each team the incident affected, and the owning team's leads
 /// (who can commit its time to the actions). Never someone already in (a participant in any
 /// role, or the facilitator), nor someone deactivated; each person once, for the first reason
 /// in that order. The caller has checked that the viewer may read the review.
@@ -159,6 +159,10 @@ pub async fn suggested_participants(db: &impl ConnectionTrait, review: &review::
         .into_iter()
         .map(|id| (id, ReviewRole::OnCall, "responded to the incident".to_owned()))
         .collect();
+    let change_author = incident::Entity::find_by_id(review.incident_id).one(db).await?.and_then(|i| i.change_author_id);
+    if let Some(author) = change_author {
+        wanted.push((author, ReviewRole::ChangeAuthor, "made the change that set the incident off".to_owned()));
+    }
     for lead in leads_of(vec![review.team_id]).await? {
         let reason = format!("leads {}, which owns the incident", team_name(review.team_id));
         wanted.push((lead.user_id, ReviewRole::Manager, reason));

@@ -116,3 +116,40 @@ children!(
     /// The teams a user belongs to, oldest membership first.
     MembershipsOf => membership by UserId (user_id), ordered by [Id]
 );
+
+batch!(
+    /// The replies of threads, oldest first.
+    RepliesOf => Vec<comment::Model>, |b, ids| {
+        let replies = crate::domain::reviews::replies(&b.db, &ids).await?;
+        let replies: Vec<comment::Model> = replies.into_iter().filter(|r| r.reply_to.is_some()).collect();
+        Ok(group(replies, |r| r.reply_to.unwrap_or_default()))
+    }
+);
+
+batch!(
+    /// Who agreed to a review's timeline, in the order they did.
+    TimelineAgreedBy => Vec<user::Model>, |b, ids| {
+        let rows = timeline_agreement::Entity::find()
+            .filter(timeline_agreement::Column::ReviewId.is_in(ids))
+            .order_by_asc(timeline_agreement::Column::AgreedAt)
+            .order_by_asc(timeline_agreement::Column::UserId)
+            .all(&b.db)
+            .await?;
+        let people = users_by_id(&b.db, rows.iter().map(|r| r.user_id)).await?;
+        Ok(group(rows, |r| r.review_id)
+            .into_iter()
+            .map(|(review, rows)| (review, rows.into_iter().filter_map(|r| people.get(&r.user_id).cloned()).collect()))
+            .collect())
+    }
+);
+
+batch!(
+    /// The people comments mention, by name.
+    MentionsOf => Vec<user::Model>, |b, ids| {
+        let links = comment_mention::Entity::find().filter(comment_mention::Column::CommentId.is_in(ids));
+        let people = |ids: Vec<Uuid>| {
+            user::Entity::find().filter(user::Column::Id.is_in(ids)).order_by_asc(user::Column::DisplayName)
+        };
+        linked(&b.db, links, |l| l.comment_id, |l| l.user_id, people, |u| u.id).await
+    }
+);

@@ -1,10 +1,10 @@
-use async_graphql::{Context, ID, InputObject, Object, Result};
+use async_graphql::{Context, ID, InputObject, MaybeUndefined, Object, Result};
 use chrono::{DateTime, Utc};
 
-use crate::domain::incidents::{self, Declaration, IncidentChanges};
+use crate::domain::incidents::{self, Cause, Declaration, IncidentChanges};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
-use crate::graphql::types::{Incident, IncidentStatus, Severity};
+use crate::graphql::types::{DetectionSource, Incident, IncidentStatus, Severity};
 use crate::ids::{self, NodeKind};
 
 /// A new incident. Times are checked: `detectedAt` at or after `startedAt`, neither in the
@@ -28,6 +28,15 @@ pub struct DeclareIncidentInput {
     pub customer_impact: Option<String>,
     /// It would have been serious, but was caught in time; false when omitted.
     pub near_miss: Option<bool>,
+    /// How it was found.
+    pub detection_source: Option<DetectionSource>,
+    /// The deploy, pull request or change that set it off: an http(s) URL (an empty text
+    /// clears it). Naming one sets `triggeredByChange` unless the input says otherwise.
+    pub change_ref: Option<String>,
+    /// Whether a change set it off.
+    pub triggered_by_change: Option<bool>,
+    /// Who made that change: a user of the organization (null clears it).
+    pub change_author_id: MaybeUndefined<ID>,
 }
 
 /// Omitted fields stay as they are; an empty text clears it. Times are checked against each
@@ -48,10 +57,39 @@ pub struct UpdateIncidentInput {
     pub started_at: Option<DateTime<Utc>>,
     /// When it was detected: at or after `startedAt`.
     pub detected_at: Option<DateTime<Utc>>,
+    /// How it was found.
+    pub detection_source: Option<DetectionSource>,
+    /// The deploy, pull request or change that set it off: an http(s) URL (an empty text
+    /// clears it). Naming one sets `triggeredByChange` unless the input says otherwise.
+    pub change_ref: Option<String>,
+    /// Whether a change set it off.
+    pub triggered_by_change: Option<bool>,
+    /// Who made that change: a user of the organization (null clears it).
+    pub change_author_id: MaybeUndefined<ID>,
 }
 
 #[derive(Default)]
 pub struct IncidentMutation;
+
+/// The cause fields of an input, as the domain takes them.
+fn cause(
+    detection_source: Option<DetectionSource>,
+    change_ref: Option<String>,
+    triggered_by_change: Option<bool>,
+    change_author_id: MaybeUndefined<ID>,
+) -> Result<Cause, AppError> {
+    let change_author_id = match change_author_id {
+        MaybeUndefined::Undefined => None,
+        MaybeUndefined::Null => Some(None),
+        MaybeUndefined::Value(id) => Some(Some(ids::decode(&id, NodeKind::User, "changeAuthorId")?)),
+    };
+    Ok(Cause {
+        detection_source: detection_source.map(Into::into),
+        change_ref,
+        triggered_by_change,
+        change_author_id,
+    })
+}
 
 fn incident_id(id: &ID) -> Result<uuid::Uuid> {
     Ok(ids::decode(id, NodeKind::Incident, "incidentId")?)
@@ -75,6 +113,8 @@ impl IncidentMutation {
             summary: input.summary,
             customer_impact: input.customer_impact,
             near_miss: input.near_miss,
+            cause: cause(input.detection_source, input.change_ref, input.triggered_by_change, input.change_author_id)
+                .map_err(AppError::in_input)?,
         };
         Ok(Incident(incidents::declare(ctx.db(), ctx.viewer()?, declaration).await?))
     }
@@ -98,6 +138,8 @@ impl IncidentMutation {
             near_miss: input.near_miss,
             started_at: input.started_at,
             detected_at: input.detected_at,
+            cause: cause(input.detection_source, input.change_ref, input.triggered_by_change, input.change_author_id)
+                .map_err(AppError::in_input)?,
         };
         Ok(Incident(incidents::update(ctx.db(), ctx.viewer()?, id, changes, expected_version).await?))
     }

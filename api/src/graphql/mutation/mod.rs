@@ -4,6 +4,7 @@ mod actions;
 mod api_tokens;
 mod identity;
 mod incidents;
+mod meeting;
 mod people;
 mod policy;
 mod reviews;
@@ -29,5 +30,6 @@ pub struct Mutation(
     incidents::IncidentMutation,
     reviews::ReviewMutation,
     actions::ActionMutation,
+    meeting::MeetingMutation,
     webhooks::WebhookMutation,
 );

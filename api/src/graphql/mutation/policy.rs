@@ -3,7 +3,7 @@ use async_graphql::{Context, InputObject, Object, Result};
 use crate::domain::policy::{self, PolicyChanges};
 use crate::domain::users;
 use crate::graphql::ContextExt;
-use crate::graphql::types::{Organization, Severity};
+use crate::graphql::types::{Organization, ReviewTrigger, Severity};
 
 /// Changes to the review policy; omitted settings stay as they are. A value out of its range
 /// is BAD_USER_INPUT naming the setting.
@@ -37,6 +37,18 @@ pub struct ReviewPolicyInput {
     /// What the facilitator reads to open every review meeting (`Review.agenda`): at most 2,000
     /// characters; an empty text goes back to the default.
     pub opening_statement: Option<String>,
+    /// What beyond severity opens a review on resolve (replaces the list; may be empty).
+    pub review_when: Option<Vec<ReviewTrigger>>,
+    /// How many days back REPEAT looks for an incident sharing a tag: 1 to 365.
+    pub repeat_window_days: Option<i32>,
+    /// Publishing waits for the facilitator and a responder to agree to the timeline.
+    pub require_timeline_agreement: Option<bool>,
+    /// Publishing waits for every open action's owner to accept it.
+    pub require_owner_acceptance: Option<bool>,
+    /// Publishing waits for at least one SYSTEMIC action.
+    pub require_systemic_action: Option<bool>,
+    /// A root cause or action that only asks for care, training or a reminder blocks publishing.
+    pub carefulness_root_cause_blocks: Option<bool>,
 }
 
 #[derive(Default)]
@@ -66,6 +78,12 @@ impl PolicyMutation {
             action_due_soon_days: input.action_due_soon_days,
             agenda_minutes: input.agenda_minutes,
             opening_statement: input.opening_statement,
+            require_timeline_agreement: input.require_timeline_agreement,
+            require_owner_acceptance: input.require_owner_acceptance,
+            require_systemic_action: input.require_systemic_action,
+            carefulness_root_cause_blocks: input.carefulness_root_cause_blocks,
+            review_when: input.review_when.map(|t| t.into_iter().map(Into::into).collect()),
+            repeat_window_days: input.repeat_window_days,
         };
         policy::update(ctx.db(), viewer, changes).await?;
         Ok(Organization(users::organization(ctx.db(), viewer).await?))

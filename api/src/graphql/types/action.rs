@@ -81,6 +81,21 @@ impl Action {
     async fn status(&self) -> ActionStatus {
         self.0.status.into()
     }
+    /// When its owner said yes to it (`acceptAction`); null until then, and again once it
+    /// changes hands or is declined. An owner who writes or takes an action themselves accepts
+    /// it at once.
+    async fn accepted_at(&self) -> Option<DateTime<Utc>> {
+        self.0.accepted_at
+    }
+    /// When its owner last sent it back to the facilitator (`declineAction`); null if they
+    /// have not, or it has changed hands or been accepted since.
+    async fn declined_at(&self) -> Option<DateTime<Utc>> {
+        self.0.declined_at
+    }
+    /// Why its owner declined it; null unless `declinedAt` is set.
+    async fn decline_reason(&self) -> Option<&str> {
+        self.0.decline_reason.as_deref()
+    }
     /// 1 is the most important action of its review.
     async fn priority(&self) -> i32 {
         self.0.priority

@@ -169,6 +169,35 @@ pub enum FactorEffect {
     DelayedRecovery,
 }
 
+/// How an incident was found.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::DetectionSource")]
+pub enum DetectionSource {
+    /// A monitoring alert.
+    Alert,
+    /// A synthetic check or probe.
+    SyntheticCheck,
+    /// A customer told us.
+    CustomerReport,
+    /// Someone in the organization noticed.
+    EmployeeReport,
+    /// Any other way.
+    Other,
+}
+
+/// What, beyond its severity, makes resolving an incident open its review.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "entity::ReviewTrigger")]
+pub enum ReviewTrigger {
+    /// The incident names a customer impact.
+    CustomerImpact,
+    /// A change set it off (`Incident.triggeredByChange`).
+    ChangeTriggered,
+    /// Another incident that started within `repeatWindowDays` before it shares one of its
+    /// tags.
+    Repeat,
+}
+
 /// What an event records. Each kind names its subject (`Event.subjectId`) and the keys of its
 /// `payload`: IDs, states, dates and counts, never text a person wrote.
 #[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
@@ -348,6 +377,30 @@ pub enum EventKind {
     /// An action's issue link was removed (`unlinkActionIssue`). Subject: the action; payload:
     /// as ACTION_ISSUE_LINKED, the link removed.
     ActionIssueUnlinked,
+    /// An action's owner said yes to it (`acceptAction`). Subject: the action; payload: where
+    /// it stands.
+    ActionAccepted,
+    /// An action's owner sent it back to the facilitator (`declineAction`). Subject: the action;
+    /// payload: where it stands (the reason is on `Action.declineReason`).
+    ActionDeclined,
+    /// Someone agreed that a review's timeline is what happened (`agreeTimeline`). Subject: the
+    /// review; payload: `userId`.
+    TimelineAgreed,
+    /// A change to a review's timeline withdrew its agreements. Subject: the review; payload:
+    /// `userIds`, who had agreed.
+    TimelineAgreementsCleared,
+    /// A comment on a review (`addComment`). Subject: the review; payload: `commentId`,
+    /// `replyTo`, `mentionIds`.
+    CommentAdded,
+    /// A comment's text changed (`editComment`). Subject: the review; payload: `commentId`.
+    CommentEdited,
+    /// A comment was deleted (`deleteComment`). Subject: the review; payload: `commentId`.
+    CommentDeleted,
+    /// A thread was resolved (`resolveComment`). Subject: the review; payload: `commentId`.
+    CommentResolved,
+    /// A comment called someone in (`addComment` with `mentionIds`). Subject: the review;
+    /// payload: `commentId`, `userId` (who was mentioned).
+    Mentioned,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); DONE or WONT_DO (with a reason) from OPEN or

@@ -2,11 +2,11 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::incident;
 
-use super::{IncidentStatus, Review, Severity, Team, User};
+use super::{DetectionSource, IncidentStatus, Review, Severity, Team, User};
 use crate::domain::access::Standing;
 use crate::domain::incidents;
 use crate::graphql::ContextExt;
-use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, ViewerRoleIn};
+use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, UserById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
 
 /// What the viewer may do with an incident now, by the rules the server enforces (its team's
@@ -58,6 +58,23 @@ impl Incident {
     /// How customers were affected.
     async fn customer_impact(&self) -> Option<&str> {
         self.0.customer_impact.as_deref()
+    }
+    /// How it was found; null when not said.
+    async fn detection_source(&self) -> Option<DetectionSource> {
+        self.0.detection_source.map(Into::into)
+    }
+    /// The deploy, pull request or change that set it off (a URL); null when none is named.
+    async fn change_ref(&self) -> Option<&str> {
+        self.0.change_ref.as_deref()
+    }
+    /// Whether a change set it off.
+    async fn triggered_by_change(&self) -> bool {
+        self.0.triggered_by_change
+    }
+    /// Who made that change, when named: suggested for its review as CHANGE_AUTHOR.
+    async fn change_author(&self, ctx: &Context<'_>) -> Result<Option<User>> {
+        let Some(id) = self.0.change_author_id else { return Ok(None) };
+        Ok(loaders::one(ctx, UserById(id)).await?.map(User))
     }
     /// When it started.
     async fn started_at(&self) -> DateTime<Utc> {

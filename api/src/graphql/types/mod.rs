@@ -1,6 +1,7 @@
 //! GraphQL objects, built from entity models.
 
 mod action;
+mod comment;
 mod connection;
 mod enums;
 mod event;
@@ -14,10 +15,11 @@ mod team;
 mod webhook;
 
 pub use action::{Action, DueDateChange, FollowUp};
+pub use comment::Comment;
 pub use connection::{Connection, Edge, PageInfo, connection};
 pub use enums::{
-    ActionKind, ActionStatus, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus,
-    MeetingPhase, OrgRole, ReviewRole, ReviewStatus, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
+    ActionKind, ActionStatus, DetectionSource, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus,
+    MeetingPhase, OrgRole, ReviewRole, ReviewStatus, ReviewTrigger, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
 };
 pub use event::Event;
 pub use identity::{

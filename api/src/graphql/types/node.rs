@@ -1,7 +1,7 @@
 use async_graphql::{ID, Interface};
 
 use super::{
-    Action, ApiToken, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Organization,
+    Action, ApiToken, Comment, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Organization,
     ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
 };
 
@@ -25,4 +25,5 @@ pub enum Node {
     FollowUp(FollowUp),
     Webhook(Webhook),
     WebhookDelivery(WebhookDelivery),
+    Comment(Comment),
 }

@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
 use super::{
-    Action, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, ReviewRole, ReviewStatus, Severity, Team,
-    TimelineKind, User, Visibility,
+    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, ReviewRole, ReviewStatus, Severity, Team,
+    ReviewTrigger, TimelineKind, User, Visibility, connection,
 };
 use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
@@ -14,7 +14,7 @@ use crate::domain::{incidents, learning, writeup};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{
     self, AcknowledgementsOf, ActionsOf, FactorsOf, FollowUpsOf, IncidentById, LinksOf, ParkedQuestionsOf,
-    ParticipantsOf, TeamById, TimelineOf, UserById, ViewerRoleIn, WhysOf,
+    ParticipantsOf, TeamById, TimelineAgreedBy, TimelineOf, UserById, ViewerRoleIn, WhysOf,
 };
 use crate::ids::{self, NodeKind};
 
@@ -93,7 +93,8 @@ impl Review {
         Ok(rows.into_iter().map(|(user, role)| Participant { user: User(user), role: role.into() }).collect())
     }
     /// Whom to invite, with the role and why: the incident's responders (as ON_CALL), the
-    /// owning team's leads (as MANAGER) and a lead of each affected team (as
+    /// author of the change that set it off (as CHANGE_AUTHOR, when `Incident.changeAuthor` names
+    /// one), the owning team's leads (as MANAGER) and a lead of each affected team (as
     /// AFFECTED_TEAM_REP); never someone already taking part or facilitating, nor someone
     /// deactivated. A UI offers them in one click (`addParticipant`).
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::PARTICIPANTS)")]
@@ -110,6 +111,26 @@ impl Review {
     async fn agenda(&self, ctx: &Context<'_>) -> Result<Agenda> {
         let policy = crate::domain::policy::for_org(ctx.db(), self.0.organization_id).await?;
         Ok(Agenda(reviews::agenda(&policy, &self.0)))
+    }
+    /// Who agreed that the timeline is what happened (`agreeTimeline`), in the order they did;
+    /// any change to the timeline empties it.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::PARTICIPANTS)")]
+    async fn timeline_agreed_by(&self, ctx: &Context<'_>) -> Result<Vec<User>> {
+        Ok(loaders::list(ctx, TimelineAgreedBy(self.0.id)).await?.into_iter().map(User).collect())
+    }
+    /// The discussion: its threads, oldest first, each with its replies. Anyone who may read
+    /// the review may comment (`addComment`), before and after it is published.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn comments(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
+        #[graphql(desc = "Only threads not yet resolved.")] unresolved_only: Option<bool>,
+    ) -> Result<Connection<Comment>> {
+        let page = ctx.page(first, after.as_deref())?;
+        let found = reviews::comments(ctx.db(), self.0.id, unresolved_only.unwrap_or(false), &page).await?;
+        Ok(connection(found, Comment))
     }
     /// What happened, in chronological order.
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::TIMELINE)")]
@@ -608,5 +629,32 @@ impl ReviewPolicy {
     /// `Review.agenda`).
     async fn opening_statement(&self) -> Option<&str> {
         self.0.opening_statement.as_deref()
+    }
+    /// What beyond severity opens a review on resolve (near misses as `reviewNearMisses` says).
+    async fn review_when(&self) -> Vec<ReviewTrigger> {
+        self.0.review_when.iter().map(|t| (*t).into()).collect()
+    }
+    /// How many days back REPEAT looks for an incident sharing a tag: 1 to 365.
+    async fn repeat_window_days(&self) -> i32 {
+        self.0.repeat_window_days
+    }
+    /// Publishing waits for the facilitator and one of the responders to agree to the
+    /// timeline (readiness gap TIMELINE_AGREEMENT).
+    async fn require_timeline_agreement(&self) -> bool {
+        self.0.require_timeline_agreement
+    }
+    /// Publishing waits for the owner of every open action to accept it (OWNER_ACCEPTANCE).
+    async fn require_owner_acceptance(&self) -> bool {
+        self.0.require_owner_acceptance
+    }
+    /// Publishing waits for at least one SYSTEMIC action (SYSTEMIC_ACTION_REQUIRED).
+    async fn require_systemic_action(&self) -> bool {
+        self.0.require_systemic_action
+    }
+    /// A root cause, or an action, that only asks people for care, training or a reminder
+    /// blocks publishing (CAREFULNESS_ROOT_CAUSE, CARE_ONLY_ACTIONS), as a human-error root cause
+    /// does.
+    async fn carefulness_root_cause_blocks(&self) -> bool {
+        self.0.carefulness_root_cause_blocks
     }
 }
