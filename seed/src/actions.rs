@@ -47,6 +47,10 @@ pub(super) fn write(
     let theme = &words::THEMES[planned.theme];
     let mut chosen: Vec<usize> = (0..theme.actions.len()).collect();
     chosen.shuffle(&mut ctx.rng);
+    // A review commits to at least one systemic action, as the policy asks: the first.
+    if let Some(systemic) = chosen.iter().position(|&i| theme.actions[i].2 == entity::ActionKind::Systemic) {
+        chosen.swap(0, systemic);
+    }
     let mut created = Vec::with_capacity(count);
     for (rank, &which) in chosen.iter().cycle().take(count).enumerate() {
         let span = committed.to - committed.from;
@@ -108,7 +112,8 @@ fn new_action(
         external_key: None,
         external_url: None,
         // Owners said yes in the meeting, or soon after.
-        accepted_at: rng.random_bool(0.9).then(|| created_at + TimeDelta::minutes(rng.random_range(0..240))),
+        accepted_at: (committed.published || rng.random_bool(0.5))
+            .then(|| created_at + TimeDelta::minutes(rng.random_range(0..240))),
         declined_at: None,
         decline_reason: None,
         version: 1,

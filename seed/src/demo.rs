@@ -3,7 +3,7 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    ActionKind, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus, OrgRole, ReviewRole,
+    ActionKind, DetectionSource, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus, OrgRole, ReviewRole,
     Severity, TeamRole, TimelineKind, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -12,8 +12,8 @@ use uuid::Uuid;
 use hindsight_api::auth::{Credential, Viewer};
 use hindsight_api::domain::actions::{self, NewAction};
 use hindsight_api::domain::identity::{self, SignUp};
-use hindsight_api::domain::incidents::{self, Declaration};
-use hindsight_api::domain::reviews::{self, FollowUpInput, ReviewChanges, TimelineInput};
+use hindsight_api::domain::incidents::{self, Cause, Declaration};
+use hindsight_api::domain::reviews::{self, FollowUpInput, NewComment, ReviewChanges, TimelineInput};
 use hindsight_api::domain::teams::{self, NewTeam};
 use hindsight_api::domain::users::{self, AcceptInvitation};
 use hindsight_api::mail::Mailer;
@@ -137,6 +137,13 @@ struct People {
     lee: Uuid,
 }
 
+/// One of the demo's people, acting on their own behalf (agreeing, accepting, commenting).
+async fn person(state: &AppState, id: Uuid) -> anyhow::Result<Viewer> {
+    let user = user::Entity::find_by_id(id).one(&state.db).await?;
+    let user = user.ok_or_else(|| anyhow::anyhow!("demo user {id} is missing"))?;
+    Ok(Viewer::reading_as(&user, &state.clock))
+}
+
 async fn user_id(state: &AppState, email: &str) -> anyhow::Result<Uuid> {
     let user = user::Entity::find().filter(user::Column::Email.eq(email)).one(&state.db).await?;
     user.map(|u| u.id).ok_or_else(|| anyhow::anyhow!("demo user {email} is missing"))
@@ -169,9 +176,9 @@ async fn seed_incidents(
     // A SEV1 from long ago, reviewed the next day and published.
     let started = now - TimeDelta::days(SEV1_DAYS_AGO);
     clock.set(started + TimeDelta::hours(3));
-    let checkout =
-        incidents::declare(db, admin, declare(payments, "Checkout latency spike", Severity::Sev1, started, false))
-            .await?;
+    let mut checkout = declare(payments, "Checkout latency spike", Severity::Sev1, started, false);
+    checkout.cause = Cause { detection_source: Some(DetectionSource::Alert), ..Default::default() };
+    let checkout = incidents::declare(db, admin, checkout).await?;
     incidents::add_responder(db, admin, checkout.id, people.marco).await?;
     incidents::set_tags(db, admin, checkout.id, vec!["database".into(), "checkout".into()]).await?;
     incidents::set_status(
@@ -223,6 +230,27 @@ async fn seed_incidents(
         };
         reviews::add_timeline_entry(db, admin, review.id, entry).await?;
     }
+    // The meeting: the facilitator and the responder agree on what happened, and the
+    // discussion points at the root cause.
+    let (sam, marco, priya) =
+        (person(state, people.sam).await?, person(state, people.marco).await?, person(state, people.priya).await?);
+    reviews::agree_timeline(db, &sam, review.id).await?;
+    reviews::agree_timeline(db, &marco, review.id).await?;
+    let question = NewComment {
+        body: "Is the statistics refresh itself the cause, or that nothing checks the plans after it?".into(),
+        location: Some("whys[2].answer".into()),
+        reply_to: None,
+        mention_ids: vec![people.priya],
+    };
+    let thread = reviews::add_comment(db, &sam, review.id, question).await?;
+    let answer = NewComment {
+        body: "The missing check: refreshes are routine and will keep skewing estimates.".into(),
+        location: None,
+        reply_to: Some(thread.id),
+        mention_ids: Vec::new(),
+    };
+    reviews::add_comment(db, &priya, review.id, answer).await?;
+    reviews::resolve_comment(db, &sam, thread.id).await?;
     let whys = [
         ("Why was checkout slow?", "The orders query switched to a sequential scan."),
         ("Why did the plan change?", "The nightly statistics refresh skewed the row estimates."),
@@ -261,22 +289,26 @@ async fn seed_incidents(
         success_metric: "Checkout p99 stays under 800 ms through statistics refreshes".into(),
         kind,
     };
+    // Each owner says yes as the actions are read out.
     let check = actions::create(
         db,
         admin,
         action("Add a plan-regression check for the checkout queries", people.marco, -2, ActionKind::Systemic),
     )
     .await?;
+    actions::accept(db, &marco, check.id).await?;
     actions::start(db, admin, check.id).await?;
     let pin = actions::create(db, admin, action("Pin the orders query plan", people.priya, -75, ActionKind::Tactical))
         .await?;
+    actions::accept(db, &priya, pin.id).await?;
     actions::complete(db, admin, pin.id, "Plan pinned in migration 2026-11-14; p99 back to 310 ms").await?;
-    actions::create(
+    let window = actions::create(
         db,
         admin,
         action("Run statistics refreshes in a change window", people.priya, -4, ActionKind::Systemic),
     )
     .await?;
+    actions::accept(db, &priya, window.id).await?;
     let alert =
         actions::create(db, admin, action("Alert on query plan changes", people.marco, 5, ActionKind::Tactical))
             .await?;
@@ -296,12 +328,14 @@ async fn seed_incidents(
     // Today: a SEV2 resolved yesterday; its review is a draft, due tomorrow.
     clock.set(now);
     let started = now - TimeDelta::hours(30);
-    let failover = incidents::declare(
-        db,
-        admin,
-        declare(platform, "Database failover took 9 minutes", Severity::Sev2, started, false),
-    )
-    .await?;
+    let mut failover = declare(platform, "Database failover took 9 minutes", Severity::Sev2, started, false);
+    failover.cause = Cause {
+        detection_source: Some(DetectionSource::SyntheticCheck),
+        change_ref: Some("https://git.example.com/platform/db-config/pull/311".into()),
+        triggered_by_change: Some(true),
+        change_author_id: Some(Some(people.lee)),
+    };
+    let failover = incidents::declare(db, admin, failover).await?;
     incidents::set_affected_teams(db, admin, failover.id, vec![payments]).await?;
     incidents::set_tags(db, admin, failover.id, vec!["database".into(), "failover".into()]).await?;
     incidents::set_status(
@@ -325,6 +359,15 @@ async fn seed_incidents(
         kind: ActionKind::Systemic,
     };
     actions::create(db, admin, runbook).await?;
+    // The draft's discussion is under way: a question for the change's author, who has not yet
+    // said yes to the action either.
+    let question = NewComment {
+        body: "Which step of the runbook took the 9 minutes? The timeline jumps from the alert to the promotion.".into(),
+        location: Some("timeline".into()),
+        reply_to: None,
+        mention_ids: vec![people.lee],
+    };
+    reviews::add_comment(db, &person(state, people.sam).await?, draft.id, question).await?;
 
     // A SEV3 still open, and a mitigated near miss.
     incidents::declare(

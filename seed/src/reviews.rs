@@ -6,7 +6,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
     Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, Visibility, acknowledgement,
-    contributing_factor, follow_up, parked_question, review, review_link, review_participant, timeline_entry, why,
+    contributing_factor, follow_up, parked_question, review, review_link, review_participant, timeline_agreement,
+    timeline_entry, why,
 };
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -106,6 +107,18 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
     }
 
     timeline(rng, planned, id, complete, &mut at, &mut history, rows);
+    // A review taken to the meeting has its timeline agreed, by the facilitator and a responder.
+    if complete {
+        let agreed_at = work_to;
+        for person in facilitator.into_iter().chain(incident.responders.first().copied()) {
+            history.change(agreed_at);
+            rows.timeline_agreements.push(timeline_agreement::Model {
+                review_id: id,
+                user_id: org.people[person].id,
+                agreed_at,
+            });
+        }
+    }
     questions(rng, plan, id, complete, &mut at, &mut history, rows);
 
     let whys = if complete { theme.whys.len() } else { rng.random_range(0..=3).min(theme.whys.len()) };

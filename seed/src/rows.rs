@@ -5,7 +5,7 @@ use chrono::SecondsFormat;
 use entity::{
     acknowledgement, action, contributing_factor, due_date_change, follow_up, incident, incident_affected_team,
     incident_responder, incident_tag, invitation, membership, organization, parked_question, review, review_link,
-    review_participant, tag, team, timeline_entry, user, why,
+    review_participant, tag, team, timeline_agreement, timeline_entry, user, why,
 };
 use sea_orm::sqlx::PgConnection;
 use sea_orm::{
@@ -31,6 +31,7 @@ pub(super) struct Rows {
     pub incident_tags: Vec<incident_tag::Model>,
     pub reviews: Vec<review::Model>,
     pub participants: Vec<review_participant::Model>,
+    pub timeline_agreements: Vec<timeline_agreement::Model>,
     pub timeline: Vec<timeline_entry::Model>,
     pub questions: Vec<parked_question::Model>,
     pub whys: Vec<why::Model>,
@@ -91,6 +92,7 @@ macro_rules! in_key_order {
         $writer.$method::<incident_tag::Entity>($target, $rows.incident_tags).await?;
         $writer.$method::<review::Entity>($target, $rows.reviews).await?;
         $writer.$method::<review_participant::Entity>($target, $rows.participants).await?;
+        $writer.$method::<timeline_agreement::Entity>($target, $rows.timeline_agreements).await?;
         $writer.$method::<timeline_entry::Entity>($target, $rows.timeline).await?;
         $writer.$method::<parked_question::Entity>($target, $rows.questions).await?;
         $writer.$method::<why::Entity>($target, $rows.whys).await?;

@@ -75,8 +75,19 @@ impl Crew {
         self.action_due(title, owner, 10).await
     }
 
-    /// Creates an action owned by `owner`, due in `days` days by the server's clock.
+    /// Creates an action owned by `owner`, due in `days` days by the server's clock, and has
+    /// its owner accept it (the member writes them; their own is accepted as written).
     pub async fn action_due(&self, title: &str, owner: &Session, days: i64) -> String {
+        let id = self.unaccepted_action(title, owner, days).await;
+        if owner.user_id != self.member.user_id {
+            self.run(owner, "mutation($a: ID!) { acceptAction(id: $a) { id } }", json!({ "a": id })).await.data();
+        }
+        id
+    }
+
+    /// Creates an action owned by `owner`, due in `days` days, that its owner has not accepted
+    /// (unless the owner is the member who writes it).
+    pub async fn unaccepted_action(&self, title: &str, owner: &Session, days: i64) -> String {
         let due = (self.app.state.clock.today() + TimeDelta::days(days)).to_string();
         let answer = self.run(&self.member, CREATE, json!({ "i": self.input(title, owner, due) })).await;
         answer.data()["createAction"]["id"].as_str().unwrap().to_owned()
@@ -308,7 +319,8 @@ async fn reassigning_follows_the_ownership_rule() {
     assert_eq!(answer.data()["reassignAction"]["owner"]["id"], c.lead.user_id);
 }
 
-/// Fills the review so that only its actions decide readiness, and submits it.
+/// Fills the review so that only its actions decide readiness, submits it, and has the
+/// facilitator agree to its timeline.
 pub async fn ready_but_for_actions(c: &Crew, facilitator: &Session) {
     let started = Utc::now() - TimeDelta::hours(5);
     for (query, variables) in [
@@ -336,6 +348,8 @@ pub async fn ready_but_for_actions(c: &Crew, facilitator: &Session) {
     ] {
         c.run(&c.lead, query, variables).await.data();
     }
+    // The facilitator agrees to the timeline (the incident had no responder).
+    c.run(facilitator, "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }", json!({ "r": c.review })).await.data();
 }
 
 const READINESS: &str = "query($r: ID!) { review(id: $r) { readiness { ready unmet } } }";

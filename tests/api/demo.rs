@@ -46,4 +46,32 @@ async fn the_demo_holds_teams_incidents_and_reviews_in_every_state() {
     }
     assert_eq!(data["overdueActions"]["totalCount"], 2);
     assert_eq!(data["dueFollowUps"]["edges"][0]["node"]["followUps"], json!([{ "kind": "SHORT_TERM" }]));
+
+    // The meeting shows: an agreed timeline, accepted actions, a resolved thread on the published
+    // review and an open one (with a mention) on the draft.
+    let meeting = app
+        .exec(
+            Some(&admin.token),
+            "{ incidents { edges { node { changeRef changeAuthor { displayName } review { status timelineAgreedBy { displayName }
+                actions { acceptedAt } comments { edges { node { resolved location mentions { displayName } replies { body } } } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let reviews: Vec<serde_json::Value> = meeting.data()["incidents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["node"]["review"].is_object())
+        .map(|e| e["node"].clone())
+        .collect();
+    let published = reviews.iter().find(|i| i["review"]["status"] == "PUBLISHED").unwrap();
+    assert_eq!(published["review"]["timelineAgreedBy"].as_array().unwrap().len(), 2);
+    assert!(published["review"]["actions"].as_array().unwrap().iter().any(|a| a["acceptedAt"].is_string()));
+    let thread = &published["review"]["comments"]["edges"][0]["node"];
+    assert_eq!((thread["resolved"].clone(), thread["location"].clone()), (json!(true), json!("whys[2].answer")));
+    assert_eq!(thread["replies"].as_array().unwrap().len(), 1);
+    let draft = reviews.iter().find(|i| i["review"]["status"] == "DRAFT").unwrap();
+    assert_eq!(draft["changeAuthor"]["displayName"], "Lee Engineer");
+    let open = &draft["review"]["comments"]["edges"][0]["node"];
+    assert_eq!((open["resolved"].clone(), open["mentions"].clone()), (json!(false), json!([{ "displayName": "Lee Engineer" }])));
 }

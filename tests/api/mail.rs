@@ -630,10 +630,15 @@ async fn publish_review(
         app.exec(Some(&runner.token), query, variables).await.data();
     }
     let due = (app.state.clock.today() + TimeDelta::days(10)).to_string();
+    let agree = "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }";
+    app.exec(Some(&facilitator.token), agree, json!({ "r": review })).await.data();
     for (owner, action) in owners.into_iter().zip(["Warm the cache on deploy", "Alert on cache hit rate"]) {
         let input = json!({ "reviewId": review, "title": format!("{action} ({title})"), "ownerId": owner.user_id, "teamId": team,
                             "dueDate": due, "successMetric": "Hit rate above 90% after deploys", "kind": "SYSTEMIC" });
-        app.exec(Some(&runner.token), crate::actions::CREATE, json!({ "i": input })).await.data();
+        let created = app.exec(Some(&runner.token), crate::actions::CREATE, json!({ "i": input })).await;
+        let accept = "mutation($a: ID!) { acceptAction(id: $a) { id } }";
+        let id = created.data()["createAction"]["id"].clone();
+        app.exec(Some(&owner.token), accept, json!({ "a": id })).await.data();
     }
     app.exec(Some(&runner.token), PUBLISH_QUERY, json!({ "r": review })).await.data();
     review

@@ -20,6 +20,7 @@ mod incidents;
 mod learning;
 mod limits;
 mod live;
+mod meeting;
 mod mail;
 mod metrics;
 mod people;

@@ -70,7 +70,9 @@ async fn action(app: &TestApp, admin: &Session, review: &str, owner: &Session, d
         json!({ "i": { "reviewId": review, "title": "Do the thing", "ownerId": owner.user_id, "dueDate": due.to_string(), "successMetric": "It is done", "kind": "SYSTEMIC" } }),
     )
     .await;
-    answer["createAction"]["id"].as_str().unwrap().to_owned()
+    let id = answer["createAction"]["id"].as_str().unwrap().to_owned();
+    run(app, owner, "mutation($a: ID!) { acceptAction(id: $a) { id } }", json!({ "a": id })).await;
+    id
 }
 
 async fn world() -> World {
@@ -148,6 +150,7 @@ async fn world() -> World {
     ] {
         run(&app, &admin, query, variables).await;
     }
+    run(&app, &platform_member, "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }", json!({ "r": r1 })).await;
     let published =
         run(&app, &admin, "mutation($r: ID!) { publishReview(id: $r) { publishedAt } }", json!({ "r": r1 })).await;
     let published_at: DateTime<Utc> = published["publishReview"]["publishedAt"].as_str().unwrap().parse().unwrap();

@@ -109,19 +109,28 @@ impl Scene {
             ("Add a canary stage for processor config", &self.member),
             ("Validate retry settings against a schema", &self.lead),
         ] {
-            self.run(
-                who,
-                CREATE_ACTION,
-                json!({ "i": {
-                "reviewId": review, "title": title, "ownerId": owner.user_id, "kind": "SYSTEMIC",
-                "dueDate": (Utc::now() + TimeDelta::days(14)).date_naive().to_string(),
-                "successMetric": "No processor config reaches all regions without a canary"
-            } }),
-            )
-            .await
-            .data();
+            let created = self
+                .run(
+                    who,
+                    CREATE_ACTION,
+                    json!({ "i": {
+                    "reviewId": review, "title": title, "ownerId": owner.user_id, "kind": "SYSTEMIC",
+                    "dueDate": (Utc::now() + TimeDelta::days(14)).date_naive().to_string(),
+                    "successMetric": "No processor config reaches all regions without a canary"
+                } }),
+                )
+                .await;
+            // Each owner says yes (the member wrote their own, which is a yes).
+            let id = created.data()["createAction"]["id"].clone();
+            self.run(owner, "mutation($a: ID!) { acceptAction(id: $a) { id } }", json!({ "a": id })).await.data();
         }
         self.run(who, "mutation($r: ID!) { submitReview(id: $r) { status } }", json!({ "r": review })).await.data();
+        // The facilitator and the responder agree to the timeline.
+        for agreeing in [&self.facilitator, &self.member] {
+            self.run(agreeing, "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }", json!({ "r": review }))
+                .await
+                .data();
+        }
     }
 }
 
@@ -716,7 +725,8 @@ async fn history_lists_a_reviews_changes_in_order() {
         .iter()
         .map(|e| e["node"]["kind"].as_str().unwrap().to_owned())
         .collect();
-    assert_eq!(kinds.last().map(String::as_str), Some("REVIEW_SUBMITTED"));
+    // Submitted, then agreed to by the facilitator and the responder.
+    assert_eq!(kinds[kinds.len() - 3..], ["REVIEW_SUBMITTED", "TIMELINE_AGREED", "TIMELINE_AGREED"]);
 }
 
 #[tokio::test]
@@ -730,9 +740,12 @@ async fn readiness_names_each_gap_by_its_code() {
         let readiness = reviews::readiness(&c.app.state.db, &review).await.unwrap();
         readiness.gaps.iter().map(|gap| gap.code()).collect::<Vec<_>>()
     };
-    assert_eq!(gaps().await, ["SUMMARY", "FACILITATOR", "TIMELINE", "WHYS", "CONTRIBUTING_FACTOR", "ACTIONS"]);
+    assert_eq!(
+        gaps().await,
+        ["SUMMARY", "FACILITATOR", "TIMELINE", "WHYS", "CONTRIBUTING_FACTOR", "ACTIONS", "SYSTEMIC_ACTION_REQUIRED"]
+    );
     crate::actions::ready_but_for_actions(&c, &c.other).await;
-    assert_eq!(gaps().await, ["ACTIONS"]);
+    assert_eq!(gaps().await, ["ACTIONS", "SYSTEMIC_ACTION_REQUIRED"]);
     c.action("Add a dead-letter queue", &c.member).await;
     c.action("Alert on consumer retries", &c.lead).await;
     assert!(gaps().await.is_empty());

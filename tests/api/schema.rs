@@ -114,6 +114,19 @@ fn the_contract_names_are_in_the_schema() {
         "MANAGER",
         "suggestedParticipants: [SuggestedParticipant!]!",
         "agenda: Agenda!",
+        "addComment(reviewId: ID!, input: CommentInput!): Comment!",
+        "editComment(id: ID!, body: String!): Comment!",
+        "deleteComment(id: ID!): ID!",
+        "resolveComment(id: ID!): Comment!",
+        "agreeTimeline(reviewId: ID!): Review!",
+        "acceptAction(id: ID!): Action!",
+        "declineAction(id: ID!, reason: String!): Action!",
+        "timelineAgreedBy: [User!]!",
+        "acceptedAt: DateTime",
+        "comments(first: Int, after: String, unresolvedOnly: Boolean): CommentConnection!",
+        "detectionSource: DetectionSource",
+        "changeRef: String",
+        "triggeredByChange: Boolean!",
     ] {
         assert!(sdl.contains(name), "the contract's `{name}` is missing from the schema");
     }

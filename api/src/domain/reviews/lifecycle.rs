@@ -295,7 +295,9 @@ pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> App
     if open > 0 {
         gaps.push(Gap::OpenQuestions { count: open });
     }
+    // An empty timeline is its own gap: there is nothing to agree to yet.
     if policy.require_timeline_agreement
+        && !contents.timeline.is_empty()
         && let Some(gap) = agreement_missing(db, review).await?
     {
         gaps.push(gap);

@@ -104,6 +104,7 @@ impl IncidentMutation {
         ctx: &Context<'_>,
         #[graphql(desc = "The incident.")] input: DeclareIncidentInput,
     ) -> Result<Incident> {
+        let viewer = ctx.viewer()?;
         let declaration = Declaration {
             team_id: ids::decode(&input.team_id, NodeKind::Team, "teamId").map_err(AppError::in_input)?,
             title: input.title,
@@ -116,7 +117,7 @@ impl IncidentMutation {
             cause: cause(input.detection_source, input.change_ref, input.triggered_by_change, input.change_author_id)
                 .map_err(AppError::in_input)?,
         };
-        Ok(Incident(incidents::declare(ctx.db(), ctx.viewer()?, declaration).await?))
+        Ok(Incident(incidents::declare(ctx.db(), viewer, declaration).await?))
     }
 
     /// Changes what an incident says (leads and members of the owning team, or an admin:
@@ -129,6 +130,7 @@ impl IncidentMutation {
         #[graphql(desc = "The `version` read; CONFLICT, changing nothing, if the incident changed since.")]
         expected_version: Option<i32>,
     ) -> Result<Incident> {
+        let viewer = ctx.viewer()?;
         let id = ids::decode(&id, NodeKind::Incident, "id")?;
         let changes = IncidentChanges {
             title: input.title,
@@ -141,7 +143,7 @@ impl IncidentMutation {
             cause: cause(input.detection_source, input.change_ref, input.triggered_by_change, input.change_author_id)
                 .map_err(AppError::in_input)?,
         };
-        Ok(Incident(incidents::update(ctx.db(), ctx.viewer()?, id, changes, expected_version).await?))
+        Ok(Incident(incidents::update(ctx.db(), viewer, id, changes, expected_version).await?))
     }
 
     /// Moves the incident to its next state, stamping the time (now, or `at`): OPEN →

@@ -46,6 +46,7 @@ impl MeetingMutation {
         #[graphql(desc = "The review.")] review_id: ID,
         #[graphql(desc = "The comment.")] input: CommentInput,
     ) -> Result<Comment> {
+        let viewer = ctx.viewer()?;
         let review_id = ids::decode(&review_id, NodeKind::Review, "reviewId")?;
         let reply_to = input
             .reply_to
@@ -59,7 +60,7 @@ impl MeetingMutation {
         })
         .map_err(AppError::in_input)?;
         let comment = reviews::NewComment { body: input.body, location: input.location, reply_to, mention_ids };
-        Ok(Comment(reviews::add_comment(ctx.db(), ctx.viewer()?, review_id, comment).await?))
+        Ok(Comment(reviews::add_comment(ctx.db(), viewer, review_id, comment).await?))
     }
 
     /// Rewrites a comment: its author only (FORBIDDEN otherwise). Its mentions stay as they

@@ -396,13 +396,15 @@ pub struct Readiness {
 #[derive(SimpleObject)]
 pub struct ReadinessGap {
     /// A stable name: `SUMMARY`, `FACILITATOR`, `TIMELINE`, `WHYS`, `HUMAN_ERROR_ROOT_CAUSE`,
-    /// `CONTRIBUTING_FACTOR`, `ACTIONS`, `UNFIT_OWNERS` or `OPEN_QUESTIONS`.
+    /// `CONTRIBUTING_FACTOR`, `ACTIONS`, `UNFIT_OWNERS`, `OPEN_QUESTIONS`; and as the review
+    /// policy switches them on: `TIMELINE_AGREEMENT`, `OWNER_ACCEPTANCE`,
+    /// `SYSTEMIC_ACTION_REQUIRED`, `CAREFULNESS_ROOT_CAUSE`, `CARE_ONLY_ACTIONS`.
     pub code: String,
     /// What to do about it, in words a UI can show.
     pub message: String,
-    /// The field of `Review` it concerns (`summary`, `facilitator`, `timeline`, `whys`,
-    /// `rootCause`, `contributingFactors`, `actions` or `parkedQuestions`), to put the message
-    /// next to.
+    /// The field of `Review` it concerns (`summary`, `facilitator`, `timeline`,
+    /// `timelineAgreedBy`, `whys`, `rootCause`, `contributingFactors`, `actions` or
+    /// `parkedQuestions`), to put the message next to.
     pub field: String,
 }
 
