@@ -39,7 +39,7 @@ pub mod webhook_delivery;
 pub mod why;
 
 pub use kinds::{
-    ActionKind, ActionStatus, DeliveryStatus, DetectionSource, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind,
-    IncidentStatus, ReviewRole, ReviewStatus, ReviewTrigger, Severity, TimelineKind, Visibility,
+    ActionKind, ActionStatus, DeliveryStatus, DetectionSource, Effectiveness, EventKind, FactorCategory, FactorEffect,
+    FollowUpKind, IncidentStatus, ReviewRole, ReviewStatus, ReviewTrigger, Severity, TimelineKind, Visibility,
 };
 pub use roles::{OrgRole, TeamRole, TokenScope};

@@ -149,7 +149,8 @@ impl MigrationTrait for Migration {
         for column in [Action::DeclineReason, Action::DeclinedAt, Action::AcceptedAt] {
             manager.alter_table(Table::alter().table(Action::Table).drop_column(column).to_owned()).await?;
         }
-        for table in [TimelineAgreement::Table.into_iden(), CommentMention::Table.into_iden(), Comment::Table.into_iden()]
+        for table in
+            [TimelineAgreement::Table.into_iden(), CommentMention::Table.into_iden(), Comment::Table.into_iden()]
         {
             manager.drop_table(Table::drop().table(table).to_owned()).await?;
         }

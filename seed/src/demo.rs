@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    ActionKind, DetectionSource, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus, OrgRole, ReviewRole,
-    Severity, TeamRole, TimelineKind, user,
+    ActionKind, DetectionSource, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus, OrgRole,
+    ReviewRole, Severity, TeamRole, TimelineKind, user,
 };
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use uuid::Uuid;
@@ -362,7 +362,8 @@ async fn seed_incidents(
     // The draft's discussion is under way: a question for the change's author, who has not yet
     // said yes to the action either.
     let question = NewComment {
-        body: "Which step of the runbook took the 9 minutes? The timeline jumps from the alert to the promotion.".into(),
+        body: "Which step of the runbook took the 9 minutes? The timeline jumps from the alert to the promotion."
+            .into(),
         location: Some("timeline".into()),
         reply_to: None,
         mention_ids: vec![people.lee],

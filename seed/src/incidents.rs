@@ -487,9 +487,8 @@ fn cause(planned: &Incident, rng: &mut SmallRng, contributors: &[usize], org: &O
     };
     let triggered_by_change = rng.random_bool(0.65);
     let named = triggered_by_change && rng.random_bool(0.55);
-    let change_ref = named.then(|| {
-        format!("https://git.example.com/{}/pull/{}", planned.service, rng.random_range(100..9_999))
-    });
+    let change_ref =
+        named.then(|| format!("https://git.example.com/{}/pull/{}", planned.service, rng.random_range(100..9_999)));
     let change_author_id = named.then(|| org.people[someone(rng, contributors, org.people.len())].id);
     Cause { detection_source, change_ref, triggered_by_change, change_author_id }
 }

@@ -349,7 +349,9 @@ pub async fn ready_but_for_actions(c: &Crew, facilitator: &Session) {
         c.run(&c.lead, query, variables).await.data();
     }
     // The facilitator agrees to the timeline (the incident had no responder).
-    c.run(facilitator, "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }", json!({ "r": c.review })).await.data();
+    c.run(facilitator, "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }", json!({ "r": c.review }))
+        .await
+        .data();
 }
 
 const READINESS: &str = "query($r: ID!) { review(id: $r) { readiness { ready unmet } } }";

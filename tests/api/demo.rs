@@ -73,5 +73,8 @@ async fn the_demo_holds_teams_incidents_and_reviews_in_every_state() {
     let draft = reviews.iter().find(|i| i["review"]["status"] == "DRAFT").unwrap();
     assert_eq!(draft["changeAuthor"]["displayName"], "Lee Engineer");
     let open = &draft["review"]["comments"]["edges"][0]["node"];
-    assert_eq!((open["resolved"].clone(), open["mentions"].clone()), (json!(false), json!([{ "displayName": "Lee Engineer" }])));
+    assert_eq!(
+        (open["resolved"].clone(), open["mentions"].clone()),
+        (json!(false), json!([{ "displayName": "Lee Engineer" }]))
+    );
 }

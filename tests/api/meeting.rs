@@ -9,7 +9,8 @@ use crate::actions::{Crew, PUBLISH_QUERY, crew, ready_but_for_actions};
 
 const COMMENT: &str = "mutation($r: ID!, $i: CommentInput!) { addComment(reviewId: $r, input: $i) { id body location replyTo mentions { id } resolved deleted blamelessFindings { text } author { id } } }";
 const THREADS: &str = "query($r: ID!, $u: Boolean) { review(id: $r) { version comments(unresolvedOnly: $u) { edges { node { id body deleted resolved replies { id body } } } } } }";
-const GAPS: &str = "query($r: ID!) { review(id: $r) { readiness { ready gaps { code field } } timelineAgreedBy { id } } }";
+const GAPS: &str =
+    "query($r: ID!) { review(id: $r) { readiness { ready gaps { code field } } timelineAgreedBy { id } } }";
 const AGREE: &str = "mutation($r: ID!) { agreeTimeline(reviewId: $r) { timelineAgreedBy { id } } }";
 const ACCEPT: &str = "mutation($a: ID!) { acceptAction(id: $a) { acceptedAt declinedAt declineReason } }";
 const DECLINE: &str =
@@ -54,7 +55,8 @@ async fn readers_discuss_a_review_in_threads_and_mention_only_those_who_may_read
     assert!(kinds.contains(&"COMMENT_ADDED".to_owned()) && kinds.contains(&"MENTIONED".to_owned()), "{kinds:?}");
 
     // A mention of someone who may not read the draft is refused, and nothing is written.
-    let refused = comment(&c, &c.member, json!({ "body": "Thoughts?", "mentionIds": [c.viewer.user_id, c.other.user_id] })).await;
+    let refused =
+        comment(&c, &c.member, json!({ "body": "Thoughts?", "mentionIds": [c.viewer.user_id, c.other.user_id] })).await;
     refused.assert_error("BAD_USER_INPUT", None);
     assert_eq!(refused.errors()[0]["extensions"]["path"], json!(["input", "mentionIds", 1]));
     let bad_place = comment(&c, &c.member, json!({ "body": "Here", "location": "incident.secret" })).await;
@@ -67,7 +69,8 @@ async fn readers_discuss_a_review_in_threads_and_mention_only_those_who_may_read
     assert_eq!(peek.data()["node"], Value::Null);
 
     // A reply to a reply joins the thread.
-    let reply = comment(&c, &c.viewer, json!({ "body": "The retries only made it worse.", "replyTo": first["id"] })).await;
+    let reply =
+        comment(&c, &c.viewer, json!({ "body": "The retries only made it worse.", "replyTo": first["id"] })).await;
     let reply = reply.data()["addComment"].clone();
     assert_eq!(reply["replyTo"], first["id"]);
     let nested = comment(&c, &c.lead, json!({ "body": "Agreed.", "replyTo": reply["id"] })).await;
@@ -112,7 +115,12 @@ async fn comments_go_on_after_publishing_without_changing_the_review() {
     let c = crew().await;
     publish(&c).await;
     // Published organization-wide: the other team reads it now, and may discuss it.
-    let added = comment(&c, &c.other, json!({ "body": "We have the same consumer in Platform.", "mentionIds": [c.lead.user_id] })).await;
+    let added = comment(
+        &c,
+        &c.other,
+        json!({ "body": "We have the same consumer in Platform.", "mentionIds": [c.lead.user_id] }),
+    )
+    .await;
     assert_eq!(added.data()["addComment"]["author"]["id"], c.other.user_id);
     let status = c.run(&c.other, "query($r: ID!) { review(id: $r) { status } }", json!({ "r": c.review })).await;
     assert_eq!(status.data()["review"]["status"], "PUBLISHED");
@@ -137,7 +145,8 @@ async fn the_facilitator_and_a_responder_agree_on_the_timeline_and_a_change_with
     assert!(!gap_codes(&c).await.contains(&"TIMELINE_AGREEMENT".to_owned()));
     // With a responder, one of them must agree too.
     let responder = "mutation($i: ID!, $u: ID!) { addResponder(incidentId: $i, userId: $u) { id } }";
-    let incident = c.run(&c.lead, "query($r: ID!) { review(id: $r) { incident { id } } }", json!({ "r": c.review })).await;
+    let incident =
+        c.run(&c.lead, "query($r: ID!) { review(id: $r) { incident { id } } }", json!({ "r": c.review })).await;
     let incident = incident.data()["review"]["incident"]["id"].clone();
     c.run(&c.lead, responder, json!({ "i": incident, "u": c.member.user_id })).await.data();
     let gaps = c.run(&c.lead, GAPS, json!({ "r": c.review })).await;
@@ -178,7 +187,10 @@ async fn owners_say_yes_or_send_an_action_back_and_a_new_owner_must_say_yes_agai
     c.run(&c.lead, DECLINE, json!({ "a": action, "why": "  " })).await.assert_error("BAD_USER_INPUT", Some("reason"));
     let no = c.run(&c.lead, DECLINE, json!({ "a": action, "why": "Payments has no one free this quarter" })).await;
     let no = &no.data()["declineAction"];
-    assert_eq!((no["acceptedAt"].clone(), no["declineReason"].clone()), (Value::Null, json!("Payments has no one free this quarter")));
+    assert_eq!(
+        (no["acceptedAt"].clone(), no["declineReason"].clone()),
+        (Value::Null, json!("Payments has no one free this quarter"))
+    );
     assert!(c.app.event_kinds().await.contains(&"ACTION_DECLINED".to_owned()));
 
     // Given to someone else, it waits for their yes; taken by oneself, it is accepted.
@@ -191,9 +203,13 @@ async fn owners_say_yes_or_send_an_action_back_and_a_new_owner_must_say_yes_agai
     let own = c.action("Alert on consumer retries", &c.member).await;
     assert!(accepted_at(&c.run(&c.member, ACTION_NODE, json!({ "a": own })).await).is_string());
     // A finished action takes no answer.
-    c.run(&c.member, "mutation($a: ID!) { completeAction(id: $a, evidence: \"Alert live\") { id } }", json!({ "a": own }))
-        .await
-        .data();
+    c.run(
+        &c.member,
+        "mutation($a: ID!) { completeAction(id: $a, evidence: \"Alert live\") { id } }",
+        json!({ "a": own }),
+    )
+    .await
+    .data();
     c.run(&c.member, ACCEPT, json!({ "a": own })).await.assert_error("INVALID_STATE", None);
 }
 
@@ -237,7 +253,10 @@ async fn publish(c: &Crew) {
     assert_eq!(codes, ["TIMELINE_AGREEMENT", "OWNER_ACCEPTANCE"]);
     c.run(&c.other, AGREE, json!({ "r": c.review })).await.data();
     c.run(&c.lead, ACCEPT, json!({ "a": alert })).await.data();
-    assert_eq!(c.run(&c.lead, PUBLISH_QUERY, json!({ "r": c.review })).await.data()["publishReview"]["status"], "PUBLISHED");
+    assert_eq!(
+        c.run(&c.lead, PUBLISH_QUERY, json!({ "r": c.review })).await.data()["publishReview"]["status"],
+        "PUBLISHED"
+    );
 }
 
 #[tokio::test]
@@ -266,7 +285,10 @@ async fn organizations_that_existed_before_the_meeting_rules_keep_publishing_as_
     ready_but_for_actions(&c, &c.other).await;
     c.action("Add a dead-letter queue", &c.member).await;
     c.action("Alert on consumer retries", &c.lead).await;
-    assert_eq!(c.run(&c.lead, PUBLISH_QUERY, json!({ "r": c.review })).await.data()["publishReview"]["status"], "PUBLISHED");
+    assert_eq!(
+        c.run(&c.lead, PUBLISH_QUERY, json!({ "r": c.review })).await.data()["publishReview"]["status"],
+        "PUBLISHED"
+    );
 }
 
 /// Declares an incident of the crew's team and resolves it; answers its review's ID, if any.
@@ -283,7 +305,13 @@ async fn resolved(c: &Crew, input: Value) -> Option<String> {
     input["teamId"] = payments;
     input["startedAt"] = json!((Utc::now() - TimeDelta::hours(2)).to_rfc3339());
     let tags = input.as_object_mut().unwrap().remove("tags");
-    let declared = c.run(&c.member, "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }", json!({ "i": input })).await;
+    let declared = c
+        .run(
+            &c.member,
+            "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }",
+            json!({ "i": input }),
+        )
+        .await;
     let id = declared.data()["declareIncident"]["id"].clone();
     if let Some(tags) = tags {
         let tag = "mutation($i: ID!, $t: [String!]!) { tagIncident(incidentId: $i, tags: $t) { id } }";
@@ -299,14 +327,34 @@ async fn customer_impact_a_change_or_a_repeat_opens_a_review_when_the_policy_say
     let c = crew().await;
     let plain = |title: &str| json!({ "title": title, "severity": "SEV3" });
     // Severity alone, as before.
-    assert_eq!(resolved(&c, json!({ "title": "Slow search", "severity": "SEV3", "customerImpact": "Search slow for 10 minutes" })).await, None);
+    assert_eq!(
+        resolved(
+            &c,
+            json!({ "title": "Slow search", "severity": "SEV3", "customerImpact": "Search slow for 10 minutes" })
+        )
+        .await,
+        None
+    );
     let set = c.run(&c.admin, POLICY, json!({ "i": { "reviewWhen": ["REPEAT", "CUSTOMER_IMPACT", "CHANGE_TRIGGERED", "REPEAT"], "repeatWindowDays": 14 } })).await;
-    assert_eq!(set.data()["updateReviewPolicy"]["reviewPolicy"]["reviewWhen"], json!(["CUSTOMER_IMPACT", "CHANGE_TRIGGERED", "REPEAT"]));
-    c.run(&c.admin, POLICY, json!({ "i": { "repeatWindowDays": 0 } })).await.assert_error("BAD_USER_INPUT", Some("repeatWindowDays"));
+    assert_eq!(
+        set.data()["updateReviewPolicy"]["reviewPolicy"]["reviewWhen"],
+        json!(["CUSTOMER_IMPACT", "CHANGE_TRIGGERED", "REPEAT"])
+    );
+    c.run(&c.admin, POLICY, json!({ "i": { "repeatWindowDays": 0 } }))
+        .await
+        .assert_error("BAD_USER_INPUT", Some("repeatWindowDays"));
 
-    assert!(resolved(&c, json!({ "title": "Slow search", "severity": "SEV3", "customerImpact": "Search slow for 10 minutes" })).await.is_some());
+    assert!(
+        resolved(
+            &c,
+            json!({ "title": "Slow search", "severity": "SEV3", "customerImpact": "Search slow for 10 minutes" })
+        )
+        .await
+        .is_some()
+    );
     assert_eq!(resolved(&c, plain("Flaky build")).await, None);
-    let change = json!({ "title": "Bad config push", "severity": "SEV4", "changeRef": "https://git.example.com/pay/pull/42" });
+    let change =
+        json!({ "title": "Bad config push", "severity": "SEV4", "changeRef": "https://git.example.com/pay/pull/42" });
     assert!(resolved(&c, change).await.is_some(), "a change reference marks it triggered by a change");
     // The first of a kind is no repeat; the second within the window is.
     let tagged = |title: &str| json!({ "title": title, "severity": "SEV4", "tags": ["refund-queue"] });
@@ -314,18 +362,27 @@ async fn customer_impact_a_change_or_a_repeat_opens_a_review_when_the_policy_say
     assert!(resolved(&c, tagged("Refund queue slow again")).await.is_some());
     // Near misses only when the policy reviews them.
     c.run(&c.admin, POLICY, json!({ "i": { "reviewNearMisses": false } })).await.data();
-    assert_eq!(resolved(&c, json!({ "title": "Almost", "severity": "SEV4", "nearMiss": true, "triggeredByChange": true })).await, None);
+    assert_eq!(
+        resolved(&c, json!({ "title": "Almost", "severity": "SEV4", "nearMiss": true, "triggeredByChange": true }))
+            .await,
+        None
+    );
 }
 
 #[tokio::test]
 async fn an_incident_names_how_it_was_found_and_the_change_behind_it() {
     let c = crew().await;
-    let incident = c.run(&c.lead, "query($r: ID!) { review(id: $r) { incident { id } } }", json!({ "r": c.review })).await;
+    let incident =
+        c.run(&c.lead, "query($r: ID!) { review(id: $r) { incident { id } } }", json!({ "r": c.review })).await;
     let incident = incident.data()["review"]["incident"]["id"].clone();
     let update = "mutation($i: ID!, $u: UpdateIncidentInput!) { updateIncident(id: $i, input: $u) { detectionSource changeRef triggeredByChange changeAuthor { id } } }";
     let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
     let bad = c
-        .run(&c.member, update, json!({ "i": incident, "u": { "changeRef": "ftp://x", "changeAuthorId": stranger.user_id } }))
+        .run(
+            &c.member,
+            update,
+            json!({ "i": incident, "u": { "changeRef": "ftp://x", "changeAuthorId": stranger.user_id } }),
+        )
         .await;
     let fields: Vec<Value> = bad.errors().iter().map(|e| e["extensions"]["path"].clone()).collect();
     assert_eq!(fields, [json!(["input", "changeRef"]), json!(["input", "changeAuthorId"])], "{:?}", bad.0);
@@ -341,10 +398,20 @@ async fn an_incident_names_how_it_was_found_and_the_change_behind_it() {
         json!({ "detectionSource": "CUSTOMER_REPORT", "changeRef": "https://git.example.com/pay/pull/7", "triggeredByChange": true, "changeAuthor": { "id": c.viewer.user_id } })
     );
     // The change's author is suggested for the review, as CHANGE_AUTHOR.
-    let suggested = c.run(&c.lead, "query($r: ID!) { review(id: $r) { suggestedParticipants { user { id } role } } }", json!({ "r": c.review })).await;
+    let suggested = c
+        .run(
+            &c.lead,
+            "query($r: ID!) { review(id: $r) { suggestedParticipants { user { id } role } } }",
+            json!({ "r": c.review }),
+        )
+        .await;
     let suggested = suggested.data()["review"]["suggestedParticipants"].as_array().unwrap().clone();
-    assert!(suggested.contains(&json!({ "user": { "id": c.viewer.user_id }, "role": "CHANGE_AUTHOR" })), "{suggested:?}");
-    let cleared = c.run(&c.member, update, json!({ "i": incident, "u": { "changeAuthorId": null, "changeRef": "" } })).await;
+    assert!(
+        suggested.contains(&json!({ "user": { "id": c.viewer.user_id }, "role": "CHANGE_AUTHOR" })),
+        "{suggested:?}"
+    );
+    let cleared =
+        c.run(&c.member, update, json!({ "i": incident, "u": { "changeAuthorId": null, "changeRef": "" } })).await;
     let cleared = &cleared.data()["updateIncident"];
     assert_eq!((cleared["changeAuthor"].clone(), cleared["changeRef"].clone()), (Value::Null, Value::Null));
 }

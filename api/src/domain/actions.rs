@@ -355,7 +355,12 @@ pub async fn accept(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid) -
 /// The owner sends an action back to the review's facilitator with a reason (`declineAction`):
 /// only its owner, while it is open or in progress. It stays theirs until it is reassigned or
 /// dropped, and no longer counts as accepted.
-pub async fn decline(db: &DatabaseConnection, viewer: &Viewer, action_id: Uuid, reason: &str) -> AppResult<action::Model> {
+pub async fn decline(
+    db: &DatabaseConnection,
+    viewer: &Viewer,
+    action_id: Uuid,
+    reason: &str,
+) -> AppResult<action::Model> {
     let reason = validate::required_text("reason", reason, validate::limits::TEXT)?;
     answer(db, viewer, action_id, Some(reason)).await
 }

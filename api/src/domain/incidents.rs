@@ -3,7 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    DetectionSource, IncidentStatus, ReviewTrigger, Severity, incident, incident_affected_team, incident_responder, incident_tag, review, tag,
+    DetectionSource, IncidentStatus, ReviewTrigger, Severity, incident, incident_affected_team, incident_responder,
+    incident_tag, review, tag,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -16,9 +17,9 @@ use crate::auth::Viewer;
 use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
 use crate::domain::pagination::{Page, PageRequest, paginate};
+use crate::domain::policy::ReviewPolicy;
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
-use crate::domain::policy::ReviewPolicy;
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
@@ -148,7 +149,12 @@ pub struct Cause {
 
 impl Cause {
     /// Checks the cause and writes it to the incident; every problem at once.
-    async fn apply(self, db: &impl ConnectionTrait, viewer: &Viewer, incident: &mut incident::ActiveModel) -> AppResult<()> {
+    async fn apply(
+        self,
+        db: &impl ConnectionTrait,
+        viewer: &Viewer,
+        incident: &mut incident::ActiveModel,
+    ) -> AppResult<()> {
         let change_ref = self
             .change_ref
             .as_deref()

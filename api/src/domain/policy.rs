@@ -169,8 +169,7 @@ pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyCha
     policy.long_term_review_days = changes.long_term_review_days.unwrap_or(policy.long_term_review_days);
     policy.publish_within_days = changes.publish_within_days.unwrap_or(policy.publish_within_days);
     policy.action_due_soon_days = changes.action_due_soon_days.unwrap_or(policy.action_due_soon_days);
-    policy.require_timeline_agreement =
-        changes.require_timeline_agreement.unwrap_or(policy.require_timeline_agreement);
+    policy.require_timeline_agreement = changes.require_timeline_agreement.unwrap_or(policy.require_timeline_agreement);
     policy.require_owner_acceptance = changes.require_owner_acceptance.unwrap_or(policy.require_owner_acceptance);
     policy.require_systemic_action = changes.require_systemic_action.unwrap_or(policy.require_systemic_action);
     policy.carefulness_root_cause_blocks =

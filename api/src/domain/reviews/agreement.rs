@@ -17,7 +17,8 @@ pub async fn agree_timeline(db: &DatabaseConnection, viewer: &Viewer, review_id:
         ));
     }
     ensure_editable(&review)?;
-    let entries = timeline_entry::Entity::find().filter(timeline_entry::Column::ReviewId.eq(review.id)).one(&tx).await?;
+    let entries =
+        timeline_entry::Entity::find().filter(timeline_entry::Column::ReviewId.eq(review.id)).one(&tx).await?;
     if entries.is_none() {
         return Err(AppError::InvalidState("the timeline is empty: there is nothing to agree to yet".into()));
     }
@@ -55,7 +56,10 @@ pub(super) async fn clear_agreements(tx: &impl ConnectionTrait, viewer: &Viewer,
     if agreed.is_empty() {
         return Ok(());
     }
-    timeline_agreement::Entity::delete_many().filter(timeline_agreement::Column::ReviewId.eq(review_id)).exec(tx).await?;
+    timeline_agreement::Entity::delete_many()
+        .filter(timeline_agreement::Column::ReviewId.eq(review_id))
+        .exec(tx)
+        .await?;
     let user_ids = agreed.into_iter().map(|id| GlobalId::new(NodeKind::User, id)).collect();
     record(tx, viewer, review_id, Change::TimelineAgreementsCleared { user_ids }).await
 }

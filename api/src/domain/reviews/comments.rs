@@ -72,8 +72,11 @@ async fn mentionable(
     mention_ids: &[Uuid],
 ) -> AppResult<Vec<Uuid>> {
     validate::at_most("mentionIds", mention_ids, limits::MENTIONS)?;
-    let people =
-        user::Entity::find().filter(user::Column::OrganizationId.eq(viewer.org_id)).filter(user::Column::Id.is_in(mention_ids.iter().copied())).all(db).await?;
+    let people = user::Entity::find()
+        .filter(user::Column::OrganizationId.eq(viewer.org_id))
+        .filter(user::Column::Id.is_in(mention_ids.iter().copied()))
+        .all(db)
+        .await?;
     let mut readers = Vec::new();
     for person in people.iter().filter(|p| p.active) {
         if get(db, &Viewer::reading_as(person, &viewer.clock), review_id).await?.is_some() {
@@ -101,8 +104,10 @@ pub async fn find_comment(
     viewer: &Viewer,
     comment_id: Uuid,
 ) -> AppResult<Option<comment::Model>> {
-    let found =
-        comment::Entity::find_by_id(comment_id).filter(comment::Column::OrganizationId.eq(viewer.org_id)).one(db).await?;
+    let found = comment::Entity::find_by_id(comment_id)
+        .filter(comment::Column::OrganizationId.eq(viewer.org_id))
+        .one(db)
+        .await?;
     visible_child(db, viewer, found, |c| c.review_id).await
 }
 
@@ -141,7 +146,8 @@ pub async fn add_comment(
     let thread = match input.reply_to {
         None => Ok(None),
         Some(id) => {
-            let found = comment::Entity::find_by_id(id).filter(comment::Column::ReviewId.eq(review.id)).one(&tx).await?;
+            let found =
+                comment::Entity::find_by_id(id).filter(comment::Column::ReviewId.eq(review.id)).one(&tx).await?;
             found
                 .map(|c| Some(c.reply_to.unwrap_or(c.id)))
                 .ok_or_else(|| AppError::invalid("replyTo", "no comment of this review has this ID"))
@@ -178,8 +184,13 @@ pub async fn add_comment(
     }
     let mention_ids: Vec<GlobalId> = mentions.iter().map(|id| GlobalId::new(NodeKind::User, *id)).collect();
     let reply_to = thread.map(|id| GlobalId::new(NodeKind::Comment, id));
-    record(&tx, viewer, review.id, Change::CommentAdded { comment_id: comment_id(&comment), reply_to, mention_ids: mention_ids.clone() })
-        .await?;
+    record(
+        &tx,
+        viewer,
+        review.id,
+        Change::CommentAdded { comment_id: comment_id(&comment), reply_to, mention_ids: mention_ids.clone() },
+    )
+    .await?;
     for user_id in mention_ids {
         record(&tx, viewer, review.id, Change::Mentioned { comment_id: comment_id(&comment), user_id }).await?;
     }
@@ -257,7 +268,9 @@ pub async fn resolve_comment(db: &DatabaseConnection, viewer: &Viewer, comment_i
         ));
     }
     if comment.reply_to.is_some() {
-        return Err(AppError::InvalidState("a reply is resolved with its thread: resolve the thread's first comment".into()));
+        return Err(AppError::InvalidState(
+            "a reply is resolved with its thread: resolve the thread's first comment".into(),
+        ));
     }
     if comment.resolved_at.is_some() {
         return Ok(comment);
@@ -279,8 +292,9 @@ pub async fn comments(
     unresolved_only: bool,
     page: &PageRequest,
 ) -> AppResult<Page<comment::Model>> {
-    let mut select =
-        comment::Entity::find().filter(comment::Column::ReviewId.eq(review_id)).filter(comment::Column::ReplyTo.is_null());
+    let mut select = comment::Entity::find()
+        .filter(comment::Column::ReviewId.eq(review_id))
+        .filter(comment::Column::ReplyTo.is_null());
     if unresolved_only {
         select = select.filter(comment::Column::ResolvedAt.is_null());
     }

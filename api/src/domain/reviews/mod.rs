@@ -3,8 +3,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    ActionKind, ActionStatus, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, TimelineKind,
-    Visibility, action, contributing_factor, follow_up, incident, parked_question, review, review_link,
+    ActionKind, ActionStatus, Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus,
+    TimelineKind, Visibility, action, contributing_factor, follow_up, incident, parked_question, review, review_link,
     review_participant, timeline_entry, user, why,
 };
 use sea_orm::sea_query::Query;

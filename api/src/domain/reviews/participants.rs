@@ -159,7 +159,8 @@ pub async fn suggested_participants(db: &impl ConnectionTrait, review: &review::
         .into_iter()
         .map(|id| (id, ReviewRole::OnCall, "responded to the incident".to_owned()))
         .collect();
-    let change_author = incident::Entity::find_by_id(review.incident_id).one(db).await?.and_then(|i| i.change_author_id);
+    let change_author =
+        incident::Entity::find_by_id(review.incident_id).one(db).await?.and_then(|i| i.change_author_id);
     if let Some(author) = change_author {
         wanted.push((author, ReviewRole::ChangeAuthor, "made the change that set the incident off".to_owned()));
     }

@@ -83,12 +83,7 @@ fn cause(
         MaybeUndefined::Null => Some(None),
         MaybeUndefined::Value(id) => Some(Some(ids::decode(&id, NodeKind::User, "changeAuthorId")?)),
     };
-    Ok(Cause {
-        detection_source: detection_source.map(Into::into),
-        change_ref,
-        triggered_by_change,
-        change_author_id,
-    })
+    Ok(Cause { detection_source: detection_source.map(Into::into), change_ref, triggered_by_change, change_author_id })
 }
 
 fn incident_id(id: &ID) -> Result<uuid::Uuid> {

@@ -84,7 +84,11 @@ impl MeetingMutation {
     /// Marks a thread resolved: its author, the review's facilitator, a lead of the review's
     /// team or an admin (FORBIDDEN otherwise). A reply is resolved with its thread
     /// (INVALID_STATE); resolving again changes nothing.
-    async fn resolve_comment(&self, ctx: &Context<'_>, #[graphql(desc = "The thread's first comment.")] id: ID) -> Result<Comment> {
+    async fn resolve_comment(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The thread's first comment.")] id: ID,
+    ) -> Result<Comment> {
         Ok(Comment(reviews::resolve_comment(ctx.db(), ctx.viewer()?, comment_id(&id)?).await?))
     }
 
@@ -93,7 +97,11 @@ impl MeetingMutation {
     /// the review is not published (INVALID_STATE) and its timeline holds an entry (INVALID_STATE
     /// when empty). Any later change to the timeline withdraws every agreement
     /// (TIMELINE_AGREEMENTS_CLEARED). Agreeing again changes nothing.
-    async fn agree_timeline(&self, ctx: &Context<'_>, #[graphql(desc = "The review.")] review_id: ID) -> Result<Review> {
+    async fn agree_timeline(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The review.")] review_id: ID,
+    ) -> Result<Review> {
         let review_id = ids::decode(&review_id, NodeKind::Review, "reviewId")?;
         Ok(Review(reviews::agree_timeline(ctx.db(), ctx.viewer()?, review_id).await?))
     }

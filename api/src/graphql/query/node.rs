@@ -4,8 +4,8 @@ use crate::domain::{actions, api_tokens, incidents, reviews, teams, users, webho
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
-    Action, ApiToken, Comment, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Node, Organization,
-    ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
+    Action, ApiToken, Comment, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Node,
+    Organization, ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
 };
 use crate::ids::{self, NodeKind};
 

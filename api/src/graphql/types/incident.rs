@@ -6,7 +6,9 @@ use super::{DetectionSource, IncidentStatus, Review, Severity, Team, User};
 use crate::domain::access::Standing;
 use crate::domain::incidents;
 use crate::graphql::ContextExt;
-use crate::graphql::loaders::{self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, UserById, ViewerRoleIn};
+use crate::graphql::loaders::{
+    self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, UserById, ViewerRoleIn,
+};
 use crate::ids::{self, NodeKind};
 
 /// What the viewer may do with an incident now, by the rules the server enforces (its team's

@@ -18,8 +18,9 @@ pub use action::{Action, DueDateChange, FollowUp};
 pub use comment::Comment;
 pub use connection::{Connection, Edge, PageInfo, connection};
 pub use enums::{
-    ActionKind, ActionStatus, DetectionSource, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind, IncidentStatus,
-    MeetingPhase, OrgRole, ReviewRole, ReviewStatus, ReviewTrigger, Severity, TeamRole, TimelineKind, TokenScope, Visibility,
+    ActionKind, ActionStatus, DetectionSource, Effectiveness, EventKind, FactorCategory, FactorEffect, FollowUpKind,
+    IncidentStatus, MeetingPhase, OrgRole, ReviewRole, ReviewStatus, ReviewTrigger, Severity, TeamRole, TimelineKind,
+    TokenScope, Visibility,
 };
 pub use event::Event;
 pub use identity::{

@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
 use super::{
-    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, ReviewRole, ReviewStatus, Severity, Team,
-    ReviewTrigger, TimelineKind, User, Visibility, connection,
+    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, ReviewRole,
+    ReviewStatus, ReviewTrigger, Severity, Team, TimelineKind, User, Visibility, connection,
 };
 use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
