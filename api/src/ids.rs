@@ -27,6 +27,7 @@ pub enum NodeKind {
     Webhook,
     WebhookDelivery,
     Comment,
+    Service,
 }
 
 impl NodeKind {

@@ -369,6 +369,14 @@ pub enum EventKind {
     CommentResolved,
     #[sea_orm(string_value = "MENTIONED")]
     Mentioned,
+    #[sea_orm(string_value = "SERVICE_CREATED")]
+    ServiceCreated,
+    #[sea_orm(string_value = "SERVICE_UPDATED")]
+    ServiceUpdated,
+    #[sea_orm(string_value = "SERVICE_ARCHIVED")]
+    ServiceArchived,
+    #[sea_orm(string_value = "INCIDENT_SERVICES_SET")]
+    IncidentServicesSet,
 }
 
 impl EventKind {

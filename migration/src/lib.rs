@@ -18,6 +18,7 @@ mod m20261201_000012_email;
 mod m20261201_000013_analysis;
 mod m20261201_000014_agenda;
 mod m20261202_000015_meeting;
+mod m20261202_000016_services;
 
 pub struct Migrator;
 
@@ -40,6 +41,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000013_analysis::Migration),
             Box::new(m20261201_000014_agenda::Migration),
             Box::new(m20261202_000015_meeting::Migration),
+            Box::new(m20261202_000016_services::Migration),
         ]
     }
 }

@@ -478,6 +478,34 @@ async fn scan_and_deliver(c: &Crew, mailing: &AppState) {
 }
 
 #[tokio::test]
+async fn a_mention_and_a_declined_action_reach_the_person_who_must_act() {
+    let sink = Sink::start().await;
+    let c = crew().await;
+    let mailing = with_mail(&c.app.state, &sink);
+    let comment = "mutation($r: ID!, $i: CommentInput!) { addComment(reviewId: $r, input: $i) { id } }";
+    // Two mentions of the same person on one review in a day: one email.
+    for body in ["Can you check the consumer's retry settings?", "And the alert thresholds?"] {
+        let input = json!({ "body": body, "mentionIds": [c.viewer.user_id] });
+        c.run(&c.member, comment, json!({ "r": c.review, "i": input })).await.data();
+    }
+    let assign = "mutation($r: ID!, $u: ID!) { assignFacilitator(reviewId: $r, userId: $u) { id } }";
+    c.run(&c.lead, assign, json!({ "r": c.review, "u": c.other.user_id })).await.data();
+    let action = c.unaccepted_action("Add a dead-letter queue", &c.lead, 10).await;
+    let decline = "mutation($a: ID!) { declineAction(id: $a, reason: \"No one free in Payments\") { id } }";
+    c.run(&c.lead, decline, json!({ "a": action })).await.data();
+    scan_and_deliver(&c, &mailing).await;
+    scan_and_deliver(&c, &mailing).await;
+    let mentions = sink.to("viewer@acme.test");
+    assert_eq!(mentions.len(), 1, "{mentions:#?}");
+    assert!(mentions[0].subject.starts_with("You were mentioned: "), "{}", mentions[0].subject);
+    assert!(mentions[0].text.contains(&format!("{PUBLIC}reviews/{}", c.review)), "{}", mentions[0].text);
+    let declined = sink.to("other@acme.test");
+    assert_eq!(declined.len(), 1, "{declined:#?}");
+    assert_eq!(declined[0].subject, "Action declined: Add a dead-letter queue");
+    assert!(sink.to("member@acme.test").is_empty(), "the author of the comments is not told of them");
+}
+
+#[tokio::test]
 async fn a_nudge_reaches_the_owner_once_and_its_link_unsubscribes() {
     let sink = Sink::start().await;
     let c = crew().await;

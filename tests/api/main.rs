@@ -30,6 +30,7 @@ mod reviews;
 mod schema;
 mod scripts;
 mod seed;
+mod services;
 mod sessions;
 mod socket_controls;
 mod teams;

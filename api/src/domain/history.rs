@@ -6,7 +6,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 
 use crate::auth::Viewer;
 use crate::domain::pagination::{Page, PageRequest, paginate};
-use crate::domain::{actions, api_tokens, incidents, reviews, teams, users, webhooks};
+use crate::domain::{actions, api_tokens, incidents, reviews, services, teams, users, webhooks};
 use crate::error::{AppError, AppResult};
 use crate::events::EventKind;
 use crate::ids::{self, NodeKind};
@@ -40,6 +40,7 @@ pub(crate) async fn can_read(
         NodeKind::Webhook => webhooks::get(db, viewer, id).await?.is_some(),
         NodeKind::WebhookDelivery => webhooks::get_delivery(db, viewer, id).await?.is_some(),
         NodeKind::Comment => reviews::find_comment(db, viewer, id).await?.is_some(),
+        NodeKind::Service => services::get(db, viewer, id).await?.is_some(),
     };
     Ok(found)
 }

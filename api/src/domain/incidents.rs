@@ -4,7 +4,7 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
     DetectionSource, IncidentStatus, ReviewTrigger, Severity, incident, incident_affected_team, incident_responder,
-    incident_tag, review, tag,
+    incident_service, incident_tag, review, tag,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
 use sea_orm::{
@@ -108,7 +108,11 @@ pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, incident_id: Uuid) 
 }
 
 /// An incident the viewer may change.
-async fn changeable(db: &impl ConnectionTrait, viewer: &Viewer, incident_id: Uuid) -> AppResult<incident::Model> {
+pub(crate) async fn changeable(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    incident_id: Uuid,
+) -> AppResult<incident::Model> {
     let (incident, standing) = readable(db, viewer, incident_id).await?;
     if !standing.can_change_incident(&incident) {
         return Err(AppError::forbidden("only the owning team's leads and members may change this incident"));
@@ -384,8 +388,8 @@ pub async fn set_status(
 }
 
 /// Whether resolving the incident opens its review: its severity, or one of the policy's other
-/// triggers (customer impact, a change that set it off, a tag shared with another incident that
-/// started within the repeat window before it). Near misses only when the policy reviews them.
+/// triggers (customer impact, a change that set it off, a service or a tag shared with another
+/// incident that started within the repeat window before it). Near misses only when the policy reviews them.
 async fn needs_review(db: &impl ConnectionTrait, policy: &ReviewPolicy, incident: &incident::Model) -> AppResult<bool> {
     if incident.near_miss && !policy.review_near_misses {
         return Ok(false);
@@ -402,22 +406,37 @@ async fn needs_review(db: &impl ConnectionTrait, policy: &ReviewPolicy, incident
     }
     if wants(ReviewTrigger::Repeat) {
         let since = incident.started_at - TimeDelta::days(i64::from(policy.repeat_window_days));
+        let earlier = || {
+            Query::select()
+                .column(incident::Column::Id)
+                .from(incident::Entity)
+                .and_where(incident::Column::OrganizationId.eq(incident.organization_id))
+                .and_where(incident::Column::Id.ne(incident.id))
+                .and_where(incident::Column::StartedAt.gte(since))
+                .and_where(incident::Column::StartedAt.lte(incident.started_at))
+                .to_owned()
+        };
+        let services = Query::select()
+            .column(incident_service::Column::ServiceId)
+            .from(incident_service::Entity)
+            .and_where(incident_service::Column::IncidentId.eq(incident.id))
+            .to_owned();
+        let same_service = incident_service::Entity::find()
+            .filter(incident_service::Column::ServiceId.in_subquery(services))
+            .filter(incident_service::Column::IncidentId.in_subquery(earlier()))
+            .one(db)
+            .await?;
+        if same_service.is_some() {
+            return Ok(true);
+        }
         let tags = Query::select()
             .column(incident_tag::Column::TagId)
             .from(incident_tag::Entity)
             .and_where(incident_tag::Column::IncidentId.eq(incident.id))
             .to_owned();
-        let earlier = Query::select()
-            .column(incident::Column::Id)
-            .from(incident::Entity)
-            .and_where(incident::Column::OrganizationId.eq(incident.organization_id))
-            .and_where(incident::Column::Id.ne(incident.id))
-            .and_where(incident::Column::StartedAt.gte(since))
-            .and_where(incident::Column::StartedAt.lte(incident.started_at))
-            .to_owned();
         let repeat = incident_tag::Entity::find()
             .filter(incident_tag::Column::TagId.in_subquery(tags))
-            .filter(incident_tag::Column::IncidentId.in_subquery(earlier))
+            .filter(incident_tag::Column::IncidentId.in_subquery(earlier()))
             .one(db)
             .await?;
         return Ok(repeat.is_some());
@@ -427,7 +446,7 @@ async fn needs_review(db: &impl ConnectionTrait, policy: &ReviewPolicy, incident
 
 /// Ends a change to the incident's responders, teams or tags: records it, bumps the
 /// incident's version (so stale writers get CONFLICT) and commits.
-async fn commit_change(
+pub(crate) async fn commit_change(
     tx: sea_orm::DatabaseTransaction,
     viewer: &Viewer,
     incident: incident::Model,

@@ -90,6 +90,10 @@ pub enum Change {
     CommentDeleted { comment_id: GlobalId },
     CommentResolved { comment_id: GlobalId },
     Mentioned { comment_id: GlobalId, user_id: GlobalId },
+    ServiceCreated { owner_team_id: GlobalId, tier: i32 },
+    ServiceUpdated { owner_team_id: GlobalId, tier: i32 },
+    ServiceArchived { owner_team_id: GlobalId },
+    IncidentServicesSet { service_ids: Vec<GlobalId> },
 }
 
 /// An action's issue in a tracker: the identifiers a tracker sync matches on (the URL, which

@@ -153,3 +153,21 @@ batch!(
         linked(&b.db, links, |l| l.comment_id, |l| l.user_id, people, |u| u.id).await
     }
 );
+
+batch!(
+    /// The services an incident touched, by name (archived ones included).
+    ServicesOf => Vec<service::Model>, |b, ids| {
+        let links = incident_service::Entity::find().filter(incident_service::Column::IncidentId.is_in(ids));
+        let services = |ids: Vec<Uuid>| {
+            service::Entity::find().filter(service::Column::Id.is_in(ids)).order_by_asc(service::Column::NameKey)
+        };
+        linked(&b.db, links, |l| l.incident_id, |l| l.service_id, services, |s| s.id).await
+    }
+);
+
+batch!(
+    /// The services teams own and have not archived, by name.
+    ServicesOfTeam => Vec<service::Model>, |b, ids| {
+        Ok(group(crate::domain::services::of_teams(&b.db, ids).await?, |s| s.owner_team_id))
+    }
+);

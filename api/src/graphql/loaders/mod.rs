@@ -13,8 +13,9 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use chrono::{DateTime, Utc};
 use entity::{
     ReviewRole, TeamRole, acknowledgement, action, comment, comment_mention, contributing_factor, due_date_change,
-    follow_up, incident, incident_affected_team, incident_responder, incident_tag, membership, parked_question, review,
-    review_link, review_participant, tag, team, timeline_agreement, timeline_entry, user, why,
+    follow_up, incident, incident_affected_team, incident_responder, incident_service, incident_tag, membership,
+    parked_question, review, review_link, review_participant, service, tag, team, timeline_agreement, timeline_entry,
+    user, why,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, UnionType};
 use sea_orm::{

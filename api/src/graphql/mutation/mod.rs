@@ -8,6 +8,7 @@ mod meeting;
 mod people;
 mod policy;
 mod reviews;
+mod services;
 mod teams;
 mod webhooks;
 
@@ -28,6 +29,7 @@ pub struct Mutation(
     teams::TeamMutation,
     api_tokens::ApiTokenMutation,
     incidents::IncidentMutation,
+    services::ServiceMutation,
     reviews::ReviewMutation,
     actions::ActionMutation,
     meeting::MeetingMutation,

@@ -6,6 +6,7 @@ mod incidents;
 mod node;
 mod people;
 mod reviews;
+mod services;
 mod teams;
 mod webhooks;
 
@@ -19,6 +20,7 @@ pub struct Query(
     node::NodeQuery,
     people::PeopleQuery,
     teams::TeamQuery,
+    services::ServiceQuery,
     incidents::IncidentQuery,
     reviews::ReviewQuery,
     actions::ActionQuery,

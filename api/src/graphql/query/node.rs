@@ -1,11 +1,11 @@
 use async_graphql::{Context, ID, Object, Result};
 
-use crate::domain::{actions, api_tokens, incidents, reviews, teams, users, webhooks};
+use crate::domain::{actions, api_tokens, incidents, reviews, services, teams, users, webhooks};
 use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{
     Action, ApiToken, Comment, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Node,
-    Organization, ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
+    Organization, ParkedQuestion, Review, Service, Team, TimelineEntry, User, Webhook, WebhookDelivery,
 };
 use crate::ids::{self, NodeKind};
 
@@ -58,6 +58,7 @@ impl NodeQuery {
             NodeKind::Action => actions::get(db, viewer, key).await?.map(|a| Node::Action(Action(a))),
             NodeKind::FollowUp => reviews::find_follow_up(db, viewer, key).await?.map(|f| Node::FollowUp(FollowUp(f))),
             NodeKind::Webhook => webhooks::get(db, viewer, key).await?.map(|w| Node::Webhook(Webhook(w))),
+            NodeKind::Service => services::get(db, viewer, key).await?.map(|s| Node::Service(Service(s))),
             NodeKind::Comment => reviews::find_comment(db, viewer, key).await?.map(|c| Node::Comment(Comment(c))),
             NodeKind::WebhookDelivery => {
                 webhooks::get_delivery(db, viewer, key).await?.map(|d| Node::WebhookDelivery(WebhookDelivery(d)))

@@ -401,6 +401,17 @@ pub enum EventKind {
     /// A comment called someone in (`addComment` with `mentionIds`). Subject: the review;
     /// payload: `commentId`, `userId` (who was mentioned).
     Mentioned,
+    /// A service was added to the catalog (`createService`). Subject: the service; payload:
+    /// `ownerTeamId`, `tier`.
+    ServiceCreated,
+    /// A service changed (`updateService`). Subject: the service; payload: `ownerTeamId`,
+    /// `tier`.
+    ServiceUpdated,
+    /// A service was archived (`archiveService`). Subject: the service; payload: `ownerTeamId`.
+    ServiceArchived,
+    /// The services an incident touched were replaced (`setIncidentServices`). Subject: the
+    /// incident; payload: `serviceIds`.
+    IncidentServicesSet,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); DONE or WONT_DO (with a reason) from OPEN or

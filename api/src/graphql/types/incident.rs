@@ -2,12 +2,12 @@ use async_graphql::{Context, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 use entity::incident;
 
-use super::{DetectionSource, IncidentStatus, Review, Severity, Team, User};
+use super::{DetectionSource, IncidentStatus, Review, Service, Severity, Team, User};
 use crate::domain::access::Standing;
 use crate::domain::incidents;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{
-    self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, TagsOf, TeamById, UserById, ViewerRoleIn,
+    self, AffectedTeamsOf, RespondersOf, ReviewOfIncident, ServicesOf, TagsOf, TeamById, UserById, ViewerRoleIn,
 };
 use crate::ids::{self, NodeKind};
 
@@ -108,6 +108,11 @@ impl Incident {
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
     async fn affected_teams(&self, ctx: &Context<'_>) -> Result<Vec<Team>> {
         Ok(loaders::list(ctx, AffectedTeamsOf(self.0.id)).await?.into_iter().map(Team).collect())
+    }
+    /// The services it touched, by name (archived ones included).
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
+    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
+        Ok(loaders::list(ctx, ServicesOf(self.0.id)).await?.into_iter().map(Service).collect())
     }
     /// Its tags (organization-wide, lower-case), alphabetical.
     async fn tags(&self, ctx: &Context<'_>) -> Result<Vec<String>> {

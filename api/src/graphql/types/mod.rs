@@ -11,6 +11,7 @@ mod metrics;
 mod node;
 mod review;
 mod scalars;
+mod service;
 mod team;
 mod webhook;
 
@@ -35,5 +36,6 @@ pub use review::{
     ReviewPolicy, TeamAcknowledgements, TimelineEntry, Why,
 };
 pub use scalars::{Date, Json};
+pub use service::Service;
 pub use team::{Membership, Team};
 pub use webhook::{DeliveryStatus, Webhook, WebhookDelivery, WebhookPayload};

@@ -2,7 +2,7 @@ use async_graphql::{ID, Interface};
 
 use super::{
     Action, ApiToken, Comment, ContributingFactor, FollowUp, Incident, Invitation, Link, Membership, Organization,
-    ParkedQuestion, Review, Team, TimelineEntry, User, Webhook, WebhookDelivery,
+    ParkedQuestion, Review, Service, Team, TimelineEntry, User, Webhook, WebhookDelivery,
 };
 
 /// An object with a global ID, resolvable with `node(id:)`.
@@ -26,4 +26,5 @@ pub enum Node {
     Webhook(Webhook),
     WebhookDelivery(WebhookDelivery),
     Comment(Comment),
+    Service(Service),
 }

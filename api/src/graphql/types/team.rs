@@ -2,9 +2,9 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{membership, team};
 
-use super::{Connection, Incident, TeamRole, User, connection};
+use super::{Connection, Incident, Service, TeamRole, User, connection};
 use crate::graphql::ContextExt;
-use crate::graphql::loaders::{self, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
+use crate::graphql::loaders::{self, ServicesOfTeam, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
 
 pub struct Team(pub team::Model);
@@ -39,6 +39,11 @@ impl Team {
     /// The viewer's role in this team, if they belong to it.
     async fn viewer_role(&self, ctx: &Context<'_>) -> Result<Option<TeamRole>> {
         Ok(loaders::one(ctx, ViewerRoleIn(self.0.id)).await?.map(Into::into))
+    }
+    /// The services the team owns (not archived), by name.
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
+    async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
+        Ok(loaders::list(ctx, ServicesOfTeam(self.0.id)).await?.into_iter().map(Service).collect())
     }
     /// The team's members, oldest membership first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
