@@ -39,7 +39,7 @@ pub struct ReviewPolicyInput {
     pub opening_statement: Option<String>,
     /// What beyond severity opens a review on resolve (replaces the list; may be empty).
     pub review_when: Option<Vec<ReviewTrigger>>,
-    /// How many days back REPEAT looks for an incident sharing a tag: 1 to 365.
+    /// How many days back REPEAT looks for an incident sharing a service or a tag: 1 to 365.
     pub repeat_window_days: Option<i32>,
     /// Publishing waits for the facilitator and a responder to agree to the timeline.
     pub require_timeline_agreement: Option<bool>,

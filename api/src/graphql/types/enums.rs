@@ -194,7 +194,7 @@ pub enum ReviewTrigger {
     /// A change set it off (`Incident.triggeredByChange`).
     ChangeTriggered,
     /// Another incident that started within `repeatWindowDays` before it shares one of its
-    /// tags.
+    /// services or tags.
     Repeat,
 }
 

@@ -636,7 +636,7 @@ impl ReviewPolicy {
     async fn review_when(&self) -> Vec<ReviewTrigger> {
         self.0.review_when.iter().map(|t| (*t).into()).collect()
     }
-    /// How many days back REPEAT looks for an incident sharing a tag: 1 to 365.
+    /// How many days back REPEAT looks for an incident sharing a service or a tag: 1 to 365.
     async fn repeat_window_days(&self) -> i32 {
         self.0.repeat_window_days
     }
