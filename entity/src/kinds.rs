@@ -218,7 +218,7 @@ pub enum ReviewTrigger {
     CustomerImpact,
     /// A change set it off.
     ChangeTriggered,
-    /// Another incident shared a tag with it within the policy's window.
+    /// Another incident shared a service or a tag with it within the policy's window.
     Repeat,
 }
 

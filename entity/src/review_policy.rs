@@ -34,7 +34,7 @@ pub struct Model {
     pub carefulness_root_cause_blocks: bool,
     /// Triggers beyond severity, as a JSON array of `ReviewTrigger` names; none for none.
     pub review_when: Option<Json>,
-    /// How far back `REPEAT` looks for the same tag; none for the default.
+    /// How far back `REPEAT` looks for the same service or tag; none for the default.
     pub repeat_window_days: Option<i32>,
     pub updated_at: DateTimeUtc,
 }

@@ -61,6 +61,9 @@ async fn readers_discuss_a_review_in_threads_and_mention_only_those_who_may_read
     assert_eq!(refused.errors()[0]["extensions"]["path"], json!(["input", "mentionIds", 1]));
     let bad_place = comment(&c, &c.member, json!({ "body": "Here", "location": "incident.secret" })).await;
     bad_place.assert_error("BAD_USER_INPUT", Some("location"));
+    let long_place =
+        comment(&c, &c.member, json!({ "body": "Here", "location": format!("summary.{}", "a".repeat(200)) })).await;
+    long_place.assert_error("BAD_USER_INPUT", Some("location"));
     // Who may not read the review may not comment on it; another organization sees nothing.
     comment(&c, &c.other, json!({ "body": "Hello" })).await.assert_error("NOT_FOUND", None);
     let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
@@ -102,6 +105,8 @@ async fn readers_discuss_a_review_in_threads_and_mention_only_those_who_may_read
     let kept = threads(&c, &c.member, false).await;
     let thread = &kept["comments"]["edges"][0]["node"];
     assert_eq!((thread["deleted"].clone(), thread["body"].clone()), (json!(true), json!("")));
+    // Its thread is still resolved through it.
+    assert_eq!(c.run(&c.lead, resolve, json!({ "id": first["id"] })).await.data()["resolveComment"]["resolved"], true);
     // Its last replies gone, the emptied thread goes with them.
     c.run(&c.viewer, delete, json!({ "id": reply["id"] })).await.data();
     let last = nested.data()["addComment"]["id"].clone();

@@ -30,6 +30,24 @@ fn tier(value: i32) -> AppResult<i32> {
     }
 }
 
+/// A team named in the input that the organization does not have.
+fn no_such_team(e: AppError) -> AppError {
+    match e {
+        AppError::NotFound(_) => AppError::invalid("ownerTeamId", "no team of the organization has this ID").in_input(),
+        other => other,
+    }
+}
+
+/// The lower-case key of a name, within the column's 120 characters (lower-casing can lengthen
+/// a few letters).
+fn name_key(name: &str) -> AppResult<String> {
+    let key = name.to_lowercase();
+    if key.chars().count() > limits::SHORT_NAME {
+        return Err(AppError::invalid("name", format!("name must be at most {} characters", limits::SHORT_NAME)));
+    }
+    Ok(key)
+}
+
 fn name_taken() -> AppError {
     AppError::invalid("name", "the organization already has a service of this name")
 }
@@ -76,9 +94,7 @@ pub struct NewService {
 /// Adds a service to the catalog (`createService`): an admin, or a lead of the owning team.
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewService) -> AppResult<service::Model> {
     let tx = db::begin_write(db).await?;
-    let team = teams::find_in_org(&tx, viewer.org_id, input.owner_team_id)
-        .await
-        .map_err(|_| AppError::invalid("ownerTeamId", "no team of the organization has this ID").in_input())?;
+    let team = teams::find_in_org(&tx, viewer.org_id, input.owner_team_id).await.map_err(no_such_team)?;
     require_owner(&tx, viewer, team.id).await?;
     let (name, description, tier) = validate::all((
         validate::required_text("name", &input.name, limits::SHORT_NAME),
@@ -86,7 +102,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewService)
         tier(input.tier.unwrap_or(DEFAULT_TIER)),
     ))
     .map_err(AppError::in_input)?;
-    let key = name.to_lowercase();
+    let key = name_key(&name).map_err(AppError::in_input)?;
     ensure_name_free(&tx, viewer, &key, None).await.map_err(AppError::in_input)?;
     let now = viewer.now();
     let service = service::ActiveModel {
@@ -132,9 +148,7 @@ pub async fn update(
     require_owner(&tx, viewer, service.owner_team_id).await?;
     let new_team = match changes.owner_team_id {
         Some(id) => {
-            let team = teams::find_in_org(&tx, viewer.org_id, id)
-                .await
-                .map_err(|_| AppError::invalid("ownerTeamId", "no team of the organization has this ID").in_input())?;
+            let team = teams::find_in_org(&tx, viewer.org_id, id).await.map_err(no_such_team)?;
             require_owner(&tx, viewer, team.id).await?;
             Some(team.id)
         }
@@ -152,7 +166,7 @@ pub async fn update(
     .map_err(AppError::in_input)?;
     let mut active = service.clone().into_active_model();
     if let Some(name) = name {
-        let key = name.to_lowercase();
+        let key = name_key(&name).map_err(AppError::in_input)?;
         ensure_name_free(&tx, viewer, &key, Some(service.id)).await.map_err(AppError::in_input)?;
         active.name = Set(name);
         active.name_key = Set(key);

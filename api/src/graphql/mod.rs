@@ -49,6 +49,8 @@ pub(crate) mod cost {
     pub const PARTICIPANTS: usize = 5;
     pub const RESPONDERS: usize = 5;
     pub const AFFECTED_TEAMS: usize = 3;
+    /// Services an incident touched or a team owns.
+    pub const SERVICES: usize = 3;
     pub const ACKNOWLEDGEMENTS: usize = 20;
     pub const ACTIONS: usize = 3;
     pub const FOLLOW_UPS: usize = 2;

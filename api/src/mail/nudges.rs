@@ -143,6 +143,13 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
         }
         _ => return Ok(Vec::new()),
     };
+    // Nobody is told of what they did themselves (mentioning oneself, declining as the facilitator).
+    let recipients: Vec<Uuid> = match event.kind {
+        EventKind::Mentioned | EventKind::ActionDeclined => {
+            recipients.into_iter().filter(|id| Some(*id) != event.actor_id).collect()
+        }
+        _ => recipients,
+    };
     let people = user::Entity::find()
         .filter(user::Column::Id.is_in(recipients))
         .filter(user::Column::OrganizationId.eq(event.organization_id))

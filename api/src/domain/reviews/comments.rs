@@ -8,7 +8,7 @@ use std::sync::LazyLock;
 use super::*;
 use entity::{comment, comment_mention};
 use regex::Regex;
-use sea_orm::{PaginatorTrait, QuerySelect};
+use sea_orm::PaginatorTrait;
 
 /// A new comment.
 pub struct NewComment {
@@ -39,7 +39,7 @@ const LOCATED_FIELDS: [&str; 14] = [
 ];
 
 static LOCATION: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^([A-Za-z]+)(\[(\d{1,3})\])?(\.[A-Za-z]+)?$").expect("the location pattern compiles")
+    Regex::new(r"^([A-Za-z]{1,40})(\[(\d{1,3})\])?(\.[A-Za-z]{1,40})?$").expect("the location pattern compiles")
 });
 
 /// A location as blameless findings write them: a field of `Review`, maybe an item of it and a
@@ -112,16 +112,18 @@ pub async fn find_comment(
 }
 
 /// A comment the viewer may read, with its review; NOT_FOUND otherwise.
+/// An emptied first comment (deleted, holding its replies) counts only when `emptied` says so.
 async fn readable_comment(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     comment_id: Uuid,
+    emptied: bool,
 ) -> AppResult<(comment::Model, review::Model, Standing)> {
     let comment = comment::Entity::find_by_id(comment_id)
         .filter(comment::Column::OrganizationId.eq(viewer.org_id))
         .one(db)
         .await?
-        .filter(|c| c.deleted_at.is_none())
+        .filter(|c| emptied || c.deleted_at.is_none())
         .ok_or(AppError::NotFound("comment"))?;
     let (review, _, standing) = readable(db, viewer, comment.review_id).await.map_err(|e| match e {
         AppError::NotFound(_) => AppError::NotFound("comment"),
@@ -207,7 +209,7 @@ pub async fn edit_comment(
 ) -> AppResult<comment::Model> {
     let body = validate::required_text("body", body, limits::TEXT)?;
     let tx = db::begin_write(db).await?;
-    let (comment, review, _) = readable_comment(&tx, viewer, comment_id).await?;
+    let (comment, review, _) = readable_comment(&tx, viewer, comment_id, false).await?;
     if comment.author_id != viewer.user_id {
         return Err(AppError::forbidden("only its author may edit a comment"));
     }
@@ -225,7 +227,7 @@ pub async fn edit_comment(
 /// emptied first comment with it.
 pub async fn delete_comment(db: &DatabaseConnection, viewer: &Viewer, comment_id: Uuid) -> AppResult<()> {
     let tx = db::begin_write(db).await?;
-    let (comment, review, _) = readable_comment(&tx, viewer, comment_id).await?;
+    let (comment, review, _) = readable_comment(&tx, viewer, comment_id, false).await?;
     if comment.author_id != viewer.user_id {
         return Err(AppError::forbidden("only its author may delete a comment"));
     }
@@ -260,7 +262,8 @@ pub async fn delete_comment(db: &DatabaseConnection, viewer: &Viewer, comment_id
 /// resolving again changes nothing.
 pub async fn resolve_comment(db: &DatabaseConnection, viewer: &Viewer, comment_id: Uuid) -> AppResult<comment::Model> {
     let tx = db::begin_write(db).await?;
-    let (comment, review, standing) = readable_comment(&tx, viewer, comment_id).await?;
+    // A thread whose first comment was deleted is still resolved through it.
+    let (comment, review, standing) = readable_comment(&tx, viewer, comment_id, true).await?;
     let allowed = comment.author_id == viewer.user_id || standing.can_publish_review(&review);
     if !allowed {
         return Err(AppError::forbidden(
@@ -306,18 +309,6 @@ pub async fn replies(db: &impl ConnectionTrait, thread_ids: &[Uuid]) -> AppResul
     Ok(comment::Entity::find()
         .filter(comment::Column::ReplyTo.is_in(thread_ids.iter().copied()))
         .order_by_asc(comment::Column::Id)
-        .all(db)
-        .await?)
-}
-
-/// The people comments mention, as (comment, user) pairs.
-pub async fn mentions(db: &impl ConnectionTrait, comment_ids: &[Uuid]) -> AppResult<Vec<(Uuid, Uuid)>> {
-    Ok(comment_mention::Entity::find()
-        .select_only()
-        .column(comment_mention::Column::CommentId)
-        .column(comment_mention::Column::UserId)
-        .filter(comment_mention::Column::CommentId.is_in(comment_ids.iter().copied()))
-        .into_tuple()
         .all(db)
         .await?)
 }

@@ -121,7 +121,7 @@ batch!(
     /// The replies of threads, oldest first.
     RepliesOf => Vec<comment::Model>, |b, ids| {
         let replies = crate::domain::reviews::replies(&b.db, &ids).await?;
-        let replies: Vec<comment::Model> = replies.into_iter().filter(|r| r.reply_to.is_some()).collect();
+        // Every reply names its thread (`replies` selects by it).
         Ok(group(replies, |r| r.reply_to.unwrap_or_default()))
     }
 );

@@ -1,7 +1,6 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::services::{self, ServiceFilter};
-use crate::error::AppError;
 use crate::graphql::ContextExt;
 use crate::graphql::types::{Connection, Service, connection};
 use crate::ids::{self, NodeKind};
@@ -24,11 +23,8 @@ impl ServiceQuery {
     ) -> Result<Connection<Service>> {
         let viewer = ctx.viewer()?;
         let page = ctx.page(first, after.as_deref())?;
-        let owner_team_id = owner_team_id
-            .as_ref()
-            .map(|id| ids::decode(id, NodeKind::Team, "ownerTeamId"))
-            .transpose()
-            .map_err(AppError::from)?;
+        let owner_team_id =
+            owner_team_id.as_ref().map(|id| ids::decode(id, NodeKind::Team, "ownerTeamId")).transpose()?;
         let filter = ServiceFilter { search, owner_team_id, include_archived: include_archived.unwrap_or(false) };
         Ok(connection(services::list(ctx.db(), viewer, filter, &page).await?, Service))
     }

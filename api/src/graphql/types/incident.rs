@@ -110,7 +110,7 @@ impl Incident {
         Ok(loaders::list(ctx, AffectedTeamsOf(self.0.id)).await?.into_iter().map(Team).collect())
     }
     /// The services it touched, by name (archived ones included).
-    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::SERVICES)")]
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
         Ok(loaders::list(ctx, ServicesOf(self.0.id)).await?.into_iter().map(Service).collect())
     }

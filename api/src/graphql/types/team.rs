@@ -41,7 +41,7 @@ impl Team {
         Ok(loaders::one(ctx, ViewerRoleIn(self.0.id)).await?.map(Into::into))
     }
     /// The services the team owns (not archived), by name.
-    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::AFFECTED_TEAMS)")]
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::SERVICES)")]
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
         Ok(loaders::list(ctx, ServicesOfTeam(self.0.id)).await?.into_iter().map(Service).collect())
     }
