@@ -5,7 +5,8 @@
 
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
-    IncidentStatus, ReviewStatus, Severity, incident, incident_affected_team, incident_responder, incident_tag,
+    IncidentStatus, ReviewStatus, Severity, incident, incident_affected_team, incident_responder, incident_service,
+    incident_tag,
 };
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -29,6 +30,8 @@ pub(super) struct Incident {
     pub team: usize,
     pub theme: usize,
     pub service: &'static str,
+    /// The catalog's entry for `service`.
+    pub service_id: uuid::Uuid,
     title: usize,
     pub severity: Severity,
     pub near_miss: bool,
@@ -162,7 +165,8 @@ fn busy_team(rng: &mut SmallRng, teams: usize) -> usize {
 fn plan_incident(org: &Org, now: DateTime<Utc>, tags: &mut TagNames, rng: &mut SmallRng) -> Incident {
     let team = busy_team(rng, org.teams.len());
     let theme = rng.random_range(0..words::THEMES.len());
-    let service = *pick(rng, &org.teams[team].services);
+    let which = rng.random_range(0..org.teams[team].services.len());
+    let (service, service_id) = (org.teams[team].services[which], org.teams[team].service_ids[which]);
     let severity = severity(rng);
     let near_miss = rng.random_bool(0.08);
     let started_at = started_at(rng, now);
@@ -174,6 +178,7 @@ fn plan_incident(org: &Org, now: DateTime<Utc>, tags: &mut TagNames, rng: &mut S
         team,
         theme,
         service,
+        service_id,
         title: rng.random_range(0..2),
         severity,
         near_miss,
@@ -431,6 +436,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, rows: &mut Rows) 
     if !planned.tags.is_empty() {
         changes.push(later(rng, TimeDelta::hours(1)));
     }
+    rows.incident_services.push(incident_service::Model { incident_id: id, service_id: planned.service_id });
     rows.incident_tags
         .extend(planned.tags.iter().map(|&t| incident_tag::Model { incident_id: id, tag_id: ctx.tag_ids[t] }));
 

@@ -3,7 +3,7 @@
 //! policy row, like one created by sign-up: it works with the defaults.
 
 use chrono::{DateTime, TimeDelta, Utc};
-use entity::{OrgRole, TeamRole, invitation, membership, organization, team, user};
+use entity::{OrgRole, TeamRole, invitation, membership, organization, service, team, user};
 use rand::Rng;
 use rand::rngs::SmallRng;
 use uuid::Uuid;
@@ -25,6 +25,8 @@ pub(super) struct Team {
     /// Leads and members (not viewers): they declare incidents and own actions.
     pub contributors: Vec<usize>,
     pub services: Vec<&'static str>,
+    /// The catalog's service of each name in `services` (owned by the first team that runs it).
+    pub service_ids: Vec<Uuid>,
 }
 
 /// A seeded organization: people (the admin first, then `user1`, `user2`, …) and teams in
@@ -205,8 +207,37 @@ fn assign_members(
             id: team_rows[t].id,
             contributors: Vec::new(),
             services: (0..2 + t % 2).map(|k| words::SERVICES[(t * 3 + k) % words::SERVICES.len()]).collect(),
+            service_ids: Vec::new(),
         })
         .collect();
+    // The catalog: one service per name, owned by the first team that runs it, tier 1 to 4.
+    let mut catalog: Vec<service::Model> = Vec::new();
+    for (t, team) in teams.iter_mut().enumerate() {
+        for name in &team.services {
+            let id = match catalog.iter().find(|s| s.name == *name) {
+                Some(known) => known.id,
+                None => {
+                    let created_at = team_rows[t].created_at;
+                    let row = service::Model {
+                        id: id_at(rng, created_at),
+                        organization_id: team_rows[t].organization_id,
+                        name: (*name).to_owned(),
+                        name_key: name.to_lowercase(),
+                        description: None,
+                        owner_team_id: team.id,
+                        tier: rng.random_range(1..=4),
+                        archived_at: None,
+                        created_at,
+                        updated_at: created_at,
+                    };
+                    catalog.push(row);
+                    catalog[catalog.len() - 1].id
+                }
+            };
+            team.service_ids.push(id);
+        }
+    }
+    rows.services.extend(catalog);
     for (t, row) in team_rows.iter_mut().enumerate() {
         row.description = Some(format!("Owns the {}.", teams[t].services.join(" and the ")));
     }

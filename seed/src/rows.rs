@@ -4,8 +4,8 @@
 use chrono::SecondsFormat;
 use entity::{
     acknowledgement, action, contributing_factor, due_date_change, follow_up, incident, incident_affected_team,
-    incident_responder, incident_tag, invitation, membership, organization, parked_question, review, review_link,
-    review_participant, tag, team, timeline_agreement, timeline_entry, user, why,
+    incident_responder, incident_service, incident_tag, invitation, membership, organization, parked_question, review,
+    review_link, review_participant, service, tag, team, timeline_agreement, timeline_entry, user, why,
 };
 use sea_orm::sqlx::PgConnection;
 use sea_orm::{
@@ -25,10 +25,12 @@ pub(super) struct Rows {
     pub teams: Vec<team::Model>,
     pub memberships: Vec<membership::Model>,
     pub tags: Vec<tag::Model>,
+    pub services: Vec<service::Model>,
     pub incidents: Vec<incident::Model>,
     pub responders: Vec<incident_responder::Model>,
     pub affected_teams: Vec<incident_affected_team::Model>,
     pub incident_tags: Vec<incident_tag::Model>,
+    pub incident_services: Vec<incident_service::Model>,
     pub reviews: Vec<review::Model>,
     pub participants: Vec<review_participant::Model>,
     pub timeline_agreements: Vec<timeline_agreement::Model>,
@@ -86,10 +88,12 @@ macro_rules! in_key_order {
         $writer.$method::<team::Entity>($target, $rows.teams).await?;
         $writer.$method::<membership::Entity>($target, $rows.memberships).await?;
         $writer.$method::<tag::Entity>($target, $rows.tags).await?;
+        $writer.$method::<service::Entity>($target, $rows.services).await?;
         $writer.$method::<incident::Entity>($target, $rows.incidents).await?;
         $writer.$method::<incident_responder::Entity>($target, $rows.responders).await?;
         $writer.$method::<incident_affected_team::Entity>($target, $rows.affected_teams).await?;
         $writer.$method::<incident_tag::Entity>($target, $rows.incident_tags).await?;
+        $writer.$method::<incident_service::Entity>($target, $rows.incident_services).await?;
         $writer.$method::<review::Entity>($target, $rows.reviews).await?;
         $writer.$method::<review_participant::Entity>($target, $rows.participants).await?;
         $writer.$method::<timeline_agreement::Entity>($target, $rows.timeline_agreements).await?;

@@ -26,6 +26,9 @@ async fn seeded_data_is_served_as_the_domain_would_and_a_second_run_is_refused()
     assert_eq!(summary.counts.of("organization"), 2);
     assert_eq!(summary.counts.of("app_user"), 2 * 13);
     assert_eq!(summary.counts.of("incident"), 240);
+    // Every incident names the service it touched, from the organizations' catalogs.
+    assert_eq!(summary.counts.of("incident_service"), 240);
+    assert!(summary.counts.of("service") >= 2 * 2);
     assert_eq!(summary.counts.of("action"), 200);
     assert_eq!(summary.counts.of("event"), 0);
     assert!(summary.counts.of("review") > 0 && summary.counts.of("why") >= 3 * summary.counts.of("review") / 2);
