@@ -141,7 +141,7 @@ struct People {
 async fn person(state: &AppState, id: Uuid) -> anyhow::Result<Viewer> {
     let user = user::Entity::find_by_id(id).one(&state.db).await?;
     let user = user.ok_or_else(|| anyhow::anyhow!("demo user {id} is missing"))?;
-    Ok(Viewer::reading_as(&user, &state.clock))
+    Ok(Viewer::of_person(&user, &state.clock))
 }
 
 async fn user_id(state: &AppState, email: &str) -> anyhow::Result<Uuid> {

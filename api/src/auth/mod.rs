@@ -47,9 +47,9 @@ pub struct Viewer {
 }
 
 impl Viewer {
-    /// A person as a reader, without a request of theirs: what an email tells them or a
-    /// mention shows them is what they may read.
-    pub fn reading_as(user: &user::Model, clock: &Clock) -> Self {
+    /// A person as the viewer, without a request of theirs: an email or a mention is checked
+    /// against what they may read with it (and the demo acts as its people with it).
+    pub fn of_person(user: &user::Model, clock: &Clock) -> Self {
         Self {
             user_id: user.id,
             org_id: user.organization_id,

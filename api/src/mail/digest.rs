@@ -105,7 +105,7 @@ async fn digest(
     week_start: DateTime<Utc>,
 ) -> AppResult<Option<Outgoing>> {
     let mailer: &Mailer = &state.mailer;
-    let viewer = Viewer::reading_as(person, &state.clock);
+    let viewer = Viewer::of_person(person, &state.clock);
     let reviews = review::Entity::find()
         .filter(access::readable_reviews(&viewer))
         .filter(review::Column::Status.eq(ReviewStatus::Published))

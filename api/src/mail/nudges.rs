@@ -157,7 +157,7 @@ async fn messages_for(db: &DatabaseConnection, state: &AppState, event: &event::
         .await?;
     let mut messages = Vec::new();
     for person in people.into_iter().filter(wants_nudges) {
-        if !history::can_read(db, &Viewer::reading_as(&person, &state.clock), kind, id).await? {
+        if !history::can_read(db, &Viewer::of_person(&person, &state.clock), kind, id).await? {
             continue;
         }
         if let Some(message) = nudge(&state.mailer, event, id, &person, &about)? {

@@ -79,7 +79,7 @@ async fn mentionable(
         .await?;
     let mut readers = Vec::new();
     for person in people.iter().filter(|p| p.active) {
-        if get(db, &Viewer::reading_as(person, &viewer.clock), review_id).await?.is_some() {
+        if get(db, &Viewer::of_person(person, &viewer.clock), review_id).await?.is_some() {
             readers.push(person.id);
         }
     }
