@@ -389,7 +389,8 @@ pub async fn set_status(
 
 /// Whether resolving the incident opens its review: its severity, or one of the policy's other
 /// triggers (customer impact, a change that set it off, a service or a tag shared with another
-/// incident that started within the repeat window before it). Near misses only when the policy reviews them.
+/// incident that started within the repeat window before it). Near misses only when the policy
+/// reviews them.
 async fn needs_review(db: &impl ConnectionTrait, policy: &ReviewPolicy, incident: &incident::Model) -> AppResult<bool> {
     if incident.near_miss && !policy.review_near_misses {
         return Ok(false);

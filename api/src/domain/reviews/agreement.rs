@@ -37,17 +37,20 @@ pub async fn agree_timeline(db: &DatabaseConnection, viewer: &Viewer, review_id:
     commit_change(tx, viewer, review, agreed).await
 }
 
-/// Who agreed to the timeline as it stands, in the order they did.
-pub async fn timeline_agreed_by(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<Uuid>> {
+/// The agreements to the timelines of reviews as they stand, each review's in the order they
+/// were given.
+pub async fn agreements(db: &impl ConnectionTrait, review_ids: Vec<Uuid>) -> AppResult<Vec<timeline_agreement::Model>> {
     Ok(timeline_agreement::Entity::find()
-        .select_only()
-        .column(timeline_agreement::Column::UserId)
-        .filter(timeline_agreement::Column::ReviewId.eq(review_id))
+        .filter(timeline_agreement::Column::ReviewId.is_in(review_ids))
         .order_by_asc(timeline_agreement::Column::AgreedAt)
         .order_by_asc(timeline_agreement::Column::UserId)
-        .into_tuple()
         .all(db)
         .await?)
+}
+
+/// Who agreed to the timeline as it stands, in the order they did.
+pub async fn timeline_agreed_by(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<Uuid>> {
+    Ok(agreements(db, vec![review_id]).await?.into_iter().map(|a| a.user_id).collect())
 }
 
 /// Withdraws every agreement to a timeline that just changed, and says so.

@@ -98,16 +98,20 @@ async fn mentionable(
     Ok(ids)
 }
 
+async fn in_org(db: &impl ConnectionTrait, viewer: &Viewer, comment_id: Uuid) -> AppResult<Option<comment::Model>> {
+    Ok(comment::Entity::find_by_id(comment_id)
+        .filter(comment::Column::OrganizationId.eq(viewer.org_id))
+        .one(db)
+        .await?)
+}
+
 /// A comment of the organization, if the viewer may read its review.
 pub async fn find_comment(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
     comment_id: Uuid,
 ) -> AppResult<Option<comment::Model>> {
-    let found = comment::Entity::find_by_id(comment_id)
-        .filter(comment::Column::OrganizationId.eq(viewer.org_id))
-        .one(db)
-        .await?;
+    let found = in_org(db, viewer, comment_id).await?;
     visible_child(db, viewer, found, |c| c.review_id).await
 }
 
@@ -119,9 +123,7 @@ async fn readable_comment(
     comment_id: Uuid,
     emptied: bool,
 ) -> AppResult<(comment::Model, review::Model, Standing)> {
-    let comment = comment::Entity::find_by_id(comment_id)
-        .filter(comment::Column::OrganizationId.eq(viewer.org_id))
-        .one(db)
+    let comment = in_org(db, viewer, comment_id)
         .await?
         .filter(|c| emptied || c.deleted_at.is_none())
         .ok_or(AppError::NotFound("comment"))?;

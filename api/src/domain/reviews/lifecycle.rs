@@ -281,7 +281,9 @@ pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> App
     if contents.factors.is_empty() {
         gaps.push(Gap::ContributingFactor);
     }
-    let live = contents.actions.iter().filter(|a| a.status != ActionStatus::WontDo).count();
+    // The actions committed to: every one not dropped.
+    let committed = || contents.actions.iter().filter(|a| a.status != ActionStatus::WontDo);
+    let live = committed().count();
     let (min, max) =
         (usize::try_from(policy.min_actions).unwrap_or(0), usize::try_from(policy.max_actions).unwrap_or(0));
     if live < min || live > max {
@@ -302,14 +304,12 @@ pub async fn readiness(db: &impl ConnectionTrait, review: &review::Model) -> App
     {
         gaps.push(gap);
     }
-    let open_actions = || contents.actions.iter().filter(|a| a.status.is_live());
     if policy.require_owner_acceptance {
-        let waiting = open_actions().filter(|a| a.accepted_at.is_none()).count();
+        let waiting = contents.actions.iter().filter(|a| a.status.is_live() && a.accepted_at.is_none()).count();
         if waiting > 0 {
             gaps.push(Gap::OwnerAcceptance { count: waiting });
         }
     }
-    let committed = || contents.actions.iter().filter(|a| a.status != ActionStatus::WontDo);
     if policy.require_systemic_action && !committed().any(|a| a.kind == ActionKind::Systemic) {
         gaps.push(Gap::SystemicAction);
     }

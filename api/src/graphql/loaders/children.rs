@@ -129,12 +129,7 @@ batch!(
 batch!(
     /// Who agreed to a review's timeline, in the order they did.
     TimelineAgreedBy => Vec<user::Model>, |b, ids| {
-        let rows = timeline_agreement::Entity::find()
-            .filter(timeline_agreement::Column::ReviewId.is_in(ids))
-            .order_by_asc(timeline_agreement::Column::AgreedAt)
-            .order_by_asc(timeline_agreement::Column::UserId)
-            .all(&b.db)
-            .await?;
+        let rows = crate::domain::reviews::agreements(&b.db, ids).await?;
         let people = users_by_id(&b.db, rows.iter().map(|r| r.user_id)).await?;
         Ok(group(rows, |r| r.review_id)
             .into_iter()

@@ -14,8 +14,7 @@ use chrono::{DateTime, Utc};
 use entity::{
     ReviewRole, TeamRole, acknowledgement, action, comment, comment_mention, contributing_factor, due_date_change,
     follow_up, incident, incident_affected_team, incident_responder, incident_service, incident_tag, membership,
-    parked_question, review, review_link, review_participant, service, tag, team, timeline_agreement, timeline_entry,
-    user, why,
+    parked_question, review, review_link, review_participant, service, tag, team, timeline_entry, user, why,
 };
 use sea_orm::sea_query::{Alias, Asterisk, Expr, ExprTrait, Query, UnionType};
 use sea_orm::{
