@@ -18,6 +18,7 @@ pub mod incident_service;
 pub mod incident_tag;
 pub mod invitation;
 pub mod kinds;
+pub mod learning_notice;
 pub mod mail_feed;
 pub mod mail_message;
 pub mod membership;

@@ -31,6 +31,10 @@ pub struct Model {
     pub reopen_reason: Option<String>,
     /// Everything the learning feed searches, gathered when the review is published.
     pub search_text: Option<String>,
+    /// The root cause (the why chain's last answer) as published: what related reviews compare.
+    pub root_cause_text: Option<String>,
+    /// The contributing factors' descriptions, one per line, as published.
+    pub factor_text: Option<String>,
     /// The follow-up dates last announced as due.
     pub follow_up_notice_for: Option<DateTimeUtc>,
     pub long_term_notice_for: Option<DateTimeUtc>,

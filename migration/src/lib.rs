@@ -19,6 +19,7 @@ mod m20261201_000013_analysis;
 mod m20261201_000014_agenda;
 mod m20261202_000015_meeting;
 mod m20261202_000016_services;
+mod m20261203_000017_learning;
 
 pub struct Migrator;
 
@@ -42,6 +43,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000014_agenda::Migration),
             Box::new(m20261202_000015_meeting::Migration),
             Box::new(m20261202_000016_services::Migration),
+            Box::new(m20261203_000017_learning::Migration),
         ]
     }
 }

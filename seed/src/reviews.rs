@@ -19,7 +19,7 @@ use super::incidents::{Incident, ReviewPlan, Written};
 use super::people::{micros, someone};
 use super::rows::Rows;
 use super::{Context, id_at, pick, words};
-use hindsight_api::domain::reviews::searchable_text;
+use hindsight_api::domain::reviews::PublishedTexts;
 
 /// Every change to a review bumps its version and its `updated_at`.
 struct History {
@@ -298,6 +298,8 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
             .reopened_at
             .map(|_| "New information from the vendor changes the root cause; revisiting the why chain.".to_owned()),
         search_text: None,
+        root_cause_text: None,
+        factor_text: None,
         // The scanner announced every follow-up date that has come (the seed logs no events).
         follow_up_notice_for: follow_up_at.filter(|at| published && *at <= now),
         long_term_notice_for: long_term_review_at.filter(|at| published && *at <= now),
@@ -312,11 +314,12 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
     };
     if plan.published_at.is_some() {
         // Gathered when it was published, exactly as publishing does.
-        row.search_text = Some(searchable_text(
+        let texts = PublishedTexts::of(
             &row,
             why_rows.iter().map(|w| w.answer.as_str()),
             factor_rows.iter().map(|f| f.description.as_str()),
-        ));
+        );
+        texts.apply(&mut row);
     }
     rows.reviews.push(row);
     rows.whys.extend(why_rows);

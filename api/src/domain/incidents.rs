@@ -6,9 +6,9 @@ use entity::{
     DetectionSource, IncidentStatus, ReviewTrigger, Severity, incident, incident_affected_team, incident_responder,
     incident_service, incident_tag, review, tag,
 };
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
@@ -20,6 +20,7 @@ use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::ReviewPolicy;
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
+use crate::domain::search::{self, Searched};
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
@@ -663,22 +664,7 @@ pub async fn list(
         select = select.filter(incident::Column::Id.in_subquery(tagged));
     }
     if let Some(search) = validate::search("search", filter.search.as_deref())?.as_deref() {
-        let mut words = Condition::all();
-        for word in validate::search_words(search) {
-            let pattern = format!("%{}%", validate::escape_like(&word.to_lowercase()));
-            words = words.add(
-                Condition::any()
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(incident::Column::Title)))
-                            .like(LikeExpr::new(pattern.clone()).escape('\\')),
-                    )
-                    .add(
-                        Expr::expr(Func::lower(Expr::col(incident::Column::Summary)))
-                            .like(LikeExpr::new(pattern).escape('\\')),
-                    ),
-            );
-        }
-        select = select.filter(words);
+        select = select.filter(search::matches(db.get_database_backend(), Searched::Incidents, search));
     }
     paginate(db, select, incident::Column::Id, Order::Desc, |i| i.id.to_string(), page).await
 }

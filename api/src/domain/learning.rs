@@ -4,9 +4,9 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 use entity::{ReviewStatus, Visibility, acknowledgement, incident_tag, membership, review, tag, team};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
     EntityTrait, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
@@ -14,6 +14,7 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::db;
 use crate::domain::pagination::{Page, PageRequest, pair_cursor};
+use crate::domain::search::{self, Searched};
 use crate::domain::{incidents, reviews, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};
@@ -26,23 +27,6 @@ pub struct FeedFilter {
     pub tags: Vec<String>,
     /// Words that must all appear in the title, summary, learnings, whys or factors.
     pub search: Option<String>,
-}
-
-/// Reviews whose published text matches `search`: PostgreSQL full-text search (English stemming,
-/// web-search syntax: `"quoted phrases"`, `or`, `-excluded`), or on SQLite every word as a
-/// case-insensitive substring.
-fn matches(backend: DatabaseBackend, search: &str) -> Condition {
-    let document = Expr::col(review::Column::SearchText);
-    if backend == DatabaseBackend::Postgres {
-        return Condition::all().add(Expr::cust_with_exprs(
-            "to_tsvector('english', coalesce($1, '')) @@ websearch_to_tsquery('english', $2)",
-            [document, Expr::val(search)],
-        ));
-    }
-    validate::search_words(search).fold(Condition::all(), |all, word| {
-        let pattern = format!("%{}%", validate::escape_like(&word.to_lowercase()));
-        all.add(Expr::expr(Func::lower(document.clone())).like(LikeExpr::new(pattern).escape('\\')))
-    })
 }
 
 /// Published reviews shared with the whole organization, most recently published first.
@@ -74,7 +58,7 @@ pub async fn feed(
         condition = condition.add(review::Column::IncidentId.in_subquery(tagged));
     }
     if let Some(search) = validate::search("search", filter.search.as_deref())?.as_deref() {
-        condition = condition.add(matches(db.get_database_backend(), search));
+        condition = condition.add(search::matches(db.get_database_backend(), Searched::Reviews, search));
     }
     let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;
     let mut query = review::Entity::find().filter(condition);

@@ -1,25 +1,31 @@
 //! Learning metrics: does the organization learn from its incidents? Computed in SQL over
-//! what the viewer may read, for one team or the whole organization, in a date window.
+//! what the viewer may read, for one team or the whole organization, in a date window, and
+//! optionally per group (service, team, severity, detection source, factor category or tag):
+//! every figure is one grouped query, so asking for groups costs the same statements as not.
+
+use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
-    ActionStatus, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, incident, incident_tag,
-    review, tag,
+    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change,
+    follow_up, incident, incident_service, incident_tag, review, service, tag, team,
 };
-use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
+use sea_orm::sea_query::{
+    Alias, CaseStatement, Expr, ExprTrait, Func, IntoColumnRef, JoinType, Query, SelectStatement,
+};
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
-    QuerySelect, QueryTrait,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect,
+    Statement,
 };
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::domain::access::{readable_actions, readable_incidents, readable_reviews};
-use crate::domain::policy;
+use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::teams;
 use crate::error::{AppError, AppResult};
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct LearningMetrics {
     pub incidents: u64,
     pub incidents_requiring_review: u64,
@@ -38,6 +44,46 @@ pub struct LearningMetrics {
     /// Contributing factors of the window's reviews the viewer may read, by what they did, most
     /// frequent first (what most often delays detection, say).
     pub factor_effects: Vec<(FactorEffect, u64)>,
+    /// Share of the window's incidents set off by a change.
+    pub change_triggered_rate: Option<f64>,
+    /// Share of the window's incidents with a recorded detection source that an alert found.
+    pub detected_by_alert_rate: Option<f64>,
+    /// Share of the follow-ups of the window's reviews that found the problem had come back.
+    pub recurrence_rate: Option<f64>,
+    /// The same figures per group, when asked for; most incidents first.
+    pub groups: Vec<Group>,
+}
+
+/// What the figures are grouped by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum GroupBy {
+    /// The services the incidents touched (an incident touching two counts in both).
+    Service,
+    /// The team that owns the incident, and the team responsible for the action.
+    Team,
+    Severity,
+    /// How the incident was found; incidents without a recorded source are in no group.
+    DetectionSource,
+    /// The categories of the review's contributing factors.
+    FactorCategory,
+    /// The incident's tags.
+    Tag,
+}
+
+/// One group of a grouped figure.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum GroupKey {
+    Service(Uuid),
+    Team(Uuid),
+    /// A severity, detection source or factor category (its GraphQL value), or a tag's name.
+    Name(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Group {
+    pub key: GroupKey,
+    pub label: String,
+    pub metrics: LearningMetrics,
 }
 
 fn rate(part: u64, whole: u64) -> Option<f64> {
@@ -55,6 +101,7 @@ pub async fn learning_metrics(
     team_id: Option<Uuid>,
     from: NaiveDate,
     to: NaiveDate,
+    group_by: Option<GroupBy>,
 ) -> AppResult<LearningMetrics> {
     if to < from {
         return Err(AppError::invalid("to", "to must not be before from"));
@@ -62,223 +109,580 @@ pub async fn learning_metrics(
     if let Some(team_id) = team_id {
         teams::find_in_org(db, viewer.org_id, team_id).await?;
     }
-    let (start, end) = (start_of(from), start_of(to) + TimeDelta::days(1));
-    let backend = db.get_database_backend();
     let policy = policy::for_org(db, viewer.org_id).await?;
-
-    let mut window =
-        readable_incidents(viewer).add(incident::Column::StartedAt.gte(start)).add(incident::Column::StartedAt.lt(end));
-    if let Some(team_id) = team_id {
-        window = window.add(incident::Column::TeamId.eq(team_id));
+    let scope = Scope { viewer, team_id, start: start_of(from), end: start_of(to) + TimeDelta::days(1), policy };
+    let mut metrics = scope.tallies(db, None).await?.remove(&Key::All).unwrap_or_default().into_metrics();
+    if let Some(group_by) = group_by {
+        let tallies = scope.tallies(db, Some(group_by)).await?;
+        metrics.groups = groups(db, viewer, group_by, tallies).await?;
     }
-    let incidents = incident::Entity::find().filter(window.clone()).count(db).await?;
-    let requiring = window.clone().add(incident::Column::Severity.is_in(policy.required_severities.clone())).add(
-        if policy.review_near_misses {
-            Condition::all()
-        } else {
-            Condition::all().add(incident::Column::NearMiss.eq(false))
-        },
-    );
-    let incidents_requiring_review = incident::Entity::find().filter(requiring.clone()).count(db).await?;
-    let ids_of = |condition: Condition| {
-        incident::Entity::find().select_only().column(incident::Column::Id).filter(condition).into_query()
-    };
-    let published_of = |condition: Condition| {
-        review::Entity::find()
-            .filter(review::Column::IncidentId.in_subquery(ids_of(condition)))
-            .filter(review::Column::Status.eq(ReviewStatus::Published))
-    };
-    let reviews_published = published_of(window.clone()).count(db).await?;
-    let required_published = published_of(requiring).count(db).await?;
-
-    let hours = match backend {
-        DbBackend::Postgres => {
-            r#"CAST(AVG(EXTRACT(EPOCH FROM ("review"."published_at" - (SELECT "incident"."resolved_at" FROM "incident" WHERE "incident"."id" = "review"."incident_id"))) / 3600.0) AS DOUBLE PRECISION)"#
-        }
-        _ => {
-            r#"AVG((julianday("review"."published_at") - julianday((SELECT "incident"."resolved_at" FROM "incident" WHERE "incident"."id" = "review"."incident_id"))) * 24.0)"#
-        }
-    };
-    let avg_hours_to_publish: Option<f64> = published_of(window.clone())
-        .select_only()
-        .column_as(Expr::cust(hours), "hours")
-        .into_tuple::<Option<f64>>()
-        .one(db)
-        .await?
-        .flatten();
-
-    let now = viewer.now();
-    let late = Condition::all().add(review::Column::DueAt.is_not_null()).add(
-        Condition::any()
-            .add(
-                Condition::all()
-                    .add(review::Column::ScheduledFor.is_not_null())
-                    .add(Expr::col(review::Column::ScheduledFor).gt(Expr::col(review::Column::DueAt))),
-            )
-            .add(
-                Condition::all()
-                    .add(review::Column::ScheduledFor.is_null())
-                    .add(review::Column::PublishedAt.is_not_null())
-                    .add(Expr::col(review::Column::PublishedAt).gt(Expr::col(review::Column::DueAt))),
-            )
-            .add(
-                Condition::all()
-                    .add(review::Column::ScheduledFor.is_null())
-                    .add(review::Column::PublishedAt.is_null())
-                    .add(review::Column::DueAt.lt(now)),
-            ),
-    );
-    let late_reviews = review::Entity::find()
-        .filter(review::Column::IncidentId.in_subquery(ids_of(window.clone())))
-        .filter(late)
-        .count(db)
-        .await?;
-    // Published after the policy's window, or unpublished past it.
-    let published_late = Condition::all().add(review::Column::PublishDueAt.is_not_null()).add(
-        Condition::any()
-            .add(Expr::col(review::Column::PublishedAt).gt(Expr::col(review::Column::PublishDueAt)))
-            .add(Condition::all().add(review::Column::PublishedAt.is_null()).add(review::Column::PublishDueAt.lt(now))),
-    );
-    let late_publications = review::Entity::find()
-        .filter(review::Column::IncidentId.in_subquery(ids_of(window.clone())))
-        .filter(published_late)
-        .count(db)
-        .await?;
-
-    let mut action_window =
-        readable_actions(viewer).add(action::Column::CreatedAt.gte(start)).add(action::Column::CreatedAt.lt(end));
-    if let Some(team_id) = team_id {
-        action_window = action_window.add(action::Column::TeamId.eq(team_id));
-    }
-    let count_actions = |extra: Condition| action::Entity::find().filter(action_window.clone()).filter(extra).count(db);
-    let actions = count_actions(Condition::all()).await?;
-    let done = count_actions(Condition::all().add(action::Column::Status.eq(ActionStatus::Done))).await?;
-    let dropped = count_actions(Condition::all().add(action::Column::Status.eq(ActionStatus::WontDo))).await?;
-    let within_30_days = match backend {
-        DbBackend::Postgres => r#""action"."completed_at" <= "action"."created_at" + INTERVAL '30 days'"#,
-        _ => r#"julianday("action"."completed_at") - julianday("action"."created_at") <= 30"#,
-    };
-    let closed_in_time = count_actions(
-        Condition::all().add(action::Column::Status.eq(ActionStatus::Done)).add(Expr::cust(within_30_days)),
-    )
-    .await?;
-    let today = viewer.today();
-    let overdue = Condition::all()
-        .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
-        .add(action::Column::DueDate.lt(today));
-    let overdue_actions = count_actions(overdue.clone()).await?;
-    let median_days_overdue =
-        median_days_overdue(db, action_window.clone().add(overdue), overdue_actions, today).await?;
-
-    let window_actions =
-        action::Entity::find().select_only().column(action::Column::Id).filter(action_window).into_query();
-    let due_date_slips = due_date_change::Entity::find()
-        .filter(due_date_change::Column::ActionId.in_subquery(window_actions))
-        .filter(Expr::col(due_date_change::Column::ToDate).gt(Expr::col(due_date_change::Column::FromDate)))
-        .count(db)
-        .await?;
-
-    let factor_effects = factor_effects(db, viewer, ids_of(window.clone())).await?;
-    let repeat_themes = repeat_themes(db, ids_of(window)).await?;
-    Ok(LearningMetrics {
-        incidents,
-        incidents_requiring_review,
-        reviews_published,
-        review_completion_rate: rate(required_published, incidents_requiring_review),
-        avg_hours_to_publish,
-        late_reviews,
-        late_publications,
-        actions,
-        actions_closed_within_30_days_rate: rate(closed_in_time, actions),
-        action_closure_rate: rate(done, actions - dropped),
-        overdue_actions,
-        median_days_overdue,
-        due_date_slips,
-        repeat_themes,
-        factor_effects,
-    })
+    Ok(metrics)
 }
 
-/// Counts the contributing factors of the readable reviews of `incidents` by their effect.
-async fn factor_effects(
+/// The figures' key: the whole window, or one group.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+enum Key {
+    All,
+    Id(Uuid),
+    Name(String),
+}
+
+/// Raw counts of one key, turned into rates at the end.
+#[derive(Debug, Default)]
+struct Tally {
+    incidents: u64,
+    requiring: u64,
+    triggered: u64,
+    sourced: u64,
+    by_alert: u64,
+    published: u64,
+    required_published: u64,
+    hours_to_publish: Option<f64>,
+    late_reviews: u64,
+    late_publications: u64,
+    actions: u64,
+    done: u64,
+    dropped: u64,
+    closed_in_time: u64,
+    overdue: u64,
+    median_days_overdue: Option<f64>,
+    slips: u64,
+    follow_ups: u64,
+    recurred: u64,
+    repeat_themes: Vec<(String, u64)>,
+    factor_effects: Vec<(FactorEffect, u64)>,
+}
+
+impl Tally {
+    fn into_metrics(mut self) -> LearningMetrics {
+        self.repeat_themes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        self.factor_effects.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| (a.0 as u8).cmp(&(b.0 as u8))));
+        LearningMetrics {
+            incidents: self.incidents,
+            incidents_requiring_review: self.requiring,
+            reviews_published: self.published,
+            review_completion_rate: rate(self.required_published, self.requiring),
+            avg_hours_to_publish: self.hours_to_publish,
+            late_reviews: self.late_reviews,
+            late_publications: self.late_publications,
+            actions: self.actions,
+            actions_closed_within_30_days_rate: rate(self.closed_in_time, self.actions),
+            action_closure_rate: rate(self.done, self.actions - self.dropped),
+            overdue_actions: self.overdue,
+            median_days_overdue: self.median_days_overdue,
+            due_date_slips: self.slips,
+            repeat_themes: self.repeat_themes,
+            factor_effects: self.factor_effects,
+            change_triggered_rate: rate(self.triggered, self.incidents),
+            detected_by_alert_rate: rate(self.by_alert, self.sourced),
+            recurrence_rate: rate(self.recurred, self.follow_ups),
+            groups: Vec::new(),
+        }
+    }
+}
+
+/// What the figures cover: the incidents and actions of the window the viewer may read.
+struct Scope<'a> {
+    viewer: &'a Viewer,
+    team_id: Option<Uuid>,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+    policy: ReviewPolicy,
+}
+
+fn col<C: IntoColumnRef>(column: C) -> Expr {
+    Expr::col(column)
+}
+
+/// `SUM(CASE WHEN condition THEN 1 ELSE 0 END)`, the numbers written out (as parameters,
+/// PostgreSQL could not tell their type).
+fn count_where(condition: Condition) -> Expr {
+    Func::sum(CaseStatement::new().case(condition, Expr::cust("1")).finally(Expr::cust("0"))).into()
+}
+
+fn count(row: &QueryResult, column: &str) -> AppResult<u64> {
+    let value: Option<i64> = row.try_get("", column)?;
+    Ok(value.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+const KEY: &str = "group_key";
+const GROUP: &str = "g";
+
+impl Scope<'_> {
+    /// Incidents that started in the window, that the viewer may read.
+    fn incident_window(&self) -> Condition {
+        let mut window = readable_incidents(self.viewer)
+            .add(incident::Column::StartedAt.gte(self.start))
+            .add(incident::Column::StartedAt.lt(self.end));
+        if let Some(team_id) = self.team_id {
+            window = window.add(incident::Column::TeamId.eq(team_id));
+        }
+        window
+    }
+
+    /// Actions created in the window, that the viewer may read.
+    fn action_window(&self) -> Condition {
+        let mut window = readable_actions(self.viewer)
+            .add(action::Column::CreatedAt.gte(self.start))
+            .add(action::Column::CreatedAt.lt(self.end));
+        if let Some(team_id) = self.team_id {
+            window = window.add(action::Column::TeamId.eq(team_id));
+        }
+        window
+    }
+
+    /// Of the window's incidents, those the review policy requires a review for.
+    fn requiring(&self) -> Condition {
+        let mut requiring =
+            Condition::all().add(incident::Column::Severity.is_in(self.policy.required_severities.clone()));
+        if !self.policy.review_near_misses {
+            requiring = requiring.add(incident::Column::NearMiss.eq(false));
+        }
+        requiring
+    }
+
+    /// The group key of a query whose `incident` is in reach: joins what the key needs.
+    fn incident_key(&self, query: &mut SelectStatement, group_by: GroupBy) -> Expr {
+        match group_by {
+            GroupBy::Team => col((incident::Entity, incident::Column::TeamId)),
+            GroupBy::Severity => col((incident::Entity, incident::Column::Severity)),
+            GroupBy::DetectionSource => {
+                query.and_where(col((incident::Entity, incident::Column::DetectionSource)).is_not_null());
+                col((incident::Entity, incident::Column::DetectionSource))
+            }
+            GroupBy::Service | GroupBy::FactorCategory | GroupBy::Tag => {
+                query.join_subquery(
+                    JoinType::InnerJoin,
+                    self.incident_keys(group_by),
+                    Alias::new(GROUP),
+                    col((Alias::new(GROUP), Alias::new("incident_id"))).equals((incident::Entity, incident::Column::Id)),
+                );
+                col((Alias::new(GROUP), Alias::new(KEY)))
+            }
+        }
+    }
+
+    /// Groups a query whose `incident` is in reach by the group's key (selected as `KEY`).
+    fn group_incidents(&self, query: &mut SelectStatement, group_by: GroupBy) {
+        let key = self.incident_key(query, group_by);
+        query.expr_as(key.clone(), Alias::new(KEY)).add_group_by([key]);
+    }
+
+    /// `(incident_id, key)` pairs for the groups an incident may belong to more than once.
+    fn incident_keys(&self, group_by: GroupBy) -> SelectStatement {
+        let mut keys = Query::select();
+        match group_by {
+            GroupBy::Service => keys
+                .column((incident_service::Entity, incident_service::Column::IncidentId))
+                .expr_as(col((incident_service::Entity, incident_service::Column::ServiceId)), Alias::new(KEY))
+                .from(incident_service::Entity),
+            GroupBy::Tag => keys
+                .column((incident_tag::Entity, incident_tag::Column::IncidentId))
+                .expr_as(col((tag::Entity, tag::Column::Name)), Alias::new(KEY))
+                .from(incident_tag::Entity)
+                .inner_join(
+                    tag::Entity,
+                    col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)),
+                ),
+            // Only the factors of reviews the viewer may read tell the categories.
+            _ => keys
+                .distinct()
+                .column((review::Entity, review::Column::IncidentId))
+                .expr_as(col((contributing_factor::Entity, contributing_factor::Column::Category)), Alias::new(KEY))
+                .from(contributing_factor::Entity)
+                .inner_join(
+                    review::Entity,
+                    col((review::Entity, review::Column::Id))
+                        .equals((contributing_factor::Entity, contributing_factor::Column::ReviewId)),
+                )
+                .cond_where(readable_reviews(self.viewer)),
+        };
+        keys.to_owned()
+    }
+
+    /// The group key of a query whose `action` is in reach: the responsible team, or through
+    /// the action's review's incident.
+    fn action_key(&self, query: &mut SelectStatement, group_by: GroupBy) -> Expr {
+        if group_by == GroupBy::Team {
+            return col((action::Entity, action::Column::TeamId));
+        }
+        query
+            .inner_join(
+                review::Entity,
+                col((review::Entity, review::Column::Id)).equals((action::Entity, action::Column::ReviewId)),
+            )
+            .inner_join(
+                incident::Entity,
+                col((incident::Entity, incident::Column::Id)).equals((review::Entity, review::Column::IncidentId)),
+            );
+        self.incident_key(query, group_by)
+    }
+
+    /// `FROM review JOIN incident` over the window's incidents.
+    fn reviews_of_window(&self) -> SelectStatement {
+        Query::select()
+            .from(review::Entity)
+            .inner_join(
+                incident::Entity,
+                col((incident::Entity, incident::Column::Id)).equals((review::Entity, review::Column::IncidentId)),
+            )
+            .cond_where(self.incident_window())
+            .to_owned()
+    }
+
+    /// `FROM action` over the window's actions, grouped.
+    fn actions_of_window(&self, group_by: Option<GroupBy>) -> SelectStatement {
+        let mut query = Query::select().from(action::Entity).cond_where(self.action_window()).to_owned();
+        if let Some(group_by) = group_by {
+            let key = self.action_key(&mut query, group_by);
+            query.expr_as(key.clone(), Alias::new(KEY)).add_group_by([key]);
+        }
+        query
+    }
+
+    async fn tallies(&self, db: &impl ConnectionTrait, group_by: Option<GroupBy>) -> AppResult<HashMap<Key, Tally>> {
+        let backend = db.get_database_backend();
+        let mut tallies: HashMap<Key, Tally> = HashMap::new();
+        let key_of = |row: &QueryResult| -> AppResult<Key> {
+            Ok(match group_by {
+                None => Key::All,
+                Some(GroupBy::Service | GroupBy::Team) => Key::Id(row.try_get("", KEY)?),
+                Some(_) => Key::Name(row.try_get("", KEY)?),
+            })
+        };
+        let grouped = |mut query: SelectStatement, group: fn(&Self, &mut SelectStatement, GroupBy)| {
+            if let Some(group_by) = group_by {
+                group(self, &mut query, group_by);
+            }
+            query
+        };
+
+        // Incidents.
+        let mut query = Query::select()
+            .expr_as(col((incident::Entity, incident::Column::Id)).count(), Alias::new("incidents"))
+            .expr_as(count_where(self.requiring()), Alias::new("requiring"))
+            .expr_as(
+                count_where(Condition::all().add(incident::Column::TriggeredByChange.eq(true))),
+                Alias::new("triggered"),
+            )
+            .expr_as(col((incident::Entity, incident::Column::DetectionSource)).count(), Alias::new("sourced"))
+            .expr_as(
+                count_where(Condition::all().add(incident::Column::DetectionSource.eq(DetectionSource::Alert))),
+                Alias::new("by_alert"),
+            )
+            .from(incident::Entity)
+            .cond_where(self.incident_window())
+            .to_owned();
+        query = grouped(query, Self::group_incidents);
+        for row in db.query_all(&query).await? {
+            let tally = tallies.entry(key_of(&row)?).or_default();
+            tally.incidents = count(&row, "incidents")?;
+            tally.requiring = count(&row, "requiring")?;
+            tally.triggered = count(&row, "triggered")?;
+            tally.sourced = count(&row, "sourced")?;
+            tally.by_alert = count(&row, "by_alert")?;
+        }
+
+        // Published reviews of the window's incidents, and how long they took.
+        let hours = match backend {
+            DbBackend::Postgres => {
+                r#"CAST(AVG(EXTRACT(EPOCH FROM ("review"."published_at" - "incident"."resolved_at")) / 3600.0) AS DOUBLE PRECISION)"#
+            }
+            _ => r#"AVG((julianday("review"."published_at") - julianday("incident"."resolved_at")) * 24.0)"#,
+        };
+        let mut query = self
+            .reviews_of_window()
+            .expr_as(col((review::Entity, review::Column::Id)).count(), Alias::new("published"))
+            .expr_as(count_where(self.requiring()), Alias::new("required_published"))
+            .expr_as(Expr::cust(hours), Alias::new("hours"))
+            .and_where(review::Column::Status.eq(ReviewStatus::Published))
+            .to_owned();
+        query = grouped(query, Self::group_incidents);
+        for row in db.query_all(&query).await? {
+            let tally = tallies.entry(key_of(&row)?).or_default();
+            tally.published = count(&row, "published")?;
+            tally.required_published = count(&row, "required_published")?;
+            tally.hours_to_publish = row.try_get("", "hours")?;
+        }
+
+        // Reviews late to meet or to publish.
+        let now = self.viewer.now();
+        let late = Condition::all().add(review::Column::DueAt.is_not_null()).add(
+            Condition::any()
+                .add(
+                    Condition::all()
+                        .add(review::Column::ScheduledFor.is_not_null())
+                        .add(Expr::col(review::Column::ScheduledFor).gt(Expr::col(review::Column::DueAt))),
+                )
+                .add(
+                    Condition::all()
+                        .add(review::Column::ScheduledFor.is_null())
+                        .add(review::Column::PublishedAt.is_not_null())
+                        .add(Expr::col(review::Column::PublishedAt).gt(Expr::col(review::Column::DueAt))),
+                )
+                .add(
+                    Condition::all()
+                        .add(review::Column::ScheduledFor.is_null())
+                        .add(review::Column::PublishedAt.is_null())
+                        .add(review::Column::DueAt.lt(now)),
+                ),
+        );
+        // Published after the policy's window, or unpublished past it.
+        let published_late = Condition::all().add(review::Column::PublishDueAt.is_not_null()).add(
+            Condition::any()
+                .add(Expr::col(review::Column::PublishedAt).gt(Expr::col(review::Column::PublishDueAt)))
+                .add(
+                    Condition::all()
+                        .add(review::Column::PublishedAt.is_null())
+                        .add(review::Column::PublishDueAt.lt(now)),
+                ),
+        );
+        let mut query = self
+            .reviews_of_window()
+            .expr_as(count_where(late), Alias::new("late_reviews"))
+            .expr_as(count_where(published_late), Alias::new("late_publications"))
+            .to_owned();
+        query = grouped(query, Self::group_incidents);
+        for row in db.query_all(&query).await? {
+            let tally = tallies.entry(key_of(&row)?).or_default();
+            tally.late_reviews = count(&row, "late_reviews")?;
+            tally.late_publications = count(&row, "late_publications")?;
+        }
+
+        // Actions.
+        let within_30_days = match backend {
+            DbBackend::Postgres => r#""action"."completed_at" <= "action"."created_at" + INTERVAL '30 days'"#,
+            _ => r#"julianday("action"."completed_at") - julianday("action"."created_at") <= 30"#,
+        };
+        let today = self.viewer.today();
+        let overdue = Condition::all()
+            .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
+            .add(action::Column::DueDate.lt(today));
+        let done = Condition::all().add(action::Column::Status.eq(ActionStatus::Done));
+        let query = self
+            .actions_of_window(group_by)
+            .expr_as(col((action::Entity, action::Column::Id)).count(), Alias::new("actions"))
+            .expr_as(count_where(done.clone()), Alias::new("done"))
+            .expr_as(
+                count_where(Condition::all().add(action::Column::Status.eq(ActionStatus::WontDo))),
+                Alias::new("dropped"),
+            )
+            .expr_as(count_where(done.add(Expr::cust(within_30_days))), Alias::new("closed_in_time"))
+            .expr_as(count_where(overdue.clone()), Alias::new("overdue"))
+            .to_owned();
+        for row in db.query_all(&query).await? {
+            let tally = tallies.entry(key_of(&row)?).or_default();
+            tally.actions = count(&row, "actions")?;
+            tally.done = count(&row, "done")?;
+            tally.dropped = count(&row, "dropped")?;
+            tally.closed_in_time = count(&row, "closed_in_time")?;
+            tally.overdue = count(&row, "overdue")?;
+        }
+        for (key, median) in self.medians_days_overdue(db, group_by, overdue, today).await? {
+            tallies.entry(key).or_default().median_days_overdue = Some(median);
+        }
+
+        // Due dates pushed later.
+        let query = self
+            .actions_of_window(group_by)
+            .expr_as(col((due_date_change::Entity, due_date_change::Column::Id)).count(), Alias::new("slips"))
+            .inner_join(
+                due_date_change::Entity,
+                col((due_date_change::Entity, due_date_change::Column::ActionId))
+                    .equals((action::Entity, action::Column::Id)),
+            )
+            .and_where(
+                col((due_date_change::Entity, due_date_change::Column::ToDate))
+                    .gt(col((due_date_change::Entity, due_date_change::Column::FromDate))),
+            )
+            .to_owned();
+        for row in db.query_all(&query).await? {
+            tallies.entry(key_of(&row)?).or_default().slips = count(&row, "slips")?;
+        }
+
+        // Follow-ups of the window's reviews the viewer may read.
+        let mut query = self
+            .reviews_of_window()
+            .expr_as(col((follow_up::Entity, follow_up::Column::Id)).count(), Alias::new("follow_ups"))
+            .expr_as(count_where(Condition::all().add(follow_up::Column::Recurred.eq(true))), Alias::new("recurred"))
+            .inner_join(
+                follow_up::Entity,
+                col((follow_up::Entity, follow_up::Column::ReviewId)).equals((review::Entity, review::Column::Id)),
+            )
+            .cond_where(readable_reviews(self.viewer))
+            .to_owned();
+        query = grouped(query, Self::group_incidents);
+        for row in db.query_all(&query).await? {
+            let tally = tallies.entry(key_of(&row)?).or_default();
+            tally.follow_ups = count(&row, "follow_ups")?;
+            tally.recurred = count(&row, "recurred")?;
+        }
+
+        // Contributing factors by their effect.
+        let effect = col((contributing_factor::Entity, contributing_factor::Column::Effect));
+        let mut query = self
+            .reviews_of_window()
+            .expr_as(effect.clone(), Alias::new("effect"))
+            .expr_as(col((contributing_factor::Entity, contributing_factor::Column::Id)).count(), Alias::new("factors"))
+            .inner_join(
+                contributing_factor::Entity,
+                col((contributing_factor::Entity, contributing_factor::Column::ReviewId))
+                    .equals((review::Entity, review::Column::Id)),
+            )
+            .cond_where(readable_reviews(self.viewer))
+            .and_where(effect.clone().is_not_null())
+            .add_group_by([Expr::from(effect)])
+            .to_owned();
+        query = grouped(query, Self::group_incidents);
+        for row in db.query_all(&query).await? {
+            let effect: FactorEffect = row.try_get("", "effect")?;
+            let factors = count(&row, "factors")?;
+            tallies.entry(key_of(&row)?).or_default().factor_effects.push((effect, factors));
+        }
+
+        // Tags on two or more of the window's incidents.
+        let tagged = col((incident_tag::Entity, incident_tag::Column::IncidentId)).count_distinct();
+        let mut query = Query::select()
+            .expr_as(col((tag::Entity, tag::Column::Name)), Alias::new("tag"))
+            .expr_as(tagged.clone(), Alias::new("incidents"))
+            .from(incident_tag::Entity)
+            .inner_join(tag::Entity, col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)))
+            .inner_join(
+                incident::Entity,
+                col((incident::Entity, incident::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::IncidentId)),
+            )
+            .cond_where(self.incident_window())
+            .add_group_by([Expr::from(col((tag::Entity, tag::Column::Name)))])
+            .and_having(tagged.gte(2))
+            .to_owned();
+        query = grouped(query, Self::group_incidents);
+        for row in db.query_all(&query).await? {
+            let name: String = row.try_get("", "tag")?;
+            let incidents = count(&row, "incidents")?;
+            tallies.entry(key_of(&row)?).or_default().repeat_themes.push((name, incidents));
+        }
+        Ok(tallies)
+    }
+
+    /// The median of how many days overdue actions are, per key: the middle due date(s) of each
+    /// key's overdue actions, numbered by a window function rather than loading every row.
+    async fn medians_days_overdue(
+        &self,
+        db: &impl ConnectionTrait,
+        group_by: Option<GroupBy>,
+        overdue: Condition,
+        today: NaiveDate,
+    ) -> AppResult<Vec<(Key, f64)>> {
+        // Every overdue action with its key (none: one key for all); the numbering groups them.
+        let mut base = Query::select()
+            .expr_as(col((action::Entity, action::Column::DueDate)), Alias::new("due_date"))
+            .from(action::Entity)
+            .cond_where(self.action_window())
+            .cond_where(overdue)
+            .to_owned();
+        let key = match group_by {
+            Some(group_by) => self.action_key(&mut base, group_by),
+            None => Expr::cust("''"),
+        };
+        base.expr_as(key, Alias::new(KEY));
+        let backend = db.get_database_backend();
+        let (sql, values) = match backend {
+            DbBackend::Postgres => base.build(sea_orm::sea_query::PostgresQueryBuilder),
+            _ => base.build(sea_orm::sea_query::SqliteQueryBuilder),
+        };
+        let sql = format!(
+            "SELECT {KEY}, due_date FROM (SELECT {KEY}, due_date, \
+             ROW_NUMBER() OVER (PARTITION BY {KEY} ORDER BY due_date) AS position, \
+             COUNT(*) OVER (PARTITION BY {KEY}) AS overdue FROM ({sql}) AS overdue_actions) AS numbered \
+             WHERE position IN ((overdue + 1) / 2, (overdue + 2) / 2)"
+        );
+        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+        let mut middles: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
+        for row in rows {
+            let key = match group_by {
+                None => Key::All,
+                Some(GroupBy::Service | GroupBy::Team) => Key::Id(row.try_get("", KEY)?),
+                Some(_) => Key::Name(row.try_get("", KEY)?),
+            };
+            let due: NaiveDate = row.try_get("", "due_date")?;
+            middles.entry(key).or_default().push((today - due).num_days() as f64);
+        }
+        Ok(middles.into_iter().map(|(key, days)| (key, days.iter().sum::<f64>() / days.len() as f64)).collect())
+    }
+}
+
+/// The groups' figures with their labels, most incidents first (then most actions, then by label).
+async fn groups(
     db: &impl ConnectionTrait,
     viewer: &Viewer,
-    incidents: sea_orm::sea_query::SelectStatement,
-) -> AppResult<Vec<(FactorEffect, u64)>> {
-    let reviews = review::Entity::find()
-        .select_only()
-        .column(review::Column::Id)
-        .filter(readable_reviews(viewer))
-        .filter(review::Column::IncidentId.in_subquery(incidents))
-        .into_query();
-    let rows: Vec<(FactorEffect, i64)> = contributing_factor::Entity::find()
-        .select_only()
-        .column(contributing_factor::Column::Effect)
-        .column_as(contributing_factor::Column::Id.count(), "factors")
-        .filter(contributing_factor::Column::ReviewId.in_subquery(reviews))
-        .filter(contributing_factor::Column::Effect.is_not_null())
-        .group_by(contributing_factor::Column::Effect)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let mut counts: Vec<(FactorEffect, u64)> =
-        rows.into_iter().map(|(effect, factors)| (effect, u64::try_from(factors).unwrap_or(0))).collect();
-    counts.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| (a.0 as u8).cmp(&(b.0 as u8))));
-    Ok(counts)
-}
-
-/// The median of how many days overdue actions are: the middle due date(s) of the overdue set,
-/// read by offset in due-date order rather than by loading every row.
-async fn median_days_overdue(
-    db: &impl ConnectionTrait,
-    overdue: Condition,
-    count: u64,
-    today: NaiveDate,
-) -> AppResult<Option<f64>> {
-    if count == 0 {
-        return Ok(None);
+    group_by: GroupBy,
+    tallies: HashMap<Key, Tally>,
+) -> AppResult<Vec<Group>> {
+    let ids: Vec<Uuid> = tallies.keys().filter_map(|key| if let Key::Id(id) = key { Some(*id) } else { None }).collect();
+    let names: HashMap<Uuid, String> = match group_by {
+        GroupBy::Service if !ids.is_empty() => service::Entity::find()
+            .filter(service::Column::OrganizationId.eq(viewer.org_id))
+            .filter(service::Column::Id.is_in(ids))
+            .select_only()
+            .columns([service::Column::Id, service::Column::Name])
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        GroupBy::Team if !ids.is_empty() => team::Entity::find()
+            .filter(team::Column::OrganizationId.eq(viewer.org_id))
+            .filter(team::Column::Id.is_in(ids))
+            .select_only()
+            .columns([team::Column::Id, team::Column::Name])
+            .into_tuple::<(Uuid, String)>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        _ => HashMap::new(),
+    };
+    let mut groups = Vec::with_capacity(tallies.len());
+    for (key, tally) in tallies {
+        let (key, label) = match key {
+            // Only the organization's own services and teams are named; nothing else can be
+            // reached from its incidents, but nothing unnamed is shown either.
+            Key::Id(id) => match names.get(&id) {
+                Some(name) if group_by == GroupBy::Service => (GroupKey::Service(id), name.clone()),
+                Some(name) => (GroupKey::Team(id), name.clone()),
+                None => continue,
+            },
+            Key::Name(name) => {
+                let label = match group_by {
+                    GroupBy::Tag | GroupBy::Severity => name.clone(),
+                    _ => sentence_case(&name),
+                };
+                (GroupKey::Name(name), label)
+            }
+            Key::All => continue,
+        };
+        groups.push(Group { key, label, metrics: tally.into_metrics() });
     }
-    let middle: Vec<NaiveDate> = action::Entity::find()
-        .select_only()
-        .column(action::Column::DueDate)
-        .filter(overdue)
-        .order_by_asc(action::Column::DueDate)
-        .offset((count - 1) / 2)
-        .limit(if count.is_multiple_of(2) { 2 } else { 1 })
-        .into_tuple()
-        .all(db)
-        .await?;
-    let days: Vec<f64> = middle.iter().map(|due| (today - *due).num_days() as f64).collect();
-    Ok(Some(days.iter().sum::<f64>() / days.len() as f64))
+    groups.sort_by(|a, b| {
+        (b.metrics.incidents, b.metrics.actions)
+            .cmp(&(a.metrics.incidents, a.metrics.actions))
+            .then_with(|| a.label.cmp(&b.label))
+    });
+    Ok(groups)
 }
 
-/// Tags on two or more of the window's incidents, most frequent first.
-async fn repeat_themes(
-    db: &impl ConnectionTrait,
-    incidents: sea_orm::sea_query::SelectStatement,
-) -> AppResult<Vec<(String, u64)>> {
-    let count = Expr::col((incident_tag::Entity, incident_tag::Column::IncidentId)).count();
-    let query = Query::select()
-        .column((tag::Entity, tag::Column::Name))
-        .expr_as(count.clone(), Alias::new("incidents"))
-        .from(incident_tag::Entity)
-        .inner_join(
-            tag::Entity,
-            Expr::col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)),
-        )
-        .and_where(Expr::col((incident_tag::Entity, incident_tag::Column::IncidentId)).in_subquery(incidents))
-        .group_by_col((tag::Entity, tag::Column::Name))
-        .and_having(count.clone().gte(2))
-        .order_by_expr(count, Order::Desc)
-        .order_by((tag::Entity, tag::Column::Name), Order::Asc)
-        .to_owned();
-    let rows = db.query_all(&query).await?;
-    rows.iter()
-        .map(|row| {
-            let name: String = row.try_get("", "name")?;
-            let incidents: i64 = row.try_get("", "incidents")?;
-            Ok((name, u64::try_from(incidents).unwrap_or(0)))
-        })
-        .collect::<Result<_, sea_orm::DbErr>>()
-        .map_err(AppError::from)
+/// `SYNTHETIC_CHECK` → `Synthetic check`.
+fn sentence_case(value: &str) -> String {
+    let lower = value.replace('_', " ").to_lowercase();
+    let mut chars = lower.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn enum_values_read_as_sentences() {
+        assert_eq!(super::sentence_case("SYNTHETIC_CHECK"), "Synthetic check");
+        assert_eq!(super::sentence_case("ALERT"), "Alert");
+    }
 }

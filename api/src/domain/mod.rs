@@ -15,6 +15,7 @@ pub mod metrics;
 pub mod pagination;
 pub mod policy;
 pub mod reviews;
+pub mod search;
 pub mod services;
 pub mod teams;
 pub mod users;

@@ -97,11 +97,6 @@ pub fn search(field: &str, raw: Option<&str>) -> AppResult<Option<String>> {
     optional_text(field, raw, limits::SEARCH)
 }
 
-/// The words of a search term that count (at most `limits::SEARCH_WORDS`).
-pub fn search_words(term: &str) -> impl Iterator<Item = &str> {
-    term.split_whitespace().take(limits::SEARCH_WORDS)
-}
-
 /// Checks that answer nothing, with every problem they find at once.
 pub fn every(checks: impl IntoIterator<Item = AppResult<()>>) -> AppResult<()> {
     AppError::combine(checks.into_iter().filter_map(Result::err)).map_or(Ok(()), Err)

@@ -50,7 +50,7 @@ async fn transition(
             active.published_at = Set(Some(now));
             active.follow_up_at = Set(Some(now + TimeDelta::days(i64::from(policy.follow_up_days))));
             active.long_term_review_at = Set(Some(now + TimeDelta::days(i64::from(policy.long_term_review_days))));
-            active.search_text = Set(Some(search_text(&tx, &review).await?));
+            PublishedTexts::read(&tx, &review).await?.set(&mut active);
             Change::ReviewPublished
         }
         _ => {
@@ -65,30 +65,61 @@ async fn transition(
     Ok(review)
 }
 
-/// The words the learning feed searches: title, summary, impact, learnings, what went well, the why
-/// chain down to the root cause, and the contributing factors.
-async fn search_text(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<String> {
-    let whys = whys(db, review.id).await?;
-    let factors = contributing_factors(db, review.id).await?;
-    let answers = whys.iter().map(|w| w.answer.as_str());
-    Ok(searchable_text(review, answers, factors.iter().map(|f| f.description.as_str())))
+/// What a published review is found and compared by, gathered when it is published.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PublishedTexts {
+    /// What the learning feed searches: title, summary, impact, learnings, what went well, the
+    /// why chain down to the root cause, and the contributing factors.
+    pub search: String,
+    /// The why chain's last answer.
+    pub root_cause: Option<String>,
+    /// The contributing factors' descriptions, one per line.
+    pub factors: Option<String>,
 }
 
-/// [`search_text`] of a review whose why answers (in chain order) and contributing factors
-/// (in the order they were added) are at hand.
-pub fn searchable_text<'a>(
-    review: &review::Model,
-    why_answers: impl IntoIterator<Item = &'a str>,
-    factors: impl IntoIterator<Item = &'a str>,
-) -> String {
-    let mut parts = vec![review.title.clone()];
-    parts.extend(review.summary.clone());
-    parts.extend(review.impact.clone());
-    parts.extend(strings(&review.learnings));
-    parts.extend(strings(&review.went_well));
-    parts.extend(why_answers.into_iter().map(str::to_owned));
-    parts.extend(factors.into_iter().map(str::to_owned));
-    parts.join("\n")
+impl PublishedTexts {
+    /// The texts of a review whose why answers (in chain order) and contributing factors (in the
+    /// order they were added) are at hand.
+    pub fn of<'a>(
+        review: &review::Model,
+        why_answers: impl IntoIterator<Item = &'a str>,
+        factors: impl IntoIterator<Item = &'a str>,
+    ) -> Self {
+        let answers: Vec<&str> = why_answers.into_iter().collect();
+        let factors: Vec<&str> = factors.into_iter().collect();
+        let mut parts = vec![review.title.clone()];
+        parts.extend(review.summary.clone());
+        parts.extend(review.impact.clone());
+        parts.extend(strings(&review.learnings));
+        parts.extend(strings(&review.went_well));
+        parts.extend(answers.iter().map(|a| (*a).to_owned()));
+        parts.extend(factors.iter().map(|f| (*f).to_owned()));
+        Self {
+            search: parts.join("\n"),
+            root_cause: answers.last().map(|a| (*a).to_owned()),
+            factors: (!factors.is_empty()).then(|| factors.join("\n")),
+        }
+    }
+
+    /// The texts of a review, read from the database.
+    pub async fn read(db: &impl ConnectionTrait, review: &review::Model) -> AppResult<Self> {
+        let whys = whys(db, review.id).await?;
+        let factors = contributing_factors(db, review.id).await?;
+        Ok(Self::of(review, whys.iter().map(|w| w.answer.as_str()), factors.iter().map(|f| f.description.as_str())))
+    }
+
+    /// Stores the texts on the review's row.
+    pub fn apply(self, review: &mut review::Model) {
+        review.search_text = Some(self.search);
+        review.root_cause_text = self.root_cause;
+        review.factor_text = self.factors;
+    }
+
+    fn set(self, review: &mut review::ActiveModel) {
+        review.search_text = Set(Some(self.search));
+        review.root_cause_text = Set(self.root_cause);
+        review.factor_text = Set(self.factors);
+    }
 }
 
 pub async fn submit(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {

@@ -102,6 +102,8 @@ pub(crate) async fn create_for(
         long_term_review_at: Set(None),
         reopen_reason: Set(None),
         search_text: Set(None),
+        root_cause_text: Set(None),
+        factor_text: Set(None),
         follow_up_notice_for: Set(None),
         long_term_notice_for: Set(None),
         publish_due_at: Set(publish_deadline(incident, policy)),

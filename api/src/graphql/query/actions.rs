@@ -3,7 +3,7 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use crate::domain::actions::{self, ActionFilter as Filter};
 use crate::domain::{metrics, reviews};
 use crate::graphql::ContextExt;
-use crate::graphql::types::{Action, ActionKind, ActionStatus, Connection, Date, LearningMetrics, Review, connection};
+use crate::graphql::types::{Action, ActionKind, ActionStatus, Connection, Date, LearningMetrics, MetricsGroupBy, Review, connection};
 use crate::ids::{self, NodeKind};
 
 /// Narrows `actions`; every given condition must hold.
@@ -98,9 +98,14 @@ impl ActionQuery {
         #[graphql(desc = "Only incidents this team owns and actions it is responsible for.")] team_id: Option<ID>,
         #[graphql(desc = "The window's first day (UTC).")] from: Date,
         #[graphql(desc = "The window's last day (UTC), included; not before `from`.")] to: Date,
+        #[graphql(desc = "Also give the figures per group (`LearningMetrics.groups`).")] group_by: Option<
+            MetricsGroupBy,
+        >,
     ) -> Result<LearningMetrics> {
+        let viewer = ctx.viewer()?;
         let team_id = optional_id(team_id.as_ref(), NodeKind::Team, "teamId")?;
-        Ok(metrics::learning_metrics(ctx.db(), ctx.viewer()?, team_id, from.0, to.0).await?.into())
+        let group_by = group_by.map(Into::into);
+        Ok(metrics::learning_metrics(ctx.db(), viewer, team_id, from.0, to.0, group_by).await?.into())
     }
 
     /// Published reviews the viewer may read whose short- or long-term follow-up date has come

@@ -1,7 +1,40 @@
-use async_graphql::SimpleObject;
+use async_graphql::{Enum, ID, SimpleObject};
 
 use super::FactorEffect;
-use crate::domain::metrics::LearningMetrics as Metrics;
+use crate::domain::metrics::{self, GroupKey, LearningMetrics as Metrics};
+use crate::ids::{self, NodeKind};
+
+/// What `learningMetrics` groups its figures by.
+#[derive(Enum, Debug, Clone, Copy, PartialEq, Eq)]
+#[graphql(remote = "metrics::GroupBy")]
+pub enum MetricsGroupBy {
+    /// The services the incidents touched; an incident touching two services counts in both.
+    Service,
+    /// The team owning the incident, and the team responsible for the action.
+    Team,
+    /// The incident's severity.
+    Severity,
+    /// How the incident was found; incidents without a recorded source are in no group.
+    DetectionSource,
+    /// The categories of the contributing factors of the incident's review (reviews the viewer
+    /// may read).
+    FactorCategory,
+    /// The incident's tags; an incident with two tags counts in both.
+    Tag,
+}
+
+/// The figures of one group.
+#[derive(SimpleObject)]
+pub struct LearningMetricsGroup {
+    /// The group: a service's or team's ID, or a severity, detection source or factor category
+    /// (as its enum value), or a tag.
+    pub key: ID,
+    /// What to show: the service's or team's name, the severity, the source or category in
+    /// words, or the tag.
+    pub label: String,
+    /// The group's figures (their own `groups` are empty).
+    pub metrics: LearningMetrics,
+}
 
 /// A tag on two or more incidents of the window: a theme that repeats.
 #[derive(SimpleObject)]
@@ -59,6 +92,15 @@ pub struct LearningMetrics {
     /// did, most frequent first: what most often sets incidents off, delays their detection or
     /// their recovery. Factors whose effect was not said are left out.
     pub factor_effects: Vec<FactorEffectCount>,
+    /// Share of the window's incidents that a change set off (`triggeredByChange`).
+    pub change_triggered_rate: Option<f64>,
+    /// Share of the window's incidents with a recorded `detectionSource` that an ALERT found.
+    pub detected_by_alert_rate: Option<f64>,
+    /// Share of the follow-ups recorded on the window's reviews (those the viewer may read) that
+    /// found the problem had come back (`recurred`).
+    pub recurrence_rate: Option<f64>,
+    /// The same figures per group when `groupBy` is given, most incidents first; empty without.
+    pub groups: Vec<LearningMetricsGroup>,
 }
 
 impl From<Metrics> for LearningMetrics {
@@ -82,6 +124,22 @@ impl From<Metrics> for LearningMetrics {
                 .factor_effects
                 .into_iter()
                 .map(|(effect, factors)| FactorEffectCount { effect: effect.into(), factors })
+                .collect(),
+            change_triggered_rate: m.change_triggered_rate,
+            detected_by_alert_rate: m.detected_by_alert_rate,
+            recurrence_rate: m.recurrence_rate,
+            groups: m
+                .groups
+                .into_iter()
+                .map(|group| LearningMetricsGroup {
+                    key: ID(match group.key {
+                        GroupKey::Service(id) => ids::encode(NodeKind::Service, id),
+                        GroupKey::Team(id) => ids::encode(NodeKind::Team, id),
+                        GroupKey::Name(name) => name,
+                    }),
+                    label: group.label,
+                    metrics: group.metrics.into(),
+                })
                 .collect(),
         }
     }

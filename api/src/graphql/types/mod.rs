@@ -29,7 +29,7 @@ pub use identity::{
     PasswordResetPayload, User,
 };
 pub use incident::{Incident, Tag};
-pub use metrics::{FactorEffectCount, LearningMetrics, RepeatTheme};
+pub use metrics::{FactorEffectCount, LearningMetrics, LearningMetricsGroup, MetricsGroupBy, RepeatTheme};
 pub use node::Node;
 pub use review::{
     Acknowledgement, BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review,
