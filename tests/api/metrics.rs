@@ -15,6 +15,11 @@ struct World {
     admin: Session,
     platform_member: Session,
     payments: String,
+    platform: String,
+    /// The window's incidents: Payments' SEV1, SEV2, SEV3, SEV2 near miss, then Platform's SEV3.
+    incidents: [String; 5],
+    /// The first incident's review, published.
+    r1: String,
     /// Hours from the first incident's resolution to its review's publication.
     hours_to_publish: f64,
 }
@@ -122,9 +127,9 @@ async fn world() -> World {
 
     // Today: three more incidents, one resolved an hour ago.
     app.state.clock.reset();
-    incident(&app, &admin, &payments, "SEV3", now - TimeDelta::days(5), false, &["network"]).await;
+    let i3 = incident(&app, &admin, &payments, "SEV3", now - TimeDelta::days(5), false, &["network"]).await;
     let i4 = incident(&app, &admin, &payments, "SEV2", now - TimeDelta::days(3), true, &["database", "network"]).await;
-    incident(&app, &admin, &platform, "SEV3", now - TimeDelta::days(2), false, &["database"]).await;
+    let i6 = incident(&app, &admin, &platform, "SEV3", now - TimeDelta::days(2), false, &["database"]).await;
     resolve(&app, &admin, &i4, now - TimeDelta::hours(1)).await;
 
     // The first review is published, facilitated by someone of the other team.
@@ -155,7 +160,8 @@ async fn world() -> World {
         run(&app, &admin, "mutation($r: ID!) { publishReview(id: $r) { publishedAt } }", json!({ "r": r1 })).await;
     let published_at: DateTime<Utc> = published["publishReview"]["publishedAt"].as_str().unwrap().parse().unwrap();
     let hours_to_publish = (published_at - i1_resolved).num_microseconds().unwrap() as f64 / 3_600_000_000.0;
-    World { app, admin, platform_member, payments, hours_to_publish }
+    let incidents = [i1, i2, i3, i4, i6];
+    World { app, admin, platform_member, payments, platform, incidents, r1, hours_to_publish }
 }
 
 fn window() -> (String, String) {
@@ -221,6 +227,150 @@ async fn metrics_count_only_what_the_viewer_may_read() {
     assert_close(&m["medianDaysOverdue"], 5.0);
     assert_eq!(m["dueDateSlips"], 0);
     assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 2 }]));
+}
+
+const GROUPED: &str = "query($from: Date!, $to: Date!, $by: MetricsGroupBy) { learningMetrics(from: $from, to: $to, groupBy: $by) {
+    changeTriggeredRate detectedByAlertRate recurrenceRate
+    groups { key label metrics { incidents incidentsRequiringReview reviewsPublished reviewCompletionRate actions
+      overdueActions medianDaysOverdue dueDateSlips changeTriggeredRate detectedByAlertRate recurrenceRate
+      repeatThemes { tag incidents } groups { key } } } } }";
+
+/// Adds services, detection sources, changes and a follow-up to the world: Checkout API
+/// (Payments') touched by the SEV1 and the near miss, Postgres (Platform's) by the SEV1 and
+/// the SEV2; alerts found the SEV1 and the near miss, a customer the SEV2; a change set off the
+/// SEV1 and the SEV3; the published review's follow-up found the problem back.
+async fn with_causes(w: &World) -> (String, String) {
+    let create = "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }";
+    let service = |name: &'static str, team: &str| {
+        json!({ "i": { "name": name, "ownerTeamId": team, "tier": 1 } })
+    };
+    let checkout = run(&w.app, &w.admin, create, service("Checkout API", &w.payments)).await["createService"]["id"].clone();
+    let postgres = run(&w.app, &w.admin, create, service("Postgres", &w.platform)).await["createService"]["id"].clone();
+    let set = "mutation($i: ID!, $s: [ID!]!) { setIncidentServices(incidentId: $i, serviceIds: $s) { id } }";
+    let [i1, i2, i3, i4, _] = &w.incidents;
+    run(&w.app, &w.admin, set, json!({ "i": i1, "s": [checkout, postgres] })).await;
+    run(&w.app, &w.admin, set, json!({ "i": i2, "s": [postgres] })).await;
+    run(&w.app, &w.admin, set, json!({ "i": i4, "s": [checkout] })).await;
+    let update = "mutation($i: ID!, $u: UpdateIncidentInput!) { updateIncident(id: $i, input: $u) { id } }";
+    for (incident, input) in [
+        (i1, json!({ "detectionSource": "ALERT", "changeRef": "https://git.example/acme/pull/1" })),
+        (i2, json!({ "detectionSource": "CUSTOMER_REPORT" })),
+        (i3, json!({ "triggeredByChange": true })),
+        (i4, json!({ "detectionSource": "ALERT" })),
+    ] {
+        run(&w.app, &w.admin, update, json!({ "i": incident, "u": input })).await;
+    }
+    run(
+        &w.app,
+        &w.admin,
+        "mutation($r: ID!) { recordFollowUp(reviewId: $r, input: { kind: SHORT_TERM, notes: \"Back again\", actionsEffective: PARTLY, recurred: true }) { id } }",
+        json!({ "r": w.r1 }),
+    )
+    .await;
+    (checkout.as_str().unwrap().to_owned(), postgres.as_str().unwrap().to_owned())
+}
+
+async fn grouped(w: &World, who: &Session, by: &str) -> Value {
+    let (from, to) = window();
+    run(&w.app, who, GROUPED, json!({ "from": from, "to": to, "by": by })).await["learningMetrics"].clone()
+}
+
+/// `(key, label, incidents, actions)` of each group, in order.
+fn outline(metrics: &Value) -> Vec<(String, String, u64, u64)> {
+    metrics["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|g| {
+            let m = &g["metrics"];
+            (
+                g["key"].as_str().unwrap().to_owned(),
+                g["label"].as_str().unwrap().to_owned(),
+                m["incidents"].as_u64().unwrap(),
+                m["actions"].as_u64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+fn s(text: &str) -> String {
+    text.to_owned()
+}
+
+#[tokio::test]
+async fn metrics_per_group_against_hand_counted_figures() {
+    let w = world().await;
+    let (checkout, postgres) = with_causes(&w).await;
+
+    // The whole window: 2 of 5 incidents set off by a change, 2 of the 3 with a source found by
+    // an alert, the one follow-up found a recurrence. Without `groupBy`, no groups.
+    let m = grouped(&w, &w.admin, "SERVICE").await;
+    assert_close(&m["changeTriggeredRate"], 0.4);
+    assert_close(&m["detectedByAlertRate"], 2.0 / 3.0);
+    assert_close(&m["recurrenceRate"], 1.0);
+    let (from, to) = window();
+    let plain = run(&w.app, &w.admin, GROUPED, json!({ "from": from, "to": to })).await;
+    assert_eq!(plain["learningMetrics"]["groups"], json!([]));
+
+    // Per service. Postgres: the SEV1 (3 actions: done, overdue 5 days, dropped) and the SEV2
+    // (overdue 2 days; in progress, slipped once). Checkout API: the SEV1 and the near miss.
+    // Both have two incidents: the one with more actions first.
+    assert_eq!(
+        outline(&m),
+        [(postgres.clone(), s("Postgres"), 2, 5), (checkout.clone(), s("Checkout API"), 2, 3)]
+    );
+    let pg = &m["groups"][0]["metrics"];
+    assert_eq!(pg["incidentsRequiringReview"], 2);
+    assert_eq!(pg["reviewsPublished"], 1);
+    assert_close(&pg["reviewCompletionRate"], 0.5);
+    assert_eq!(pg["overdueActions"], 2);
+    assert_close(&pg["medianDaysOverdue"], 3.5);
+    assert_eq!(pg["dueDateSlips"], 1);
+    assert_close(&pg["changeTriggeredRate"], 0.5);
+    assert_close(&pg["detectedByAlertRate"], 0.5);
+    assert_close(&pg["recurrenceRate"], 1.0);
+    assert_eq!(pg["repeatThemes"], json!([{ "tag": "database", "incidents": 2 }]));
+    assert_eq!(pg["groups"], json!([]));
+    let co = &m["groups"][1]["metrics"];
+    assert_eq!(co["incidentsRequiringReview"], 2);
+    assert_eq!(co["overdueActions"], 1);
+    assert_close(&co["medianDaysOverdue"], 5.0);
+    assert_eq!(co["dueDateSlips"], 0);
+    assert_close(&co["changeTriggeredRate"], 0.5);
+    assert_close(&co["detectedByAlertRate"], 1.0);
+    assert_eq!(co["repeatThemes"], json!([{ "tag": "database", "incidents": 2 }]));
+
+    // Per severity: SEV2 (2 incidents, the SEV2's 2 actions), SEV3 (2, none), SEV1 (1, 3).
+    let m = grouped(&w, &w.admin, "SEVERITY").await;
+    assert_eq!(outline(&m), [(s("SEV2"), s("SEV2"), 2, 2), (s("SEV3"), s("SEV3"), 2, 0), (s("SEV1"), s("SEV1"), 1, 3)]);
+    // Per team: incidents by owning team, actions by responsible team.
+    let m = grouped(&w, &w.admin, "TEAM").await;
+    assert_eq!(outline(&m), [(w.payments.clone(), s("Payments"), 4, 5), (w.platform.clone(), s("Platform"), 1, 0)]);
+    // Per tag: an incident with two tags counts in both.
+    let m = grouped(&w, &w.admin, "TAG").await;
+    assert_eq!(
+        outline(&m),
+        [(s("database"), s("database"), 4, 5), (s("network"), s("network"), 2, 0), (s("checkout"), s("checkout"), 1, 3)]
+    );
+    // Per detection source: incidents without one are in no group.
+    let m = grouped(&w, &w.admin, "DETECTION_SOURCE").await;
+    assert_eq!(outline(&m), [(s("ALERT"), s("Alert"), 2, 3), (s("CUSTOMER_REPORT"), s("Customer report"), 1, 2)]);
+    assert_close(&m["groups"][0]["metrics"]["detectedByAlertRate"], 1.0);
+    assert_close(&m["groups"][1]["metrics"]["detectedByAlertRate"], 0.0);
+    // Per factor category: the published review's one TECHNICAL factor.
+    let m = grouped(&w, &w.admin, "FACTOR_CATEGORY").await;
+    assert_eq!(outline(&m), [(s("TECHNICAL"), s("Technical"), 1, 3)]);
+    assert_eq!(m["groups"][0]["metrics"]["reviewsPublished"], 1);
+
+    // What the viewer may not read counts in no group: the other team's member reads the SEV1
+    // (they facilitated its review), not the SEV2. Ties are in the order of their labels.
+    let m = grouped(&w, &w.platform_member, "SERVICE").await;
+    assert_eq!(outline(&m), [(checkout, s("Checkout API"), 1, 3), (postgres, s("Postgres"), 1, 3)]);
+    // Another organization has no groups at all.
+    let other = w.app.sign_up("Globex", "hank@globex.test").await;
+    for by in ["SERVICE", "TEAM", "SEVERITY", "DETECTION_SOURCE", "FACTOR_CATEGORY", "TAG"] {
+        assert_eq!(grouped(&w, &other, by).await["groups"], json!([]), "{by}");
+    }
 }
 
 #[tokio::test]
