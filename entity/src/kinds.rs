@@ -377,6 +377,8 @@ pub enum EventKind {
     ServiceArchived,
     #[sea_orm(string_value = "INCIDENT_SERVICES_SET")]
     IncidentServicesSet,
+    #[sea_orm(string_value = "LEARNING_RELEVANT")]
+    LearningRelevant,
 }
 
 impl EventKind {

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use chrono::{TimeDelta, Utc};
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::EntityTrait;
 use serde_json::{Value, json};
 use uuid::Uuid;
 

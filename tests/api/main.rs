@@ -22,6 +22,7 @@ mod limits;
 mod live;
 mod mail;
 mod meeting;
+mod patterns;
 mod metrics;
 mod people;
 mod performance;

@@ -1,13 +1,17 @@
-//! The cross-team learning feed: published, organization-wide reviews, and who read them.
+//! The cross-team learning feed: published, organization-wide reviews, who read them, and the
+//! teams each one concerns (told when it is published).
 
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use chrono::{DateTime, Utc};
-use entity::{ReviewStatus, Visibility, acknowledgement, incident_tag, membership, review, tag, team};
+use entity::{
+    ReviewStatus, Visibility, acknowledgement, incident_service, incident_tag, learning_notice, membership, review,
+    service, tag, team,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -15,10 +19,11 @@ use crate::auth::Viewer;
 use crate::db;
 use crate::domain::pagination::{Page, PageRequest, pair_cursor};
 use crate::domain::search::{self, Searched};
-use crate::domain::{incidents, reviews, validate};
+use crate::domain::access::readable_reviews;
+use crate::domain::{incidents, reviews, teams, validate};
 use crate::error::{AppError, AppResult};
-use crate::events::{self, Change};
-use crate::ids::NodeKind;
+use crate::events::{self, Change, LearningReason};
+use crate::ids::{GlobalId, NodeKind};
 
 #[derive(Debug, Default)]
 pub struct FeedFilter {
@@ -27,6 +32,35 @@ pub struct FeedFilter {
     pub tags: Vec<String>,
     /// Words that must all appear in the title, summary, learnings, whys or factors.
     pub search: Option<String>,
+    /// A team: the reviews it was told concern it come first.
+    pub relevant_to: Option<Uuid>,
+}
+
+/// Where a feed item stands in the feed's order: relevant to the asked team (when one is), then
+/// when it was published. Written in its cursor as `1@2026-11-30T…` (relevant) or `0@…`.
+struct FeedKey {
+    relevant: bool,
+    published_at: DateTime<Utc>,
+}
+
+impl std::fmt::Display for FeedKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}@{}", u8::from(self.relevant), self.published_at.to_rfc3339())
+    }
+}
+
+impl std::str::FromStr for FeedKey {
+    type Err = ();
+    fn from_str(text: &str) -> Result<Self, ()> {
+        // Cursors from before relevance was part of the key hold the time alone.
+        let (relevant, at) = text.split_once('@').unwrap_or(("0", text));
+        let relevant = match relevant {
+            "0" => false,
+            "1" => true,
+            _ => return Err(()),
+        };
+        Ok(Self { relevant, published_at: at.parse().map_err(|_| ())? })
+    }
 }
 
 /// Published reviews shared with the whole organization, most recently published first.
@@ -60,14 +94,33 @@ pub async fn feed(
     if let Some(search) = validate::search("search", filter.search.as_deref())?.as_deref() {
         condition = condition.add(search::matches(db.get_database_backend(), Searched::Reviews, search));
     }
+    if let Some(team_id) = filter.relevant_to {
+        teams::find_in_org(db, viewer.org_id, team_id).await?;
+    }
     let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;
+    // Relevant to the team: told so when it was published.
+    let relevant = || {
+        let told = Query::select()
+            .column(learning_notice::Column::ReviewId)
+            .from(learning_notice::Entity)
+            .and_where(learning_notice::Column::TeamId.eq(filter.relevant_to.unwrap_or_default()))
+            .to_owned();
+        Condition::all().add(review::Column::Id.in_subquery(told))
+    };
     let mut query = review::Entity::find().filter(condition);
-    if let Some((at, id)) = page.after_pair::<DateTime<Utc>>()? {
-        query = query.filter(
-            Condition::any()
-                .add(review::Column::PublishedAt.lt(at))
-                .add(Condition::all().add(review::Column::PublishedAt.eq(at)).add(review::Column::Id.lt(id))),
+    if let Some((key, id)) = page.after_pair::<FeedKey>()? {
+        let later = Condition::any().add(review::Column::PublishedAt.lt(key.published_at)).add(
+            Condition::all().add(review::Column::PublishedAt.eq(key.published_at)).add(review::Column::Id.lt(id)),
         );
+        query = query.filter(match (filter.relevant_to.is_some(), key.relevant) {
+            (false, _) => later,
+            (true, true) => Condition::any().add(relevant().not()).add(relevant().add(later)),
+            (true, false) => relevant().not().add(later),
+        });
+    }
+    if filter.relevant_to.is_some() {
+        let first_if_relevant: Expr = Expr::case(relevant(), Expr::cust("1")).finally(Expr::cust("0")).into();
+        query = query.order_by_desc(first_if_relevant);
     }
     let mut rows = query
         .order_by_desc(review::Column::PublishedAt)
@@ -77,9 +130,25 @@ pub async fn feed(
         .await?;
     let has_next_page = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
+    let told: HashSet<Uuid> = match filter.relevant_to {
+        Some(team_id) if !rows.is_empty() => learning_notice::Entity::find()
+            .select_only()
+            .column(learning_notice::Column::ReviewId)
+            .filter(learning_notice::Column::TeamId.eq(team_id))
+            .filter(learning_notice::Column::ReviewId.is_in(rows.iter().map(|r| r.id)))
+            .into_tuple::<Uuid>()
+            .all(db)
+            .await?
+            .into_iter()
+            .collect(),
+        _ => HashSet::new(),
+    };
     let items = rows
         .into_iter()
-        .map(|r| (pair_cursor(r.published_at.map(|at| at.to_rfc3339()).unwrap_or_default(), r.id), r))
+        .map(|r| {
+            let key = FeedKey { relevant: told.contains(&r.id), published_at: r.published_at.unwrap_or_default() };
+            (pair_cursor(key, r.id), r)
+        })
         .collect();
     Ok(Page { items, has_previous_page: page.after.is_some(), has_next_page, total_count })
 }
@@ -141,4 +210,164 @@ pub async fn acknowledgements_by_team(
         .collect();
     rows.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.slug.cmp(&b.0.slug)));
     Ok(rows)
+}
+
+/// How far back a team's own published reviews make a new one like them relevant.
+const SIMILAR_WITHIN_DAYS: i64 = 90;
+
+/// Tells every team a review published for the whole organization concerns, once per review and
+/// team (`LEARNING_RELEVANT`, with why): the teams owning a service its incident touched, and the
+/// teams whose own organization-wide reviews of the past 90 days share a service or a tag with
+/// it. Not its own team, and nothing for a review only its team may read. Runs in the
+/// publishing transaction.
+pub async fn tell_concerned_teams(tx: &impl ConnectionTrait, viewer: &Viewer, review: &review::Model) -> AppResult<()> {
+    if review.visibility != Visibility::Org {
+        return Ok(());
+    }
+    let services = Query::select()
+        .column(incident_service::Column::ServiceId)
+        .from(incident_service::Entity)
+        .and_where(incident_service::Column::IncidentId.eq(review.incident_id))
+        .to_owned();
+    let owners: Vec<Uuid> = service::Entity::find()
+        .select_only()
+        .column(service::Column::OwnerTeamId)
+        .distinct()
+        .filter(service::Column::OrganizationId.eq(viewer.org_id))
+        .filter(service::Column::Id.in_subquery(services.clone()))
+        .into_tuple()
+        .all(tx)
+        .await?;
+    let tags = Query::select()
+        .column(incident_tag::Column::TagId)
+        .from(incident_tag::Entity)
+        .and_where(incident_tag::Column::IncidentId.eq(review.incident_id))
+        .to_owned();
+    let alike = Condition::any()
+        .add(
+            review::Column::IncidentId.in_subquery(
+                Query::select()
+                    .column(incident_service::Column::IncidentId)
+                    .from(incident_service::Entity)
+                    .and_where(incident_service::Column::ServiceId.in_subquery(services))
+                    .to_owned(),
+            ),
+        )
+        .add(
+            review::Column::IncidentId.in_subquery(
+                Query::select()
+                    .column(incident_tag::Column::IncidentId)
+                    .from(incident_tag::Entity)
+                    .and_where(incident_tag::Column::TagId.in_subquery(tags))
+                    .to_owned(),
+            ),
+        );
+    let since = viewer.now() - chrono::TimeDelta::days(SIMILAR_WITHIN_DAYS);
+    let similar: Vec<Uuid> = review::Entity::find()
+        .select_only()
+        .column(review::Column::TeamId)
+        .distinct()
+        .filter(review::Column::OrganizationId.eq(viewer.org_id))
+        .filter(review::Column::Status.eq(ReviewStatus::Published))
+        .filter(review::Column::Visibility.eq(Visibility::Org))
+        .filter(review::Column::PublishedAt.gte(since))
+        .filter(review::Column::Id.ne(review.id))
+        .filter(alike)
+        .into_tuple()
+        .all(tx)
+        .await?;
+
+    let mut concerned: BTreeMap<Uuid, Vec<LearningReason>> = BTreeMap::new();
+    for team in owners {
+        concerned.entry(team).or_default().push(LearningReason::OwnsService);
+    }
+    for team in similar {
+        concerned.entry(team).or_default().push(LearningReason::SimilarIncident);
+    }
+    concerned.remove(&review.team_id);
+    if concerned.is_empty() {
+        return Ok(());
+    }
+    // Told before (a review published again): not told twice.
+    let told: HashSet<Uuid> = learning_notice::Entity::find()
+        .select_only()
+        .column(learning_notice::Column::TeamId)
+        .filter(learning_notice::Column::ReviewId.eq(review.id))
+        .into_tuple::<Uuid>()
+        .all(tx)
+        .await?
+        .into_iter()
+        .collect();
+    for (team_id, reasons) in concerned.into_iter().filter(|(team, _)| !told.contains(team)) {
+        learning_notice::ActiveModel {
+            review_id: Set(review.id),
+            team_id: Set(team_id),
+            organization_id: Set(viewer.org_id),
+            reasons: Set(serde_json::to_value(&reasons).map_err(AppError::internal)?),
+            created_at: Set(viewer.now()),
+        }
+        .insert(tx)
+        .await?;
+        let change = Change::LearningRelevant { team_id: GlobalId::new(NodeKind::Team, team_id), reasons };
+        events::record_change(tx, viewer, (NodeKind::Review, review.id), change).await?;
+    }
+    Ok(())
+}
+
+/// A review that concerns a team, and why.
+#[derive(Debug, Clone)]
+pub struct Notice {
+    pub review: review::Model,
+    pub reasons: Vec<LearningReason>,
+    pub told_at: DateTime<Utc>,
+}
+
+/// Reviews a team was told concern it that nobody in the team has acknowledged yet, most
+/// recently told first; only published reviews the viewer may read.
+pub async fn pending_for_team(
+    db: &impl ConnectionTrait,
+    viewer: &Viewer,
+    team_id: Uuid,
+    limit: u64,
+) -> AppResult<Vec<Notice>> {
+    let members = Query::select()
+        .column(membership::Column::UserId)
+        .from(membership::Entity)
+        .and_where(membership::Column::TeamId.eq(team_id))
+        .to_owned();
+    let read_by_team = Query::select()
+        .column(acknowledgement::Column::ReviewId)
+        .from(acknowledgement::Entity)
+        .and_where(acknowledgement::Column::UserId.in_subquery(members))
+        .to_owned();
+    let readable = review::Entity::find()
+        .select_only()
+        .column(review::Column::Id)
+        .filter(readable_reviews(viewer))
+        .filter(review::Column::Status.eq(ReviewStatus::Published))
+        .into_query();
+    let notices = learning_notice::Entity::find()
+        .filter(learning_notice::Column::OrganizationId.eq(viewer.org_id))
+        .filter(learning_notice::Column::TeamId.eq(team_id))
+        .filter(learning_notice::Column::ReviewId.in_subquery(readable))
+        .filter(learning_notice::Column::ReviewId.not_in_subquery(read_by_team))
+        .order_by_desc(learning_notice::Column::CreatedAt)
+        .order_by_desc(learning_notice::Column::ReviewId)
+        .limit(limit)
+        .all(db)
+        .await?;
+    let mut reviews: HashMap<Uuid, review::Model> = review::Entity::find()
+        .filter(review::Column::Id.is_in(notices.iter().map(|n| n.review_id)))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|r| (r.id, r))
+        .collect();
+    Ok(notices
+        .into_iter()
+        .filter_map(|notice| {
+            let reasons = serde_json::from_value(notice.reasons).unwrap_or_default();
+            reviews.remove(&notice.review_id).map(|review| Notice { review, reasons, told_at: notice.created_at })
+        })
+        .collect())
 }

@@ -14,6 +14,7 @@ pub mod learning;
 pub mod metrics;
 pub mod pagination;
 pub mod policy;
+pub mod related;
 pub mod reviews;
 pub mod search;
 pub mod services;

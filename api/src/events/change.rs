@@ -94,6 +94,17 @@ pub enum Change {
     ServiceUpdated { owner_team_id: GlobalId, tier: i32 },
     ServiceArchived { owner_team_id: GlobalId },
     IncidentServicesSet { service_ids: Vec<GlobalId> },
+    LearningRelevant { team_id: GlobalId, reasons: Vec<LearningReason> },
+}
+
+/// Why a published review concerns a team.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LearningReason {
+    /// Its incident touched a service the team owns.
+    OwnsService,
+    /// One of the team's reviews of the past 90 days shares a service or a tag with it.
+    SimilarIncident,
 }
 
 /// An action's issue in a tracker: the identifiers a tracker sync matches on (the URL, which
@@ -301,6 +312,15 @@ impl Change {
     /// The payload as clients see it (`Event.payload`).
     pub fn payload(&self) -> serde_json::Value {
         self.split().1
+    }
+
+    /// The one team a change is addressed to (a team's webhook receives it only if it is its
+    /// own), for changes that tell a team something.
+    pub fn addressed_to(&self) -> Option<&GlobalId> {
+        match self {
+            Self::LearningRelevant { team_id, .. } => Some(team_id),
+            _ => None,
+        }
     }
 
     /// Where the action stands, for a change to one action.

@@ -63,6 +63,13 @@ pub(crate) mod cost {
     pub const MENTIONS: usize = 2;
     /// Scanning a comment (at most 2,000 characters) for blame language.
     pub const COMMENT_SCAN: usize = 10;
+    /// Related reviews: four ranked statements (services, tags, two text searches) and the
+    /// review's own texts.
+    pub const RELATED: usize = 30;
+    /// Recurring themes: a window's reviews by service, tag and factor words.
+    pub const THEMES: usize = 50;
+    /// Teams of a theme.
+    pub const THEME_TEAMS: usize = 3;
 
     /// A plain list: its fields once per item it is priced at.
     pub fn list(child_complexity: usize, items: usize) -> usize {

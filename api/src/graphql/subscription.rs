@@ -11,13 +11,13 @@ use sea_orm::DatabaseConnection;
 use uuid::Uuid;
 
 use crate::auth::Viewer;
-use crate::domain::{actions, history, incidents, reviews, validate};
+use crate::domain::{actions, history, incidents, reviews, teams, validate};
 use crate::error::{AppError, AppResult};
 use crate::events;
 use crate::events::LiveEvent;
 use crate::events::{Change, EventKind as Kind};
 use crate::graphql::ContextExt;
-use crate::graphql::types::{Action, Event, EventKind, Review};
+use crate::graphql::types::{Action, Event, EventKind, RelevantLearning, Review};
 use crate::graphql::{SocketControl, close};
 use crate::ids::{self, NodeKind};
 
@@ -75,6 +75,31 @@ impl Subscription {
                 }
                 Ok(Some(Review(review)))
             }
+        })?)
+    }
+
+    /// Reviews published elsewhere that concern one team (a service it owns, an incident like
+    /// its own): the `LEARNING_RELEVANT` events addressed to it, live.
+    async fn learning_relevant(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The team told; NOT_FOUND when it is not of the viewer's organization.")] team_id: ID,
+    ) -> Result<impl Stream<Item = Result<RelevantLearning>> + use<>> {
+        let team = ids::decode(&team_id, NodeKind::Team, "teamId")?;
+        teams::find_in_org(ctx.db(), ctx.viewer()?.org_id, team).await?;
+        Ok(deliver(ctx, None, move |db, _viewer, event| async move {
+            let Some(id) = subject(&event, Kind::LearningRelevant, NodeKind::Review) else { return Ok(None) };
+            let Some(Change::LearningRelevant { team_id, reasons }) = event.change.as_ref() else { return Ok(None) };
+            if team_id.id != team {
+                return Ok(None);
+            }
+            // The same for everyone in the organization: looked up once per event.
+            let review = event.shared(|| reviews::shared_learning(&db, event.organization_id, id)).await?;
+            Ok(review.map(|review| RelevantLearning {
+                review: Review(review),
+                reasons: reasons.iter().copied().map(Into::into).collect(),
+                told_at: event.row.created_at,
+            }))
         })?)
     }
 

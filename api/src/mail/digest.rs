@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, TimeDelta, Utc};
-use entity::{ActionStatus, ReviewStatus, action, membership, organization, review, team, user};
+use entity::{ActionStatus, ReviewStatus, action, learning_notice, membership, organization, review, team, user};
 use sea_orm::sea_query::{Expr, Query};
 use sea_orm::{ColumnTrait, Condition, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde::Serialize;
@@ -16,6 +16,7 @@ use crate::auth::Viewer;
 use crate::db;
 use crate::domain::access;
 use crate::error::AppResult;
+use crate::events::LearningReason;
 use crate::ids::{self, NodeKind};
 use crate::mail::unsubscribe::{self, Topic};
 use crate::mail::{Mailer, Outgoing, day, outbox};
@@ -87,6 +88,15 @@ struct ReviewLine {
     learnings: Vec<String>,
 }
 
+/// A review of the week that concerns one of the reader's teams.
+#[derive(Serialize)]
+struct ConcernLine {
+    title: String,
+    team: String,
+    why: String,
+    link: String,
+}
+
 #[derive(Serialize)]
 struct ActionLine {
     title: String,
@@ -119,6 +129,13 @@ async fn digest(
         .from(membership::Entity)
         .and_where(membership::Column::UserId.eq(person.id))
         .to_owned();
+    let notices = learning_notice::Entity::find()
+        .filter(learning_notice::Column::TeamId.in_subquery(own_teams.clone()))
+        .filter(learning_notice::Column::ReviewId.is_in(reviews.iter().map(|r| r.id)))
+        .order_by_asc(learning_notice::Column::CreatedAt)
+        .order_by_asc(learning_notice::Column::TeamId)
+        .all(db)
+        .await?;
     let actions = action::Entity::find()
         .filter(access::readable_actions(&viewer))
         .filter(action::Column::TeamId.in_subquery(own_teams))
@@ -131,7 +148,7 @@ async fn digest(
     if reviews.is_empty() && actions.is_empty() {
         return Ok(None);
     }
-    let team_ids: Vec<_> = reviews.iter().map(|r| r.team_id).collect();
+    let team_ids: Vec<_> = reviews.iter().map(|r| r.team_id).chain(notices.iter().map(|n| n.team_id)).collect();
     let teams = team::Entity::find().filter(team::Column::Id.is_in(team_ids)).all(db).await?;
     let owner_ids: Vec<_> = actions.iter().map(|a| a.owner_id).collect();
     let owners = user::Entity::find().filter(user::Column::Id.is_in(owner_ids)).all(db).await?;
@@ -149,6 +166,27 @@ async fn digest(
             learnings,
         });
     }
+    let concerns: Vec<ConcernLine> = notices
+        .iter()
+        .filter_map(|notice| {
+            let review = reviews.iter().find(|r| r.id == notice.review_id)?;
+            let team = teams.iter().find(|t| t.id == notice.team_id)?;
+            let reasons: Vec<LearningReason> = serde_json::from_value(notice.reasons.clone()).unwrap_or_default();
+            let why: Vec<&str> = reasons
+                .iter()
+                .map(|reason| match reason {
+                    LearningReason::OwnsService => "it touched a service the team owns",
+                    LearningReason::SimilarIncident => "it is like one of the team's recent incidents",
+                })
+                .collect();
+            Some(ConcernLine {
+                title: review.title.clone(),
+                team: team.name.clone(),
+                why: why.join(" and "),
+                link: review_link(review.id),
+            })
+        })
+        .collect();
     let today = state.clock.today();
     let actions: Vec<ActionLine> = actions
         .iter()
@@ -173,7 +211,8 @@ async fn digest(
         json!({
             "subject": subject, "name": person.display_name,
             "organization": organization.map(|o| o.name).unwrap_or_default(),
-            "week_end": week_end, "teams": teams, "actions": actions, "unsubscribe_url": unsubscribe_url,
+            "week_end": week_end, "concerns": concerns, "teams": teams, "actions": actions,
+            "unsubscribe_url": unsubscribe_url,
         }),
     )?;
     Ok(Some(Outgoing {

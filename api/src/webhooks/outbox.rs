@@ -146,6 +146,12 @@ async fn receives(db: &DatabaseConnection, scope: &Viewer, event: &event::Model)
         return Ok(false);
     }
     let Some((kind, id)) = ids::parse(&event.subject_id) else { return Ok(false) };
+    if let Credential::Webhook { team_id: Some(own), .. } = scope.credential
+        && let Some(change) = Change::read(event.kind, &event.payload)
+        && change.addressed_to().is_some_and(|team| team.id != own)
+    {
+        return Ok(false);
+    }
     history::can_read(db, scope, kind, id).await
 }
 

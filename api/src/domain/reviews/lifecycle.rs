@@ -61,6 +61,9 @@ async fn transition(
     };
     let review = versioning::save(&tx, REVIEW(), review_id, review.version, expected_version, active).await?;
     record(&tx, viewer, review.id, change(ReviewTransition { from, to })).await?;
+    if to == ReviewStatus::Published {
+        learning::tell_concerned_teams(&tx, viewer, &review).await?;
+    }
     tx.commit().await?;
     Ok(review)
 }

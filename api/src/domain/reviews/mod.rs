@@ -23,7 +23,7 @@ use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::{self, ReviewPolicy};
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
-use crate::domain::{actions, users, validate};
+use crate::domain::{actions, learning, users, validate};
 use crate::error::{AppError, AppResult, Shortfall};
 use crate::events::{self, Change, ReviewTransition};
 use crate::ids::{GlobalId, NodeKind};

@@ -13,6 +13,11 @@ in_org!(
 );
 
 in_org!(
+    /// A service of the viewer's organization.
+    ServiceById => service
+);
+
+in_org!(
     /// An incident of the viewer's organization (reached from a review the viewer reads).
     IncidentById => incident
 );

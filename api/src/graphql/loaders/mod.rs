@@ -62,6 +62,19 @@ where
     loaders.load_one(key).await.map_err(|shared| AppError::clone(&shared))
 }
 
+/// The values loaded for `keys` in one batch, in the keys' order; keys with none are left out.
+pub async fn many<K>(ctx: &Context<'_>, keys: Vec<K>) -> AppResult<Vec<<Batch as Loader<K>>::Value>>
+where
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+    Batch: Loader<K, Error = Arc<AppError>>,
+    <Batch as Loader<K>>::Value: Clone,
+{
+    let loaders =
+        ctx.data::<Loaders>().map_err(|_| AppError::internal(anyhow::anyhow!("no loaders in the request")))?;
+    let mut found = loaders.load_many(keys.iter().cloned()).await.map_err(|shared| AppError::clone(&shared))?;
+    Ok(keys.iter().filter_map(|key| found.remove(key)).collect())
+}
+
 /// The object loaded for `key`; NOT_FOUND when there is none.
 pub async fn required<K>(ctx: &Context<'_>, key: K, what: &'static str) -> AppResult<<Batch as Loader<K>>::Value>
 where

@@ -1,9 +1,9 @@
 use async_graphql::{Context, ID, Object, Result};
 
 use crate::domain::learning::{self, FeedFilter};
-use crate::domain::{blameless, history, reviews};
+use crate::domain::{blameless, history, related, reviews};
 use crate::graphql::ContextExt;
-use crate::graphql::types::{BlamelessFinding, Connection, Event, Review, connection};
+use crate::graphql::types::{BlamelessFinding, Connection, Date, Event, Review, Theme, connection};
 use crate::ids::{self, NodeKind};
 
 #[derive(Default)]
@@ -27,9 +27,13 @@ impl ReviewQuery {
         #[graphql(desc = "Only reviews owned by one of these teams.")] team_ids: Option<Vec<ID>>,
         #[graphql(desc = "Only reviews of incidents carrying any of these tags.")] tags: Option<Vec<String>>,
         #[graphql(
-            desc = "Words to find in the title, summary, impact, learnings, what went well, the why chain and the contributing factors (PostgreSQL: English full-text search, with \"phrases\", `or` and `-word`; SQLite: each word as a case-insensitive substring). At most 200 characters."
+            desc = "Words to find in the title, summary, impact, learnings, what went well, the why chain and the contributing factors: English full-text search (any form of a word: `deploys` finds `deploy`), with \"phrases\" (on SQLite, their words anywhere in the text), `or` and `-word`. At most 200 characters."
         )]
         search: Option<String>,
+        #[graphql(
+            desc = "A team: the reviews it was told concern it (`LEARNING_RELEVANT`: a service it owns, an incident like its own) come first, then the rest, each part most recently published first."
+        )]
+        relevant_to: Option<ID>,
         #[graphql(desc = "How many items to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
         #[graphql(desc = "Return the items after this cursor: the previous page's `endCursor`.")] after: Option<String>,
     ) -> Result<Connection<Review>> {
@@ -40,8 +44,27 @@ impl ReviewQuery {
             .iter()
             .map(|id| ids::decode(id, NodeKind::Team, "teamIds"))
             .collect::<Result<_, _>>()?;
-        let filter = FeedFilter { team_ids, tags: tags.unwrap_or_default(), search };
+        let relevant_to = relevant_to.as_ref().map(|id| ids::decode(id, NodeKind::Team, "relevantTo")).transpose()?;
+        let filter = FeedFilter { team_ids, tags: tags.unwrap_or_default(), search, relevant_to };
         Ok(connection(learning::feed(ctx.db(), viewer, filter, &page).await?, Review))
+    }
+
+    /// Themes that recur across the published reviews the viewer may read, published from `from`
+    /// to `to`: reviews sharing a service, a tag or a word of their contributing factors, two or
+    /// more to a theme. Most reviews first, then the most recently seen, then services, tags and
+    /// factor words, then by label: the same data gives the same themes.
+    #[graphql(
+        complexity = "crate::graphql::cost::THEMES + crate::graphql::cost::list(child_complexity, themes_size(first))"
+    )]
+    async fn themes(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The window's first day (UTC).")] from: Date,
+        #[graphql(desc = "The window's last day (UTC), included; not before `from`.")] to: Date,
+        #[graphql(desc = "How many themes to return: 10 when omitted; more than 50 returns 50.")] first: Option<i32>,
+    ) -> Result<Vec<Theme>> {
+        let viewer = ctx.viewer()?;
+        Ok(related::themes(ctx.db(), viewer, from.0, to.0, themes_size(first)).await?.into_iter().map(Theme).collect())
     }
 
     /// Blame language in a text, with systemic rephrasings (warnings only: none blocks).
@@ -70,4 +93,9 @@ impl ReviewQuery {
         let events = history::of_subject(ctx.db(), ctx.viewer()?, &subject_id, &page).await?;
         Ok(connection(events, Event))
     }
+}
+
+/// How many themes to return: 10 by default, at most 50 (a negative number gives none).
+fn themes_size(first: Option<i32>) -> usize {
+    first.map_or(10, |n| usize::try_from(n).unwrap_or(0).min(50))
 }

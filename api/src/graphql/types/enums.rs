@@ -412,6 +412,11 @@ pub enum EventKind {
     /// The services an incident touched were replaced (`setIncidentServices`). Subject: the
     /// incident; payload: `serviceIds`.
     IncidentServicesSet,
+    /// A review published for the whole organization concerns a team: it touched a service the
+    /// team owns, or an incident like one of the team's recent ones. One per team. Subject: the
+    /// review; payload: `teamId`, `reasons` (`OWNS_SERVICE`, `SIMILAR_INCIDENT`). A team's
+    /// webhook receives only its own team's.
+    LearningRelevant,
 }
 
 /// OPEN → IN_PROGRESS → DONE (with evidence); DONE or WONT_DO (with a reason) from OPEN or

@@ -9,6 +9,7 @@ mod identity;
 mod incident;
 mod metrics;
 mod node;
+mod related;
 mod review;
 mod scalars;
 mod service;
@@ -31,6 +32,7 @@ pub use identity::{
 pub use incident::{Incident, Tag};
 pub use metrics::{FactorEffectCount, LearningMetrics, LearningMetricsGroup, MetricsGroupBy, RepeatTheme};
 pub use node::Node;
+pub use related::{LearningReason, RelatedReason, RelatedReview, RelevantLearning, Theme, ThemeKind};
 pub use review::{
     Acknowledgement, BlamelessFinding, ContributingFactor, Link, ParkedQuestion, Participant, Readiness, Review,
     ReviewPolicy, TeamAcknowledgements, TimelineEntry, Why,

@@ -3,14 +3,14 @@ use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
 use super::{
-    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, ReviewRole,
+    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, RelatedReview, ReviewRole,
     ReviewStatus, ReviewTrigger, Severity, Team, TimelineKind, User, Visibility, connection,
 };
 use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
 use crate::domain::policy::ReviewPolicy as Policy;
 use crate::domain::reviews::{self, strings};
-use crate::domain::{incidents, learning, writeup};
+use crate::domain::{incidents, learning, related, writeup};
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{
     self, AcknowledgementsOf, ActionsOf, FactorsOf, FollowUpsOf, IncidentById, LinksOf, ParkedQuestionsOf,
@@ -196,6 +196,27 @@ impl Review {
         Ok(rows
             .into_iter()
             .map(|(user, acknowledged_at)| Acknowledgement { user: User(user), acknowledged_at })
+            .collect())
+    }
+    /// Published reviews the viewer may read that are related to this one, most related first:
+    /// by the services and tags their incidents share and by how alike their root causes and
+    /// contributing factors read (see `RelatedReview.score`). Asked of a draft, its current
+    /// why chain and factors are compared.
+    #[graphql(complexity = "crate::graphql::cost::RELATED + crate::graphql::cost::list(child_complexity, related_size(first))")]
+    async fn related(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return: 5 when omitted; more than 20 returns 20.")] first: Option<i32>,
+    ) -> Result<Vec<RelatedReview>> {
+        let viewer = ctx.viewer()?;
+        let rows = related::related(ctx.db(), viewer, self.0.id, related_size(first)).await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| RelatedReview {
+                review: Review(r.review),
+                score: r.score,
+                reasons: r.reasons.into_iter().map(Into::into).collect(),
+            })
             .collect())
     }
     /// How many people of each team acknowledged it, most first.
@@ -659,4 +680,9 @@ impl ReviewPolicy {
     async fn carefulness_root_cause_blocks(&self) -> bool {
         self.0.carefulness_root_cause_blocks
     }
+}
+
+/// How many related reviews to return: 5 by default, at most 20 (a negative number gives none).
+fn related_size(first: Option<i32>) -> usize {
+    first.map_or(5, |n| usize::try_from(n).unwrap_or(0).min(20))
 }

@@ -2,7 +2,8 @@ use async_graphql::{Context, ID, Object, Result};
 use chrono::{DateTime, Utc};
 use entity::{membership, team};
 
-use super::{Connection, Incident, Service, TeamRole, User, connection};
+use super::{Connection, Incident, RelevantLearning, Service, TeamRole, User, connection};
+use crate::domain::learning;
 use crate::graphql::ContextExt;
 use crate::graphql::loaders::{self, ServicesOfTeam, TeamById, TeamIncidents, TeamMembers, UserById, ViewerRoleIn};
 use crate::ids::{self, NodeKind};
@@ -44,6 +45,19 @@ impl Team {
     #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::cost::SERVICES)")]
     async fn services(&self, ctx: &Context<'_>) -> Result<Vec<Service>> {
         Ok(loaders::list(ctx, ServicesOfTeam(self.0.id)).await?.into_iter().map(Service).collect())
+    }
+    /// Published reviews the team was told concern it (a service it owns, an incident like its
+    /// own) that nobody in the team has acknowledged yet, most recently told first.
+    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    async fn pending_learnings(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "How many to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+    ) -> Result<Vec<RelevantLearning>> {
+        let viewer = ctx.viewer()?;
+        let page = ctx.page(first, None)?;
+        let notices = learning::pending_for_team(ctx.db(), viewer, self.0.id, page.first).await?;
+        Ok(notices.into_iter().map(Into::into).collect())
     }
     /// The team's members, oldest membership first.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
