@@ -82,6 +82,12 @@ pub(crate) mod cost {
     }
 }
 
+/// How many items a plain list argument `first` asks for: `default` when omitted, at most `max`,
+/// none when negative.
+pub(crate) fn list_size(first: Option<i32>, default: usize, max: usize) -> usize {
+    first.map_or(default, |n| usize::try_from(n).unwrap_or(0).min(max))
+}
+
 /// The complexity of a connection: its child fields once per item asked for.
 pub(crate) fn page_cost(first: Option<i32>, child_complexity: usize) -> usize {
     use crate::domain::pagination::{DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE};

@@ -25,8 +25,9 @@ pub struct IncidentFilter {
     pub from: Option<DateTime<Utc>>,
     /// Started before this time.
     pub to: Option<DateTime<Utc>>,
-    /// Words that must all appear in the title or summary (case-insensitive; the first 10
-    /// words count); at most 200 characters.
+    /// Words that must all appear in the title or summary, in any of their forms (English
+    /// full-text search: `failovers` finds `failover`), with "phrases" (on SQLite, their words
+    /// anywhere in the same field), `or` and `-word`; at most 200 characters.
     pub search: Option<String>,
 }
 

@@ -54,7 +54,7 @@ impl ReviewQuery {
     /// more to a theme. Most reviews first, then the most recently seen, then services, tags and
     /// factor words, then by label: the same data gives the same themes.
     #[graphql(
-        complexity = "crate::graphql::cost::THEMES + crate::graphql::cost::list(child_complexity, themes_size(first))"
+        complexity = "crate::graphql::cost::THEMES + crate::graphql::cost::list(child_complexity, crate::graphql::list_size(first, 10, 50))"
     )]
     async fn themes(
         &self,
@@ -64,7 +64,7 @@ impl ReviewQuery {
         #[graphql(desc = "How many themes to return: 10 when omitted; more than 50 returns 50.")] first: Option<i32>,
     ) -> Result<Vec<Theme>> {
         let viewer = ctx.viewer()?;
-        Ok(related::themes(ctx.db(), viewer, from.0, to.0, themes_size(first)).await?.into_iter().map(Theme).collect())
+        Ok(related::themes(ctx.db(), viewer, from.0, to.0, crate::graphql::list_size(first, 10, 50)).await?.into_iter().map(Theme).collect())
     }
 
     /// Blame language in a text, with systemic rephrasings (warnings only: none blocks).
@@ -93,9 +93,4 @@ impl ReviewQuery {
         let events = history::of_subject(ctx.db(), ctx.viewer()?, &subject_id, &page).await?;
         Ok(connection(events, Event))
     }
-}
-
-/// How many themes to return: 10 by default, at most 50 (a negative number gives none).
-fn themes_size(first: Option<i32>) -> usize {
-    first.map_or(10, |n| usize::try_from(n).unwrap_or(0).min(50))
 }

@@ -2,7 +2,6 @@ use async_graphql::{Context, Enum, ID, Object, Result, SimpleObject};
 use chrono::{DateTime, Utc};
 
 use super::{Review, Service, Team};
-use crate::domain::pagination::PageRequest;
 use crate::domain::related::{self, ThemeKind as Kind};
 use crate::graphql::loaders::{self, ReadableReview, ServiceById, TeamById};
 use crate::ids::{self, NodeKind};
@@ -78,10 +77,10 @@ pub enum ThemeKind {
     Factor,
 }
 
-/// Something that keeps coming back: published reviews of the window sharing a service, a tag or
-/// a word of their contributing factors.
 pub struct Theme(pub related::Theme);
 
+/// Something that keeps coming back: published reviews of the window sharing a service, a tag or
+/// a word of their contributing factors.
 #[Object]
 impl Theme {
     /// What the reviews share.
@@ -124,13 +123,13 @@ impl Theme {
         Ok(loaders::many(ctx, keys).await?.into_iter().map(Team).collect())
     }
     /// The reviews, newest first.
-    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::list_size(first, 5, 50))")]
     async fn reviews(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "How many to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
+        #[graphql(desc = "How many to return: 5 when omitted; more than 50 returns 50.")] first: Option<i32>,
     ) -> Result<Vec<Review>> {
-        let first = PageRequest::new(first, None)?.first as usize;
+        let first = crate::graphql::list_size(first, 5, 50);
         let keys = self.0.review_ids.iter().take(first).copied().map(ReadableReview).collect();
         Ok(loaders::many(ctx, keys).await?.into_iter().map(Review).collect())
     }

@@ -202,14 +202,14 @@ impl Review {
     /// by the services and tags their incidents share and by how alike their root causes and
     /// contributing factors read (see `RelatedReview.score`). Asked of a draft, its current
     /// why chain and factors are compared.
-    #[graphql(complexity = "crate::graphql::cost::RELATED + crate::graphql::cost::list(child_complexity, related_size(first))")]
+    #[graphql(complexity = "crate::graphql::cost::RELATED + crate::graphql::cost::list(child_complexity, crate::graphql::list_size(first, 5, 20))")]
     async fn related(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "How many to return: 5 when omitted; more than 20 returns 20.")] first: Option<i32>,
     ) -> Result<Vec<RelatedReview>> {
         let viewer = ctx.viewer()?;
-        let rows = related::related(ctx.db(), viewer, self.0.id, related_size(first)).await?;
+        let rows = related::related(ctx.db(), viewer, self.0.id, crate::graphql::list_size(first, 5, 20)).await?;
         Ok(rows
             .into_iter()
             .map(|r| RelatedReview {
@@ -680,9 +680,4 @@ impl ReviewPolicy {
     async fn carefulness_root_cause_blocks(&self) -> bool {
         self.0.carefulness_root_cause_blocks
     }
-}
-
-/// How many related reviews to return: 5 by default, at most 20 (a negative number gives none).
-fn related_size(first: Option<i32>) -> usize {
-    first.map_or(5, |n| usize::try_from(n).unwrap_or(0).min(20))
 }
