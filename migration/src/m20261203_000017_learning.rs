@@ -21,8 +21,11 @@ const POSTGRES_UP: &[&str] = &[
      USING GIN (to_tsvector('english', title || ' ' || coalesce(summary, '')))",
 ];
 
-const POSTGRES_DOWN: &[&str] =
-    &["DROP INDEX idx_incident_search", "DROP INDEX idx_review_factor_search", "DROP INDEX idx_review_root_cause_search"];
+const POSTGRES_DOWN: &[&str] = &[
+    "DROP INDEX idx_incident_search",
+    "DROP INDEX idx_review_factor_search",
+    "DROP INDEX idx_review_root_cause_search",
+];
 
 /// SQLite: an FTS5 table per searched table. Its rows are keyed by a small integer of its own
 /// (`…_search_key`, an INTEGER PRIMARY KEY, which VACUUM keeps), so an update finds its row by

@@ -14,6 +14,7 @@ use hindsight_api::domain::actions::{self, NewAction};
 use hindsight_api::domain::identity::{self, SignUp};
 use hindsight_api::domain::incidents::{self, Cause, Declaration};
 use hindsight_api::domain::reviews::{self, FollowUpInput, NewComment, ReviewChanges, TimelineInput};
+use hindsight_api::domain::services::{self, NewService};
 use hindsight_api::domain::teams::{self, NewTeam};
 use hindsight_api::domain::users::{self, AcceptInvitation};
 use hindsight_api::mail::Mailer;
@@ -173,7 +174,22 @@ async fn seed_incidents(
         cause: Default::default(),
     };
 
-    // A SEV1 from long ago, reviewed the next day and published.
+    // The services the incidents touch: a team is told when a review elsewhere concerns its own.
+    clock.set(now - TimeDelta::days(SEV1_DAYS_AGO + 30));
+    let service = |name: &str, description: &str, owner_team_id| NewService {
+        name: name.into(),
+        description: Some(description.into()),
+        owner_team_id,
+        tier: Some(1),
+    };
+    let checkout_api =
+        services::create(db, admin, service("Checkout API", "Takes orders and payments", payments)).await?;
+    let orders_db =
+        services::create(db, admin, service("Orders database", "The PostgreSQL cluster behind orders", platform))
+            .await?;
+
+    // A SEV1 from long ago, reviewed the next day and published: Platform, which owns the
+    // orders database, is told.
     let started = now - TimeDelta::days(SEV1_DAYS_AGO);
     clock.set(started + TimeDelta::hours(3));
     let mut checkout = declare(payments, "Checkout latency spike", Severity::Sev1, started, false);
@@ -181,6 +197,7 @@ async fn seed_incidents(
     let checkout = incidents::declare(db, admin, checkout).await?;
     incidents::add_responder(db, admin, checkout.id, people.marco).await?;
     incidents::set_tags(db, admin, checkout.id, vec!["database".into(), "checkout".into()]).await?;
+    services::set_for_incident(db, admin, checkout.id, vec![checkout_api.id, orders_db.id]).await?;
     incidents::set_status(
         db,
         admin,
@@ -338,6 +355,7 @@ async fn seed_incidents(
     let failover = incidents::declare(db, admin, failover).await?;
     incidents::set_affected_teams(db, admin, failover.id, vec![payments]).await?;
     incidents::set_tags(db, admin, failover.id, vec!["database".into(), "failover".into()]).await?;
+    services::set_for_incident(db, admin, failover.id, vec![orders_db.id]).await?;
     incidents::set_status(
         db,
         admin,

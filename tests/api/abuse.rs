@@ -233,8 +233,7 @@ async fn one_user_running_the_worst_search_does_not_starve_another_organization(
     );
     let addr = app.serve().await;
     // Ten requests of ten aliases each: a hundred worst searches at once.
-    let aliases: Vec<String> =
-        (0..10).map(|n| format!("s{n}: users(first: 1, search: $s) {{ totalCount }}")).collect();
+    let aliases: Vec<String> = (0..10).map(|n| format!("s{n}: users(first: 1, search: $s) {{ totalCount }}")).collect();
     let flood = json!({ "query": format!("query($s: String) {{ {} }}", aliases.join(" ")), "variables": { "s": worst_search() } });
     let floods: Vec<_> = (0..10)
         .map(|_| {
@@ -254,4 +253,3 @@ async fn one_user_running_the_worst_search_does_not_starve_another_organization(
         flood.abort();
     }
 }
-

@@ -72,6 +72,33 @@ async fn the_demo_holds_teams_incidents_and_reviews_in_every_state() {
     assert_eq!(thread["replies"].as_array().unwrap().len(), 1);
     let draft = reviews.iter().find(|i| i["review"]["status"] == "DRAFT").unwrap();
     assert_eq!(draft["changeAuthor"]["displayName"], "Lee Engineer");
+
+    // Learning across teams: Platform owns the orders database the published SEV1 touched and
+    // has not read it yet; the draft failover, on the same database, is related to it.
+    let learning = app
+        .exec(
+            Some(&admin.token),
+            "{ services { totalCount } teams { edges { node { name pendingLearnings { reasons review { status } } } } }
+               incidents { edges { node { review { status related { reasons review { status } } } } } } }",
+            json!({}),
+        )
+        .await;
+    let data = learning.data();
+    assert_eq!(data["services"]["totalCount"], 2);
+    let platform = data["teams"]["edges"].as_array().unwrap().iter().find(|t| t["node"]["name"] == "Platform").unwrap();
+    assert_eq!(
+        platform["node"]["pendingLearnings"],
+        json!([{ "reasons": ["OWNS_SERVICE"], "review": { "status": "PUBLISHED" } }])
+    );
+    let failover = data["incidents"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["node"]["review"]["status"] == "DRAFT")
+        .unwrap();
+    let related = &failover["node"]["review"]["related"][0];
+    assert_eq!(related["review"]["status"], "PUBLISHED");
+    assert!(related["reasons"].as_array().unwrap().contains(&json!("SHARED_SERVICE")), "{related}");
     let open = &draft["review"]["comments"]["edges"][0]["node"];
     assert_eq!(
         (open["resolved"].clone(), open["mentions"].clone()),

@@ -229,7 +229,8 @@ async fn metrics_count_only_what_the_viewer_may_read() {
     assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 2 }]));
 }
 
-const GROUPED: &str = "query($from: Date!, $to: Date!, $by: MetricsGroupBy) { learningMetrics(from: $from, to: $to, groupBy: $by) {
+const GROUPED: &str =
+    "query($from: Date!, $to: Date!, $by: MetricsGroupBy) { learningMetrics(from: $from, to: $to, groupBy: $by) {
     changeTriggeredRate detectedByAlertRate recurrenceRate
     groups { key label metrics { incidents incidentsRequiringReview reviewsPublished reviewCompletionRate actions
       overdueActions medianDaysOverdue dueDateSlips changeTriggeredRate detectedByAlertRate recurrenceRate
@@ -241,10 +242,9 @@ const GROUPED: &str = "query($from: Date!, $to: Date!, $by: MetricsGroupBy) { le
 /// SEV1 and the SEV3; the published review's follow-up found the problem back.
 async fn with_causes(w: &World) -> (String, String) {
     let create = "mutation($i: CreateServiceInput!) { createService(input: $i) { id } }";
-    let service = |name: &'static str, team: &str| {
-        json!({ "i": { "name": name, "ownerTeamId": team, "tier": 1 } })
-    };
-    let checkout = run(&w.app, &w.admin, create, service("Checkout API", &w.payments)).await["createService"]["id"].clone();
+    let service = |name: &'static str, team: &str| json!({ "i": { "name": name, "ownerTeamId": team, "tier": 1 } });
+    let checkout =
+        run(&w.app, &w.admin, create, service("Checkout API", &w.payments)).await["createService"]["id"].clone();
     let postgres = run(&w.app, &w.admin, create, service("Postgres", &w.platform)).await["createService"]["id"].clone();
     let set = "mutation($i: ID!, $s: [ID!]!) { setIncidentServices(incidentId: $i, serviceIds: $s) { id } }";
     let [i1, i2, i3, i4, _] = &w.incidents;
@@ -315,10 +315,7 @@ async fn metrics_per_group_against_hand_counted_figures() {
     // Per service. Postgres: the SEV1 (3 actions: done, overdue 5 days, dropped) and the SEV2
     // (overdue 2 days; in progress, slipped once). Checkout API: the SEV1 and the near miss.
     // Both have two incidents: the one with more actions first.
-    assert_eq!(
-        outline(&m),
-        [(postgres.clone(), s("Postgres"), 2, 5), (checkout.clone(), s("Checkout API"), 2, 3)]
-    );
+    assert_eq!(outline(&m), [(postgres.clone(), s("Postgres"), 2, 5), (checkout.clone(), s("Checkout API"), 2, 3)]);
     let pg = &m["groups"][0]["metrics"];
     assert_eq!(pg["incidentsRequiringReview"], 2);
     assert_eq!(pg["reviewsPublished"], 1);
@@ -350,7 +347,11 @@ async fn metrics_per_group_against_hand_counted_figures() {
     let m = grouped(&w, &w.admin, "TAG").await;
     assert_eq!(
         outline(&m),
-        [(s("database"), s("database"), 4, 5), (s("network"), s("network"), 2, 0), (s("checkout"), s("checkout"), 1, 3)]
+        [
+            (s("database"), s("database"), 4, 5),
+            (s("network"), s("network"), 2, 0),
+            (s("checkout"), s("checkout"), 1, 3)
+        ]
     );
     // Per detection source: incidents without one are in no group.
     let m = grouped(&w, &w.admin, "DETECTION_SOURCE").await;

@@ -85,7 +85,10 @@ impl World {
                 "mutation($r: ID!, $at: DateTime!) { addTimelineEntry(reviewId: $r, input: { occurredAt: $at, event: \"Alert fired\" }) { id } }",
                 json!({ "r": review, "at": started.to_rfc3339() }),
             ),
-            ("mutation($r: ID!, $w: [WhyInput!]!) { setWhys(reviewId: $r, whys: $w) { id } }", json!({ "r": review, "w": whys })),
+            (
+                "mutation($r: ID!, $w: [WhyInput!]!) { setWhys(reviewId: $r, whys: $w) { id } }",
+                json!({ "r": review, "w": whys }),
+            ),
         ];
         for factor in story.factors {
             steps.push((
@@ -204,8 +207,7 @@ async fn corpus(w: &World) -> Corpus {
     Corpus { source, twin, cousin, stranger, private }
 }
 
-const RELATED: &str =
-    "query($r: ID!) { review(id: $r) { related(first: 10) { score reasons review { id title } } } }";
+const RELATED: &str = "query($r: ID!) { review(id: $r) { related(first: 10) { score reasons review { id title } } } }";
 
 async fn related(w: &World, who: &Session, review: &str) -> Vec<(String, Vec<String>, f64)> {
     let answer = w.run(who, RELATED, json!({ "r": review })).await;
@@ -247,7 +249,13 @@ async fn related_reviews_rank_the_obviously_related_first_and_show_nothing_unrea
     assert_eq!(ids, [c.twin.as_str(), c.cousin.as_str()]);
 
     // `first` bounds the list; another organization cannot even ask.
-    let one = w.run(&w.cast.admin, "query($r: ID!) { review(id: $r) { related(first: 1) { review { id } } } }", json!({ "r": c.source })).await;
+    let one = w
+        .run(
+            &w.cast.admin,
+            "query($r: ID!) { review(id: $r) { related(first: 1) { review { id } } } }",
+            json!({ "r": c.source }),
+        )
+        .await;
     assert_eq!(one["review"]["related"].as_array().unwrap().len(), 1);
     let other = w.cast.app.sign_up("Globex", "hank@globex.test").await;
     assert_eq!(w.run(&other, RELATED, json!({ "r": c.source })).await["review"], Value::Null);
@@ -269,7 +277,11 @@ fn outline(themes: &Value) -> Vec<(String, String, u64)> {
         .unwrap()
         .iter()
         .map(|t| {
-            (t["kind"].as_str().unwrap().to_owned(), t["label"].as_str().unwrap().to_owned(), t["count"].as_u64().unwrap())
+            (
+                t["kind"].as_str().unwrap().to_owned(),
+                t["label"].as_str().unwrap().to_owned(),
+                t["count"].as_u64().unwrap(),
+            )
         })
         .collect()
 }
@@ -298,13 +310,17 @@ async fn themes_recur_across_reviews_the_same_each_time_and_only_what_the_reader
     );
     let database = &all[0];
     assert_eq!(database["key"], "database");
-    let reviews: Vec<&str> = database["reviews"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    let reviews: Vec<&str> =
+        database["reviews"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
     assert_eq!(reviews, [c.private.as_str(), c.cousin.as_str(), c.twin.as_str(), c.source.as_str()]);
     let teams: Vec<&str> = database["teams"].as_array().unwrap().iter().map(|t| t["name"].as_str().unwrap()).collect();
     assert_eq!(teams, ["Platform", "Search", "Payments"]);
     assert!(database["firstSeen"].as_str().unwrap() < database["lastSeen"].as_str().unwrap());
     let postgres = &all[1];
-    assert_eq!((postgres["key"].as_str(), &postgres["service"]["name"]), (Some(w.service("Postgres")), &json!("Postgres")));
+    assert_eq!(
+        (postgres["key"].as_str(), &postgres["service"]["name"]),
+        (Some(w.service("Postgres")), &json!("Postgres"))
+    );
     assert_eq!(all[2]["key"], "migrat", "the factor word's stem");
     // The same data gives the same themes.
     assert_eq!(themes(&w, &w.cast.admin).await, all);
@@ -356,7 +372,8 @@ async fn told(w: &World, review: &str) -> Vec<(String, Vec<String>)> {
         .iter()
         .filter(|e| e["kind"] == "LEARNING_RELEVANT")
         .map(|e| {
-            let reasons = e["payload"]["reasons"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
+            let reasons =
+                e["payload"]["reasons"].as_array().unwrap().iter().map(|x| x.as_str().unwrap().to_owned()).collect();
             (e["payload"]["teamId"].as_str().unwrap().to_owned(), reasons)
         })
         .collect()
@@ -369,9 +386,14 @@ async fn a_publish_tells_exactly_the_teams_it_concerns_and_each_hears_it_once() 
     let hooks: Vec<String> = {
         let mut ids = Vec::new();
         for (lead, team) in [("plat@acme.test", &platform), ("search@acme.test", &search)] {
-            let input = json!({ "url": "http://127.0.0.1:9/hook", "eventKinds": ["LEARNING_RELEVANT"], "teamId": team });
+            let input =
+                json!({ "url": "http://127.0.0.1:9/hook", "eventKinds": ["LEARNING_RELEVANT"], "teamId": team });
             let made = w
-                .run(&w.cast.person(lead), "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }", json!({ "i": input }))
+                .run(
+                    &w.cast.person(lead),
+                    "mutation($i: CreateWebhookInput!) { createWebhook(input: $i) { webhook { id } } }",
+                    json!({ "i": input }),
+                )
                 .await;
             ids.push(made["createWebhook"]["webhook"]["id"].as_str().unwrap().to_owned());
         }
@@ -456,7 +478,12 @@ async fn a_publish_tells_exactly_the_teams_it_concerns_and_each_hears_it_once() 
     }
     assert_eq!(order, [cousin.clone(), source.clone()]);
     let for_platform = w.run(&w.cast.admin, feed.replace("first: 1, ", "").as_str(), json!({ "t": platform })).await;
-    let ids: Vec<&str> = for_platform["learningFeed"]["edges"].as_array().unwrap().iter().map(|e| e["node"]["id"].as_str().unwrap()).collect();
+    let ids: Vec<&str> = for_platform["learningFeed"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["node"]["id"].as_str().unwrap())
+        .collect();
     assert_eq!(ids, [source.as_str(), cousin.as_str()]);
 
     // Each team's webhook gets its own team's notice only.
@@ -465,7 +492,10 @@ async fn a_publish_tells_exactly_the_teams_it_concerns_and_each_hears_it_once() 
     let got = w.run(&platform_lead, deliveries, json!({ "w": hooks[0] })).await;
     let nodes = got["node"]["deliveries"]["nodes"].as_array().unwrap().clone();
     assert_eq!(nodes.len(), 1, "{nodes:?}");
-    assert_eq!((nodes[0]["event"]["subjectId"].as_str(), &nodes[0]["event"]["payload"]["teamId"]), (Some(source.as_str()), &json!(platform)));
+    assert_eq!(
+        (nodes[0]["event"]["subjectId"].as_str(), &nodes[0]["event"]["payload"]["teamId"]),
+        (Some(source.as_str()), &json!(platform))
+    );
     let got = w.run(&w.cast.person("search@acme.test"), deliveries, json!({ "w": hooks[1] })).await;
     assert_eq!(got["node"]["deliveries"]["nodes"], json!([]));
 

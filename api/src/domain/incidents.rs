@@ -8,8 +8,8 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
-    EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait,
+    IntoActiveModel, Order, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
@@ -18,9 +18,9 @@ use crate::db;
 use crate::domain::access::{Standing, TeamRoles, readable_incidents};
 use crate::domain::pagination::{Page, PageRequest, paginate};
 use crate::domain::policy::ReviewPolicy;
+use crate::domain::search::{self, Searched};
 use crate::domain::validate::limits;
 use crate::domain::versioning::{self, Versioned};
-use crate::domain::search::{self, Searched};
 use crate::domain::{policy, reviews, teams, users, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change};

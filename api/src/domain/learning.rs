@@ -10,16 +10,16 @@ use entity::{
 };
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
-    EntityTrait, QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
 };
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::db;
+use crate::domain::access::readable_reviews;
 use crate::domain::pagination::{Page, PageRequest, pair_cursor};
 use crate::domain::search::{self, Searched};
-use crate::domain::access::readable_reviews;
 use crate::domain::{incidents, reviews, teams, validate};
 use crate::error::{AppError, AppResult};
 use crate::events::{self, Change, LearningReason};
@@ -109,9 +109,9 @@ pub async fn feed(
     };
     let mut query = review::Entity::find().filter(condition);
     if let Some((key, id)) = page.after_pair::<FeedKey>()? {
-        let later = Condition::any().add(review::Column::PublishedAt.lt(key.published_at)).add(
-            Condition::all().add(review::Column::PublishedAt.eq(key.published_at)).add(review::Column::Id.lt(id)),
-        );
+        let later = Condition::any()
+            .add(review::Column::PublishedAt.lt(key.published_at))
+            .add(Condition::all().add(review::Column::PublishedAt.eq(key.published_at)).add(review::Column::Id.lt(id)));
         query = query.filter(match (filter.relevant_to.is_some(), key.relevant) {
             (false, _) => later,
             (true, true) => Condition::any().add(relevant().not()).add(relevant().add(later)),

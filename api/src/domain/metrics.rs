@@ -7,15 +7,14 @@ use std::collections::{BTreeMap, HashMap};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
-    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change,
-    follow_up, incident, incident_service, incident_tag, review, service, tag, team,
+    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, follow_up,
+    incident, incident_service, incident_tag, review, service, tag, team,
 };
 use sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, Func, IntoColumnRef, JoinType, Query, SelectStatement,
 };
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect,
-    Statement,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect, Statement,
 };
 use uuid::Uuid;
 
@@ -255,7 +254,8 @@ impl Scope<'_> {
                     JoinType::InnerJoin,
                     self.incident_keys(group_by),
                     Alias::new(GROUP),
-                    col((Alias::new(GROUP), Alias::new("incident_id"))).equals((incident::Entity, incident::Column::Id)),
+                    col((Alias::new(GROUP), Alias::new("incident_id")))
+                        .equals((incident::Entity, incident::Column::Id)),
                 );
                 col((Alias::new(GROUP), Alias::new(KEY)))
             }
@@ -546,10 +546,14 @@ impl Scope<'_> {
             .expr_as(col((tag::Entity, tag::Column::Name)), Alias::new("tag"))
             .expr_as(tagged.clone(), Alias::new("incidents"))
             .from(incident_tag::Entity)
-            .inner_join(tag::Entity, col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)))
+            .inner_join(
+                tag::Entity,
+                col((tag::Entity, tag::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::TagId)),
+            )
             .inner_join(
                 incident::Entity,
-                col((incident::Entity, incident::Column::Id)).equals((incident_tag::Entity, incident_tag::Column::IncidentId)),
+                col((incident::Entity, incident::Column::Id))
+                    .equals((incident_tag::Entity, incident_tag::Column::IncidentId)),
             )
             .cond_where(self.incident_window())
             .add_group_by([Expr::from(col((tag::Entity, tag::Column::Name)))])
@@ -618,7 +622,8 @@ async fn groups(
     group_by: GroupBy,
     tallies: HashMap<Key, Tally>,
 ) -> AppResult<Vec<Group>> {
-    let ids: Vec<Uuid> = tallies.keys().filter_map(|key| if let Key::Id(id) = key { Some(*id) } else { None }).collect();
+    let ids: Vec<Uuid> =
+        tallies.keys().filter_map(|key| if let Key::Id(id) = key { Some(*id) } else { None }).collect();
     let names: HashMap<Uuid, String> = match group_by {
         GroupBy::Service if !ids.is_empty() => service::Entity::find()
             .filter(service::Column::OrganizationId.eq(viewer.org_id))

@@ -98,7 +98,10 @@ pub async fn related(
         .to_owned();
     let shared = Query::select()
         .column((review::Entity, review::Column::Id))
-        .expr_as(Expr::col((incident_service::Entity, incident_service::Column::ServiceId)).count(), Alias::new("shared"))
+        .expr_as(
+            Expr::col((incident_service::Entity, incident_service::Column::ServiceId)).count(),
+            Alias::new("shared"),
+        )
         .from(review::Entity)
         .inner_join(
             incident_service::Entity,
@@ -144,7 +147,9 @@ pub async fn related(
     // The source's own texts as they stand (a draft is compared too, before it is published).
     let texts = PublishedTexts::read(db, &source).await?;
     if let Some(root_cause) = &texts.root_cause {
-        for (id, similarity) in search::similar(db, candidates.clone(), Compared::RootCause, root_cause, CANDIDATES).await? {
+        for (id, similarity) in
+            search::similar(db, candidates.clone(), Compared::RootCause, root_cause, CANDIDATES).await?
+        {
             scores.entry(id).or_default().root_cause = similarity;
         }
     }

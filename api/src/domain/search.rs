@@ -182,14 +182,13 @@ impl WebQuery {
 /// out the same kind; SQLite's FTS5 keeps every word, so they are dropped here).
 const STOP_WORDS: &[&str] = &[
     "a", "about", "above", "after", "again", "against", "all", "am", "an", "and", "any", "are", "as", "at", "be",
-    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do",
-    "does", "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he",
-    "her", "here", "hers", "him", "his", "how", "if", "in", "into", "is", "it", "its", "just", "me", "more", "most",
-    "my", "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over",
-    "own", "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then",
-    "there", "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we",
-    "were", "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your",
-    "yours",
+    "because", "been", "before", "being", "below", "between", "both", "but", "by", "can", "could", "did", "do", "does",
+    "doing", "down", "during", "each", "few", "for", "from", "further", "had", "has", "have", "having", "he", "her",
+    "here", "hers", "him", "his", "how", "if", "in", "into", "is", "it", "its", "just", "me", "more", "most", "my",
+    "no", "nor", "not", "now", "of", "off", "on", "once", "only", "or", "other", "our", "ours", "out", "over", "own",
+    "same", "she", "should", "so", "some", "such", "than", "that", "the", "their", "theirs", "them", "then", "there",
+    "these", "they", "this", "those", "through", "to", "too", "under", "until", "up", "very", "was", "we", "were",
+    "what", "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your", "yours",
 ];
 
 /// At most this many words of a text are compared.
@@ -226,12 +225,8 @@ pub async fn similar(
         return Ok(Vec::new());
     }
     let score = Alias::new("score");
-    let mut query: SelectStatement = review::Entity::find()
-        .select_only()
-        .column(review::Column::Id)
-        .filter(candidates)
-        .limit(limit)
-        .into_query();
+    let mut query: SelectStatement =
+        review::Entity::find().select_only().column(review::Column::Id).filter(candidates).limit(limit).into_query();
     let backend = db.get_database_backend();
     if backend == DatabaseBackend::Postgres {
         let any_word = || -> SimpleExpr {
@@ -243,10 +238,7 @@ pub async fn similar(
         let document = compared.postgres_document();
         query
             .expr_as(
-                Expr::cust_with_exprs(
-                    format!("CAST(ts_rank({document}, $1, 32) AS DOUBLE PRECISION)"),
-                    [any_word()],
-                ),
+                Expr::cust_with_exprs(format!("CAST(ts_rank({document}, $1, 32) AS DOUBLE PRECISION)"), [any_word()]),
                 score.clone(),
             )
             .and_where(Expr::cust_with_exprs(format!("{document} @@ $1"), [any_word()]));
@@ -289,7 +281,10 @@ mod tests {
         assert_eq!(query.excluded().as_deref(), Some(r#""staging""#));
         // FTS5's own syntax is taken as words.
         let query = WebQuery::parse(r#"NEAR(a b) col:x * "unclosed"#);
-        assert_eq!(query.included().as_deref(), Some(r#"(("NEAR" AND "a")) AND ("b") AND (("col" AND "x")) AND ("unclosed")"#));
+        assert_eq!(
+            query.included().as_deref(),
+            Some(r#"(("NEAR" AND "a")) AND ("b") AND (("col" AND "x")) AND ("unclosed")"#)
+        );
         assert_eq!(WebQuery::parse("or -- !!").included(), None);
     }
 

@@ -3,7 +3,9 @@ use async_graphql::{Context, ID, InputObject, Object, Result};
 use crate::domain::actions::{self, ActionFilter as Filter};
 use crate::domain::{metrics, reviews};
 use crate::graphql::ContextExt;
-use crate::graphql::types::{Action, ActionKind, ActionStatus, Connection, Date, LearningMetrics, MetricsGroupBy, Review, connection};
+use crate::graphql::types::{
+    Action, ActionKind, ActionStatus, Connection, Date, LearningMetrics, MetricsGroupBy, Review, connection,
+};
 use crate::ids::{self, NodeKind};
 
 /// Narrows `actions`; every given condition must hold.

@@ -64,7 +64,11 @@ impl ReviewQuery {
         #[graphql(desc = "How many themes to return: 10 when omitted; more than 50 returns 50.")] first: Option<i32>,
     ) -> Result<Vec<Theme>> {
         let viewer = ctx.viewer()?;
-        Ok(related::themes(ctx.db(), viewer, from.0, to.0, crate::graphql::list_size(first, 10, 50)).await?.into_iter().map(Theme).collect())
+        Ok(related::themes(ctx.db(), viewer, from.0, to.0, crate::graphql::list_size(first, 10, 50))
+            .await?
+            .into_iter()
+            .map(Theme)
+            .collect())
     }
 
     /// Blame language in a text, with systemic rephrasings (warnings only: none blocks).

@@ -3,8 +3,8 @@ use chrono::{DateTime, Utc};
 use entity::{contributing_factor, parked_question, review, review_link, timeline_entry, why};
 
 use super::{
-    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, RelatedReview, ReviewRole,
-    ReviewStatus, ReviewTrigger, Severity, Team, TimelineKind, User, Visibility, connection,
+    Action, Comment, Connection, FactorCategory, FactorEffect, FollowUp, Incident, MeetingPhase, RelatedReview,
+    ReviewRole, ReviewStatus, ReviewTrigger, Severity, Team, TimelineKind, User, Visibility, connection,
 };
 use crate::domain::access::{ReviewRights, Standing};
 use crate::domain::blameless::Finding;
@@ -202,7 +202,9 @@ impl Review {
     /// by the services and tags their incidents share and by how alike their root causes and
     /// contributing factors read (see `RelatedReview.score`). Asked of a draft, its current
     /// why chain and factors are compared.
-    #[graphql(complexity = "crate::graphql::cost::RELATED + crate::graphql::cost::list(child_complexity, crate::graphql::list_size(first, 5, 20))")]
+    #[graphql(
+        complexity = "crate::graphql::cost::RELATED + crate::graphql::cost::list(child_complexity, crate::graphql::list_size(first, 5, 20))"
+    )]
     async fn related(
         &self,
         ctx: &Context<'_>,

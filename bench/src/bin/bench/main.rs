@@ -147,6 +147,10 @@ const OVERDUE: &str =
 const DASHBOARD: &str = "query Dashboard { teams(first: 10) { edges { node { id name incidents(first: 10) { edges { node { id title severity status review { id status actions { id title status dueDate owner { id displayName } } } } } } } } } }";
 /// The diagnostic endpoint: the same schema without the server's extensions.
 const BARE: &str = "/diagnostic/graphql-without-extensions";
+const NEWEST_LEARNING: &str = "{ learningFeed(first: 1) { edges { node { id } } } }";
+const RELATED: &str =
+    "query($id: ID!) { review(id: $id) { related(first: 5) { score reasons review { id title team { name } } } } }";
+const THEMES: &str = "query($from: Date!, $to: Date!) { themes(from: $from, to: $to, first: 10) { kind key label count firstSeen lastSeen teams { name } reviews(first: 5) { id title } } }";
 const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, password: $p) { accessToken } }";
 
 #[tokio::main]
@@ -331,6 +335,28 @@ async fn measure_requests(
     }
 
     report.memory.push(("after the query loads", server.rss()?));
+
+    // Learning across teams: the newest published review's related reviews, and a year's themes.
+    let newest = client.exec(Some(&admin.token), NEWEST_LEARNING, json!({})).await?;
+    match str_at(&newest, &["learningFeed", "edges", "0", "node", "id"]) {
+        Ok(review) => {
+            let today = chrono::Utc::now().date_naive();
+            let year = json!({ "from": (today - chrono::TimeDelta::days(365)).to_string(), "to": today.to_string() });
+            let learning = [
+                ("`Review.related(first: 5)`, the newest published review", RELATED, json!({ "id": review })),
+                ("`themes(first: 10)` over a year", THEMES, year),
+            ];
+            for (name, query, variables) in learning {
+                eprintln!("{name}");
+                let answer = client.raw(Some(&admin.token), query, variables.clone()).await?;
+                anyhow::ensure!(answer.get("errors").is_none(), "{name} answered errors: {answer}");
+                let load = Load::Closed { connections: report::LEARNING_CONNECTIONS };
+                let measured = costed(oha, server, database, &graphql(query, variables), load, args.duration).await?;
+                report.learning.push((name.to_owned(), measured));
+            }
+        }
+        Err(_) => report.notes.push("related reviews and themes skipped: no published review".into()),
+    }
 
     // A login flood: `me` at a fixed rate, alone and while clients sign in as fast as they can
     // (argon2, at most `--max-concurrent-hashes` at once).

@@ -6,6 +6,9 @@ use std::time::Duration;
 use crate::fanout::Fanout;
 use crate::oha::Measured;
 
+/// Connections of the closed loop that measures the learning queries.
+pub const LEARNING_CONNECTIONS: usize = 4;
+
 pub struct QueryRow {
     pub name: String,
     pub l1_closed: Measured,
@@ -49,6 +52,8 @@ pub struct DatabaseReport {
     pub queries: Vec<QueryRow>,
     pub login_flood: Option<LoginFlood>,
     pub fanouts: Vec<Fanout>,
+    /// Learning across teams, GraphQL only (closed loop, `LEARNING_CONNECTIONS` connections).
+    pub learning: Vec<(String, Measured)>,
     pub notes: Vec<String>,
 }
 
@@ -69,6 +74,7 @@ impl DatabaseReport {
             queries: Vec::new(),
             login_flood: None,
             fanouts: Vec::new(),
+            learning: Vec::new(),
             notes: Vec::new(),
         }
     }
@@ -142,6 +148,22 @@ impl DatabaseReport {
                     micros(&row.bare_closed),
                     micros(&row.graphql_closed),
                 );
+            }
+        }
+        if !self.learning.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nLearning across teams, GraphQL only: closed loop, {LEARNING_CONNECTIONS} connections, {secs} s.\n"
+            );
+            let _ = writeln!(out, "| query | req/s | p50 / p99 | CPU per request |");
+            let _ = writeln!(out, "| --- | ---: | ---: | ---: |");
+            for (name, measured) in &self.learning {
+                let cpu = measured.server_cpu.map_or("?".into(), |d| format!("{} µs", d.as_micros()));
+                let cpu = match measured.database_cpu {
+                    Some(db) => format!("{cpu} + db {} µs", db.as_micros()),
+                    None => cpu,
+                };
+                let _ = writeln!(out, "| {name} | {} | {} | {cpu} |", throughput(measured), latency(measured));
             }
         }
         for row in self.queries.iter().filter(|row| row.graphql_errors > 0.0) {
