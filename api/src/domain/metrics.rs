@@ -531,7 +531,7 @@ impl Scope<'_> {
             )
             .cond_where(readable_reviews(self.viewer))
             .and_where(effect.clone().is_not_null())
-            .add_group_by([Expr::from(effect)])
+            .add_group_by([effect])
             .to_owned();
         query = grouped(query, Self::group_incidents);
         for row in db.query_all(&query).await? {
@@ -556,7 +556,7 @@ impl Scope<'_> {
                     .equals((incident_tag::Entity, incident_tag::Column::IncidentId)),
             )
             .cond_where(self.incident_window())
-            .add_group_by([Expr::from(col((tag::Entity, tag::Column::Name)))])
+            .add_group_by([col((tag::Entity, tag::Column::Name))])
             .and_having(tagged.gte(2))
             .to_owned();
         query = grouped(query, Self::group_incidents);

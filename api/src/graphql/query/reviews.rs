@@ -21,6 +21,7 @@ impl ReviewQuery {
     /// Published reviews shared with the whole organization, most recently published first:
     /// what other teams learned.
     #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    #[allow(clippy::too_many_arguments, reason = "one per argument of the contract's field")]
     async fn learning_feed(
         &self,
         ctx: &Context<'_>,
