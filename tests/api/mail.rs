@@ -686,8 +686,26 @@ async fn a_digest_lists_exactly_what_its_reader_may_read() {
     deliver(&mailing).await;
     assert!(sink.received().is_empty());
 
-    // This week, Payments publishes one review to the organization and one to the team only,
-    // and leaves a third in draft; another organization publishes one to its own.
+    // This week, Payments publishes one review to the organization (its incident touched a
+    // service Platform owns) and one to the team only, and leaves a third in draft; another
+    // organization publishes one to its own.
+    let platform_team = c.platform.clone();
+    let service = c
+        .run(
+            &c.admin,
+            "mutation($t: ID!) { createService(input: { name: \"Refund queue\", ownerTeamId: $t }) { id } }",
+            json!({ "t": platform_team }),
+        )
+        .await;
+    let incident =
+        c.run(&c.lead, "query($r: ID!) { review(id: $r) { incident { id } } }", json!({ "r": c.review })).await;
+    c.run(
+        &c.admin,
+        "mutation($i: ID!, $s: [ID!]!) { setIncidentServices(incidentId: $i, serviceIds: $s) { id } }",
+        json!({ "i": incident.data()["review"]["incident"]["id"], "s": [service.data()["createService"]["id"]] }),
+    )
+    .await
+    .data();
     ready_but_for_actions(&c, &c.other).await;
     c.action("Add a dead-letter queue", &c.member).await;
     c.action("Alert on consumer retries", &c.lead).await;
@@ -742,6 +760,18 @@ async fn a_digest_lists_exactly_what_its_reader_may_read() {
     let other = digest_of("other@acme.test");
     assert_eq!(other.subject, "1 review published last week");
     assert!(other.text.contains("Refunds stuck"), "{}", other.text);
+    // Platform was told: its member reads why, in both bodies; Payments' own review is not news
+    // to Payments.
+    assert!(
+        other
+            .text
+            .replace("\r\n", "\n")
+            .contains("For your teams:\n* Refunds stuck, for Platform: it touched a service the team owns"),
+        "{}",
+        other.text
+    );
+    assert!(other.html.contains("For your teams"), "{}", other.html);
+    assert!(!member.text.contains("For your teams"), "{}", member.text);
     assert!(!other.text.contains("Ledger drift"), "another team's team-only review: {}", other.text);
     assert!(!other.text.contains("Open actions"), "Platform has no open action: {}", other.text);
     for digest in [&member, &other] {
