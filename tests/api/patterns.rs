@@ -157,16 +157,30 @@ struct Corpus {
     private: String,
 }
 
+/// Payments' review: Postgres, database, migrations exhausting the connection pool.
+fn source_story() -> Story<'static> {
+    Story {
+        services: vec!["Postgres"],
+        tags: &["database"],
+        root_cause: "The connection pool was exhausted by long-running migrations.",
+        factors: &["Migrations hold connections for minutes"],
+        ..Story::new("Payments", "Checkout errors during the schema migration")
+    }
+}
+
+/// Search's review: the Search index, database, reindexing exhausting the connection pool.
+fn cousin_story() -> Story<'static> {
+    Story {
+        services: vec!["Search index"],
+        tags: &["database"],
+        root_cause: "The connection pool was exhausted during reindexing.",
+        factors: &["Reindexing opens many connections"],
+        ..Story::new("Search", "Search results stale for an hour")
+    }
+}
+
 async fn corpus(w: &World) -> Corpus {
-    let source = w
-        .publish(Story {
-            services: vec!["Postgres"],
-            tags: &["database"],
-            root_cause: "The connection pool was exhausted by long-running migrations.",
-            factors: &["Migrations hold connections for minutes"],
-            ..Story::new("Payments", "Checkout errors during the schema migration")
-        })
-        .await;
+    let source = w.publish(source_story()).await;
     let twin = w
         .publish(Story {
             services: vec!["Postgres"],
@@ -176,15 +190,7 @@ async fn corpus(w: &World) -> Corpus {
             ..Story::new("Platform", "Primary database refused connections")
         })
         .await;
-    let cousin = w
-        .publish(Story {
-            services: vec!["Search index"],
-            tags: &["database"],
-            root_cause: "The connection pool was exhausted during reindexing.",
-            factors: &["Reindexing opens many connections"],
-            ..Story::new("Search", "Search results stale for an hour")
-        })
-        .await;
+    let cousin = w.publish(cousin_story()).await;
     let stranger = w
         .publish(Story {
             services: vec!["Checkout API"],
@@ -412,15 +418,7 @@ async fn a_publish_tells_exactly_the_teams_it_concerns_and_each_hears_it_once() 
 
     // Payments' review touches Postgres (Platform's): Platform is told, Search is not, nor is
     // Payments itself.
-    let source = w
-        .publish(Story {
-            services: vec!["Postgres"],
-            tags: &["database"],
-            root_cause: "The connection pool was exhausted by long-running migrations.",
-            factors: &["Migrations hold connections for minutes"],
-            ..Story::new("Payments", "Checkout errors during the schema migration")
-        })
-        .await;
+    let source = w.publish(source_story()).await;
     assert_eq!(told(&w, &source).await, [(platform.clone(), strings(&["OWNS_SERVICE"]))]);
     let heard = live.next("1").await;
     assert_eq!(heard["data"]["learningRelevant"]["reasons"], json!(["OWNS_SERVICE"]));
@@ -428,15 +426,7 @@ async fn a_publish_tells_exactly_the_teams_it_concerns_and_each_hears_it_once() 
 
     // Search's review carries the same tag: Payments (its recent review is alike) is told; the
     // Search index has no other owner to tell.
-    let cousin = w
-        .publish(Story {
-            services: vec!["Search index"],
-            tags: &["database"],
-            root_cause: "The connection pool was exhausted during reindexing.",
-            factors: &["Reindexing opens many connections"],
-            ..Story::new("Search", "Search results stale for an hour")
-        })
-        .await;
+    let cousin = w.publish(cousin_story()).await;
     assert_eq!(told(&w, &cousin).await, [(payments.clone(), strings(&["SIMILAR_INCIDENT"]))]);
     // A review only its team may read tells no one.
     let private = w

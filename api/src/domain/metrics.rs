@@ -8,20 +8,18 @@ use std::collections::{BTreeMap, HashMap};
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
 use entity::{
     ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, follow_up,
-    incident, incident_service, incident_tag, review, service, tag, team,
+    incident, incident_service, incident_tag, review, tag,
 };
 use sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, Func, IntoColumnRef, JoinType, Query, SelectStatement,
 };
-use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryResult, QuerySelect, Statement,
-};
+use sea_orm::{ColumnTrait, Condition, ConnectionTrait, DbBackend, QueryResult, Statement};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::domain::access::{readable_actions, readable_incidents, readable_reviews};
 use crate::domain::policy::{self, ReviewPolicy};
-use crate::domain::teams;
+use crate::domain::{services, teams};
 use crate::error::{AppError, AppResult};
 
 #[derive(Debug, Clone, PartialEq, Default)]
@@ -624,27 +622,9 @@ async fn groups(
 ) -> AppResult<Vec<Group>> {
     let ids: Vec<Uuid> =
         tallies.keys().filter_map(|key| if let Key::Id(id) = key { Some(*id) } else { None }).collect();
-    let names: HashMap<Uuid, String> = match group_by {
-        GroupBy::Service if !ids.is_empty() => service::Entity::find()
-            .filter(service::Column::OrganizationId.eq(viewer.org_id))
-            .filter(service::Column::Id.is_in(ids))
-            .select_only()
-            .columns([service::Column::Id, service::Column::Name])
-            .into_tuple::<(Uuid, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect(),
-        GroupBy::Team if !ids.is_empty() => team::Entity::find()
-            .filter(team::Column::OrganizationId.eq(viewer.org_id))
-            .filter(team::Column::Id.is_in(ids))
-            .select_only()
-            .columns([team::Column::Id, team::Column::Name])
-            .into_tuple::<(Uuid, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect(),
+    let names = match group_by {
+        GroupBy::Service => services::names(db, viewer.org_id, ids).await?,
+        GroupBy::Team => teams::names(db, viewer.org_id, ids).await?,
         _ => HashMap::new(),
     };
     let mut groups = Vec::with_capacity(tallies.len());

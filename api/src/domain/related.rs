@@ -4,7 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
-use entity::{ReviewStatus, incident_service, incident_tag, review, service, tag};
+use entity::{ReviewStatus, incident_service, incident_tag, review, tag};
 use rust_stemmers::{Algorithm, Stemmer};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
@@ -14,6 +14,7 @@ use crate::auth::Viewer;
 use crate::domain::access::readable_reviews;
 use crate::domain::reviews::{self, PublishedTexts};
 use crate::domain::search::{self, Compared};
+use crate::domain::services;
 use crate::error::{AppError, AppResult};
 
 /// Why two reviews are related.
@@ -91,57 +92,11 @@ pub async fn related(
         .add(review::Column::Id.ne(source.id));
     let mut scores: HashMap<Uuid, Score> = HashMap::new();
 
-    let services = Query::select()
-        .column(incident_service::Column::ServiceId)
-        .from(incident_service::Entity)
-        .and_where(incident_service::Column::IncidentId.eq(source.incident_id))
-        .to_owned();
-    let shared = Query::select()
-        .column((review::Entity, review::Column::Id))
-        .expr_as(
-            Expr::col((incident_service::Entity, incident_service::Column::ServiceId)).count(),
-            Alias::new("shared"),
-        )
-        .from(review::Entity)
-        .inner_join(
-            incident_service::Entity,
-            Expr::col((incident_service::Entity, incident_service::Column::IncidentId))
-                .equals((review::Entity, review::Column::IncidentId)),
-        )
-        .and_where(Expr::col((incident_service::Entity, incident_service::Column::ServiceId)).in_subquery(services))
-        .cond_where(candidates.clone())
-        .group_by_col((review::Entity, review::Column::Id))
-        .order_by_expr(Expr::cust("shared"), Order::Desc)
-        .limit(CANDIDATES)
-        .to_owned();
-    for row in db.query_all(&shared).await? {
-        let shared: i64 = row.try_get("", "shared")?;
-        scores.entry(row.try_get("", "id")?).or_default().services = u64::try_from(shared).unwrap_or(0);
+    for (id, shared) in shared_with(db, &candidates, &source, Shared::Services).await? {
+        scores.entry(id).or_default().services = shared;
     }
-
-    let tags = Query::select()
-        .column(incident_tag::Column::TagId)
-        .from(incident_tag::Entity)
-        .and_where(incident_tag::Column::IncidentId.eq(source.incident_id))
-        .to_owned();
-    let shared = Query::select()
-        .column((review::Entity, review::Column::Id))
-        .expr_as(Expr::col((incident_tag::Entity, incident_tag::Column::TagId)).count(), Alias::new("shared"))
-        .from(review::Entity)
-        .inner_join(
-            incident_tag::Entity,
-            Expr::col((incident_tag::Entity, incident_tag::Column::IncidentId))
-                .equals((review::Entity, review::Column::IncidentId)),
-        )
-        .and_where(Expr::col((incident_tag::Entity, incident_tag::Column::TagId)).in_subquery(tags))
-        .cond_where(candidates.clone())
-        .group_by_col((review::Entity, review::Column::Id))
-        .order_by_expr(Expr::cust("shared"), Order::Desc)
-        .limit(CANDIDATES)
-        .to_owned();
-    for row in db.query_all(&shared).await? {
-        let shared: i64 = row.try_get("", "shared")?;
-        scores.entry(row.try_get("", "id")?).or_default().tags = u64::try_from(shared).unwrap_or(0);
+    for (id, shared) in shared_with(db, &candidates, &source, Shared::Tags).await? {
+        scores.entry(id).or_default().tags = shared;
     }
 
     // The source's own texts as they stand (a draft is compared too, before it is published).
@@ -176,6 +131,53 @@ pub async fn related(
             models.remove(&id).map(|review| Related { review, score: score.total(), reasons: score.reasons() })
         })
         .collect())
+}
+
+/// What two reviews' incidents may have in common.
+#[derive(Clone, Copy)]
+enum Shared {
+    Services,
+    Tags,
+}
+
+/// Candidates whose incidents share services (or tags) with the source's, with how many, most
+/// first.
+async fn shared_with(
+    db: &impl ConnectionTrait,
+    candidates: &Condition,
+    source: &review::Model,
+    shared: Shared,
+) -> AppResult<Vec<(Uuid, u64)>> {
+    let (table, incident, key) = match shared {
+        Shared::Services => ("incident_service", "incident_id", "service_id"),
+        Shared::Tags => ("incident_tag", "incident_id", "tag_id"),
+    };
+    let (table, incident, key) = (Alias::new(table), Alias::new(incident), Alias::new(key));
+    let own = Query::select()
+        .column(key.clone())
+        .from(table.clone())
+        .and_where(Expr::col(incident.clone()).eq(source.incident_id))
+        .to_owned();
+    let query = Query::select()
+        .column((review::Entity, review::Column::Id))
+        .expr_as(Expr::col((table.clone(), key.clone())).count(), Alias::new("shared"))
+        .from(review::Entity)
+        .inner_join(
+            table.clone(),
+            Expr::col((table.clone(), incident)).equals((review::Entity, review::Column::IncidentId)),
+        )
+        .and_where(Expr::col((table, key)).in_subquery(own))
+        .cond_where(candidates.clone())
+        .group_by_col((review::Entity, review::Column::Id))
+        .order_by_expr(Expr::cust("shared"), Order::Desc)
+        .limit(CANDIDATES)
+        .to_owned();
+    let mut found = Vec::new();
+    for row in db.query_all(&query).await? {
+        let count: i64 = row.try_get("", "shared")?;
+        found.push((row.try_get("", "id")?, u64::try_from(count).unwrap_or(0)));
+    }
+    Ok(found)
 }
 
 /// What a theme's reviews share.
@@ -312,20 +314,7 @@ pub async fn themes(
         .filter(|((kind, _), members)| *kind == ThemeKind::Service && distinct_reviews(members) >= RECURS)
         .filter_map(|((_, key), _)| key.parse().ok())
         .collect();
-    let service_names: HashMap<Uuid, String> = if service_ids.is_empty() {
-        HashMap::new()
-    } else {
-        service::Entity::find()
-            .filter(service::Column::OrganizationId.eq(viewer.org_id))
-            .filter(service::Column::Id.is_in(service_ids))
-            .select_only()
-            .columns([service::Column::Id, service::Column::Name])
-            .into_tuple::<(Uuid, String)>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect()
-    };
+    let service_names = services::names(db, viewer.org_id, service_ids).await?;
 
     let mut themes: Vec<Theme> = Vec::new();
     for ((kind, key), mut members) in groups {

@@ -2,11 +2,13 @@
 //! critical it is, and which services an incident touched. Everyone in the organization reads
 //! the catalog; an admin or a lead of the owning team changes a service.
 
+use std::collections::HashMap;
+
 use entity::{incident, incident_service, service};
 use sea_orm::sea_query::{Expr, ExprTrait, LikeExpr};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    Order, QueryFilter, QueryOrder,
+    Order, QueryFilter, QueryOrder, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -294,6 +296,22 @@ pub async fn set_for_incident(
 }
 
 /// The services teams own and have not archived, by name.
+/// The names of some of the organization's services, by ID (others' left out).
+pub async fn names(db: &impl ConnectionTrait, org_id: Uuid, ids: Vec<Uuid>) -> AppResult<HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(Uuid, String)> = service::Entity::find()
+        .filter(service::Column::OrganizationId.eq(org_id))
+        .filter(service::Column::Id.is_in(ids))
+        .select_only()
+        .columns([service::Column::Id, service::Column::Name])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
+}
+
 pub async fn of_teams(db: &impl ConnectionTrait, team_ids: Vec<Uuid>) -> AppResult<Vec<service::Model>> {
     Ok(service::Entity::find()
         .filter(service::Column::OwnerTeamId.is_in(team_ids))

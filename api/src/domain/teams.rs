@@ -4,7 +4,7 @@ use entity::{TeamRole, membership, team, user};
 use sea_orm::Order;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    ModelTrait, PaginatorTrait, QueryFilter,
+    ModelTrait, PaginatorTrait, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -40,6 +40,26 @@ pub async fn ensure_all_in_org(db: &impl ConnectionTrait, org_id: Uuid, team_ids
         return Err(AppError::NotFound("team"));
     }
     Ok(())
+}
+
+/// The names of some of the organization's teams, by ID (others' left out).
+pub async fn names(
+    db: &impl ConnectionTrait,
+    org_id: Uuid,
+    ids: Vec<Uuid>,
+) -> AppResult<std::collections::HashMap<Uuid, String>> {
+    if ids.is_empty() {
+        return Ok(Default::default());
+    }
+    let rows: Vec<(Uuid, String)> = team::Entity::find()
+        .filter(team::Column::OrganizationId.eq(org_id))
+        .filter(team::Column::Id.is_in(ids))
+        .select_only()
+        .columns([team::Column::Id, team::Column::Name])
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().collect())
 }
 
 pub async fn get(db: &impl ConnectionTrait, viewer: &Viewer, team_id: Uuid) -> AppResult<Option<team::Model>> {

@@ -38,8 +38,9 @@ impl Fanout {
 }
 
 /// Makes a review ready to publish, in the seeded organization: `member` (a member of `team_id`)
-/// declares and resolves a SEV1 incident and owns its two actions; `admin` facilitates, fills in
-/// the review and submits it. Returns the review's ID.
+/// declares and resolves a SEV1 incident and owns (and accepts) its two actions; `admin`
+/// facilitates, fills in the review, submits it and agrees to its timeline. Returns the review's
+/// ID.
 pub async fn ready_review(
     client: &Client,
     admin: &Session,
@@ -105,14 +106,23 @@ pub async fn ready_review(
         client.exec(Some(&admin.token), query, variables).await?;
     }
     for title in ["Add a dead-letter queue", "Alert on consumer retries"] {
-        client
+        let created = client
             .exec(
                 Some(&admin.token),
                 "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }",
                 json!({ "i": { "reviewId": review, "title": title, "ownerId": member.user_id, "dueDate": due, "successMetric": "The queue drains within 5 minutes", "kind": "SYSTEMIC" } }),
             )
             .await?;
+        // The owner accepts it, as the review policy asks before publishing.
+        let action = str_at(&created, &["createAction", "id"])?;
+        client
+            .exec(Some(&member.token), "mutation($a: ID!) { acceptAction(id: $a) { id } }", json!({ "a": action }))
+            .await?;
     }
+    // The facilitator agrees to the timeline (the incident has no responder).
+    client
+        .exec(Some(&admin.token), "mutation($r: ID!) { agreeTimeline(reviewId: $r) { id } }", json!({ "r": review }))
+        .await?;
     let readiness = client
         .exec(
             Some(&admin.token),
