@@ -98,9 +98,16 @@ impl MigrationTrait for Migration {
             manager.alter_table(Table::alter().table(Review::Table).add_column(text_null(column)).to_owned()).await?;
         }
         // Reviews published before this migration: the last why's answer and the factors.
+        // The factors one per line in the order they were added, as publishing writes them.
         let factors = match manager.get_database_backend() {
-            DatabaseBackend::Postgres => "string_agg(f.description, E'\\n' ORDER BY f.created_at)",
-            _ => "group_concat(f.description, char(10))",
+            DatabaseBackend::Postgres => {
+                "SELECT string_agg(f.description, E'\\n' ORDER BY f.created_at) \
+                 FROM contributing_factor f WHERE f.review_id = review.id"
+            }
+            _ => {
+                "SELECT group_concat(description, char(10)) FROM (SELECT f.description FROM contributing_factor f \
+                 WHERE f.review_id = review.id ORDER BY f.created_at)"
+            }
         };
         manager
             .get_connection()
@@ -108,7 +115,7 @@ impl MigrationTrait for Migration {
                 "UPDATE review SET \
                  root_cause_text = (SELECT w.answer FROM why w WHERE w.review_id = review.id \
                    ORDER BY w.position DESC LIMIT 1), \
-                 factor_text = (SELECT {factors} FROM contributing_factor f WHERE f.review_id = review.id) \
+                 factor_text = ({factors}) \
                  WHERE search_text IS NOT NULL"
             ))
             .await?;

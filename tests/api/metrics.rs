@@ -375,6 +375,46 @@ async fn metrics_per_group_against_hand_counted_figures() {
 }
 
 #[tokio::test]
+async fn groups_of_actions_name_nothing_of_an_incident_the_viewer_may_not_read() {
+    let app = TestApp::new().await;
+    let now = Utc::now();
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    let payments = app.team(&admin, "Payments").await;
+    let platform = app.team(&admin, "Platform").await;
+    let platform_member = app.invite_and_join(&admin, "bm@acme.test", "MEMBER").await;
+    let colleague = app.invite_and_join(&admin, "bc@acme.test", "MEMBER").await;
+    for person in [&platform_member, &colleague] {
+        app.add_member(&admin, &platform, &person.user_id, "MEMBER").await.data();
+    }
+    // Payments' incident, tagged and resolved; one of its actions is Platform's to do (its owner
+    // may read the review; their colleague reads the action only, as their team's).
+    let incident =
+        incident(&app, &admin, &payments, "SEV1", now - TimeDelta::hours(5), false, &["ledger-rewrite"]).await;
+    let review = resolve(&app, &admin, &incident, now - TimeDelta::hours(1)).await;
+    let input = json!({ "reviewId": review, "title": "Throttle the ledger sync", "ownerId": platform_member.user_id,
+                        "teamId": platform, "dueDate": (now.date_naive() + TimeDelta::days(5)).to_string(),
+                        "successMetric": "No sync storms", "kind": "SYSTEMIC" });
+    run(&app, &admin, "mutation($i: CreateActionInput!) { createAction(input: $i) { id } }", json!({ "i": input }))
+        .await;
+
+    // The colleague reads the action, not the incident: the action counts, but no group of the
+    // incident's tag, severity or service names it.
+    let (from, to) = window();
+    let actions = "query($from: Date!, $to: Date!) { learningMetrics(from: $from, to: $to) { incidents actions } }";
+    let m = run(&app, &colleague, actions, json!({ "from": from, "to": to })).await;
+    assert_eq!(m["learningMetrics"], json!({ "incidents": 0, "actions": 1 }));
+    for by in ["TAG", "SEVERITY", "SERVICE", "DETECTION_SOURCE", "FACTOR_CATEGORY"] {
+        let m = run(&app, &colleague, GROUPED, json!({ "from": from, "to": to, "by": by })).await;
+        assert_eq!(m["learningMetrics"]["groups"], json!([]), "{by}: {m}");
+    }
+    let m = run(&app, &colleague, GROUPED, json!({ "from": from, "to": to, "by": "TEAM" })).await;
+    assert_eq!(outline(&m["learningMetrics"]), [(platform.clone(), s("Platform"), 0, 1)]);
+    // The admin, who reads everything, sees the tag's group with its action.
+    let m = run(&app, &admin, GROUPED, json!({ "from": from, "to": to, "by": "TAG" })).await;
+    assert_eq!(outline(&m["learningMetrics"]), [(s("ledger-rewrite"), s("ledger-rewrite"), 1, 1)]);
+}
+
+#[tokio::test]
 async fn an_empty_window_has_no_rates() {
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;

@@ -99,27 +99,27 @@ pub async fn feed(
     }
     let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;
     // Relevant to the team: told so when it was published.
-    let relevant = || {
+    let relevant = filter.relevant_to.map(|team_id| {
         let told = Query::select()
             .column(learning_notice::Column::ReviewId)
             .from(learning_notice::Entity)
-            .and_where(learning_notice::Column::TeamId.eq(filter.relevant_to.unwrap_or_default()))
+            .and_where(learning_notice::Column::TeamId.eq(team_id))
             .to_owned();
         Condition::all().add(review::Column::Id.in_subquery(told))
-    };
+    });
     let mut query = review::Entity::find().filter(condition);
     if let Some((key, id)) = page.after_pair::<FeedKey>()? {
         let later = Condition::any()
             .add(review::Column::PublishedAt.lt(key.published_at))
             .add(Condition::all().add(review::Column::PublishedAt.eq(key.published_at)).add(review::Column::Id.lt(id)));
-        query = query.filter(match (filter.relevant_to.is_some(), key.relevant) {
-            (false, _) => later,
-            (true, true) => Condition::any().add(relevant().not()).add(relevant().add(later)),
-            (true, false) => relevant().not().add(later),
+        query = query.filter(match (&relevant, key.relevant) {
+            (None, _) => later,
+            (Some(relevant), true) => Condition::any().add(relevant.clone().not()).add(relevant.clone().add(later)),
+            (Some(relevant), false) => relevant.clone().not().add(later),
         });
     }
-    if filter.relevant_to.is_some() {
-        let first_if_relevant: Expr = Expr::case(relevant(), Expr::cust("1")).finally(Expr::cust("0")).into();
+    if let Some(relevant) = relevant {
+        let first_if_relevant: Expr = Expr::case(relevant, Expr::cust("1")).finally(Expr::cust("0")).into();
         query = query.order_by_desc(first_if_relevant);
     }
     let mut rows = query

@@ -1,7 +1,8 @@
 //! Learning metrics: does the organization learn from its incidents? Computed in SQL over
 //! what the viewer may read, for one team or the whole organization, in a date window, and
 //! optionally per group (service, team, severity, detection source, factor category or tag):
-//! every figure is one grouped query, so asking for groups costs the same statements as not.
+//! every figure is one grouped query, so the groups cost the same nine statements once more,
+//! however many groups there are.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -299,7 +300,9 @@ impl Scope<'_> {
     }
 
     /// The group key of a query whose `action` is in reach: the responsible team, or through
-    /// the action's review's incident.
+    /// the action's review's incident, which the viewer must then be able to read (someone may
+    /// read an action of their team whose incident they may not: its tags, services, severity
+    /// and source are not theirs to learn).
     fn action_key(&self, query: &mut SelectStatement, group_by: GroupBy) -> Expr {
         if group_by == GroupBy::Team {
             return col((action::Entity, action::Column::TeamId));
@@ -312,7 +315,8 @@ impl Scope<'_> {
             .inner_join(
                 incident::Entity,
                 col((incident::Entity, incident::Column::Id)).equals((review::Entity, review::Column::IncidentId)),
-            );
+            )
+            .cond_where(readable_incidents(self.viewer));
         self.incident_key(query, group_by)
     }
 

@@ -170,6 +170,7 @@ async fn shared_with(
         .cond_where(candidates.clone())
         .group_by_col((review::Entity, review::Column::Id))
         .order_by_expr(Expr::cust("shared"), Order::Desc)
+        .order_by((review::Entity, review::Column::Id), Order::Desc)
         .limit(CANDIDATES)
         .to_owned();
     let mut found = Vec::new();

@@ -1,14 +1,19 @@
 //! Full-text search with each database's own engine: PostgreSQL's text search (GIN indexes over
 //! `to_tsvector('english', …)`) and SQLite's FTS5 (porter stemming, tables kept by triggers; see
-//! the `learning` migration). Both find words (and their stems), not substrings, so a search costs
-//! an index lookup whatever the length of the text or of the term.
+//! the `learning` migration). Both find words (and their stems), not substrings, through an index
+//! whatever the length of the term; on PostgreSQL a phrase or an excluded word also rechecks the
+//! text of the rows the index finds (bounded by the statement time limit).
 //!
 //! Search terms use web-search syntax on both: words must all appear, `"quoted phrases"` appear
-//! as written (on SQLite: their words, in any order), `or` between two items accepts either, and
+//! as written (on SQLite: their words, anywhere in the same row), `or` between two items accepts either, and
 //! `-word` excludes.
 
+use std::collections::BTreeSet;
+
+use rust_stemmers::{Algorithm, Stemmer};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, SelectStatement, SimpleExpr};
 use sea_orm::{Condition, ConnectionTrait, DatabaseBackend, EntityTrait, QueryFilter, QuerySelect, QueryTrait};
+use unicode_properties::{GeneralCategory, GeneralCategoryGroup, UnicodeGeneralCategory};
 use uuid::Uuid;
 
 use crate::domain::validate;
@@ -39,11 +44,19 @@ impl Compared {
         }
     }
 
-    /// The FTS5 column, and the bm25 weights that count it alone (body, root cause, factors).
-    fn sqlite_column(self) -> (&'static str, &'static str) {
+    /// The FTS5 column.
+    fn sqlite_column(self) -> &'static str {
         match self {
-            Self::RootCause => ("root_cause", "0.0, 1.0, 0.0"),
-            Self::Factors => ("factors", "0.0, 0.0, 1.0"),
+            Self::RootCause => "root_cause",
+            Self::Factors => "factors",
+        }
+    }
+
+    /// The review's column holding the text.
+    fn text_column(self) -> review::Column {
+        match self {
+            Self::RootCause => review::Column::RootCauseText,
+            Self::Factors => review::Column::FactorText,
         }
     }
 }
@@ -91,16 +104,26 @@ pub fn matches(backend: DatabaseBackend, searched: Searched, term: &str) -> Cond
     condition
 }
 
-/// An item of a search term as FTS5 words that must all appear: the index keeps no positions
-/// (`detail=column`: phrase checks on long texts ran for seconds, out of reach of the statement
-/// time limit), so a quoted phrase finds its words anywhere in the same column. Each word is
-/// quoted, so nothing a person types is taken as FTS5 syntax.
-fn fts5_words(text: &str) -> String {
-    let words: Vec<String> =
-        text.split(|c: char| !c.is_alphanumeric()).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"")).collect();
-    match words.as_slice() {
-        [word] => word.clone(),
-        _ => format!("({})", words.join(" AND ")),
+/// Whether FTS5's `unicode61` tokenizer keeps `c` in a token: letters, numbers and private use
+/// characters (its default `L* N* Co`); everything else, marks included, separates tokens.
+fn fts5_token_char(c: char) -> bool {
+    matches!(c.general_category_group(), GeneralCategoryGroup::Letter | GeneralCategoryGroup::Number)
+        || c.general_category() == GeneralCategory::PrivateUse
+}
+
+/// An item of a search term as FTS5 tokens that must all appear, or none when it holds no token.
+/// The index keeps no positions (`detail=column`: phrase checks on long texts ran for seconds,
+/// out of reach of the statement time limit), so a quoted phrase finds its words anywhere in the
+/// same row. Each token is quoted on its own, split where the tokenizer splits (a quoted string of
+/// two tokens would be a phrase, which such an index refuses), so nothing a person types is taken
+/// as FTS5 syntax.
+fn fts5_words(text: &str) -> Option<String> {
+    let tokens: Vec<String> =
+        text.split(|c: char| !fts5_token_char(c)).filter(|w| !w.is_empty()).map(|w| format!("\"{w}\"")).collect();
+    match tokens.as_slice() {
+        [] => None,
+        [token] => Some(token.clone()),
+        _ => Some(format!("({})", tokens.join(" AND "))),
     }
 }
 
@@ -150,11 +173,8 @@ impl WebQuery {
                 joined_by_or = !query.groups.is_empty();
                 continue;
             }
-            if text.chars().all(|c| !c.is_alphanumeric()) || items == validate::limits::SEARCH_WORDS {
-                continue;
-            }
+            let Some(item) = fts5_words(&text).filter(|_| items < validate::limits::SEARCH_WORDS) else { continue };
             items += 1;
-            let item = fts5_words(&text);
             if negated {
                 query.excluded.push(item);
             } else if joined_by_or && let Some(last) = query.groups.last_mut() {
@@ -210,9 +230,21 @@ pub fn significant_words(text: &str) -> Vec<String> {
     words
 }
 
+/// The stems of the significant words of `text` (Snowball English, as PostgreSQL's `english`
+/// configuration stems).
+pub fn stems(text: &str) -> BTreeSet<String> {
+    let stemmer = Stemmer::create(Algorithm::English);
+    significant_words(text).iter().map(|word| stemmer.stem(word).into_owned()).collect()
+}
+
 /// Reviews among `candidates` whose `compared` text shares words with `text`, best first, each
-/// with a similarity between 0 and 1: PostgreSQL's `ts_rank` (normalized as rank / (rank + 1))
-/// or FTS5's bm25 (as s / (s + 1)), over the text's significant words, any of which may match.
+/// with a likeness between 0 and 1, over the text's significant words, any of which may match.
+///
+/// PostgreSQL ranks every match with `ts_rank` (normalized as rank / (rank + 1)), which reads the
+/// document alone. SQLite's bm25 would weigh words by how many rows of the whole index hold them,
+/// every organization's included, and an organization could read others' vocabulary back from
+/// its scores; so on SQLite FTS5 finds the most recent `limit` matches and the likeness is the
+/// share of the text's word stems each one holds.
 pub async fn similar(
     db: &impl ConnectionTrait,
     candidates: Condition,
@@ -224,11 +256,9 @@ pub async fn similar(
     if words.is_empty() {
         return Ok(Vec::new());
     }
-    let score = Alias::new("score");
     let mut query: SelectStatement =
         review::Entity::find().select_only().column(review::Column::Id).filter(candidates).limit(limit).into_query();
-    let backend = db.get_database_backend();
-    if backend == DatabaseBackend::Postgres {
+    if db.get_database_backend() == DatabaseBackend::Postgres {
         let any_word = || -> SimpleExpr {
             Expr::cust_with_exprs(
                 "replace(plainto_tsquery('english', $1)::text, ' & ', ' | ')::tsquery",
@@ -236,37 +266,51 @@ pub async fn similar(
             )
         };
         let document = compared.postgres_document();
+        let score = Alias::new("score");
         query
             .expr_as(
                 Expr::cust_with_exprs(format!("CAST(ts_rank({document}, $1, 32) AS DOUBLE PRECISION)"), [any_word()]),
                 score.clone(),
             )
-            .and_where(Expr::cust_with_exprs(format!("{document} @@ $1"), [any_word()]));
-    } else {
-        let (column, weights) = compared.sqlite_column();
-        let any_word = words.iter().map(|w| format!("\"{w}\"")).collect::<Vec<_>>().join(" OR ");
-        query
-            .expr_as(Expr::cust(format!("-bm25(review_search, {weights})")), score.clone())
-            .inner_join(
-                Alias::new("review_search_key"),
-                Expr::col((Alias::new("review_search_key"), Alias::new("review_id")))
-                    .equals((review::Entity, review::Column::Id)),
-            )
-            .inner_join(Alias::new("review_search"), Expr::cust("review_search.rowid = review_search_key.key"))
-            .and_where(Expr::cust_with_exprs(
-                "review_search MATCH ?",
-                [Expr::val(format!("{{{column}}} : ({any_word})"))],
-            ));
+            .and_where(Expr::cust_with_exprs(format!("{document} @@ $1"), [any_word()]))
+            .order_by(score, Order::Desc)
+            .order_by((review::Entity, review::Column::Id), Order::Asc);
+        let mut found = Vec::new();
+        for row in db.query_all(&query).await? {
+            let score: f64 = row.try_get("", "score")?;
+            found.push((row.try_get("", "id")?, score.clamp(0.0, 1.0)));
+        }
+        return Ok(found);
     }
-    query.order_by(score, Order::Desc).order_by((review::Entity, review::Column::Id), Order::Asc);
-    let rows = db.query_all(&query).await?;
-    let mut found = Vec::with_capacity(rows.len());
-    for row in rows {
-        let id: Uuid = row.try_get("", "id")?;
-        let score: f64 = row.try_get("", "score")?;
-        let similarity = if backend == DatabaseBackend::Postgres { score } else { score / (score + 1.0) };
-        found.push((id, similarity.clamp(0.0, 1.0)));
+    let any_word: Vec<String> = words.iter().filter_map(|word| fts5_words(word)).collect();
+    if any_word.is_empty() {
+        return Ok(Vec::new());
     }
+    let column = compared.sqlite_column();
+    query
+        .expr_as(Expr::col((review::Entity, compared.text_column())), Alias::new("text"))
+        .inner_join(
+            Alias::new("review_search_key"),
+            Expr::col((Alias::new("review_search_key"), Alias::new("review_id")))
+                .equals((review::Entity, review::Column::Id)),
+        )
+        .inner_join(Alias::new("review_search"), Expr::cust("review_search.rowid = review_search_key.key"))
+        .and_where(Expr::cust_with_exprs(
+            "review_search MATCH ?",
+            [Expr::val(format!("{{{column}}} : ({})", any_word.join(" OR ")))],
+        ))
+        .order_by((review::Entity, review::Column::PublishedAt), Order::Desc)
+        .order_by((review::Entity, review::Column::Id), Order::Desc);
+    let source = stems(&words.join(" "));
+    let mut found = Vec::new();
+    for row in db.query_all(&query).await? {
+        let text: Option<String> = row.try_get("", "text")?;
+        let shared = stems(text.as_deref().unwrap_or_default()).intersection(&source).count();
+        if shared > 0 {
+            found.push((row.try_get("", "id")?, shared as f64 / source.len() as f64));
+        }
+    }
+    found.sort_by(|a: &(Uuid, f64), b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
     Ok(found)
 }
 

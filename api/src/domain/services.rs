@@ -295,7 +295,6 @@ pub async fn set_for_incident(
     incidents::commit_change(tx, viewer, incident, Change::IncidentServicesSet { service_ids }).await
 }
 
-/// The services teams own and have not archived, by name.
 /// The names of some of the organization's services, by ID (others' left out).
 pub async fn names(db: &impl ConnectionTrait, org_id: Uuid, ids: Vec<Uuid>) -> AppResult<HashMap<Uuid, String>> {
     if ids.is_empty() {
@@ -312,6 +311,7 @@ pub async fn names(db: &impl ConnectionTrait, org_id: Uuid, ids: Vec<Uuid>) -> A
     Ok(rows.into_iter().collect())
 }
 
+/// The services teams own and have not archived, by name.
 pub async fn of_teams(db: &impl ConnectionTrait, team_ids: Vec<Uuid>) -> AppResult<Vec<service::Model>> {
     Ok(service::Entity::find()
         .filter(service::Column::OwnerTeamId.is_in(team_ids))

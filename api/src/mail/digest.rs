@@ -129,16 +129,9 @@ async fn digest(
         .from(membership::Entity)
         .and_where(membership::Column::UserId.eq(person.id))
         .to_owned();
-    let notices = learning_notice::Entity::find()
-        .filter(learning_notice::Column::TeamId.in_subquery(own_teams.clone()))
-        .filter(learning_notice::Column::ReviewId.is_in(reviews.iter().map(|r| r.id)))
-        .order_by_asc(learning_notice::Column::CreatedAt)
-        .order_by_asc(learning_notice::Column::TeamId)
-        .all(db)
-        .await?;
     let actions = action::Entity::find()
         .filter(access::readable_actions(&viewer))
-        .filter(action::Column::TeamId.in_subquery(own_teams))
+        .filter(action::Column::TeamId.in_subquery(own_teams.clone()))
         .filter(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
         .order_by_asc(action::Column::DueDate)
         .order_by_asc(action::Column::Id)
@@ -148,6 +141,13 @@ async fn digest(
     if reviews.is_empty() && actions.is_empty() {
         return Ok(None);
     }
+    let notices = learning_notice::Entity::find()
+        .filter(learning_notice::Column::TeamId.in_subquery(own_teams))
+        .filter(learning_notice::Column::ReviewId.is_in(reviews.iter().map(|r| r.id)))
+        .order_by_asc(learning_notice::Column::CreatedAt)
+        .order_by_asc(learning_notice::Column::TeamId)
+        .all(db)
+        .await?;
     let team_ids: Vec<_> = reviews.iter().map(|r| r.team_id).chain(notices.iter().map(|n| n.team_id)).collect();
     let teams = team::Entity::find().filter(team::Column::Id.is_in(team_ids)).all(db).await?;
     let owner_ids: Vec<_> = actions.iter().map(|a| a.owner_id).collect();

@@ -27,7 +27,7 @@ pub struct IncidentFilter {
     pub to: Option<DateTime<Utc>>,
     /// Words that must all appear in the title or summary, in any of their forms (English
     /// full-text search: `failovers` finds `failover`), with "phrases" (on SQLite, their words
-    /// anywhere in the same field), `or` and `-word`; at most 200 characters.
+    /// anywhere in the incident's title and summary), `or` and `-word`; at most 200 characters.
     pub search: Option<String>,
 }
 

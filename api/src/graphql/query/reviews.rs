@@ -28,7 +28,7 @@ impl ReviewQuery {
         #[graphql(desc = "Only reviews owned by one of these teams.")] team_ids: Option<Vec<ID>>,
         #[graphql(desc = "Only reviews of incidents carrying any of these tags.")] tags: Option<Vec<String>>,
         #[graphql(
-            desc = "Words to find in the title, summary, impact, learnings, what went well, the why chain and the contributing factors: English full-text search (any form of a word: `deploys` finds `deploy`), with \"phrases\" (on SQLite, their words anywhere in the text), `or` and `-word`. At most 200 characters."
+            desc = "Words to find in the title, summary, impact, learnings, what went well, the why chain and the contributing factors: English full-text search (any form of a word: `deploys` finds `deploy`), with \"phrases\" (on SQLite, their words anywhere in the review's text), `or` and `-word`. At most 200 characters."
         )]
         search: Option<String>,
         #[graphql(

@@ -26,10 +26,12 @@ pub struct RelatedReview {
     /// The related review.
     pub review: Review,
     /// How related: 1 per shared service + 0.5 per shared tag + 2 × how alike the root causes
-    /// read + 1.5 × how alike the contributing factors read (each likeness between 0 and 1, from
-    /// the database's text ranking: PostgreSQL's `ts_rank`, SQLite's bm25). Higher is closer.
+    /// read + 1.5 × how alike the contributing factors read. Each likeness is between 0 and 1,
+    /// over the other review's significant words: on PostgreSQL its full-text rank (`ts_rank`,
+    /// normalized), on SQLite the share of the words (any form) it holds, among the most recent
+    /// 200 reviews FTS5 finds with any of them. Higher is closer.
     pub score: f64,
-    /// Why, in the order above.
+    /// Why: SHARED_SERVICE, SHARED_TAG, SIMILAR_FACTOR, SIMILAR_ROOT_CAUSE, in that order.
     pub reasons: Vec<RelatedReason>,
 }
 

@@ -48,15 +48,15 @@ impl Team {
     }
     /// Published reviews the team was told concern it (a service it owns, an incident like its
     /// own) that nobody in the team has acknowledged yet, most recently told first.
-    #[graphql(complexity = "crate::graphql::page_cost(first, child_complexity)")]
+    #[graphql(complexity = "crate::graphql::cost::list(child_complexity, crate::graphql::list_size(first, 20, 100))")]
     async fn pending_learnings(
         &self,
         ctx: &Context<'_>,
         #[graphql(desc = "How many to return: 20 when omitted; more than 100 returns 100.")] first: Option<i32>,
     ) -> Result<Vec<RelevantLearning>> {
         let viewer = ctx.viewer()?;
-        let page = ctx.page(first, None)?;
-        let notices = learning::pending_for_team(ctx.db(), viewer, self.0.id, page.first).await?;
+        let limit = crate::graphql::list_size(first, 20, 100) as u64;
+        let notices = learning::pending_for_team(ctx.db(), viewer, self.0.id, limit).await?;
         Ok(notices.into_iter().map(Into::into).collect())
     }
     /// The team's members, oldest membership first.
