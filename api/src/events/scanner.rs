@@ -263,15 +263,19 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind, now: DateTi
         FollowUpKind::ShortTerm => (review::Column::FollowUpAt, review::Column::FollowUpNoticeFor),
         FollowUpKind::LongTerm => (review::Column::LongTermReviewAt, review::Column::LongTermNoticeFor),
     };
+    // An anti-join on the (review, kind) index (see `reviews::due_follow_ups`).
     let recorded = Query::select()
-        .column(follow_up::Column::ReviewId)
+        .expr(Expr::cust("1"))
         .from(follow_up::Entity)
-        .and_where(follow_up::Column::Kind.eq(kind))
+        .and_where(
+            Expr::col((follow_up::Entity, follow_up::Column::ReviewId)).equals((review::Entity, review::Column::Id)),
+        )
+        .and_where(Expr::col((follow_up::Entity, follow_up::Column::Kind)).eq(kind))
         .to_owned();
     let unannounced = Condition::all()
         .add(review::Column::Status.eq(ReviewStatus::Published))
         .add(due_at.lte(now))
-        .add(review::Column::Id.not_in_subquery(recorded))
+        .add(Expr::exists(recorded).not())
         .add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(due_at))));
     let tx = db::begin_write(db).await?;
     let ids =

@@ -1,6 +1,7 @@
 //! Follow-up reviews of a published review.
 
 use super::*;
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 /// Records a follow-up review of a published review: one of each kind.
 pub async fn record_follow_up(
@@ -73,27 +74,32 @@ pub async fn due_follow_ups(
     page: &PageRequest,
 ) -> AppResult<Page<review::Model>> {
     let now = viewer.now();
+    // NOT EXISTS, an anti-join on the (review, kind) index: `NOT IN (subquery)` made PostgreSQL
+    // scan the follow-ups once per review and ran past the statement time limit at scale.
     let recorded = |kind: FollowUpKind| {
-        Query::select()
-            .column(follow_up::Column::ReviewId)
-            .from(follow_up::Entity)
-            .and_where(follow_up::Column::Kind.eq(kind))
-            .to_owned()
+        Expr::exists(
+            Query::select()
+                .expr(Expr::cust("1"))
+                .from(follow_up::Entity)
+                .and_where(
+                    Expr::col((follow_up::Entity, follow_up::Column::ReviewId))
+                        .equals((review::Entity, review::Column::Id)),
+                )
+                .and_where(Expr::col((follow_up::Entity, follow_up::Column::Kind)).eq(kind))
+                .to_owned(),
+        )
+        .not()
     };
     let mut select = review::Entity::find()
         .filter(readable_reviews(viewer))
         .filter(review::Column::Status.eq(ReviewStatus::Published))
         .filter(
             Condition::any()
-                .add(
-                    Condition::all()
-                        .add(review::Column::FollowUpAt.lte(now))
-                        .add(review::Column::Id.not_in_subquery(recorded(FollowUpKind::ShortTerm))),
-                )
+                .add(Condition::all().add(review::Column::FollowUpAt.lte(now)).add(recorded(FollowUpKind::ShortTerm)))
                 .add(
                     Condition::all()
                         .add(review::Column::LongTermReviewAt.lte(now))
-                        .add(review::Column::Id.not_in_subquery(recorded(FollowUpKind::LongTerm))),
+                        .add(recorded(FollowUpKind::LongTerm)),
                 ),
         );
     if let Some(team_id) = team_id {

@@ -86,7 +86,28 @@ impl Extension for ErrorCodesExtension {
         operation_name: Option<&str>,
         next: NextExecute<'_>,
     ) -> Response {
-        AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error())
+        let response =
+            AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
+        // A statement the time limit cancelled: the client reads TIMEOUT; the operator learns which.
+        for error in &response.errors {
+            let code = error.extensions.as_ref().and_then(|extensions| extensions.get("code"));
+            if code == Some(&async_graphql::Value::from("TIMEOUT")) {
+                let path: Vec<String> = error
+                    .path
+                    .iter()
+                    .map(|segment| match segment {
+                        async_graphql::PathSegment::Field(name) => name.clone(),
+                        async_graphql::PathSegment::Index(index) => index.to_string(),
+                    })
+                    .collect();
+                tracing::warn!(
+                    operation = operation_name.unwrap_or("(anonymous)"),
+                    path = %path.join("."),
+                    "a statement ran past the statement time limit and was cancelled"
+                );
+            }
+        }
+        response
     }
 
     fn subscribe<'s>(
