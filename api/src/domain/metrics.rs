@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, follow_up,
     incident, incident_service, incident_tag, review, tag,
@@ -20,8 +20,8 @@ use uuid::Uuid;
 use crate::auth::Viewer;
 use crate::domain::access::{readable_actions, readable_incidents, readable_reviews};
 use crate::domain::policy::{self, ReviewPolicy};
-use crate::domain::{services, teams};
-use crate::error::{AppError, AppResult};
+use crate::domain::{services, teams, validate};
+use crate::error::AppResult;
 
 #[derive(Debug, Clone, PartialEq, Default)]
 pub struct LearningMetrics {
@@ -88,10 +88,6 @@ fn rate(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
 
-fn start_of(date: NaiveDate) -> DateTime<Utc> {
-    date.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc()
-}
-
 /// Metrics of incidents that started, and actions created, from `from` to `to` (inclusive).
 pub async fn learning_metrics(
     db: &impl ConnectionTrait,
@@ -101,14 +97,12 @@ pub async fn learning_metrics(
     to: NaiveDate,
     group_by: Option<GroupBy>,
 ) -> AppResult<LearningMetrics> {
-    if to < from {
-        return Err(AppError::invalid("to", "to must not be before from"));
-    }
+    let (start, end) = validate::days(from, to)?;
     if let Some(team_id) = team_id {
         teams::find_in_org(db, viewer.org_id, team_id).await?;
     }
     let policy = policy::for_org(db, viewer.org_id).await?;
-    let scope = Scope { viewer, team_id, start: start_of(from), end: start_of(to) + TimeDelta::days(1), policy };
+    let scope = Scope { viewer, team_id, start, end, policy };
     let mut metrics = scope.tallies(db, None).await?.remove(&Key::All).unwrap_or_default().into_metrics();
     if let Some(group_by) = group_by {
         let tallies = scope.tallies(db, Some(group_by)).await?;
@@ -123,6 +117,17 @@ enum Key {
     All,
     Id(Uuid),
     Name(String),
+}
+
+impl Key {
+    /// The key of a row of a figure grouped by `group_by` (selected as `KEY`).
+    fn read(row: &QueryResult, group_by: Option<GroupBy>) -> AppResult<Self> {
+        Ok(match group_by {
+            None => Self::All,
+            Some(GroupBy::Service | GroupBy::Team) => Self::Id(row.try_get("", KEY)?),
+            Some(_) => Self::Name(row.try_get("", KEY)?),
+        })
+    }
 }
 
 /// Raw counts of one key, turned into rates at the end.
@@ -345,13 +350,7 @@ impl Scope<'_> {
     async fn tallies(&self, db: &impl ConnectionTrait, group_by: Option<GroupBy>) -> AppResult<HashMap<Key, Tally>> {
         let backend = db.get_database_backend();
         let mut tallies: HashMap<Key, Tally> = HashMap::new();
-        let key_of = |row: &QueryResult| -> AppResult<Key> {
-            Ok(match group_by {
-                None => Key::All,
-                Some(GroupBy::Service | GroupBy::Team) => Key::Id(row.try_get("", KEY)?),
-                Some(_) => Key::Name(row.try_get("", KEY)?),
-            })
-        };
+        let key_of = |row: &QueryResult| Key::read(row, group_by);
         let grouped = |mut query: SelectStatement, group: fn(&Self, &mut SelectStatement, GroupBy)| {
             if let Some(group_by) = group_by {
                 group(self, &mut query, group_by);
@@ -605,11 +604,7 @@ impl Scope<'_> {
         let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
         let mut middles: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
         for row in rows {
-            let key = match group_by {
-                None => Key::All,
-                Some(GroupBy::Service | GroupBy::Team) => Key::Id(row.try_get("", KEY)?),
-                Some(_) => Key::Name(row.try_get("", KEY)?),
-            };
+            let key = Key::read(&row, group_by)?;
             let due: NaiveDate = row.try_get("", "due_date")?;
             middles.entry(key).or_default().push((today - due).num_days() as f64);
         }

@@ -3,7 +3,7 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use chrono::{DateTime, NaiveDate, TimeDelta, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entity::{ReviewStatus, incident_service, incident_tag, review, tag};
 use rust_stemmers::{Algorithm, Stemmer};
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
@@ -14,8 +14,8 @@ use crate::auth::Viewer;
 use crate::domain::access::readable_reviews;
 use crate::domain::reviews::{self, PublishedTexts};
 use crate::domain::search::{self, Compared};
-use crate::domain::services;
-use crate::error::{AppError, AppResult};
+use crate::domain::{services, validate};
+use crate::error::AppResult;
 
 /// Why two reviews are related.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -227,11 +227,7 @@ pub async fn themes(
     to: NaiveDate,
     first: usize,
 ) -> AppResult<Vec<Theme>> {
-    if to < from {
-        return Err(AppError::invalid("to", "to must not be before from"));
-    }
-    let start = from.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc();
-    let end = to.and_hms_opt(0, 0, 0).expect("midnight exists").and_utc() + TimeDelta::days(1);
+    let (start, end) = validate::days(from, to)?;
     let window = readable_reviews(viewer)
         .add(review::Column::Status.eq(ReviewStatus::Published))
         .add(review::Column::PublishedAt.gte(start))

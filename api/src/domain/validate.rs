@@ -97,6 +97,19 @@ pub fn search(field: &str, raw: Option<&str>) -> AppResult<Option<String>> {
     optional_text(field, raw, limits::SEARCH)
 }
 
+/// A window of whole UTC days, `from` to `to` included, as the instants it starts and ends at
+/// (the end excluded); BAD_USER_INPUT at `to` when it comes before `from`.
+pub fn days(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> AppResult<(chrono::DateTime<chrono::Utc>, chrono::DateTime<chrono::Utc>)> {
+    if to < from {
+        return Err(AppError::invalid("to", "to must not be before from"));
+    }
+    let start_of = |day: chrono::NaiveDate| day.and_time(chrono::NaiveTime::MIN).and_utc();
+    Ok((start_of(from), start_of(to) + chrono::TimeDelta::days(1)))
+}
+
 /// Checks that answer nothing, with every problem they find at once.
 pub fn every(checks: impl IntoIterator<Item = AppResult<()>>) -> AppResult<()> {
     AppError::combine(checks.into_iter().filter_map(Result::err)).map_or(Ok(()), Err)
