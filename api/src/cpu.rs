@@ -14,18 +14,10 @@ static PERMITS: LazyLock<Arc<Semaphore>> = LazyLock::new(|| {
     Arc::new(Semaphore::new(cores.saturating_sub(1).max(1)))
 });
 
-/// Runs `work` on the blocking pool once a permit is free.
-pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-    on_blocking_pool(&PERMITS, work).await
-}
-
-/// Runs `work` on the blocking pool under one of `permits`, which the work itself holds: a
+/// Runs `work` on the blocking pool once a permit is free. The work itself holds the permit: a
 /// caller that goes away (a client disconnecting) does not free it while the work still runs.
-pub async fn on_blocking_pool<T: Send + 'static>(
-    permits: &Arc<Semaphore>,
-    work: impl FnOnce() -> T + Send + 'static,
-) -> AppResult<T> {
-    let permit = permits.clone().acquire_owned().await.map_err(AppError::internal)?;
+pub async fn run<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+    let permit = PERMITS.clone().acquire_owned().await.map_err(AppError::internal)?;
     tokio::task::spawn_blocking(move || {
         let _held = permit;
         work()

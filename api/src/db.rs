@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use uuid::Uuid;
 
 use crate::config::{Config, MigrateAction};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
@@ -105,30 +106,51 @@ pub async fn migrate(db: &DatabaseConnection) -> Result<(), DbErr> {
     Migrator::up(db, None).await
 }
 
-/// The PostgreSQL advisory lock every write transaction takes first ("hindsig" in ASCII).
-pub(crate) const WRITE_LOCK: i64 = 0x68_69_6e_64_73_69_67;
-
-/// Begins a transaction that will write, holding the database's write lock until it ends.
+/// Begins a transaction that will write to one organization, holding its write lock until it
+/// ends.
 ///
-/// SQLite takes it up front (`BEGIN IMMEDIATE`), so two writers queue on the busy timeout
-/// instead of one failing when it upgrades a read lock. PostgreSQL takes a transaction-scoped
-/// advisory lock as the first statement: writers queue in one order, so they cannot deadlock on
-/// each other's rows, and the events they log become visible in ID order, which resumable
-/// subscriptions rely on (see `events::record`). Reads never wait for it.
-pub async fn begin_write(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
-    let options =
-        TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };
-    let tx = db.begin_with_options(options).await?;
-    if is_postgres(&tx) {
-        tx.execute_unprepared(&format!("SELECT pg_advisory_xact_lock({WRITE_LOCK})")).await?;
-    }
+/// SQLite takes its single write lock up front (`BEGIN IMMEDIATE`), so two writers queue on the
+/// busy timeout instead of one failing when it upgrades a read lock. PostgreSQL takes the
+/// organization's transaction-scoped advisory lock as the first statement: an organization's
+/// writers queue in one order, so they cannot deadlock on each other's rows, and the events they
+/// log become visible in the order of their `sequence`, which resumable subscriptions rely on
+/// (see `events::record`). Other organizations' writers do not wait for it, nor do reads.
+pub async fn begin_write(db: &DatabaseConnection, org_id: Uuid) -> Result<DatabaseTransaction, DbErr> {
+    let tx = begin_local(db).await?;
+    lock_organizations(&tx, [org_id]).await?;
     Ok(tx)
 }
 
-/// Begins a transaction that writes rows no event's order depends on (webhook deliveries):
-/// `BEGIN IMMEDIATE` on SQLite, as `begin_write`, but without PostgreSQL's advisory lock, so it
-/// does not queue behind (or hold up) the writers of the event log. Logging an event inside it
-/// still takes that lock (see `events::record`).
+/// Takes the write locks of several organizations inside a transaction begun with
+/// `begin_local` (PostgreSQL; SQLite's one write lock is already held), before the transaction
+/// writes anything, in one order (by key), so that two transactions locking overlapping sets
+/// cannot deadlock.
+pub async fn lock_organizations(tx: &DatabaseTransaction, orgs: impl IntoIterator<Item = Uuid>) -> Result<(), DbErr> {
+    if !is_postgres(tx) {
+        return Ok(());
+    }
+    let mut keys: Vec<i64> = orgs.into_iter().map(write_lock_key).collect();
+    keys.sort_unstable();
+    keys.dedup();
+    if keys.is_empty() {
+        return Ok(());
+    }
+    let locks = keys.iter().map(|key| format!("pg_advisory_xact_lock({key})")).collect::<Vec<_>>().join(", ");
+    tx.execute_unprepared(&format!("SELECT {locks}")).await?;
+    Ok(())
+}
+
+/// The key of an organization's PostgreSQL advisory write lock: its ID folded to 64 bits (two
+/// organizations sharing a key would only queue together).
+fn write_lock_key(org_id: Uuid) -> i64 {
+    let (high, low) = org_id.as_u64_pair();
+    i64::from_ne_bytes((high ^ low).to_ne_bytes())
+}
+
+/// Begins a transaction that will write, without any organization's lock (`BEGIN IMMEDIATE` on
+/// SQLite, as `begin_write`): for rows no event's order depends on (webhook deliveries, the
+/// cursors along the log), or for a writer that learns which organizations it touches before
+/// writing and then calls `lock_organizations` (the deadline scanner).
 pub async fn begin_local(db: &DatabaseConnection) -> Result<DatabaseTransaction, DbErr> {
     let options =
         TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..Default::default() };

@@ -106,16 +106,28 @@ pub fn decode_lookup(global_id: &str, kind: NodeKind, field: &str) -> AppResult<
     }
 }
 
-/// Event IDs are sequence numbers: `base64url("Event:<n>")`, ordered as the log.
-pub fn encode_event(id: i64) -> String {
-    URL_SAFE_NO_PAD.encode(format!("Event:{id}"))
+/// Event IDs are the event's place in its organization's log: `base64url("Event/<sequence>")`.
+pub fn encode_event(sequence: i64) -> String {
+    URL_SAFE_NO_PAD.encode(format!("Event/{sequence}"))
 }
 
-pub fn decode_event(global_id: &str, field: &str) -> AppResult<i64> {
-    URL_SAFE_NO_PAD
-        .decode(global_id.trim())
-        .ok()
-        .and_then(|bytes| String::from_utf8(bytes).ok())
-        .and_then(|text| text.strip_prefix("Event:").and_then(|n| n.parse().ok()))
+/// Where an event ID points in the log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum EventPosition {
+    /// The event's place in its organization's log (`encode_event`).
+    Sequence(i64),
+    /// An ID given before each organization's log was numbered on its own
+    /// (`base64url("Event:<n>")`, a number shared by every organization's events), which a
+    /// subscriber may still resume from.
+    Shared(i64),
+}
+
+pub fn decode_event(global_id: &str, field: &str) -> AppResult<EventPosition> {
+    let text = URL_SAFE_NO_PAD.decode(global_id.trim()).ok().and_then(|bytes| String::from_utf8(bytes).ok());
+    let number = |prefix: &str| text.as_deref().and_then(|text| text.strip_prefix(prefix)?.parse::<i64>().ok());
+    number("Event/")
+        .map(EventPosition::Sequence)
+        .or_else(|| number("Event:").map(EventPosition::Shared))
+        .filter(|position| matches!(position, EventPosition::Sequence(n) | EventPosition::Shared(n) if *n >= 0))
         .ok_or_else(|| AppError::invalid(field, format!("`{global_id}` is not an event ID")))
 }

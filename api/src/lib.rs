@@ -12,6 +12,7 @@ pub mod events;
 pub mod graphql;
 pub mod ids;
 pub mod mail;
+pub mod memory;
 pub mod metrics;
 pub mod state;
 pub mod telemetry;

@@ -9,6 +9,8 @@ pub struct Model {
     #[sea_orm(primary_key)]
     pub id: i64,
     pub organization_id: Uuid,
+    /// The event's place in its organization's log: 1, 2, 3… with no gap, in commit order.
+    pub sequence: i64,
     pub actor_id: Option<Uuid>,
     pub kind: EventKind,
     /// Global ID of the object the event is about.

@@ -21,7 +21,7 @@ pub struct Model {
     /// `previous_secret_until`.
     pub previous_secret: Option<String>,
     pub previous_secret_until: Option<DateTimeUtc>,
-    /// The last event of the log considered for it.
+    /// The `sequence` of the last event of its organization's log considered for it.
     pub cursor: i64,
     /// Since when every delivery has failed (none after a success).
     pub failing_since: Option<DateTimeUtc>,

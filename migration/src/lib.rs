@@ -20,6 +20,7 @@ mod m20261201_000014_agenda;
 mod m20261202_000015_meeting;
 mod m20261202_000016_services;
 mod m20261203_000017_learning;
+mod m20261204_000018_event_sequence;
 
 pub struct Migrator;
 
@@ -44,6 +45,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000015_meeting::Migration),
             Box::new(m20261202_000016_services::Migration),
             Box::new(m20261203_000017_learning::Migration),
+            Box::new(m20261204_000018_event_sequence::Migration),
         ]
     }
 }

@@ -92,6 +92,7 @@ impl Org {
             name: org_name(number),
             slug: org_slug(number),
             created_at,
+            event_sequence: 0,
         };
         let admin = user::Model {
             id: id_at(rng, created_at),

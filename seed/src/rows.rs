@@ -129,12 +129,12 @@ impl Writer {
     pub async fn write(&mut self, db: &DatabaseConnection, rows: Rows) -> Result<(), DbErr> {
         if db.get_database_backend() == DbBackend::Postgres {
             // Seeding writes new rows only and logs no events, so its transactions need not
-            // queue behind the write lock: several of them write at once.
+            // queue behind any organization's write lock: several of them write at once.
             let mut tx = db.get_postgres_connection_pool().begin().await.map_err(copy_error)?;
             in_key_order!(self.copy(&mut tx, rows));
             return tx.commit().await.map_err(copy_error);
         }
-        let tx = db::begin_write(db).await?;
+        let tx = db::begin_local(db).await?;
         // Inserts into a dozen indexes touch pages all over the file: keep them in memory.
         tx.execute_unprepared(&format!("PRAGMA cache_size = -{SQLITE_CACHE_KIB}")).await?;
         in_key_order!(self.insert(&tx, rows));

@@ -2,9 +2,9 @@
 //! creates each get their row and their event.
 
 use chrono::{TimeDelta, Utc};
-use entity::{event, incident};
+use entity::{event, incident, organization};
 use futures_util::future::join_all;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::harness::TestApp;
@@ -66,6 +66,47 @@ async fn concurrent_creates_each_get_their_row_and_their_event() {
     let events =
         event::Entity::find().filter(event::Column::Kind.eq("INCIDENT_DECLARED")).count(&app.state.db).await.unwrap();
     assert_eq!((rows, events), (N as u64, N as u64));
+}
+
+#[tokio::test]
+async fn writers_of_several_organizations_at_once_each_number_their_events_without_a_gap() {
+    const N: usize = 8;
+    let app = TestApp::new().await;
+    let mut orgs = Vec::new();
+    for name in ["Acme", "Globex", "Initech"] {
+        let admin = app.sign_up(name, &format!("admin@{}.test", name.to_lowercase())).await;
+        let team = app.team(&admin, "Payments").await;
+        orgs.push((admin, team));
+    }
+    let started = (Utc::now() - TimeDelta::hours(1)).to_rfc3339();
+    let answers = join_all(orgs.iter().flat_map(|(admin, team)| {
+        (0..N).map(|n| {
+            let (app, token, team, started) = (&app, admin.token.clone(), team.clone(), started.clone());
+            async move {
+                let input =
+                    json!({ "teamId": team, "title": format!("Incident {n}"), "severity": "SEV3", "startedAt": started });
+                app.exec(Some(&token), DECLARE, json!({ "i": input })).await
+            }
+        })
+    }))
+    .await;
+    for answer in &answers {
+        answer.data();
+    }
+    for org in organization::Entity::find().all(&app.state.db).await.unwrap() {
+        let numbers: Vec<i64> = event::Entity::find()
+            .filter(event::Column::OrganizationId.eq(org.id))
+            .order_by_asc(event::Column::Id)
+            .all(&app.state.db)
+            .await
+            .unwrap()
+            .iter()
+            .map(|row| row.sequence)
+            .collect();
+        assert!(numbers.len() > N, "{}: {numbers:?}", org.name);
+        assert_eq!(numbers, (1..=numbers.len() as i64).collect::<Vec<_>>(), "{}: in the order written", org.name);
+        assert_eq!(org.event_sequence, numbers.len() as i64, "{}", org.name);
+    }
 }
 
 #[tokio::test]

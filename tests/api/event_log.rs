@@ -3,7 +3,7 @@
 
 use chrono::Utc;
 use entity::{EventKind, event};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, EntityTrait, QueryOrder};
+use sea_orm::{ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
 use crate::actions::{crew, in_days};
@@ -40,6 +40,63 @@ async fn the_log_keeps_no_reason_evidence_or_name_written_by_a_person() {
 }
 
 #[tokio::test]
+async fn each_organization_numbers_its_events_on_its_own() {
+    let c = crew().await;
+    let globex = c.app.sign_up("Globex", "grace@globex.test").await;
+    let rename = |t: &'static str| {
+        c.run(
+            &c.member,
+            "mutation($r: ID!, $t: String!) { updateReview(id: $r, input: { title: $t }) { id } }",
+            json!({ "r": c.review, "t": t }),
+        )
+    };
+    rename("Before").await.data();
+    let mut teams = Vec::new();
+    for n in 0..5 {
+        teams.push(c.app.team(&globex, &format!("Team {n}")).await);
+    }
+    rename("After").await.data();
+
+    let ids_in = |answer: &crate::harness::Answer| -> Vec<(String, i64)> {
+        answer.data()["history"]["nodes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|node| {
+                let id = node["id"].as_str().unwrap();
+                let position = hindsight_api::ids::decode_event(id, "id").unwrap();
+                let hindsight_api::ids::EventPosition::Sequence(n) = position else { panic!("{id}: {position:?}") };
+                (node["kind"].as_str().unwrap().to_owned(), n)
+            })
+            .collect()
+    };
+    let history = "query($id: ID!) { history(subjectId: $id, first: 100) { nodes { id kind } } }";
+    let review = ids_in(&c.run(&c.member, history, json!({ "id": c.review })).await);
+    let renames: Vec<i64> = review.iter().filter(|(kind, _)| kind == "REVIEW_UPDATED").map(|(_, n)| *n).collect();
+    assert_eq!(renames.len(), 2, "{review:?}");
+    assert_eq!(renames[1], renames[0] + 1, "another organization's five changes left no gap: {review:?}");
+
+    let mut created = Vec::new();
+    for team in &teams {
+        created.extend(ids_in(&c.app.exec(Some(&globex.token), history, json!({ "id": team })).await));
+    }
+    let numbers: Vec<i64> = created.iter().map(|(_, n)| *n).collect();
+    let first = numbers[0];
+    assert_eq!(numbers, (first..first + 5).collect::<Vec<_>>(), "one after another: {created:?}");
+    assert!(first < 10, "Globex counts from its own start: {created:?}");
+
+    // Stored, the same two renames sit at least six rows apart in the table of every log.
+    let stored = event::Entity::find()
+        .filter(event::Column::Kind.eq(EventKind::ReviewUpdated))
+        .order_by_asc(event::Column::Id)
+        .all(&c.app.state.db)
+        .await
+        .unwrap();
+    let rows: Vec<i64> = stored.iter().map(|row| row.id).collect();
+    assert!(rows[1] - rows[0] >= 6, "{rows:?}");
+}
+
+#[tokio::test]
 async fn an_event_stored_before_the_types_still_reads() {
     let c = crew().await;
     let action = c.action("Add a dead-letter queue", &c.member).await;
@@ -57,6 +114,7 @@ async fn an_event_stored_before_the_types_still_reads() {
         kind: Set(EventKind::ActionDropped),
         subject_id: Set(hindsight_api::ids::encode(hindsight_api::ids::NodeKind::Action, action_id)),
         payload: Set(old),
+        sequence: Set(created.sequence + 1),
         created_at: Set(Utc::now()),
         ..Default::default()
     }

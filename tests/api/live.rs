@@ -7,8 +7,9 @@ use std::time::Duration;
 use entity::event;
 use futures_util::{FutureExt, StreamExt};
 use hindsight_api::events::scanner::{self, Scan};
+use hindsight_api::ids::EventPosition;
 use hindsight_api::{AppState, Application};
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::{Value, json};
 
 use crate::actions::{PUBLISH_QUERY, crew, ready_but_for_actions};
@@ -141,15 +142,54 @@ async fn events_resume_after_a_reconnect_with_nothing_missed_or_repeated() {
     let ((), ids) = tokio::join!(writer, reader);
     socket.silent_for(Duration::from_millis(500)).await;
 
-    let numbers: Vec<i64> = ids.iter().map(|id| hindsight_api::ids::decode_event(id, "id").unwrap()).collect();
+    let numbers: Vec<i64> = ids.iter().map(|id| sequence(id)).collect();
     assert!(numbers.windows(2).all(|w| w[0] < w[1]), "in order, each once: {numbers:?}");
     let logged = event::Entity::find()
         .filter(event::Column::Kind.eq("REVIEW_UPDATED"))
-        .filter(event::Column::Id.gt(hindsight_api::ids::decode_event(last.as_str().unwrap(), "after").unwrap()))
+        .filter(event::Column::Sequence.gt(sequence(last.as_str().unwrap())))
         .count(&c.app.state.db)
         .await
         .unwrap();
     assert_eq!(logged, 6, "every change after the resume point arrived");
+}
+
+/// An event ID's place in its organization's log.
+fn sequence(id: &str) -> i64 {
+    match hindsight_api::ids::decode_event(id, "id").unwrap() {
+        EventPosition::Sequence(sequence) => sequence,
+        other => panic!("{id} is not an event ID of today's form: {other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn an_event_id_given_before_each_organization_numbered_its_log_still_resumes() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    let rename = |n: usize| c.run(&c.member, RENAME_REVIEW, json!({ "r": c.review, "t": format!("Title {n}") }));
+    rename(1).await.data();
+    rename(2).await.data();
+    rename(3).await.data();
+    let renames = event::Entity::find()
+        .filter(event::Column::Kind.eq("REVIEW_UPDATED"))
+        .order_by_asc(event::Column::Sequence)
+        .all(&c.app.state.db)
+        .await
+        .unwrap();
+    // As a subscriber would hold the first rename's ID from before: its number in the shared log.
+    let held =
+        base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, format!("Event:{}", renames[0].id));
+    let mut socket =
+        Socket::subscribed(addr, &c.member.token, "log", EVENTS, json!({ "kinds": ["REVIEW_UPDATED"], "after": held }))
+            .await;
+    let second = socket.next("log").await["data"]["events"]["id"].as_str().unwrap().to_owned();
+    let third = socket.next("log").await["data"]["events"]["id"].as_str().unwrap().to_owned();
+    assert_eq!([sequence(&second), sequence(&third)], [renames[1].sequence, renames[2].sequence]);
+    socket.silent_for(Duration::from_millis(300)).await;
+
+    // Anything else is no event ID.
+    let mut socket = Socket::subscribed(addr, &c.member.token, "log", EVENTS, json!({ "after": "RXZlbnQ6LTE" })).await;
+    let refused = socket.next("log").await;
+    assert_eq!(refused["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{refused}");
 }
 
 #[tokio::test]

@@ -1,13 +1,14 @@
-//! argon2id password hashing (OWASP parameters: 19 MiB, t=2, p=1), off the async runtime and
-//! limited in concurrency so a login flood cannot starve other requests of CPU and memory.
+//! argon2id password hashing (OWASP parameters: 19 MiB, t=2, p=1) on threads of its own, at the
+//! lowest CPU priority and limited in number, so that a login flood cannot starve other requests
+//! of CPU or memory: they run whenever a core is free and yield it to anything else.
 
-use std::sync::Arc;
+use std::panic::AssertUnwindSafe;
+use std::sync::{Arc, Mutex, mpsc};
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
 use rand::rngs::OsRng;
 use rand::{RngCore, TryRngCore};
-use tokio::sync::Semaphore;
 
 use crate::error::{AppError, AppResult};
 
@@ -16,7 +17,7 @@ pub const MAX_PASSWORD_CHARS: usize = 256;
 
 #[derive(Clone)]
 pub struct Passwords {
-    permits: Arc<Semaphore>,
+    hashers: Arc<Hashers>,
     /// Verified against when the account does not exist, so that an unknown email costs the
     /// same time as a wrong password.
     dummy_hash: Arc<str>,
@@ -44,7 +45,7 @@ fn verify_blocking(password: &str, hash: &str) -> bool {
 impl Passwords {
     pub fn new(max_concurrent: usize) -> Self {
         let dummy = hash_blocking("not a real password, never matches").expect("argon2 works");
-        Self { permits: Arc::new(Semaphore::new(max_concurrent.max(1))), dummy_hash: dummy.into() }
+        Self { hashers: Arc::new(Hashers::start(max_concurrent.max(1))), dummy_hash: dummy.into() }
     }
 
     /// Checks a new password against the policy; `field` names the input at fault.
@@ -78,6 +79,62 @@ impl Passwords {
     }
 
     async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
-        crate::cpu::on_blocking_pool(&self.permits, work).await
+        self.hashers.run(work).await
+    }
+}
+
+type Job = Box<dyn FnOnce() + Send>;
+
+/// The hashing threads, fed in order of arrival. They end when the last `Passwords` goes.
+struct Hashers {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl Hashers {
+    fn start(threads: usize) -> Self {
+        let (jobs, queue) = mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..threads {
+            let queue = queue.clone();
+            std::thread::Builder::new()
+                .name(format!("argon2-{n}"))
+                .spawn(move || {
+                    lowest_priority();
+                    loop {
+                        let job = queue.lock().map_err(drop).and_then(|queue| queue.recv().map_err(drop));
+                        let Ok(job) = job else { return };
+                        // A job that panics drops its answer (the caller gets INTERNAL); the thread stays.
+                        let _ = std::panic::catch_unwind(AssertUnwindSafe(job));
+                    }
+                })
+                .expect("the operating system starts a hashing thread");
+        }
+        Self { jobs }
+    }
+
+    /// Runs `work` on a hashing thread once one is free. A caller that goes away (a client
+    /// disconnecting) does not cancel work already queued: it runs, and its answer is dropped.
+    async fn run<T: Send + 'static>(&self, work: impl FnOnce() -> T + Send + 'static) -> AppResult<T> {
+        let stopped = || AppError::internal(anyhow::anyhow!("the password hashing threads stopped"));
+        let (answer, answered) = tokio::sync::oneshot::channel();
+        let job: Job = Box::new(move || {
+            let _ = answer.send(work());
+        });
+        self.jobs.send(job).map_err(|_| stopped())?;
+        answered.await.map_err(|_| stopped())
+    }
+}
+
+/// Puts the calling thread at the lowest CPU priority (nice 19): the scheduler gives it a core
+/// only when the async workers and the database have nothing to run.
+fn lowest_priority() {
+    #[cfg(target_os = "linux")]
+    {
+        // SAFETY: both calls take and return plain integers; on Linux the nice value belongs to
+        // a thread, named here by its own ID.
+        let failed = unsafe { libc::setpriority(libc::PRIO_PROCESS, libc::gettid() as libc::id_t, 19) } != 0;
+        if failed {
+            tracing::warn!("cannot lower the priority of a password hashing thread");
+        }
     }
 }

@@ -204,7 +204,7 @@ pub async fn verify_email(
         if !auth.passwords.verify(password, Some(&user.password_hash)).await? {
             return Err(AppError::invalid("password", "this is not the password chosen at sign-up"));
         }
-        let tx = db::begin_write(db).await?;
+        let tx = db::begin_write(db, user.organization_id).await?;
         spend(&tx, &stored, now).await?;
         let mut active = user.into_active_model();
         active.email_verified_at = Set(Some(now));
@@ -290,9 +290,10 @@ pub async fn reset_password(
     let attempt = Attempt { check: Check::EmailedToken, account: None, address };
     throttle::guard(db, auth.limits, attempt, async {
         let password_hash = auth.passwords.hash(new_password).await?;
-        let tx = db::begin_write(db).await?;
+        let tx = db::begin_local(db).await?;
         let now = auth.clock.now();
         let (stored, user) = live(&tx, token, TokenPurpose::Reset, now).await?;
+        db::lock_organizations(&tx, [user.organization_id]).await?;
         spend(&tx, &stored, now).await?;
         if !user.active {
             return Err(AppError::unauthenticated(
@@ -352,7 +353,7 @@ pub async fn create_password_reset(
     if !user.active {
         return Err(AppError::InvalidState("a deactivated account cannot reset its password".into()));
     }
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (token, expires_at) =
         issue(&tx, user.id, TokenPurpose::Reset, RESET_TTL, Some(viewer.user_id), viewer.now()).await?;
     events::record_change(&tx, viewer, (NodeKind::User, user.id), Change::PasswordResetIssued {}).await?;

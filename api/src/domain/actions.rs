@@ -133,7 +133,7 @@ pub struct NewAction {
 }
 
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) -> AppResult<action::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _) = reviews::editable(&tx, viewer, input.review_id).await?;
     let team_id = match input.team_id {
         Some(team_id) => teams::find_in_org(&tx, viewer.org_id, team_id).await?.id,
@@ -215,7 +215,7 @@ pub async fn update(
     changes: ActionChanges,
     expected_version: Option<i32>,
 ) -> AppResult<action::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.edits_review {
         return Err(AppError::forbidden("only those who may edit the review may change its actions"));
@@ -279,7 +279,7 @@ pub async fn reschedule(
     due_date: NaiveDate,
     reason: &str,
 ) -> AppResult<action::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.may_move() {
         return Err(AppError::forbidden("only the owner, a lead or an admin may reschedule this action"));
@@ -322,7 +322,7 @@ pub async fn reassign(
     action_id: Uuid,
     owner_id: Uuid,
 ) -> AppResult<action::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.may_move() {
         return Err(AppError::forbidden("only the owner, a lead or an admin may reassign this action"));
@@ -372,7 +372,7 @@ async fn answer(
     action_id: Uuid,
     declined: Option<String>,
 ) -> AppResult<action::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let found = access(&tx, viewer, action_id).await?;
     if found.action.owner_id != viewer.user_id {
         return Err(AppError::forbidden("only the action's owner may accept or decline it"));
@@ -461,7 +461,7 @@ async fn set_issue(
     issue: Option<(String, String, String)>,
 ) -> AppResult<action::Model> {
     viewer.require_write()?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.moves {
         return Err(AppError::forbidden("only the owner, a lead or an admin may link this action to an issue"));
@@ -499,7 +499,7 @@ pub async fn rank(
     review_id: Uuid,
     action_ids: Vec<Uuid>,
 ) -> AppResult<Vec<action::Model>> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _, standing) = reviews::readable(&tx, viewer, review_id).await?;
     if !standing.can_edit_review(&review) {
         return Err(AppError::forbidden("only those who may edit the review may rank its actions"));
@@ -541,7 +541,7 @@ async fn transition(
     to: ActionStatus,
     note: Option<(&str, String)>,
 ) -> AppResult<action::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let found = access(&tx, viewer, action_id).await?;
     if !found.may_move() {
         return Err(AppError::forbidden("only the owner, a lead or an admin may move this action"));

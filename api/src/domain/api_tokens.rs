@@ -49,7 +49,7 @@ pub async fn create(
     ))?;
     let expires_at = Some(expires_at.unwrap_or(now + DEFAULT_LIFETIME));
     let secret = secret::generate(secret::API_TOKEN_PREFIX);
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let token = api_token::ActiveModel {
         id: Set(Uuid::now_v7()),
         organization_id: Set(viewer.org_id),
@@ -72,7 +72,7 @@ pub async fn create(
 /// Revokes one of the viewer's tokens (an admin may revoke any token of the organization).
 pub async fn revoke(db: &DatabaseConnection, viewer: &Viewer, token_id: Uuid) -> AppResult<api_token::Model> {
     viewer.require_session()?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let token = find_visible(&tx, viewer, token_id).await?;
     if token.revoked_at.is_some() {
         return Ok(token);

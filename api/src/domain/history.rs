@@ -65,5 +65,5 @@ pub async fn of_subject(
     if kind == NodeKind::User && id != viewer.user_id && !viewer.is_admin() {
         select = select.filter(event::Column::Kind.is_not_in(EventKind::PERSONAL));
     }
-    paginate(db, select, event::Column::Id, Order::Asc, |e| e.id.to_string(), page).await
+    paginate(db, select, event::Column::Sequence, Order::Asc, |e| e.sequence.to_string(), page).await
 }

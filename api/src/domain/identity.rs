@@ -6,8 +6,8 @@ use chrono::{DateTime, DurationRound, TimeDelta, Utc};
 use entity::{OrgRole, organization, refresh_token, user};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    QueryFilter,
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, DatabaseTransaction,
+    EntityTrait, IntoActiveModel, QueryFilter, QuerySelect,
 };
 use uuid::Uuid;
 
@@ -80,13 +80,15 @@ async fn create_organization(
     }
     let password_hash = auth.passwords.hash(&input.password).await?;
 
-    let tx = db::begin_write(db).await?;
+    let org_id = Uuid::now_v7();
+    let tx = db::begin_write(db, org_id).await?;
     let now = auth.clock.now();
     let org = organization::ActiveModel {
-        id: Set(Uuid::now_v7()),
+        id: Set(org_id),
         name: Set(organization_name),
         slug: Set(free_org_slug(&tx, &input.organization_name).await?),
         created_at: Set(now),
+        event_sequence: Set(0),
     }
     .insert(&tx)
     .await?;
@@ -216,7 +218,7 @@ async fn check_password(
     if !user.active {
         return Err(AppError::unauthenticated(AuthFailure::Deactivated, "this account has been deactivated"));
     }
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, user.organization_id).await?;
     let session = start_session(&tx, auth, user).await?;
     tx.commit().await?;
     Ok(session)
@@ -283,12 +285,13 @@ pub async fn refresh_session(
 
 async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<Session> {
     let invalid = || AppError::unauthenticated(AuthFailure::InvalidToken, "invalid refresh token");
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_local(db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
         .one(&tx)
         .await?
         .ok_or_else(invalid)?;
+    lock_user_organization(&tx, stored.user_id).await?;
     let now = auth.clock.now();
     if stored.revoked_at.is_some() {
         return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));
@@ -381,12 +384,13 @@ async fn revoke_family(tx: &impl ConnectionTrait, family_id: Uuid, now: DateTime
 /// open sockets, at once. Unknown tokens are ignored: there is nothing to sign out, and the
 /// answer must not tell valid tokens from invalid ones.
 pub async fn logout(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<()> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_local(db).await?;
     let stored = refresh_token::Entity::find()
         .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
         .one(&tx)
         .await?;
     let Some(stored) = stored else { return Ok(()) };
+    lock_user_organization(&tx, stored.user_id).await?;
     let now = auth.clock.now();
     if revoke_family(&tx, stored.family_id, now).await? > 0
         && let Some(user) = user::Entity::find_by_id(stored.user_id).one(&tx).await?
@@ -398,10 +402,23 @@ pub async fn logout(db: &DatabaseConnection, auth: &AuthService, token: &str) ->
     Ok(())
 }
 
+/// Takes the write lock of the organization of a user found through a token (in a transaction
+/// begun with `db::begin_local` that has written nothing yet).
+async fn lock_user_organization(tx: &DatabaseTransaction, user_id: Uuid) -> AppResult<()> {
+    let org_id: Option<Uuid> = user::Entity::find_by_id(user_id)
+        .select_only()
+        .column(user::Column::OrganizationId)
+        .into_tuple()
+        .one(tx)
+        .await?;
+    db::lock_organizations(tx, org_id).await?;
+    Ok(())
+}
+
 /// Revokes every session and access token of the viewer at once (bumps the token version).
 pub async fn logout_everywhere(db: &DatabaseConnection, viewer: &Viewer) -> AppResult<()> {
     viewer.require_session()?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     revoke_all_sessions(&tx, viewer.user_id, viewer.now()).await?;
     events::record_change(&tx, viewer, (NodeKind::User, viewer.user_id), Change::SessionsRevoked {}).await?;
     tx.commit().await?;
@@ -468,7 +485,7 @@ pub async fn change_password(
     Passwords::validate_new(new_password, "newPassword")?;
     let password_hash = auth.passwords.hash(new_password).await?;
 
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let now = viewer.now();
     let mut active = user.into_active_model();
     active.password_hash = Set(password_hash);

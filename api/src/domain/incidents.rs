@@ -240,7 +240,7 @@ pub async fn declare(db: &DatabaseConnection, viewer: &Viewer, input: Declaratio
     // The texts, the cause and the times are checked together, so that every problem comes
     // back at once.
     validate::all((texts, cause, check_times(&incident, now))).map_err(AppError::in_input)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = incident.insert(&tx).await?;
     let declared =
         Change::IncidentDeclared { severity: incident.severity, team_id: GlobalId::new(NodeKind::Team, team.id) };
@@ -269,7 +269,7 @@ pub async fn update(
     changes: IncidentChanges,
     expected_version: Option<i32>,
 ) -> AppResult<incident::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     let version = incident.version;
     let mut active = incident.into_active_model();
@@ -350,7 +350,7 @@ pub async fn set_status(
     at: Option<DateTime<Utc>>,
     expected_version: Option<i32>,
 ) -> AppResult<incident::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     if !transition_allowed(incident.status, status) {
         return Err(AppError::InvalidState(format!(
@@ -469,7 +469,7 @@ pub async fn add_responder(
     incident_id: Uuid,
     user_id: Uuid,
 ) -> AppResult<incident::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     let user = users::find_in_org(&tx, viewer.org_id, user_id).await?;
     if !user.active {
@@ -505,7 +505,7 @@ pub async fn remove_responder(
     incident_id: Uuid,
     user_id: Uuid,
 ) -> AppResult<incident::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     let user = users::find_in_org(&tx, viewer.org_id, user_id).await?;
     let removed = incident_responder::Entity::delete_by_id((incident.id, user.id)).exec(&tx).await?;
@@ -527,7 +527,7 @@ pub async fn set_affected_teams(
     team_ids.sort();
     team_ids.dedup();
     validate::at_most("teamIds", &team_ids, limits::AFFECTED_TEAMS)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     teams::ensure_all_in_org(&tx, viewer.org_id, &team_ids).await?;
     incident_affected_team::Entity::delete_many()
@@ -577,7 +577,7 @@ pub async fn set_tags(
     if names.len() > limits::TAGS {
         return Err(AppError::invalid("tags", format!("an incident has at most {} tags", limits::TAGS)));
     }
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = changeable(&tx, viewer, incident_id).await?;
     incident_tag::Entity::delete_many().filter(incident_tag::Column::IncidentId.eq(incident.id)).exec(&tx).await?;
     for name in &names {

@@ -155,7 +155,7 @@ pub async fn feed(
 
 /// Records that the viewer read a published review (once; acknowledging again changes nothing).
 pub async fn acknowledge(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _, _) = reviews::readable(&tx, viewer, review_id).await?;
     if review.status != ReviewStatus::Published {
         return Err(AppError::InvalidState("only a published review can be acknowledged".into()));

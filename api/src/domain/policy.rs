@@ -151,7 +151,7 @@ pub struct PolicyChanges {
 
 pub async fn update(db: &DatabaseConnection, viewer: &Viewer, changes: PolicyChanges) -> AppResult<ReviewPolicy> {
     viewer.require_admin()?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let existing = review_policy::Entity::find_by_id(viewer.org_id).one(&tx).await?;
     let mut policy = existing.clone().map(ReviewPolicy::from_row).unwrap_or_default();
     if let Some(mut severities) = changes.required_severities {

@@ -95,7 +95,7 @@ pub struct NewService {
 
 /// Adds a service to the catalog (`createService`): an admin, or a lead of the owning team.
 pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewService) -> AppResult<service::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let team = teams::find_in_org(&tx, viewer.org_id, input.owner_team_id).await.map_err(no_such_team)?;
     require_owner(&tx, viewer, team.id).await?;
     let (name, description, tier) = validate::all((
@@ -145,7 +145,7 @@ pub async fn update(
     service_id: Uuid,
     changes: ServiceChanges,
 ) -> AppResult<service::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let service = find_in_org(&tx, viewer, service_id).await?;
     require_owner(&tx, viewer, service.owner_team_id).await?;
     let new_team = match changes.owner_team_id {
@@ -194,7 +194,7 @@ pub async fn update(
 /// named on an incident, and stays on the incidents that named it. Archiving again changes
 /// nothing.
 pub async fn archive(db: &DatabaseConnection, viewer: &Viewer, service_id: Uuid) -> AppResult<service::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let service = find_in_org(&tx, viewer, service_id).await?;
     require_owner(&tx, viewer, service.owner_team_id).await?;
     if service.archived_at.is_some() {
@@ -261,7 +261,7 @@ pub async fn set_for_incident(
     service_ids: Vec<Uuid>,
 ) -> AppResult<incident::Model> {
     validate::at_most("serviceIds", &service_ids, limits::TAGS)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let incident = incidents::changeable(&tx, viewer, incident_id).await?;
     let named: Vec<Uuid> = incident_service::Entity::find()
         .filter(incident_service::Column::IncidentId.eq(incident.id))

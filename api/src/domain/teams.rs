@@ -118,7 +118,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewTeam) ->
         validate::optional_text("description", input.description.as_deref(), validate::limits::TEXT),
     ))
     .map_err(AppError::in_input)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     ensure_slug_free(&tx, viewer.org_id, &slug, None).await.map_err(AppError::in_input)?;
     let now = viewer.now();
     let team = team::ActiveModel {
@@ -176,7 +176,7 @@ pub async fn update(
     team_id: Uuid,
     changes: TeamChanges,
 ) -> AppResult<team::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     viewer.require_admin()?;
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
     let slug = match changes.slug.as_deref() {
@@ -236,7 +236,7 @@ pub async fn add_member(
     user_id: Uuid,
     role: TeamRole,
 ) -> AppResult<membership::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let team = find_in_org(&tx, viewer.org_id, team_id).await?;
     require_manager(&tx, viewer, team.id).await?;
     let user = users::find_in_org(&tx, viewer.org_id, user_id).await?;
@@ -294,7 +294,7 @@ pub async fn update_member(
     user_id: Uuid,
     role: TeamRole,
 ) -> AppResult<membership::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (membership, user) = find_membership(&tx, viewer, team_id, user_id).await?;
     if membership.role == role {
         return Ok(membership);
@@ -309,7 +309,7 @@ pub async fn update_member(
 }
 
 pub async fn remove_member(db: &DatabaseConnection, viewer: &Viewer, team_id: Uuid, user_id: Uuid) -> AppResult<()> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (membership, user) = find_membership(&tx, viewer, team_id, user_id).await?;
     record_membership_event(&tx, viewer, &membership, &user, Change::TeamMemberRemoved).await?;
     membership.delete(&tx).await?;

@@ -102,7 +102,7 @@ pub async fn invite(
     viewer.require_session()?;
     viewer.require_admin()?;
     let email = validate::email("email", email).map_err(AppError::in_input)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let member = identity::email_holder(&tx, &email).await?.filter(|user| user.organization_id == viewer.org_id);
     if member.is_some() {
         return Err(AppError::invalid("email", "this person is already a member of the organization").in_input());
@@ -235,7 +235,7 @@ async fn join(db: &DatabaseConnection, auth: &AuthService, input: AcceptInvitati
     ))?;
     let password_hash = auth.passwords.hash(&input.password).await?;
 
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, pending.organization_id).await?;
     let now = auth.clock.now();
     // Claim the invitation; zero rows means a concurrent acceptance won.
     let claimed = invitation::Entity::update_many()
@@ -331,7 +331,7 @@ async fn change_user(
 ) -> AppResult<user::Model> {
     viewer.require_session()?;
     viewer.require_admin()?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     organization::Entity::find_by_id(viewer.org_id).lock_exclusive().one(&tx).await?;
     let user = find_in_org(&tx, viewer.org_id, user_id).await?;
     let before = (user.role, user.active);

@@ -4,10 +4,9 @@
 
 use chrono::TimeDelta;
 use entity::{DeliveryStatus, EventKind, event, webhook, webhook_delivery};
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, IntoActiveModel,
-    Order, PaginatorTrait, QueryFilter, QuerySelect,
+    Order, PaginatorTrait, QueryFilter,
 };
 use uuid::Uuid;
 
@@ -98,18 +97,6 @@ fn check_kinds(kinds: &[EventKind]) -> AppResult<serde_json::Value> {
     Ok(serde_json::to_value(kinds).expect("event kinds serialize"))
 }
 
-/// The last event of the organization's log: a new or re-activated webhook starts after it.
-async fn log_end(db: &impl ConnectionTrait, org_id: Uuid) -> AppResult<i64> {
-    let last = event::Entity::find()
-        .select_only()
-        .column_as(Expr::col(event::Column::Id).max(), "id")
-        .filter(event::Column::OrganizationId.eq(org_id))
-        .into_tuple::<Option<i64>>()
-        .one(db)
-        .await?;
-    Ok(last.flatten().unwrap_or(0))
-}
-
 pub async fn create(
     db: &DatabaseConnection,
     webhooks: &Webhooks,
@@ -133,7 +120,7 @@ pub async fn create(
     ))
     .map_err(AppError::in_input)?;
     let secret = secrets::generate();
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let existing = webhook::Entity::find().filter(webhook::Column::OrganizationId.eq(viewer.org_id));
     if existing.count(&tx).await? >= validate::limits::WEBHOOKS as u64 {
         return Err(AppError::bad_input(format!(
@@ -153,7 +140,7 @@ pub async fn create(
         secret: Set(webhooks.secrets.seal(&secret)),
         previous_secret: Set(None),
         previous_secret_until: Set(None),
-        cursor: Set(log_end(&tx, viewer.org_id).await?),
+        cursor: Set(crate::events::log_end(&tx, viewer.org_id).await?),
         failing_since: Set(None),
         created_by: Set(viewer.user_id),
         created_at: Set(now),
@@ -189,7 +176,7 @@ pub async fn update(
         changes.event_kinds.as_deref().map(check_kinds).transpose(),
     ))
     .map_err(AppError::in_input)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let reactivated = changes.active == Some(true) && !found.active;
     let mut active = found.into_active_model();
     if let Some(url) = url {
@@ -205,7 +192,7 @@ pub async fn update(
         active.active = Set(on);
     }
     if reactivated {
-        active.cursor = Set(log_end(&tx, viewer.org_id).await?);
+        active.cursor = Set(crate::events::log_end(&tx, viewer.org_id).await?);
         active.failing_since = Set(None);
     }
     active.updated_at = Set(viewer.now());
@@ -218,7 +205,7 @@ pub async fn update(
 pub async fn delete(db: &DatabaseConnection, viewer: &Viewer, webhook_id: Uuid) -> AppResult<Uuid> {
     viewer.require_write()?;
     let webhook = managed(db, viewer, webhook_id).await?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     webhook_delivery::Entity::delete_many()
         .filter(webhook_delivery::Column::WebhookId.eq(webhook.id))
         .exec(&tx)
@@ -239,7 +226,7 @@ pub async fn rotate_secret(
     viewer.require_session()?;
     let found = managed(db, viewer, webhook_id).await?;
     let secret = secrets::generate();
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let now = viewer.now();
     let previous = found.secret.clone();
     let mut active = found.into_active_model();
@@ -291,7 +278,7 @@ fn ensure_active(webhook: &webhook::Model) -> AppResult<()> {
 /// Stores a message held by this server and attempts it at once; retries follow the schedule.
 async fn send_now(state: &AppState, mut message: webhook_delivery::ActiveModel) -> AppResult<webhook_delivery::Model> {
     message.locked_until = Set(Some(state.clock.now() + outbox::LEASE));
-    let tx = db::begin_write(&state.db).await?;
+    let tx = db::begin_local(&state.db).await?;
     let delivery = message.insert(&tx).await?;
     tx.commit().await?;
     outbox::attempt(state, delivery).await

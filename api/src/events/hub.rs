@@ -1,14 +1,13 @@
 //! The hub that fans committed events out to this server's subscribers.
 
 use std::any::Any;
+use std::collections::{HashMap, HashSet};
 use std::future::Future;
-use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, Mutex, Weak};
 use std::time::Duration;
 
-use entity::event;
+use entity::{event, organization};
 use futures_util::Stream;
-use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use tokio::sync::{Notify, broadcast};
 use uuid::Uuid;
@@ -74,29 +73,44 @@ impl std::ops::Deref for Delivered {
 pub struct EventHub {
     sender: broadcast::Sender<LiveEvent>,
     wake: Arc<Notify>,
-    /// The newest event broadcast so far.
-    last_seen: AtomicI64,
+    /// The logs to read at the next wake.
+    stirred: Mutex<Stirred>,
+}
+
+/// Which organizations' logs may have grown since the hub last read them.
+#[derive(Default)]
+struct Stirred {
+    /// Every organization's (a timer, a reconnection, a writer of several).
+    all: bool,
+    organizations: HashSet<Uuid>,
 }
 
 impl EventHub {
-    /// Starts the hub: it broadcasts events committed from now on, reading the log when poked,
-    /// when PostgreSQL announces a commit (listening on a connection of its own, outside the
-    /// pool) and every `config.event_poll_interval`.
+    /// Starts the hub: it broadcasts events committed from now on, reading an organization's log
+    /// when poked about it, when PostgreSQL announces a commit (listening on a connection of its
+    /// own, outside the pool), and every organization's every `config.event_poll_interval`.
     pub async fn start(db: DatabaseConnection, config: &Config) -> AppResult<Arc<Self>> {
         let buffer = config.subscriber_buffer;
-        let newest = newest_event(&db).await?;
+        let read = log_ends(&db).await?;
         let (sender, _) = broadcast::channel(buffer.max(1));
         let wake = Arc::new(Notify::new());
-        let hub = Arc::new(Self { sender, wake: wake.clone(), last_seen: AtomicI64::new(newest) });
-        tokio::spawn(tail(Arc::downgrade(&hub), wake, db.clone(), config.event_poll_interval));
+        let hub = Arc::new(Self { sender, wake: wake.clone(), stirred: Mutex::default() });
+        tokio::spawn(tail(Arc::downgrade(&hub), read, wake, db.clone(), config.event_poll_interval));
         if crate::db::is_postgres(&db) {
             tokio::spawn(listen(Arc::downgrade(&hub), config.database_url.clone()));
         }
         Ok(hub)
     }
 
-    /// Asks the hub to read the log now (after a local commit).
+    /// Asks the hub to read one organization's log now (after a commit that logged events).
+    pub fn poke_organization(&self, org_id: Uuid) {
+        self.stirred.lock().expect("stirred lock").organizations.insert(org_id);
+        self.wake.notify_one();
+    }
+
+    /// Asks the hub to read every organization's log now.
     pub fn poke(&self) {
+        self.stirred.lock().expect("stirred lock").all = true;
         self.wake.notify_one();
     }
 
@@ -110,26 +124,31 @@ impl EventHub {
         self.sender.receiver_count()
     }
 
-    /// Broadcasts what the log holds beyond the last event seen, in order.
-    async fn catch_up(&self, db: &DatabaseConnection) -> AppResult<()> {
-        loop {
-            let after = self.last_seen.load(Ordering::Acquire);
-            let rows = event::Entity::find()
-                .filter(event::Column::Id.gt(after))
-                .order_by_asc(event::Column::Id)
-                .limit(BATCH)
-                .all(db)
-                .await?;
-            let done = (rows.len() as u64) < BATCH;
-            for row in rows {
-                self.last_seen.store(row.id, Ordering::Release);
-                // No receivers is not an error: nobody is listening right now.
-                let _ = self.sender.send(Arc::new(Delivered::new(row)));
-            }
-            if done {
-                return Ok(());
+    /// Broadcasts, in order, what the stirred logs hold beyond the last event read of each.
+    async fn catch_up(&self, db: &DatabaseConnection, read: &mut HashMap<Uuid, i64>, all: bool) -> AppResult<()> {
+        let mut grown: Vec<(Uuid, i64)> = std::mem::take(&mut self.stirred.lock().expect("stirred lock").organizations)
+            .into_iter()
+            .map(|org_id| (org_id, i64::MAX))
+            .collect();
+        if all {
+            grown = log_ends(db).await?.into_iter().collect();
+        }
+        for (org_id, end) in grown {
+            let last = read.entry(org_id).or_insert(0);
+            while *last < end {
+                let rows = log_after(db, org_id, *last).await?;
+                let done = (rows.len() as u64) < BATCH;
+                for row in rows {
+                    *last = row.sequence;
+                    // No receivers is not an error: nobody is listening right now.
+                    let _ = self.sender.send(Arc::new(Delivered::new(row)));
+                }
+                if done {
+                    break;
+                }
             }
         }
+        Ok(())
     }
 
     /// The events of one organization: first those after `after` from the log (when given),
@@ -147,7 +166,7 @@ impl EventHub {
             // Live only: what the log holds now is past, even if the hub has not broadcast it yet.
             let mut last = match after {
                 Some(after) => after,
-                None => newest_event(&db).await?,
+                None => crate::events::log_end(&db, org_id).await?,
             };
             let mut replay = after.is_some();
             // Until the first live event, an overflowing buffer means the replay took long, not
@@ -156,16 +175,10 @@ impl EventHub {
             loop {
                 if replay {
                     loop {
-                        let rows = event::Entity::find()
-                            .filter(event::Column::OrganizationId.eq(org_id))
-                            .filter(event::Column::Id.gt(last))
-                            .order_by_asc(event::Column::Id)
-                            .limit(BATCH)
-                            .all(&db)
-                            .await?;
+                        let rows = log_after(&db, org_id, last).await?;
                         let done = (rows.len() as u64) < BATCH;
                         for row in rows {
-                            last = row.id;
+                            last = row.sequence;
                             yield Arc::new(Delivered::new(row));
                         }
                         if done {
@@ -176,8 +189,8 @@ impl EventHub {
                 }
                 match receiver.recv().await {
                     Ok(event) => {
-                        if event.organization_id == org_id && event.id > last {
-                            last = event.id;
+                        if event.organization_id == org_id && event.sequence > last {
+                            last = event.sequence;
                             live = true;
                             yield event;
                         }
@@ -199,30 +212,61 @@ impl EventHub {
     }
 }
 
-/// The ID of the newest event logged (0 for none).
-async fn newest_event(db: &DatabaseConnection) -> AppResult<i64> {
-    let newest: Option<Option<i64>> =
-        event::Entity::find().select_only().expr(Expr::col(event::Column::Id).max()).into_tuple().one(db).await?;
-    Ok(newest.flatten().unwrap_or(0))
+/// A batch of an organization's events after its `sequence` `after`, in order.
+async fn log_after(db: &DatabaseConnection, org_id: Uuid, after: i64) -> AppResult<Vec<event::Model>> {
+    Ok(event::Entity::find()
+        .filter(event::Column::OrganizationId.eq(org_id))
+        .filter(event::Column::Sequence.gt(after))
+        .order_by_asc(event::Column::Sequence)
+        .limit(BATCH)
+        .all(db)
+        .await?)
 }
 
-/// Reads the log forward whenever poked, notified or the timer fires; ends with the hub.
-async fn tail(hub: Weak<EventHub>, wake: Arc<Notify>, db: DatabaseConnection, poll_every: Duration) {
+/// Every organization's newest committed event, for those that logged any.
+async fn log_ends(db: &DatabaseConnection) -> AppResult<HashMap<Uuid, i64>> {
+    let ends: Vec<(Uuid, i64)> = organization::Entity::find()
+        .select_only()
+        .columns([organization::Column::Id, organization::Column::EventSequence])
+        .filter(organization::Column::EventSequence.gt(0))
+        .into_tuple()
+        .all(db)
+        .await?;
+    Ok(ends.into_iter().collect())
+}
+
+/// Reads the logs forward whenever poked or notified (those stirred), and every log when the
+/// timer fires; ends with the hub. `read` holds the last event broadcast of each organization.
+async fn tail(
+    hub: Weak<EventHub>,
+    mut read: HashMap<Uuid, i64>,
+    wake: Arc<Notify>,
+    db: DatabaseConnection,
+    poll_every: Duration,
+) {
+    let mut all = false;
     loop {
         let Some(strong) = hub.upgrade() else { return };
-        if let Err(error) = strong.catch_up(&db).await {
-            tracing::warn!(%error, "cannot read new events; retrying");
+        all |= std::mem::take(&mut strong.stirred.lock().expect("stirred lock").all);
+        match strong.catch_up(&db, &mut read, all).await {
+            Ok(()) => all = false,
+            Err(error) => {
+                // Read everything again next time: the organizations stirred are taken.
+                all = true;
+                tracing::warn!(%error, "cannot read new events; retrying");
+            }
         }
         drop(strong);
         tokio::select! {
             () = wake.notified() => {}
-            () = tokio::time::sleep(poll_every) => {}
+            () = tokio::time::sleep(poll_every) => all = true,
         }
     }
 }
 
-/// Wakes the hub whenever another server commits events (PostgreSQL `LISTEN`). After a lost
-/// connection it reconnects and catches up, since notifications sent meanwhile are gone.
+/// Wakes the hub whenever a server commits events (PostgreSQL `LISTEN`; a notification names the
+/// organization). After a lost connection it reconnects and reads every log, since
+/// notifications sent meanwhile are gone.
 async fn listen(hub: Weak<EventHub>, database_url: String) {
     use sea_orm::sqlx::postgres::PgListener;
     while hub.strong_count() > 0 {
@@ -239,14 +283,24 @@ async fn listen(hub: Weak<EventHub>, database_url: String) {
                 continue;
             }
         };
+        // Notifications sent while away are lost: read every log once connected.
+        match hub.upgrade() {
+            Some(hub) => hub.poke(),
+            None => return,
+        }
         loop {
+            let received = listener.try_recv().await;
             let Some(hub) = hub.upgrade() else { return };
-            // Catch up after (re)connecting: notifications sent while away are lost.
-            hub.poke();
-            drop(hub);
-            match listener.try_recv().await {
-                Ok(Some(_)) => {}
-                Ok(None) => tracing::warn!("lost the event notification connection; reconnecting"),
+            match received {
+                Ok(Some(notification)) => match notification.payload().parse() {
+                    Ok(org_id) => hub.poke_organization(org_id),
+                    // A server of an earlier version names no organization.
+                    Err(_) => hub.poke(),
+                },
+                Ok(None) => {
+                    tracing::warn!("lost the event notification connection; reconnecting");
+                    hub.poke();
+                }
                 Err(error) => {
                     tracing::warn!(%error, "event notifications failed; reconnecting");
                     break;

@@ -1,14 +1,18 @@
 //! The event log: every change appends one row, in the same transaction as the change.
 
 use chrono::{DateTime, Utc};
-use entity::event;
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, ConnectionTrait, DbBackend};
+use entity::{event, organization};
+use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QuerySelect,
+    Statement,
+};
 use uuid::Uuid;
 
 use crate::auth::Viewer;
 use crate::error::AppResult;
 use crate::events::Change;
-use crate::ids::{self, NodeKind};
+use crate::ids::{self, EventPosition, NodeKind};
 
 /// The PostgreSQL channel on which commits of new events are announced.
 pub const NOTIFY_CHANNEL: &str = "hindsight_events";
@@ -66,23 +70,20 @@ pub async fn record_own(
 /// Appends an event. Call it inside the write transaction (`db::begin_write`) that makes the
 /// change.
 ///
-/// Subscribers resume from an event ID (`events(after:)`), so IDs must become visible in
-/// order. The write transaction holds the database's write lock from its start to its commit
-/// (SQLite's single writer, a PostgreSQL advisory lock), so IDs are drawn and committed in the
-/// same order. Taking the lock again here is free when it is already held and keeps the order
-/// for a caller that forgot. On PostgreSQL the same statement queues a notification, sent on
-/// commit, that wakes every server's event hub.
+/// Subscribers resume from an event's place in its organization's log (`events(after:)`), so an
+/// organization's events must become visible in `sequence` order with no gap. The next number
+/// comes from the organization's row (`event_sequence`), whose update holds that row until
+/// commit: the organization's next writer waits for it, so numbers are drawn and committed in
+/// the same order, and a writer that rolls back gives its numbers back. (The organization's
+/// write lock, taken at `db::begin_write`, already queues those writers; the row keeps the order
+/// for a caller that forgot.) On PostgreSQL the same statement queues a notification, sent on
+/// commit and naming the organization, that wakes every server's event hub.
 pub async fn record(tx: &impl ConnectionTrait, new: NewEvent) -> AppResult<event::Model> {
-    if tx.get_database_backend() == DbBackend::Postgres {
-        tx.execute_unprepared(&format!(
-            "SELECT pg_advisory_xact_lock({}), pg_notify('{NOTIFY_CHANNEL}', '')",
-            crate::db::WRITE_LOCK
-        ))
-        .await?;
-    }
+    let sequence = next_sequence(tx, new.organization_id).await?;
     let (kind, payload) = new.change.split();
     let row = event::ActiveModel {
         organization_id: Set(new.organization_id),
+        sequence: Set(sequence),
         actor_id: Set(new.actor_id),
         kind: Set(kind),
         subject_id: Set(ids::encode(new.subject.0, new.subject.1)),
@@ -91,4 +92,60 @@ pub async fn record(tx: &impl ConnectionTrait, new: NewEvent) -> AppResult<event
         ..Default::default()
     };
     Ok(row.insert(tx).await?)
+}
+
+/// The `sequence` an organization's log resumes after, from an event ID a subscriber holds.
+pub async fn resume_after(db: &impl ConnectionTrait, org_id: Uuid, position: EventPosition) -> AppResult<i64> {
+    match position {
+        EventPosition::Sequence(sequence) => Ok(sequence),
+        // The organization's last event at or before that place of the shared numbering.
+        EventPosition::Shared(id) => {
+            let last: Option<Option<i64>> = event::Entity::find()
+                .select_only()
+                .expr(Expr::col(event::Column::Sequence).max())
+                .filter(event::Column::OrganizationId.eq(org_id))
+                .filter(event::Column::Id.lte(id))
+                .into_tuple()
+                .one(db)
+                .await?;
+            Ok(last.flatten().unwrap_or(0))
+        }
+    }
+}
+
+/// Draws the organization's next event number (and, on PostgreSQL, queues the notification).
+async fn next_sequence(tx: &impl ConnectionTrait, org_id: Uuid) -> AppResult<i64> {
+    let backend = tx.get_database_backend();
+    let statement = match backend {
+        DbBackend::Postgres => Statement::from_sql_and_values(
+            backend,
+            format!(
+                "WITH next AS (UPDATE organization SET event_sequence = event_sequence + 1 WHERE id = $1 \
+                 RETURNING event_sequence) \
+                 SELECT next.event_sequence FROM next, LATERAL (SELECT pg_notify('{NOTIFY_CHANNEL}', $2)) AS notified"
+            ),
+            [org_id.into(), org_id.to_string().into()],
+        ),
+        _ => Statement::from_sql_and_values(
+            backend,
+            "UPDATE organization SET event_sequence = event_sequence + 1 WHERE id = ? RETURNING event_sequence",
+            [org_id.into()],
+        ),
+    };
+    let row = tx.query_one_raw(statement).await?.ok_or_else(|| {
+        crate::error::AppError::internal(anyhow::anyhow!("no organization {org_id} to log an event for"))
+    })?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}
+
+/// The `sequence` of an organization's newest committed event (0 for none): inside a transaction
+/// holding the organization's write lock, the last event there will be before this one's.
+pub async fn log_end(db: &impl ConnectionTrait, org_id: Uuid) -> AppResult<i64> {
+    let end = organization::Entity::find_by_id(org_id)
+        .select_only()
+        .column(organization::Column::EventSequence)
+        .into_tuple::<i64>()
+        .one(db)
+        .await?;
+    Ok(end.unwrap_or(0))
 }

@@ -106,9 +106,13 @@ async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
                 .add(action::Column::OverdueNoticeFor.is_null())
                 .add(Expr::col(action::Column::OverdueNoticeFor).ne(Expr::col(action::Column::DueDate))),
         );
-    let tx = db::begin_write(db).await?;
-    let ids =
-        candidates(&tx, action::Entity::find().select_only().column(action::Column::Id), unannounced.clone()).await?;
+    let tx = db::begin_local(db).await?;
+    let ids = candidates(
+        &tx,
+        action::Entity::find().select_only().columns([action::Column::Id, action::Column::OrganizationId]),
+        unannounced.clone(),
+    )
+    .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -148,7 +152,7 @@ where
 /// Live actions whose due date is within their organization's `action_due_soon_days`.
 async fn actions_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResult<usize> {
     let today = now.date_naive();
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_local(db).await?;
     let unannounced = Condition::all()
         .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
         .add(action::Column::DueDate.gte(today))
@@ -158,8 +162,12 @@ async fn actions_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> AppRes
                 .add(action::Column::DueSoonNoticeFor.is_null())
                 .add(Expr::col(action::Column::DueSoonNoticeFor).ne(Expr::col(action::Column::DueDate))),
         );
-    let ids =
-        candidates(&tx, action::Entity::find().select_only().column(action::Column::Id), unannounced.clone()).await?;
+    let ids = candidates(
+        &tx,
+        action::Entity::find().select_only().columns([action::Column::Id, action::Column::OrganizationId]),
+        unannounced.clone(),
+    )
+    .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -228,9 +236,13 @@ async fn review_deadlines(db: &DatabaseConnection, kind: ReviewDeadlineKind, now
         ReviewDeadlineKind::PublishLate => Condition::all().add(unpublished).add(deadline.lt(now)),
     };
     let unannounced = state.add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(deadline))));
-    let tx = db::begin_write(db).await?;
-    let ids =
-        candidates(&tx, review::Entity::find().select_only().column(review::Column::Id), unannounced.clone()).await?;
+    let tx = db::begin_local(db).await?;
+    let ids = candidates(
+        &tx,
+        review::Entity::find().select_only().columns([review::Column::Id, review::Column::OrganizationId]),
+        unannounced.clone(),
+    )
+    .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -277,9 +289,13 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind, now: DateTi
         .add(due_at.lte(now))
         .add(Expr::exists(recorded).not())
         .add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(due_at))));
-    let tx = db::begin_write(db).await?;
-    let ids =
-        candidates(&tx, review::Entity::find().select_only().column(review::Column::Id), unannounced.clone()).await?;
+    let tx = db::begin_local(db).await?;
+    let ids = candidates(
+        &tx,
+        review::Entity::find().select_only().columns([review::Column::Id, review::Column::OrganizationId]),
+        unannounced.clone(),
+    )
+    .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -301,12 +317,17 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind, now: DateTi
     Ok(claimed.len())
 }
 
+/// A batch of what to claim (`select` answers IDs and organizations), after taking the write
+/// locks of its organizations: the transaction is begun with `db::begin_local` and has written
+/// nothing yet.
 async fn candidates<E: EntityTrait>(
     tx: &DatabaseTransaction,
     select: sea_orm::Select<E>,
     condition: Condition,
 ) -> AppResult<Vec<Uuid>> {
-    Ok(select.filter(condition).limit(BATCH).into_tuple().all(tx).await?)
+    let found: Vec<(Uuid, Uuid)> = select.filter(condition).limit(BATCH).into_tuple().all(tx).await?;
+    db::lock_organizations(tx, found.iter().map(|(_, org_id)| *org_id)).await?;
+    Ok(found.into_iter().map(|(id, _)| id).collect())
 }
 
 async fn announce(

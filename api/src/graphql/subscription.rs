@@ -178,8 +178,14 @@ impl Subscription {
         #[graphql(desc = "The `id` of the last event received: first replays every event logged after it.")]
         after: Option<ID>,
     ) -> Result<impl Stream<Item = Result<Event>> + use<>> {
-        ctx.viewer()?;
-        let after = after.map(|id| ids::decode_event(&id, "after")).transpose()?;
+        let viewer = ctx.viewer()?;
+        let after = match after {
+            Some(id) => {
+                let position = ids::decode_event(&id, "after")?;
+                Some(events::resume_after(&ctx.state().db, viewer.org_id, position).await?)
+            }
+            None => None,
+        };
         let kinds: Arc<Vec<Kind>> = Arc::new(kinds.unwrap_or_default().into_iter().map(Kind::from).collect());
         Ok(deliver(ctx, after, move |db, viewer, event| {
             let kinds = kinds.clone();

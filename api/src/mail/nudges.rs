@@ -6,13 +6,17 @@
 //! per object, kind and deadline (the day, for mentions and declines: a burst of comments is one
 //! email), and only about what they may read, while they are active, confirmed and want nudges.
 //!
-//! One cursor along the event log (`mail_feed`), moved by a conditional update in the
-//! transaction that queues the messages: with several servers, each event is considered once.
+//! One cursor along each organization's event log (`mail_feed`), moved by a conditional update
+//! in the transaction that queues the messages: with several servers, each event is considered
+//! once.
 
 use chrono::{NaiveDate, TimeDelta};
-use entity::{EventKind, TeamRole, action, event, mail_feed, membership, review, user};
-use sea_orm::sea_query::Expr;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use entity::{EventKind, TeamRole, action, event, mail_feed, membership, organization, review, user};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, OnConflict};
+use sea_orm::{
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, JoinType, QueryFilter, QueryOrder, QuerySelect,
+    RelationTrait,
+};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -43,44 +47,71 @@ const BATCH: u64 = 200;
 /// outage of the loop): a nudge is worth sending while it is news.
 const STALE: TimeDelta = TimeDelta::days(2);
 
-/// Turns the deadline events logged since the cursor into queued nudges.
+/// Turns the deadline events each organization logged since its cursor into queued nudges.
 pub async fn feed(state: &AppState) -> AppResult<()> {
+    let cursor = Expr::col((mail_feed::Entity, mail_feed::Column::Cursor));
+    let behind: Vec<(Uuid, i64, Option<i64>)> = organization::Entity::find()
+        .select_only()
+        .columns([organization::Column::Id, organization::Column::EventSequence])
+        .expr(cursor.clone())
+        .join_rev(JoinType::LeftJoin, mail_feed::Relation::Organization.def())
+        .filter(
+            Expr::col((organization::Entity, organization::Column::EventSequence))
+                .gt(Func::coalesce([cursor, Expr::val(0)])),
+        )
+        .into_tuple()
+        .all(&state.db)
+        .await?;
+    for (org_id, end, cursor) in behind {
+        feed_organization(state, org_id, end, cursor).await?;
+    }
+    Ok(())
+}
+
+/// One organization's deadline events up to `end` (its log's end when read), batch after
+/// batch, each batch's nudges queued in the transaction that moves the organization's cursor
+/// past it (`None`: the organization has none yet, it starts from its first event).
+async fn feed_organization(state: &AppState, org_id: Uuid, end: i64, mut cursor: Option<i64>) -> AppResult<()> {
     let db = &state.db;
     loop {
-        let Some(cursor) = mail_feed::Entity::find_by_id(1).one(db).await?.map(|feed| feed.cursor) else {
-            return Ok(());
-        };
-        let newest: Option<i64> = event::Entity::find()
-            .select_only()
-            .expr(event::Column::Id.max())
-            .into_tuple::<Option<i64>>()
-            .one(db)
-            .await?
-            .flatten();
-        let Some(newest) = newest.filter(|newest| *newest > cursor) else { return Ok(()) };
+        let after = cursor.unwrap_or(0);
         let events = event::Entity::find()
-            .filter(event::Column::Id.gt(cursor))
-            .filter(event::Column::Id.lte(newest))
+            .filter(event::Column::OrganizationId.eq(org_id))
+            .filter(event::Column::Sequence.gt(after))
+            .filter(event::Column::Sequence.lte(end))
             .filter(event::Column::Kind.is_in(KINDS))
-            .order_by_asc(event::Column::Id)
+            .order_by_asc(event::Column::Sequence)
             .limit(BATCH)
             .all(db)
             .await?;
         let full = events.len() as u64 == BATCH;
-        let next = if full { events.last().map_or(newest, |e| e.id) } else { newest };
+        let next = if full { events.last().map_or(end, |e| e.sequence) } else { end };
         let now = state.clock.now();
         let mut messages = Vec::new();
         for event in events.iter().filter(|event| now - event.created_at <= STALE) {
             messages.extend(messages_for(db, state, event).await?);
         }
         let tx = db::begin_local(db).await?;
-        let moved = mail_feed::Entity::update_many()
-            .col_expr(mail_feed::Column::Cursor, Expr::value(next))
-            .filter(mail_feed::Column::Id.eq(1))
-            .filter(mail_feed::Column::Cursor.eq(cursor))
-            .exec(&tx)
-            .await?;
-        if moved.rows_affected != 1 {
+        // Moved only from where it was read: another server that moved it first wins.
+        let moved = match cursor {
+            Some(cursor) => {
+                mail_feed::Entity::update_many()
+                    .col_expr(mail_feed::Column::Cursor, Expr::value(next))
+                    .filter(mail_feed::Column::OrganizationId.eq(org_id))
+                    .filter(mail_feed::Column::Cursor.eq(cursor))
+                    .exec(&tx)
+                    .await?
+                    .rows_affected
+            }
+            None => {
+                let row = mail_feed::ActiveModel { organization_id: Set(org_id), cursor: Set(next) };
+                mail_feed::Entity::insert(row)
+                    .on_conflict(OnConflict::column(mail_feed::Column::OrganizationId).do_nothing().to_owned())
+                    .exec_without_returning(&tx)
+                    .await?
+            }
+        };
+        if moved != 1 {
             return Ok(());
         }
         let mut queued = false;
@@ -94,6 +125,7 @@ pub async fn feed(state: &AppState) -> AppResult<()> {
         if !full {
             return Ok(());
         }
+        cursor = Some(next);
     }
 }
 

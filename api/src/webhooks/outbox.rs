@@ -107,12 +107,12 @@ async fn feed_one(db: &DatabaseConnection, clock: &Clock, webhook: &webhook::Mod
     let Some(cursor) = cursor else { return Ok((0, false)) };
     let events = event::Entity::find()
         .filter(event::Column::OrganizationId.eq(webhook.organization_id))
-        .filter(event::Column::Id.gt(cursor))
-        .order_by_asc(event::Column::Id)
+        .filter(event::Column::Sequence.gt(cursor))
+        .order_by_asc(event::Column::Sequence)
         .limit(BATCH)
         .all(db)
         .await?;
-    let Some(last) = events.last().map(|e| e.id) else { return Ok((0, false)) };
+    let Some(last) = events.last().map(|e| e.sequence) else { return Ok((0, false)) };
     let scope = scope_of(webhook, clock);
     let kinds = kind_names(webhook);
     let mut messages = Vec::new();
@@ -158,7 +158,7 @@ async fn receives(db: &DatabaseConnection, scope: &Viewer, event: &event::Model)
 /// The event as the `events` subscription shows it.
 pub fn event_data(event: &event::Model) -> serde_json::Value {
     json!({
-        "id": ids::encode_event(event.id),
+        "id": ids::encode_event(event.sequence),
         "kind": event.kind,
         "subjectId": event.subject_id,
         "actorId": event.actor_id.map(|actor| ids::encode(NodeKind::User, actor)),
@@ -403,13 +403,12 @@ async fn record(
     if made.is_empty() {
         return Ok(Vec::new());
     }
-    // A failure may turn a webhook off, which logs an event: that takes the write lock first
-    // (as every writer does), so that it cannot deadlock with a change to the webhook.
-    let tx = if made.iter().all(|(_, _, outcome)| outcome.succeeded) {
-        db::begin_local(&state.db).await?
-    } else {
-        db::begin_write(&state.db).await?
-    };
+    // A failure may turn a webhook off, which logs an event: the write locks of the failing
+    // webhooks' organizations come first (as for every writer), so that this cannot deadlock with
+    // a change to the webhook.
+    let tx = db::begin_local(&state.db).await?;
+    let failing = made.iter().filter(|(_, _, outcome)| !outcome.succeeded);
+    db::lock_organizations(&tx, failing.map(|(webhook, _, _)| webhook.organization_id)).await?;
     let mut recorded = Vec::new();
     let mut logged = false;
     for (webhook, delivery, outcome) in made {

@@ -9,7 +9,7 @@ use sea_orm::QuerySelect;
 /// facilitator, a participant or one of the incident's responders, while the review is not
 /// published and its timeline holds something. Agreeing again changes nothing.
 pub async fn agree_timeline(db: &DatabaseConnection, viewer: &Viewer, review_id: Uuid) -> AppResult<review::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _, standing) = readable(&tx, viewer, review_id).await?;
     if !(standing.facilitator || standing.participant || standing.responder) {
         return Err(AppError::forbidden(

@@ -145,7 +145,7 @@ pub async fn add_comment(
     review_id: Uuid,
     input: NewComment,
 ) -> AppResult<comment::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _, _) = readable(&tx, viewer, review_id).await?;
     let thread = match input.reply_to {
         None => Ok(None),
@@ -210,7 +210,7 @@ pub async fn edit_comment(
     body: &str,
 ) -> AppResult<comment::Model> {
     let body = validate::required_text("body", body, limits::TEXT)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (comment, review, _) = readable_comment(&tx, viewer, comment_id, false).await?;
     if comment.author_id != viewer.user_id {
         return Err(AppError::forbidden("only its author may edit a comment"));
@@ -228,7 +228,7 @@ pub async fn edit_comment(
 /// emptied, to hold its thread (its mentions go); a thread's last reply deleted takes an
 /// emptied first comment with it.
 pub async fn delete_comment(db: &DatabaseConnection, viewer: &Viewer, comment_id: Uuid) -> AppResult<()> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (comment, review, _) = readable_comment(&tx, viewer, comment_id, false).await?;
     if comment.author_id != viewer.user_id {
         return Err(AppError::forbidden("only its author may delete a comment"));
@@ -263,7 +263,7 @@ pub async fn delete_comment(db: &DatabaseConnection, viewer: &Viewer, comment_id
 /// the review's team or an admin. A reply is resolved with its thread (INVALID_STATE alone);
 /// resolving again changes nothing.
 pub async fn resolve_comment(db: &DatabaseConnection, viewer: &Viewer, comment_id: Uuid) -> AppResult<comment::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     // A thread whose first comment was deleted is still resolved through it.
     let (comment, review, standing) = readable_comment(&tx, viewer, comment_id, true).await?;
     let allowed = comment.author_id == viewer.user_id || standing.can_publish_review(&review);

@@ -11,7 +11,7 @@ pub async fn record_follow_up(
     input: FollowUpInput,
 ) -> AppResult<follow_up::Model> {
     let notes = validate::required_text("notes", &input.notes, limits::LONG_TEXT).map_err(AppError::in_input)?;
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _, standing) = readable(&tx, viewer, review_id).await?;
     if !standing.can_edit_review(&review) {
         return Err(AppError::forbidden(

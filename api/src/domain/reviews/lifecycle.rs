@@ -12,7 +12,7 @@ async fn transition(
     expected_version: Option<i32>,
     reason: Option<String>,
 ) -> AppResult<review::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, _, standing) = readable(&tx, viewer, review_id).await?;
     let (allowed, who) = match to {
         ReviewStatus::Published => {

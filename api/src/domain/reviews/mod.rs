@@ -147,7 +147,7 @@ pub(crate) async fn set_deadline(
 
 /// Starts the review of an incident the policy did not cover (or before it is resolved).
 pub async fn start(db: &DatabaseConnection, viewer: &Viewer, incident_id: Uuid) -> AppResult<review::Model> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (incident, standing) = incidents::readable(&tx, viewer, incident_id).await?;
     if !standing.can_change_incident(&incident) {
         return Err(AppError::forbidden("only the owning team's leads and members may start its review"));
@@ -222,7 +222,7 @@ async fn begin_edit(
     viewer: &Viewer,
     review_id: Uuid,
 ) -> AppResult<(DatabaseTransaction, review::Model, incident::Model)> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let (review, incident) = editable(&tx, viewer, review_id).await?;
     Ok((tx, review, incident))
 }
@@ -236,7 +236,7 @@ async fn begin_child_edit<E: EntityTrait>(
     what: &'static str,
     review_of: impl Fn(&E::Model) -> Uuid,
 ) -> AppResult<(DatabaseTransaction, review::Model, incident::Model, E::Model)> {
-    let tx = db::begin_write(db).await?;
+    let tx = db::begin_write(db, viewer.org_id).await?;
     let row = row.one(&tx).await?.ok_or(AppError::NotFound(what))?;
     let (review, incident) = editable(&tx, viewer, review_of(&row)).await.map_err(|e| match e {
         AppError::NotFound(_) => AppError::NotFound(what),

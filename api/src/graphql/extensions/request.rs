@@ -73,7 +73,11 @@ impl Extension for MutationsExtension {
         if self.mutation.load(Ordering::Relaxed)
             && let Some(state) = ctx.data_opt::<AppState>()
         {
-            state.hub.poke();
+            match ctx.data_opt::<RequestAuth>() {
+                Some(RequestAuth::Authenticated(viewer)) => state.hub.poke_organization(viewer.org_id),
+                // Signing up or in: the organization is not known here.
+                _ => state.hub.poke(),
+            }
         }
         response
     }

@@ -14,7 +14,7 @@ pub struct Event(pub event::Model);
 impl Event {
     /// Ordered as the log: a later event has a later ID.
     async fn id(&self) -> ID {
-        ids::encode_event(self.0.id).into()
+        ids::encode_event(self.0.sequence).into()
     }
     /// What the event records; its subject and payload keys are listed with each kind.
     async fn kind(&self) -> Option<EventKind> {
