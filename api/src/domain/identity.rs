@@ -286,12 +286,13 @@ pub async fn refresh_session(
 async fn rotate(db: &DatabaseConnection, auth: &AuthService, token: &str) -> AppResult<Session> {
     let invalid = || AppError::unauthenticated(AuthFailure::InvalidToken, "invalid refresh token");
     let tx = db::begin_local(db).await?;
-    let stored = refresh_token::Entity::find()
-        .filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())))
-        .one(&tx)
-        .await?
-        .ok_or_else(invalid)?;
-    lock_user_organization(&tx, stored.user_id).await?;
+    let find =
+        || refresh_token::Entity::find().filter(refresh_token::Column::TokenHash.eq(secret::digest(token.trim())));
+    let found = find().one(&tx).await?.ok_or_else(invalid)?;
+    lock_user_organization(&tx, found.user_id).await?;
+    // Read again under the lock: two tabs refreshing with the same token queue here, and the
+    // second must see what the first did (spent it, made its successor).
+    let stored = find().one(&tx).await?.ok_or_else(invalid)?;
     let now = auth.clock.now();
     if stored.revoked_at.is_some() {
         return Err(AppError::unauthenticated(AuthFailure::SessionEnded, "this session has been signed out"));

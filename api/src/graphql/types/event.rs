@@ -12,7 +12,8 @@ pub struct Event(pub event::Model);
 /// One entry of the append-only log of changes.
 #[Object]
 impl Event {
-    /// Ordered as the log: a later event has a later ID.
+    /// The event's place in its organization's log, ordered as the log: a later event has a
+    /// later ID, and `events(after:)` resumes from it.
     async fn id(&self) -> ID {
         ids::encode_event(self.0.sequence).into()
     }

@@ -9,6 +9,7 @@ mod fanout;
 mod oha;
 mod process;
 mod report;
+mod writes;
 
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
@@ -86,6 +87,12 @@ struct Args {
     /// Connections flooding `login` during the login flood.
     #[arg(long, default_value_t = 16)]
     flood_connections: usize,
+    /// Organizations writing at once in the write-scaling run (at most `--orgs`).
+    #[arg(long, default_value_t = 20)]
+    writers: u64,
+    /// Connections per organization in the write-scaling runs (within the per-user limit).
+    #[arg(long, default_value_t = 2)]
+    writer_connections: usize,
     /// Numbers of WebSocket subscribers for the fan-out.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     subscribers: Vec<usize>,
@@ -233,8 +240,16 @@ async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::R
         server.stop().await.ok();
         return Err(e);
     }
-    report.memory.push(("after the login flood", server.rss()?));
-    report.memory.push(("peak so far (VmHWM)", server.peak_rss()?));
+    report.memory.push(("right after the login flood", server.rss()?));
+    report.memory.push(("peak so far (VmHWM, the login flood's)", server.peak_rss()?));
+    tokio::time::sleep(Duration::from_secs(30)).await;
+    report.memory.push(("30 s after the login flood", server.rss()?));
+
+    let result = measure_writes(args, &client, &mut report).await;
+    if let Err(e) = result {
+        server.stop().await.ok();
+        return Err(e);
+    }
 
     let result = measure_fanout(args, &server, &client, &admin, &member, &mut report).await;
     server.stop().await?;
@@ -382,6 +397,26 @@ async fn measure_requests(
     let during = oha.run(&me, load, args.duration).await?;
     let flood = flood.await??;
     report.login_flood = Some(report::LoginFlood { rate: me_rate, alone, during, logins: flood });
+    Ok(())
+}
+
+/// Write scaling: one organization's admin declaring incidents alone, then the admins of up to
+/// `--writers` seeded organizations at once, each with `--writer-connections` connections.
+async fn measure_writes(args: &Args, client: &Client, report: &mut DatabaseReport) -> anyhow::Result<()> {
+    if args.seed != Seed::Generate || args.orgs < 2 {
+        report.notes.push("write scaling skipped: it needs several seeded organizations".into());
+        return Ok(());
+    }
+    eprintln!("write scaling");
+    let (_, _, password) = args.sign_ins();
+    let mut writers = Vec::new();
+    for org in 1..=args.orgs.min(args.writers) {
+        let session = client.login(&format!("admin@seed{org}.example"), &password).await?;
+        writers.push(writes::Writer::of(client, session).await?);
+    }
+    let alone = writes::run(client, &writers[..1], args.writer_connections, args.duration).await;
+    let together = writes::run(client, &writers, args.writer_connections, args.duration).await;
+    report.writes = Some(writes::WriteScaling { alone, together });
     Ok(())
 }
 
