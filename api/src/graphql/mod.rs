@@ -117,6 +117,7 @@ pub fn build_schema(state: AppState) -> AppSchema {
             max_depth: state.config.max_depth,
             max_aliases: state.config.max_aliases,
             max_complexity: state.config.max_complexity,
+            parsed: std::sync::Arc::default(),
         })
         .extension(extensions::PerUserLimit(extensions::UserSlots::new(
             state.config.max_concurrent_per_user,

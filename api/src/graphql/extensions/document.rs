@@ -1,10 +1,14 @@
 //! Documents built to overload the server or to multiply credential guesses are refused before
 //! anything runs. One walk over every operation, following fragments, measures all the limits
-//! need: aliases, repeated fields, credential mutations and the size of every argument.
+//! need: aliases, repeated fields, credential mutations and the size of every argument. A
+//! document parsed and measured once is kept, by its text, for the next request that sends it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::num::NonZeroUsize;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex};
+
+use lru::LruCache;
 
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
 use async_graphql::parser::types::Selection;
@@ -47,21 +51,82 @@ pub struct CredentialBudget(Arc<AtomicUsize>);
 /// included), a subscription of more than one field, any string over `limits::ANY_STRING` characters or list over
 /// `limits::LIST_ARGUMENT` items in the variables or the document, and documents that expand
 /// beyond what the walk visits.
-#[derive(Clone, Copy)]
+#[derive(Clone)]
 pub struct DocumentLimits {
     pub max_depth: usize,
     pub max_aliases: usize,
     /// The most a document may cost (`QUERY_TOO_COMPLEX` beyond, with its cost).
     pub max_complexity: usize,
+    /// Documents parsed before, shared by every request of the schema.
+    pub parsed: Arc<ParsedDocuments>,
 }
 
 impl ExtensionFactory for DocumentLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension(*self))
+        Arc::new(DocumentLimitsExtension(self.clone()))
     }
 }
 
 struct DocumentLimitsExtension(DocumentLimits);
+
+/// Documents parsed and measured before, by their text, least recently used first out: clients
+/// send the same few documents again and again (persisted queries name them by hash), and
+/// parsing one costs more than copying it. Bounded in number and in text kept; a longer document
+/// is parsed each time.
+pub struct ParsedDocuments {
+    kept: Mutex<Kept>,
+}
+
+struct Kept {
+    documents: LruCache<String, Arc<Parsed>>,
+    /// The length of the texts kept, in bytes.
+    text: usize,
+}
+
+/// A document as parsed, with its shape.
+struct Parsed {
+    document: ExecutableDocument,
+    shape: Shape,
+}
+
+impl ParsedDocuments {
+    /// Documents kept at most.
+    const DOCUMENTS: usize = 512;
+    /// Text kept at most, in bytes (their syntax trees take some ten times that).
+    const TEXT: usize = 256 * 1024;
+    /// The longest document kept, in bytes.
+    const LONGEST: usize = 8 * 1024;
+
+    pub fn new() -> Self {
+        let documents = LruCache::new(NonZeroUsize::new(Self::DOCUMENTS).expect("a positive bound"));
+        Self { kept: Mutex::new(Kept { documents, text: 0 }) }
+    }
+
+    fn get(&self, query: &str) -> Option<Arc<Parsed>> {
+        self.kept.lock().expect("parsed documents lock").documents.get(query).cloned()
+    }
+
+    fn keep(&self, query: &str, parsed: Parsed) {
+        if query.len() > Self::LONGEST {
+            return;
+        }
+        let mut kept = self.kept.lock().expect("parsed documents lock");
+        if let Some((dropped, _)) = kept.documents.push(query.to_owned(), Arc::new(parsed)) {
+            kept.text -= dropped.len();
+        }
+        kept.text += query.len();
+        while kept.text > Self::TEXT {
+            let Some((dropped, _)) = kept.documents.pop_lru() else { break };
+            kept.text -= dropped.len();
+        }
+    }
+}
+
+impl Default for ParsedDocuments {
+    fn default() -> Self {
+        Self::new()
+    }
+}
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for DocumentLimitsExtension {
@@ -72,18 +137,25 @@ impl Extension for DocumentLimitsExtension {
         variables: &Variables,
         next: NextParseQuery<'_>,
     ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        // Sizes first, on the document as written and the variables (nothing copied).
+        // Sizes first, of the variables and of the document as written (nothing copied).
         for (name, value) in variables.iter() {
             check_size(name.as_str(), value).map_err(server_error)?;
         }
-        check_written_sizes(&document).map_err(server_error)?;
-        let shape = Shape::of(&document);
+        let (document, shape) = match self.0.parsed.get(query) {
+            Some(parsed) => (parsed.document.clone(), parsed.shape),
+            None => {
+                let document = next.run(ctx, query, variables).await?;
+                check_written_sizes(&document).map_err(server_error)?;
+                let shape = Shape::of(&document);
+                self.0.parsed.keep(query, Parsed { document: document.clone(), shape });
+                (document, shape)
+            }
+        };
         let refuse = |error: AppError| Err(server_error(error));
         if shape.walked > MAX_WALKED {
             return refuse(AppError::bad_input("the document expands too far (fragments spread too often)"));
         }
-        let limits = self.0;
+        let limits = &self.0;
         if shape.deepest > limits.max_depth {
             return refuse(AppError::QueryTooDeep { cost: shape.deepest, limit: limits.max_depth });
         }
@@ -133,7 +205,7 @@ impl Extension for DocumentLimitsExtension {
 }
 
 /// What the limits need to know of a document, as it runs (fragments expanded).
-#[derive(Default)]
+#[derive(Default, Clone, Copy)]
 struct Shape {
     aliases: usize,
     most_repeats: usize,
@@ -297,5 +369,46 @@ fn check_literal(path: &str, value: &Literal) -> Result<(), AppError> {
             fields.iter().try_for_each(|(name, field)| check_literal(&format!("{path}.{name}"), field))
         }
         _ => Ok(()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parsed(query: &str) -> Parsed {
+        let document = async_graphql::parser::parse_query(query).expect("a valid document");
+        let shape = Shape::of(&document);
+        Parsed { document, shape }
+    }
+
+    #[test]
+    fn a_document_is_found_by_its_exact_text_only() {
+        let documents = ParsedDocuments::new();
+        documents.keep("{ me { id } }", parsed("{ me { id } }"));
+        assert!(documents.get("{ me { id } }").is_some());
+        assert!(documents.get("{ me { id }}").is_none(), "another text, even of the same meaning");
+        assert!(documents.get("{ me { name } }").is_none());
+    }
+
+    #[test]
+    fn the_documents_kept_stay_within_their_bounds() {
+        let documents = ParsedDocuments::new();
+        let long = format!("{{ me {{ id }} }}{}", " ".repeat(ParsedDocuments::LONGEST));
+        documents.keep(&long, parsed(&long));
+        assert!(documents.get(&long).is_none(), "longer than kept");
+
+        // Many distinct documents of about 4 KiB: no more text than the bound stays.
+        let padded = |n: usize| format!("{{ me {{ id }} }} #{n}{}", " ".repeat(4000));
+        for n in 0..200 {
+            documents.keep(&padded(n), parsed(&padded(n)));
+        }
+        let kept = documents.kept.lock().unwrap();
+        assert!(kept.text <= ParsedDocuments::TEXT, "{} bytes kept", kept.text);
+        assert_eq!(kept.text, kept.documents.iter().map(|(text, _)| text.len()).sum::<usize>());
+        assert!(kept.documents.len() >= ParsedDocuments::TEXT / 4100 - 1);
+        drop(kept);
+        assert!(documents.get(&padded(199)).is_some(), "the newest stays");
+        assert!(documents.get(&padded(0)).is_none(), "the oldest went first");
     }
 }

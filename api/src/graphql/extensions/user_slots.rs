@@ -86,11 +86,15 @@ impl Extension for UserSlotsExtension {
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
     ) -> ServerResult<Option<Value>> {
+        // Every field passes here: the nested ones (nearly all) leave at once.
         let top_level = info.path_node.parent.is_none()
             && !info.is_for_introspection
             && matches!(info.parent_type, "Query" | "Mutation");
+        if !top_level {
+            return next.run(ctx, info).await;
+        }
         let user = match ctx.data_opt::<RequestAuth>() {
-            Some(RequestAuth::Authenticated(viewer)) if top_level => viewer.user_id,
+            Some(RequestAuth::Authenticated(viewer)) => viewer.user_id,
             _ => return next.run(ctx, info).await,
         };
         let _slot = self.0.take(user).await.map_err(|refusal| {
