@@ -61,15 +61,7 @@ impl MigrationTrait for Migration {
         .await?;
 
         // The mail feed's one cursor becomes one per organization, at the same place.
-        let old = db
-            .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
-                manager.get_database_backend(),
-                "SELECT cursor FROM mail_feed WHERE id = 1",
-            ))
-            .await?
-            .map(|row| row.try_get_by_index::<i64>(0))
-            .transpose()?
-            .unwrap_or(0);
+        let old = number(manager, "SELECT cursor FROM mail_feed WHERE id = 1").await?;
         manager.drop_table(Table::drop().table(MailFeed::Table).to_owned()).await?;
         manager
             .create_table(
@@ -94,16 +86,12 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
-        let old = db
-            .query_one_raw(sea_orm_migration::sea_orm::Statement::from_string(
-                manager.get_database_backend(),
-                "SELECT COALESCE(MAX(e.id), 0) FROM event e \
-                 JOIN mail_feed f ON f.organization_id = e.organization_id AND e.sequence <= f.cursor",
-            ))
-            .await?
-            .map(|row| row.try_get_by_index::<i64>(0))
-            .transpose()?
-            .unwrap_or(0);
+        let old = number(
+            manager,
+            "SELECT COALESCE(MAX(e.id), 0) FROM event e \
+             JOIN mail_feed f ON f.organization_id = e.organization_id AND e.sequence <= f.cursor",
+        )
+        .await?;
         manager.drop_table(Table::drop().table(MailFeed::Table).to_owned()).await?;
         manager
             .create_table(
@@ -131,6 +119,13 @@ impl MigrationTrait for Migration {
         create_index(manager, Event::Table, "idx_event_subject", &[Event::SubjectId, Event::Id], false).await?;
         Ok(())
     }
+}
+
+/// The number a query answers (0 for no row).
+async fn number(manager: &SchemaManager<'_>, sql: &str) -> Result<i64, DbErr> {
+    let statement = sea_orm_migration::sea_orm::Statement::from_string(manager.get_database_backend(), sql);
+    let row = manager.get_connection().query_one_raw(statement).await?;
+    Ok(row.map(|row| row.try_get_by_index::<i64>(0)).transpose()?.unwrap_or(0))
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -107,12 +107,9 @@ async fn overdue_actions(db: &DatabaseConnection, now: DateTime<Utc>) -> AppResu
                 .add(Expr::col(action::Column::OverdueNoticeFor).ne(Expr::col(action::Column::DueDate))),
         );
     let tx = db::begin_local(db).await?;
-    let ids = candidates(
-        &tx,
-        action::Entity::find().select_only().columns([action::Column::Id, action::Column::OrganizationId]),
-        unannounced.clone(),
-    )
-    .await?;
+    let ids =
+        candidates::<action::Entity>(&tx, action::Column::Id, action::Column::OrganizationId, unannounced.clone())
+            .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -162,12 +159,9 @@ async fn actions_due_soon(db: &DatabaseConnection, now: DateTime<Utc>) -> AppRes
                 .add(action::Column::DueSoonNoticeFor.is_null())
                 .add(Expr::col(action::Column::DueSoonNoticeFor).ne(Expr::col(action::Column::DueDate))),
         );
-    let ids = candidates(
-        &tx,
-        action::Entity::find().select_only().columns([action::Column::Id, action::Column::OrganizationId]),
-        unannounced.clone(),
-    )
-    .await?;
+    let ids =
+        candidates::<action::Entity>(&tx, action::Column::Id, action::Column::OrganizationId, unannounced.clone())
+            .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -237,12 +231,9 @@ async fn review_deadlines(db: &DatabaseConnection, kind: ReviewDeadlineKind, now
     };
     let unannounced = state.add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(deadline))));
     let tx = db::begin_local(db).await?;
-    let ids = candidates(
-        &tx,
-        review::Entity::find().select_only().columns([review::Column::Id, review::Column::OrganizationId]),
-        unannounced.clone(),
-    )
-    .await?;
+    let ids =
+        candidates::<review::Entity>(&tx, review::Column::Id, review::Column::OrganizationId, unannounced.clone())
+            .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -290,12 +281,9 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind, now: DateTi
         .add(Expr::exists(recorded).not())
         .add(Condition::any().add(notice.is_null()).add(Expr::col(notice).ne(Expr::col(due_at))));
     let tx = db::begin_local(db).await?;
-    let ids = candidates(
-        &tx,
-        review::Entity::find().select_only().columns([review::Column::Id, review::Column::OrganizationId]),
-        unannounced.clone(),
-    )
-    .await?;
+    let ids =
+        candidates::<review::Entity>(&tx, review::Column::Id, review::Column::OrganizationId, unannounced.clone())
+            .await?;
     if ids.is_empty() {
         return Ok(0);
     }
@@ -317,14 +305,15 @@ async fn follow_ups_due(db: &DatabaseConnection, kind: FollowUpKind, now: DateTi
     Ok(claimed.len())
 }
 
-/// A batch of what to claim (`select` answers IDs and organizations), after taking the write
-/// locks of its organizations: the transaction is begun with `db::begin_local` and has written
-/// nothing yet.
+/// The IDs of a batch of rows to claim, after taking the write locks of their organizations:
+/// the transaction is begun with `db::begin_local` and has written nothing yet.
 async fn candidates<E: EntityTrait>(
     tx: &DatabaseTransaction,
-    select: sea_orm::Select<E>,
+    id: E::Column,
+    organization_id: E::Column,
     condition: Condition,
 ) -> AppResult<Vec<Uuid>> {
+    let select = E::find().select_only().columns([id, organization_id]);
     let found: Vec<(Uuid, Uuid)> = select.filter(condition).limit(BATCH).into_tuple().all(tx).await?;
     db::lock_organizations(tx, found.iter().map(|(_, org_id)| *org_id)).await?;
     Ok(found.into_iter().map(|(id, _)| id).collect())

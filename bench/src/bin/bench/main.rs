@@ -235,7 +235,7 @@ async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::R
     report.memory.push(("idle, after two sign-ins (argon2)", server.rss()?));
 
     let database = (backend == Backend::Postgres).then(|| args.postgres_database.clone());
-    let result = measure_requests(args, oha, &server, &client, &admin, database, &mut report).await;
+    let result = measure_requests(args, oha, &server, &client, &admin, database.clone(), &mut report).await;
     if let Err(e) = result {
         server.stop().await.ok();
         return Err(e);
@@ -245,7 +245,7 @@ async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::R
     tokio::time::sleep(Duration::from_secs(30)).await;
     report.memory.push(("30 s after the login flood", server.rss()?));
 
-    let result = measure_writes(args, &client, &mut report).await;
+    let result = measure_writes(args, &server, &client, database.as_deref(), &mut report).await;
     if let Err(e) = result {
         server.stop().await.ok();
         return Err(e);
@@ -402,7 +402,13 @@ async fn measure_requests(
 
 /// Write scaling: one organization's admin declaring incidents alone, then the admins of up to
 /// `--writers` seeded organizations at once, each with `--writer-connections` connections.
-async fn measure_writes(args: &Args, client: &Client, report: &mut DatabaseReport) -> anyhow::Result<()> {
+async fn measure_writes(
+    args: &Args,
+    server: &Server,
+    client: &Client,
+    database: Option<&str>,
+    report: &mut DatabaseReport,
+) -> anyhow::Result<()> {
     if args.seed != Seed::Generate || args.orgs < 2 {
         report.notes.push("write scaling skipped: it needs several seeded organizations".into());
         return Ok(());
@@ -414,8 +420,8 @@ async fn measure_writes(args: &Args, client: &Client, report: &mut DatabaseRepor
         let session = client.login(&format!("admin@seed{org}.example"), &password).await?;
         writers.push(writes::Writer::of(client, session).await?);
     }
-    let alone = writes::run(client, &writers[..1], args.writer_connections, args.duration).await;
-    let together = writes::run(client, &writers, args.writer_connections, args.duration).await;
+    let alone = writes::run(client, server, database, &writers[..1], args.writer_connections, args.duration).await?;
+    let together = writes::run(client, server, database, &writers, args.writer_connections, args.duration).await?;
     report.writes = Some(writes::WriteScaling { alone, together });
     Ok(())
 }

@@ -254,12 +254,15 @@ impl DatabaseReport {
         if let Some(writes) = &self.writes {
             let run = |w: &crate::writes::Writes| {
                 let failed = if w.failed > 0 { format!(", {} failed", thousands(w.failed)) } else { String::new() };
+                let db = w.database_cpu.map_or(String::new(), |db| format!(" + db {} µs", db.as_micros()));
                 format!(
-                    "{:.0}/s ({} in all, p50 {} / p99 {}{failed})",
+                    "{:.0}/s ({} in all, p50 {} / p99 {}{failed}; {} µs{db} of CPU each, cores {:.0} % busy)",
                     w.per_sec,
                     thousands(w.succeeded),
                     ms(w.p50),
-                    ms(w.p99)
+                    ms(w.p99),
+                    w.server_cpu.as_micros(),
+                    w.busy * 100.0
                 )
             };
             let _ = writeln!(

@@ -8,6 +8,7 @@ use chrono::{TimeDelta, Utc};
 use serde_json::json;
 
 use crate::client::{Client, Session, str_at};
+use crate::process::{self, Server};
 
 const DECLARE: &str = "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }";
 const FIRST_TEAM: &str = "{ teams(first: 1) { nodes { id } } }";
@@ -36,6 +37,12 @@ pub struct Writes {
     pub per_sec: f64,
     pub p50: Duration,
     pub p99: Duration,
+    /// CPU per successful mutation: the server's, and that of the PostgreSQL backends serving
+    /// the benchmark database.
+    pub server_cpu: Duration,
+    pub database_cpu: Option<Duration>,
+    /// The share of the machine's cores the server and those backends kept busy.
+    pub busy: f64,
 }
 
 pub struct WriteScaling {
@@ -51,7 +58,16 @@ impl WriteScaling {
 
 /// `declareIncident` in a closed loop for `duration`: `per_writer` connections for each writer,
 /// every one of them at once.
-pub async fn run(client: &Client, writers: &[Writer], per_writer: usize, duration: Duration) -> Writes {
+pub async fn run(
+    client: &Client,
+    server: &Server,
+    database: Option<&str>,
+    writers: &[Writer],
+    per_writer: usize,
+    duration: Duration,
+) -> anyhow::Result<Writes> {
+    let server_before = server.cpu_time()?;
+    let database_before = database.map(process::backends_cpu_time);
     let started = Instant::now();
     let deadline = started + duration;
     let loops = writers.iter().flat_map(|writer| (0..per_writer).map(move |_| writer)).map(|writer| {
@@ -76,6 +92,9 @@ pub async fn run(client: &Client, writers: &[Writer], per_writer: usize, duratio
     });
     let results = futures_util::future::join_all(loops).await;
     let elapsed = started.elapsed();
+    let server_cpu = server.cpu_time()?.saturating_sub(server_before);
+    let database_cpu =
+        database.zip(database_before).map(|(db, before)| process::backends_cpu_time(db).saturating_sub(before));
     let mut latencies: Vec<Duration> = results.iter().flat_map(|(l, _)| l.iter().copied()).collect();
     latencies.sort();
     let at = |q: f64| {
@@ -85,7 +104,12 @@ pub async fn run(client: &Client, writers: &[Writer], per_writer: usize, duratio
             latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1]
         }
     };
-    Writes {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
+    let per_mutation = |cpu: Duration| cpu / u32::try_from(latencies.len().max(1)).unwrap_or(u32::MAX);
+    Ok(Writes {
+        server_cpu: per_mutation(server_cpu),
+        database_cpu: database_cpu.map(per_mutation),
+        busy: (server_cpu + database_cpu.unwrap_or_default()).as_secs_f64() / (elapsed.as_secs_f64() * cores),
         organizations: writers.len(),
         connections: writers.len() * per_writer,
         succeeded: latencies.len() as u64,
@@ -93,5 +117,5 @@ pub async fn run(client: &Client, writers: &[Writer], per_writer: usize, duratio
         per_sec: latencies.len() as f64 / elapsed.as_secs_f64(),
         p50: at(0.50),
         p99: at(0.99),
-    }
+    })
 }
