@@ -57,6 +57,35 @@ async fn a_query_asking_for_too_much_is_refused_and_a_dashboard_is_not() {
 }
 
 #[tokio::test]
+async fn a_document_sent_again_is_judged_by_its_variables_each_time() {
+    let app = TestApp::new().await;
+    let admin = app.sign_up("Acme", "ada@acme.test").await;
+    // One text, kept after its first parse: its cost follows the page sizes in its variables.
+    let sized = "query($t: Int, $m: Int) { teams(first: $t) { edges { node { members(first: $m) { edges { node { user { id email displayName } role } } } } } } }";
+    let small = json!({ "t": 5, "m": 5 });
+    let large = json!({ "t": 100, "m": 100 });
+    for _ in 0..2 {
+        app.exec(Some(&admin.token), sized, small.clone()).await.data();
+        app.exec(Some(&admin.token), sized, large.clone()).await.assert_error("QUERY_TOO_COMPLEX", None);
+    }
+    // One text of two operations: each request runs the one it names.
+    let both = "query Id { me { id } } query Email { me { email } }";
+    let run = |operation: &'static str| {
+        let header = format!("Bearer {}", admin.token);
+        let app = &app;
+        async move {
+            let auth = app.state.authenticate(Some(&header)).await;
+            let request = async_graphql::Request::new(both).operation_name(operation).data(auth);
+            serde_json::to_value(app.schema.execute(request).await).unwrap()
+        }
+    };
+    for _ in 0..2 {
+        assert_eq!(run("Id").await["data"]["me"]["id"], json!(admin.user_id));
+        assert_eq!(run("Email").await["data"]["me"], json!({ "email": "ada@acme.test" }));
+    }
+}
+
+#[tokio::test]
 async fn one_request_runs_one_credential_check() {
     let app = TestApp::new().await;
     app.sign_up("Acme", "ada@acme.test").await;

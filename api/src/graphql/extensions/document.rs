@@ -1,7 +1,8 @@
 //! Documents built to overload the server or to multiply credential guesses are refused before
 //! anything runs. One walk over every operation, following fragments, measures all the limits
 //! need: aliases, repeated fields, credential mutations and the size of every argument. A
-//! document parsed and measured once is kept, by its text, for the next request that sends it.
+//! document parsed and measured once is kept, by its text, for the next request that sends it,
+//! with the outcome of its validation for the operations and variables it was sent with.
 
 use std::collections::HashMap;
 use std::num::NonZeroUsize;
@@ -10,10 +11,12 @@ use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextValidation};
+use async_graphql::extensions::{
+    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextValidation,
+};
 use async_graphql::parser::types::Selection;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, SelectionSet};
-use async_graphql::{ServerError, ServerResult, ValidationResult, Value as ConstValue, Variables};
+use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Value as ConstValue, Variables};
 use async_graphql_value::Value as Literal;
 
 use crate::domain::validate::limits;
@@ -63,11 +66,18 @@ pub struct DocumentLimits {
 
 impl ExtensionFactory for DocumentLimits {
     fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension(self.clone()))
+        Arc::new(DocumentLimitsExtension { limits: self.clone(), operation: Mutex::default(), kept: Mutex::default() })
     }
 }
 
-struct DocumentLimitsExtension(DocumentLimits);
+/// One request's limits, with what its validation may be found under.
+struct DocumentLimitsExtension {
+    limits: DocumentLimits,
+    /// The operation the request names.
+    operation: Mutex<Option<String>>,
+    /// The request's document as kept, and its variables as JSON.
+    kept: Mutex<Option<(Arc<Parsed>, String)>>,
+}
 
 /// Documents parsed and measured before, by their text, least recently used first out: clients
 /// send the same few documents again and again (persisted queries name them by hash), and
@@ -83,10 +93,25 @@ struct Kept {
     text: usize,
 }
 
-/// A document as parsed, with its shape.
+/// A document as parsed, with its shape, and the outcome of its validation by operation and
+/// variables: the same document, operation and variables validate the same (their cost
+/// included, which counts items asked for in variables).
 struct Parsed {
     document: ExecutableDocument,
     shape: Shape,
+    validated: Mutex<LruCache<(Option<String>, String), ValidationResult>>,
+}
+
+impl Parsed {
+    /// Validations kept per document.
+    const VALIDATIONS: usize = 16;
+    /// The longest variables (as JSON) a validation is kept for, in bytes.
+    const LONGEST_VARIABLES: usize = 1024;
+
+    fn new(document: ExecutableDocument, shape: Shape) -> Self {
+        let validations = NonZeroUsize::new(Self::VALIDATIONS).expect("a positive bound");
+        Self { document, shape, validated: Mutex::new(LruCache::new(validations)) }
+    }
 }
 
 impl ParsedDocuments {
@@ -106,12 +131,14 @@ impl ParsedDocuments {
         self.kept.lock().expect("parsed documents lock").documents.get(query).cloned()
     }
 
-    fn keep(&self, query: &str, parsed: Parsed) {
+    /// Keeps a document, unless it is too long; answers it as kept.
+    fn keep(&self, query: &str, parsed: Parsed) -> Option<Arc<Parsed>> {
         if query.len() > Self::LONGEST {
-            return;
+            return None;
         }
+        let parsed = Arc::new(parsed);
         let mut kept = self.kept.lock().expect("parsed documents lock");
-        if let Some((dropped, _)) = kept.documents.push(query.to_owned(), Arc::new(parsed)) {
+        if let Some((dropped, _)) = kept.documents.push(query.to_owned(), parsed.clone()) {
             kept.text -= dropped.len();
         }
         kept.text += query.len();
@@ -119,6 +146,7 @@ impl ParsedDocuments {
             let Some((dropped, _)) = kept.documents.pop_lru() else { break };
             kept.text -= dropped.len();
         }
+        Some(parsed)
     }
 }
 
@@ -130,6 +158,16 @@ impl Default for ParsedDocuments {
 
 #[async_graphql::async_trait::async_trait]
 impl Extension for DocumentLimitsExtension {
+    async fn prepare_request(
+        &self,
+        ctx: &ExtensionContext<'_>,
+        request: Request,
+        next: NextPrepareRequest<'_>,
+    ) -> ServerResult<Request> {
+        (*self.operation.lock().expect("operation lock")).clone_from(&request.operation_name);
+        next.run(ctx, request).await
+    }
+
     async fn parse_query(
         &self,
         ctx: &ExtensionContext<'_>,
@@ -141,21 +179,28 @@ impl Extension for DocumentLimitsExtension {
         for (name, value) in variables.iter() {
             check_size(name.as_str(), value).map_err(server_error)?;
         }
-        let (document, shape) = match self.0.parsed.get(query) {
-            Some(parsed) => (parsed.document.clone(), parsed.shape),
+        let documents = &self.limits.parsed;
+        let (document, shape, kept) = match documents.get(query) {
+            Some(parsed) => (parsed.document.clone(), parsed.shape, Some(parsed)),
             None => {
                 let document = next.run(ctx, query, variables).await?;
                 check_written_sizes(&document).map_err(server_error)?;
                 let shape = Shape::of(&document);
-                self.0.parsed.keep(query, Parsed { document: document.clone(), shape });
-                (document, shape)
+                let kept = documents.keep(query, Parsed::new(document.clone(), shape));
+                (document, shape, kept)
             }
         };
+        let variables = kept.is_some().then(|| serde_json::to_string(variables).ok()).flatten();
+        if let (Some(parsed), Some(variables)) = (kept, variables)
+            && variables.len() <= Parsed::LONGEST_VARIABLES
+        {
+            *self.kept.lock().expect("kept lock") = Some((parsed, variables));
+        }
         let refuse = |error: AppError| Err(server_error(error));
         if shape.walked > MAX_WALKED {
             return refuse(AppError::bad_input("the document expands too far (fragments spread too often)"));
         }
-        let limits = &self.0;
+        let limits = &self.limits;
         if shape.deepest > limits.max_depth {
             return refuse(AppError::QueryTooDeep { cost: shape.deepest, limit: limits.max_depth });
         }
@@ -195,9 +240,25 @@ impl Extension for DocumentLimitsExtension {
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,
     ) -> Result<ValidationResult, Vec<ServerError>> {
-        let validated = next.run(ctx).await?;
-        if validated.complexity > self.0.max_complexity {
-            let refused = AppError::QueryTooComplex { cost: validated.complexity, limit: self.0.max_complexity };
+        let kept = self.kept.lock().expect("kept lock").take();
+        let operation = self.operation.lock().expect("operation lock").take();
+        let earlier = kept.as_ref().and_then(|(parsed, variables)| {
+            let mut validated = parsed.validated.lock().expect("validations lock");
+            validated.get(&(operation.clone(), variables.clone())).copied()
+        });
+        let validated = match earlier {
+            Some(validated) => validated,
+            None => {
+                let validated = next.run(ctx).await?;
+                if let Some((parsed, variables)) = kept {
+                    parsed.validated.lock().expect("validations lock").put((operation, variables), validated);
+                }
+                validated
+            }
+        };
+        let limit = self.limits.max_complexity;
+        if validated.complexity > limit {
+            let refused = AppError::QueryTooComplex { cost: validated.complexity, limit };
             return Err(vec![server_error(refused)]);
         }
         Ok(validated)
@@ -379,7 +440,7 @@ mod tests {
     fn parsed(query: &str) -> Parsed {
         let document = async_graphql::parser::parse_query(query).expect("a valid document");
         let shape = Shape::of(&document);
-        Parsed { document, shape }
+        Parsed::new(document, shape)
     }
 
     #[test]
