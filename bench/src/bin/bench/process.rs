@@ -85,6 +85,11 @@ impl Server {
         status_kib(self.pid, "VmHWM:").map(|kib| kib * 1024)
     }
 
+    /// Starts the peak resident memory (`VmHWM`) over from now (Linux `clear_refs`).
+    pub fn reset_peak_rss(&self) -> anyhow::Result<()> {
+        std::fs::write(format!("/proc/{}/clear_refs", self.pid), "5").context("cannot reset the peak resident memory")
+    }
+
     /// CPU time used so far (user + system, all threads).
     pub fn cpu_time(&self) -> anyhow::Result<Duration> {
         cpu_time(self.pid)
