@@ -1,5 +1,5 @@
 //! Subscription fan-out: how long one published review takes to reach every subscriber of
-//! `learningPublished`, and what an idle subscriber costs in memory.
+//! `learningPublished` (or of the `events` log), and what an idle subscriber costs in memory.
 
 use std::time::{Duration, Instant};
 
@@ -14,12 +14,16 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use crate::client::{Client, Session, str_at};
 use crate::process::Server;
 
-const SUBSCRIPTION: &str = "subscription { learningPublished { id } }";
+/// The subscriptions a published review reaches: the learning feed, and the event log.
+pub const LEARNING: &str = "subscription { learningPublished { id } }";
+pub const EVENTS: &str = "subscription { events(kinds: [REVIEW_PUBLISHED]) { id } }";
 const PUBLISH: &str = "mutation($r: ID!) { publishReview(id: $r) { id status } }";
 /// How long a publish may take to reach every subscriber before the missing ones count as lost.
 const DELIVERY_LIMIT: Duration = Duration::from_secs(30);
 
 pub struct Fanout {
+    /// The subscription's field.
+    pub subscription: &'static str,
     pub subscribers: usize,
     /// Receive time minus the publish request's send time, one per subscriber and publish.
     pub deliveries: Vec<Duration>,
@@ -168,6 +172,7 @@ async fn subscriptions_settle(client: &Client, at_least: f64) -> anyhow::Result<
 async fn subscriber(
     url: String,
     token: String,
+    subscription: &'static str,
     arrivals: mpsc::UnboundedSender<Instant>,
 ) -> anyhow::Result<Subscribed> {
     let mut request = url.into_client_request()?;
@@ -183,7 +188,7 @@ async fn subscriber(
             _ => {}
         }
     }
-    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": SUBSCRIPTION } });
+    let subscribe = json!({ "id": "1", "type": "subscribe", "payload": { "query": subscription } });
     socket.send(Message::Text(subscribe.to_string().into())).await?;
     let listen = tokio::spawn(async move {
         while let Some(Ok(message)) = socket.next().await {
@@ -220,6 +225,7 @@ pub async fn measure(
     client: &Client,
     subscriber_token: &str,
     publisher: &Session,
+    subscription: &'static str,
     count: usize,
     reviews: &[String],
 ) -> anyhow::Result<Fanout> {
@@ -229,7 +235,7 @@ pub async fn measure(
     let url = format!("{}/graphql/ws", server.base.replacen("http://", "ws://", 1));
     let (arrivals, mut arrived) = mpsc::unbounded_channel();
     let connecting = stream::iter(0..count)
-        .map(|_| subscriber(url.clone(), subscriber_token.to_owned(), arrivals.clone()))
+        .map(|_| subscriber(url.clone(), subscriber_token.to_owned(), subscription, arrivals.clone()))
         .buffer_unordered(64)
         .collect::<Vec<_>>()
         .await;
@@ -264,7 +270,16 @@ pub async fn measure(
     }
     drop(subscribers);
     subscriptions_settle_down(client, baseline).await;
-    Ok(Fanout { subscribers: count, deliveries, lost, publishes: reviews.len(), rss_before, rss_subscribed })
+    let subscription = if subscription == EVENTS { "events" } else { "learningPublished" };
+    Ok(Fanout {
+        subscription,
+        subscribers: count,
+        deliveries,
+        lost,
+        publishes: reviews.len(),
+        rss_before,
+        rss_subscribed,
+    })
 }
 
 /// Waits (at most 30 s) until the subscribers are gone from the server.

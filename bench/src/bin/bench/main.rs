@@ -9,6 +9,7 @@ mod fanout;
 mod oha;
 mod process;
 mod report;
+mod sweep;
 mod writes;
 
 use std::path::PathBuf;
@@ -251,6 +252,13 @@ async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::R
         return Err(e);
     }
 
+    eprintln!("every list query");
+    let subjects = sweep::Subjects::of(&client, &admin, &member).await;
+    match subjects {
+        Ok(subjects) => report.sweep = sweep::run(&client, &admin, &subjects).await,
+        Err(e) => report.notes.push(format!("the sweep of list queries skipped: {e}")),
+    }
+
     let result = measure_fanout(args, &server, &client, &admin, &member, &mut report).await;
     server.stop().await?;
     result?;
@@ -446,16 +454,24 @@ async fn measure_fanout(
         .and_then(|m| m["team"]["id"].as_str())
         .context("the member belongs to no team as a member or lead")?
         .to_owned();
-    eprintln!("preparing {} reviews to publish", args.publishes * args.subscribers.len());
+    // Each size to `learningPublished`; the largest to the `events` log too.
+    let largest = args.subscribers.iter().copied().max().unwrap_or(0);
+    let runs: Vec<(&'static str, usize)> = args
+        .subscribers
+        .iter()
+        .map(|&count| (fanout::LEARNING, count))
+        .chain((largest > 0).then_some((fanout::EVENTS, largest)))
+        .collect();
+    eprintln!("preparing {} reviews to publish", args.publishes * runs.len());
     let mut n = 0;
-    for &count in &args.subscribers {
+    for (subscription, count) in runs {
         let mut reviews = Vec::new();
         for _ in 0..args.publishes {
             n += 1;
             reviews.push(fanout::ready_review(client, admin, member, &team_id, n).await?);
         }
-        eprintln!("fan-out to {count} subscribers");
-        let measured = fanout::measure(server, client, &member.token, admin, count, &reviews).await?;
+        eprintln!("fan-out to {count} subscribers ({subscription})");
+        let measured = fanout::measure(server, client, &member.token, admin, subscription, count, &reviews).await?;
         report.fanouts.push(measured);
     }
     Ok(())

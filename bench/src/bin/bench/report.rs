@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::fanout::Fanout;
 use crate::oha::Measured;
+use crate::sweep::Swept;
 use crate::writes::WriteScaling;
 
 /// Connections of the closed loop that measures the learning queries.
@@ -64,6 +65,8 @@ pub struct DatabaseReport {
     pub queries: Vec<QueryRow>,
     pub login_flood: Option<LoginFlood>,
     pub writes: Option<WriteScaling>,
+    /// Every list query, one request after another.
+    pub sweep: Vec<Swept>,
     pub fanouts: Vec<Fanout>,
     /// Learning across teams, GraphQL only (closed loop, `LEARNING_CONNECTIONS` connections).
     pub learning: Vec<(String, Measured)>,
@@ -87,6 +90,7 @@ impl DatabaseReport {
             queries: Vec::new(),
             login_flood: None,
             writes: None,
+            sweep: Vec::new(),
             fanouts: Vec::new(),
             learning: Vec::new(),
             notes: Vec::new(),
@@ -185,6 +189,23 @@ impl DatabaseReport {
                 let _ = writeln!(out, "| {name} | {} | {} | {cpu} |", throughput(measured), latency(measured));
             }
         }
+        if !self.sweep.is_empty() {
+            let _ = writeln!(
+                out,
+                "\nEvery list query, as the admin, each 30 times one after another (the page's `id`s, with and \
+                 without `totalCount`).\n"
+            );
+            let _ = writeln!(out, "| query | p50 / p99 | target | errors |");
+            let _ = writeln!(out, "| --- | ---: | --- | --- |");
+            for swept in &self.sweep {
+                let target = swept.target.map_or("–".into(), |limit| {
+                    verdict(swept.p99 <= limit, &format!("p99 ≤ {} ms", limit.as_millis()))
+                });
+                let errors = if swept.errors.is_empty() { "none".into() } else { swept.errors.join(", ") };
+                let _ =
+                    writeln!(out, "| {} | {} / {} | {target} | {errors} |", swept.name, ms(swept.p50), ms(swept.p99));
+            }
+        }
         for row in self.queries.iter().filter(|row| row.graphql_errors > 0.0) {
             let _ = writeln!(
                 out,
@@ -205,8 +226,9 @@ impl DatabaseReport {
             };
             let _ = writeln!(
                 out,
-                "| fan-out of one published review to {} subscribers, p50 / p99 | {} / {} ({} deliveries over {} publishes, {} lost) | {} |",
+                "| fan-out of one published review to {} subscribers of `{}`, p50 / p99 | {} / {} ({} deliveries over {} publishes, {} lost) | {} |",
                 thousands(fanout.subscribers as u64),
+                fanout.subscription,
                 ms(percentile(&deliveries, 0.50)),
                 ms(percentile(&deliveries, 0.99)),
                 thousands(deliveries.len() as u64),
@@ -215,7 +237,9 @@ impl DatabaseReport {
                 target
             );
         }
-        if let Some(fanout) = self.fanouts.iter().max_by_key(|f| f.subscribers) {
+        if let Some(fanout) =
+            self.fanouts.iter().filter(|f| f.subscription == "learningPublished").max_by_key(|f| f.subscribers)
+        {
             let _ = writeln!(
                 out,
                 "| memory per idle subscriber ({} subscribed) | {:.1} KiB | – |",
