@@ -7,7 +7,7 @@ use futures_util::future::join_all;
 use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder};
 use serde_json::json;
 
-use crate::harness::TestApp;
+use crate::harness::{Answer, Session, TestApp};
 
 const DECLARE: &str = "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id version } }";
 
@@ -43,22 +43,20 @@ async fn of_concurrent_updates_with_the_same_version_exactly_one_wins() {
     assert_eq!(updates, 1, "only the winner's change is logged");
 }
 
+/// `who` declares the `n`th SEV3 incident of `team`, started an hour ago.
+async fn declare(app: &TestApp, who: &Session, team: &str, n: usize) -> Answer {
+    let started = (Utc::now() - TimeDelta::hours(1)).to_rfc3339();
+    let input = json!({ "teamId": team, "title": format!("Incident {n}"), "severity": "SEV3", "startedAt": started });
+    app.exec(Some(&who.token), DECLARE, json!({ "i": input })).await
+}
+
 #[tokio::test]
 async fn concurrent_creates_each_get_their_row_and_their_event() {
     const N: usize = 12;
     let app = TestApp::new().await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;
     let team = app.team(&admin, "Payments").await;
-    let started = (Utc::now() - TimeDelta::hours(1)).to_rfc3339();
-    let answers = join_all((0..N).map(|n| {
-        let (app, token, team, started) = (&app, admin.token.clone(), team.clone(), started.clone());
-        async move {
-            let input =
-                json!({ "teamId": team, "title": format!("Incident {n}"), "severity": "SEV3", "startedAt": started });
-            app.exec(Some(&token), DECLARE, json!({ "i": input })).await
-        }
-    }))
-    .await;
+    let answers = join_all((0..N).map(|n| declare(&app, &admin, &team, n))).await;
     for answer in &answers {
         answer.data();
     }
@@ -78,18 +76,9 @@ async fn writers_of_several_organizations_at_once_each_number_their_events_witho
         let team = app.team(&admin, "Payments").await;
         orgs.push((admin, team));
     }
-    let started = (Utc::now() - TimeDelta::hours(1)).to_rfc3339();
-    let answers = join_all(orgs.iter().flat_map(|(admin, team)| {
-        (0..N).map(|n| {
-            let (app, token, team, started) = (&app, admin.token.clone(), team.clone(), started.clone());
-            async move {
-                let input =
-                    json!({ "teamId": team, "title": format!("Incident {n}"), "severity": "SEV3", "startedAt": started });
-                app.exec(Some(&token), DECLARE, json!({ "i": input })).await
-            }
-        })
-    }))
-    .await;
+    let app = &app;
+    let answers =
+        join_all(orgs.iter().flat_map(|(admin, team)| (0..N).map(move |n| declare(app, admin, team, n)))).await;
     for answer in &answers {
         answer.data();
     }

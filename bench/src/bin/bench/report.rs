@@ -324,7 +324,8 @@ fn verdict(met: bool, target: &str) -> String {
     if target.is_empty() { word.into() } else { format!("{target}: {word}") }
 }
 
-fn percentile(sorted: &[Duration], q: f64) -> Duration {
+/// The `q` quantile of sorted durations (zero for none).
+pub fn percentile(sorted: &[Duration], q: f64) -> Duration {
     if sorted.is_empty() {
         return Duration::ZERO;
     }

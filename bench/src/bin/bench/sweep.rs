@@ -8,6 +8,7 @@ use chrono::{TimeDelta, Utc};
 use serde_json::{Value, json};
 
 use crate::client::{Client, Session, str_at};
+use crate::report::percentile;
 
 /// Requests per query.
 const RUNS: usize = 30;
@@ -145,6 +146,5 @@ async fn time(client: &Client, admin: &Session, name: String, query: &str, targe
     took.sort();
     errors.sort();
     errors.dedup();
-    let at = |q: f64| took[((took.len() as f64 * q).ceil() as usize).clamp(1, took.len()) - 1];
-    Swept { name, p50: at(0.50), p99: at(0.99), errors, target }
+    Swept { name, p50: percentile(&took, 0.50), p99: percentile(&took, 0.99), errors, target }
 }

@@ -9,6 +9,7 @@ use serde_json::json;
 
 use crate::client::{Client, Session, str_at};
 use crate::process::{self, Server};
+use crate::report::percentile;
 
 const DECLARE: &str = "mutation($i: DeclareIncidentInput!) { declareIncident(input: $i) { id } }";
 const FIRST_TEAM: &str = "{ teams(first: 1) { nodes { id } } }";
@@ -97,13 +98,6 @@ pub async fn run(
         database.zip(database_before).map(|(db, before)| process::backends_cpu_time(db).saturating_sub(before));
     let mut latencies: Vec<Duration> = results.iter().flat_map(|(l, _)| l.iter().copied()).collect();
     latencies.sort();
-    let at = |q: f64| {
-        if latencies.is_empty() {
-            Duration::ZERO
-        } else {
-            latencies[((latencies.len() as f64 * q).ceil() as usize).clamp(1, latencies.len()) - 1]
-        }
-    };
     let cores = std::thread::available_parallelism().map_or(1, usize::from) as f64;
     let per_mutation = |cpu: Duration| cpu / u32::try_from(latencies.len().max(1)).unwrap_or(u32::MAX);
     Ok(Writes {
@@ -115,7 +109,7 @@ pub async fn run(
         succeeded: latencies.len() as u64,
         failed: results.iter().map(|(_, f)| f).sum(),
         per_sec: latencies.len() as f64 / elapsed.as_secs_f64(),
-        p50: at(0.50),
-        p99: at(0.99),
+        p50: percentile(&latencies, 0.50),
+        p99: percentile(&latencies, 0.99),
     })
 }
