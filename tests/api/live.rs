@@ -418,6 +418,62 @@ async fn action_changes_reach_readers_filtered_by_owner() {
 }
 
 #[tokio::test]
+async fn a_change_everyone_may_read_reaches_every_subscriber_and_a_draft_only_its_readers() {
+    let c = crew().await;
+    let addr = c.app.serve().await;
+    publish(&c).await;
+    let actions =
+        c.run(&c.lead, "query($r: ID!) { review(id: $r) { actions { id } } }", json!({ "r": c.review })).await;
+    let action = actions.data()["review"]["actions"][0]["id"].as_str().unwrap().to_owned();
+    let stranger = c.app.sign_up("Globex", "hank@globex.test").await;
+    let newcomer = c.app.invite_and_join(&c.admin, "newcomer@acme.test", "MEMBER").await;
+    const ACTIONS: &str = "subscription { actionChanged { event { kind } action { id status } } }";
+    const REVIEW: &str = "subscription($r: ID!) { reviewChanged(reviewId: $r) { event { kind } review { id } } }";
+    let mut sockets = Vec::new();
+    // A newcomer in no team reads the published review as anyone in the organization does;
+    // the owner and the team's lead read it by their standing too.
+    for who in [&newcomer, &c.member, &c.lead] {
+        let mut socket = Socket::subscribed(addr, &who.token, "actions", ACTIONS, json!({})).await;
+        socket.subscribe("log", EVENTS, json!({ "kinds": ["ACTION_STARTED"] })).await;
+        socket.subscribe("review", REVIEW, json!({ "r": c.review })).await;
+        sockets.push(socket);
+    }
+    let mut outsider = Socket::subscribed(addr, &stranger.token, "actions", ACTIONS, json!({})).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    c.run(&c.member, "mutation($a: ID!) { startAction(id: $a) { id } }", json!({ "a": action })).await.data();
+    for socket in &mut sockets {
+        let changed = socket.next("actions").await;
+        assert_eq!(changed["data"]["actionChanged"]["event"]["kind"], "ACTION_STARTED", "{changed}");
+        assert_eq!(changed["data"]["actionChanged"]["action"], json!({ "id": action, "status": "IN_PROGRESS" }));
+        let logged = socket.next("log").await;
+        assert_eq!(logged["data"]["events"]["subjectId"], action, "{logged}");
+        let review = socket.next("review").await;
+        assert_eq!(review["data"]["reviewChanged"]["review"]["id"], c.review, "{review}");
+    }
+    outsider.silent_for(Duration::from_millis(300)).await;
+
+    // Reopened, the review is a draft of its team again: the newcomer hears nothing of it,
+    // the team's lead does (each subscriber's own standing decides once not everyone may read).
+    c.run(
+        &c.lead,
+        "mutation($r: ID!) { reopenReview(id: $r, reason: \"The fix did not hold\") { id } }",
+        json!({ "r": c.review }),
+    )
+    .await
+    .data();
+    let reopened = sockets[2].next("review").await;
+    assert_eq!(reopened["data"]["reviewChanged"]["event"]["kind"], "REVIEW_REOPENED", "{reopened}");
+    c.run(&c.lead, RENAME_REVIEW, json!({ "r": c.review, "t": "Refunds stuck, again" })).await.data();
+    let renamed = sockets[2].next("review").await;
+    assert_eq!(renamed["data"]["reviewChanged"]["event"]["kind"], "REVIEW_UPDATED", "{renamed}");
+    let renamed = sockets[1].next("review").await;
+    assert_eq!(renamed["data"]["reviewChanged"]["event"]["kind"], "REVIEW_REOPENED", "{renamed}");
+    assert_eq!(sockets[1].next("review").await["data"]["reviewChanged"]["event"]["kind"], "REVIEW_UPDATED");
+    sockets[0].silent_for(Duration::from_millis(500)).await;
+}
+
+#[tokio::test]
 async fn a_subscriber_that_falls_behind_is_dropped_with_a_reason() {
     let app = TestApp::with_config(|config| config.subscriber_buffer = 2).await;
     let admin = app.sign_up("Acme", "ada@acme.test").await;

@@ -8,7 +8,7 @@ use chrono::{TimeDelta, Utc};
 use sea_orm::{ConnectionTrait, DbBackend, Statement, TransactionTrait};
 use serde_json::{Value, json};
 
-use crate::harness::{Session, Statements, TestApp};
+use crate::harness::{Session, Socket, Statements, TestApp};
 
 /// The team dashboard: teams → incidents → review → actions → owner (depth 5).
 const DASHBOARD: &str = "query($n: Int!) { teams(first: $n) { edges { node { id name incidents(first: $n) { edges { node { id title severity status review { id status actions { id title status dueDate owner { id displayName } } } } } } } } } }";
@@ -140,6 +140,31 @@ async fn a_nested_dashboard_runs_the_same_statements_for_5_and_100_incidents() {
             "20 times the items must not mean more statements:\n{}",
             sql_of(&statements)
         );
+    }
+}
+
+/// Subscribers of `events` who may all read the subject: the subject is looked up once per
+/// event, however many they are.
+#[tokio::test]
+async fn an_event_everyone_may_read_is_looked_up_once_for_all_its_subscribers() {
+    let org = org().await;
+    let addr = org.app.serve().await;
+    let mut subscribers = Vec::new();
+    for (round, count) in [2, 10].into_iter().enumerate() {
+        while subscribers.len() < count {
+            let query = "subscription { events(kinds: [TEAM_CREATED]) { subjectId } }";
+            subscribers.push(Socket::subscribed(addr, &org.member.token, "log", query, json!({})).await);
+        }
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        org.statements.take();
+        let created = org.app.team(&org.admin, &format!("Team {round}")).await;
+        for subscriber in &mut subscribers {
+            let event = subscriber.next("log").await;
+            assert_eq!(event["data"]["events"]["subjectId"], created, "{event}");
+        }
+        let lookups: Vec<_> =
+            org.statements.take().into_iter().filter(|s| s.sql.contains(r#""team"."id" = "#)).collect();
+        assert_eq!(lookups.len(), 1, "{} subscribers:\n{}", subscribers.len(), sql_of(&lookups));
     }
 }
 

@@ -60,6 +60,21 @@ impl Viewer {
         }
     }
 
+    /// Someone of the organization with no standing in it: an ordinary member of no team, who
+    /// responded to nothing and takes part in nothing. The read rules only ever add to what a
+    /// member reads, so what this viewer reads every member of the organization reads: an
+    /// event's subject is looked up once as them for all its subscribers. Used for reads only.
+    pub fn anyone_in(org_id: Uuid, clock: &Clock) -> Self {
+        Self {
+            user_id: Uuid::nil(),
+            org_id,
+            org_role: OrgRole::Member,
+            credential: Credential::Session { session_id: Uuid::nil() },
+            expires_at: None,
+            clock: clock.clone(),
+        }
+    }
+
     /// The time now, by the application's clock.
     pub fn now(&self) -> DateTime<Utc> {
         self.clock.now()

@@ -1,6 +1,6 @@
 //! The hub that fans committed events out to this server's subscribers.
 
-use std::any::Any;
+use std::any::{Any, TypeId};
 use std::collections::{HashMap, HashSet};
 use std::future::Future;
 use std::sync::{Arc, Mutex, Weak};
@@ -22,42 +22,47 @@ const BATCH: u64 = 500;
 /// A committed event, shared by every subscriber that receives it.
 pub type LiveEvent = Arc<Delivered>;
 
-/// A committed event on its way to subscribers, with room for one answer that is the same for
-/// all of them (computed by the first that asks), so that an event reaching a thousand
+/// A committed event on its way to subscribers, with room for the answers that are the same for
+/// all of them (each computed by the first that asks), so that an event reaching a thousand
 /// subscribers is not looked up a thousand times.
 pub struct Delivered {
     pub row: event::Model,
     /// The row's change, read once for every subscriber (`None` if its payload does not fit).
     pub change: Option<Change>,
-    shared: tokio::sync::OnceCell<Arc<dyn Any + Send + Sync>>,
+    /// The shared answers, one per type.
+    shared: Mutex<Vec<(TypeId, SharedAnswer)>>,
 }
+
+type SharedAnswer = Arc<tokio::sync::OnceCell<Arc<dyn Any + Send + Sync>>>;
 
 impl Delivered {
     pub fn new(row: event::Model) -> Self {
         let change = Change::read(row.kind, &row.payload);
-        Self { row, change, shared: tokio::sync::OnceCell::new() }
+        Self { row, change, shared: Mutex::default() }
     }
 
-    /// The answer every subscriber of the event's organization gets alike: computed once, then
-    /// shared. Only one kind of answer is kept per event; asking for another computes it anew.
+    /// The answer of type `T` every subscriber of the event's organization gets alike:
+    /// computed once, then shared. One answer is kept per type: give each question its own.
     pub async fn shared<T, Fut>(&self, compute: impl FnOnce() -> Fut) -> AppResult<T>
     where
         T: Clone + Send + Sync + 'static,
         Fut: Future<Output = AppResult<T>>,
     {
-        let mut compute = Some(compute);
-        let kept = self
-            .shared
-            .get_or_try_init(|| {
-                let compute = compute.take().expect("computed once");
-                async move { compute().await.map(|answer| Arc::new(answer) as Arc<dyn Any + Send + Sync>) }
-            })
+        let answer = {
+            let mut answers = self.shared.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+            match answers.iter().find(|(ty, _)| *ty == TypeId::of::<T>()) {
+                Some((_, answer)) => answer.clone(),
+                None => {
+                    let answer = SharedAnswer::default();
+                    answers.push((TypeId::of::<T>(), answer.clone()));
+                    answer
+                }
+            }
+        };
+        let kept = answer
+            .get_or_try_init(|| async { compute().await.map(|answer| Arc::new(answer) as Arc<dyn Any + Send + Sync>) })
             .await?;
-        match (kept.downcast_ref::<T>(), compute) {
-            (Some(answer), _) => Ok(answer.clone()),
-            (None, Some(compute)) => compute().await,
-            (None, None) => unreachable!("an answer computed here has the asked type"),
-        }
+        Ok(kept.downcast_ref::<T>().expect("an answer is kept under its own type").clone())
     }
 }
 

@@ -154,17 +154,20 @@ impl Subscription {
         if reviews::get(ctx.db(), ctx.viewer()?, id).await?.is_none() {
             return Err(AppError::NotFound("review").into());
         }
-        let encoded = ids::encode(NodeKind::Review, id);
-        Ok(deliver(ctx, None, move |db, viewer, event| {
-            let of_its_action = event.change.as_ref().and_then(Change::action).is_some_and(|a| a.review_id.id == id);
-            let about = event.subject_id == encoded || of_its_action;
-            async move {
-                if !about {
-                    return Ok(None);
-                }
-                let review = reviews::get(&db, &viewer, id).await?;
-                Ok(review.map(|review| ReviewEvent { event: Event(event.row.clone()), review: Review(review) }))
+        Ok(deliver(ctx, None, move |db, viewer, event| async move {
+            // The review the event is about: itself, or the review of its action.
+            let of_its_action = event.change.as_ref().and_then(Change::action).map(|a| a.review_id.id);
+            let itself = ids::parse(&event.subject_id).filter(|(kind, _)| *kind == NodeKind::Review).map(|(_, id)| id);
+            let about = itself.or(of_its_action);
+            if about != Some(id) {
+                return Ok(None);
             }
+            let review = read_subject(&event, &viewer, |reader| {
+                let db = db.clone();
+                async move { reviews::get(&db, &reader, id).await }
+            })
+            .await?;
+            Ok(review.map(|review| ReviewEvent { event: Event(event.row.clone()), review: Review(review) }))
         })?)
     }
 
@@ -197,8 +200,12 @@ impl Subscription {
                 if !events::personal_event_visible(&viewer, &event) {
                     return Ok(None);
                 }
-                let readable = history::can_read(&db, &viewer, kind, id).await?;
-                Ok(readable.then(|| Event(event.row.clone())))
+                let readable = read_subject(&event, &viewer, |reader| {
+                    let db = db.clone();
+                    async move { Ok(history::can_read(&db, &reader, kind, id).await?.then_some(())) }
+                })
+                .await?;
+                Ok(readable.map(|()| Event(event.row.clone())))
             }
         })?)
     }
@@ -252,6 +259,28 @@ where
     }))
 }
 
+/// What `read` finds of an event's subject for a subscriber: first what someone of the
+/// organization with no standing in it finds (`Viewer::anyone_in`), looked up once per event and
+/// shared by all its subscribers, since every member reads that; only when it is nothing, what
+/// the subscriber finds with their own standing. `read` must depend on the event alone.
+async fn read_subject<T, F, Fut>(event: &LiveEvent, viewer: &Viewer, read: F) -> AppResult<Option<T>>
+where
+    T: Clone + Send + Sync + 'static,
+    F: Fn(Viewer) -> Fut,
+    Fut: Future<Output = AppResult<Option<T>>>,
+{
+    let anyone = Viewer::anyone_in(event.organization_id, &viewer.clock);
+    let ForEveryone(found) = event.shared(|| async { read(anyone).await.map(ForEveryone) }).await?;
+    match found {
+        Some(found) => Ok(Some(found)),
+        None => read(viewer.clone()).await,
+    }
+}
+
+/// What everyone in an event's organization reads of its subject (the type of that shared answer).
+#[derive(Clone)]
+struct ForEveryone<T>(Option<T>);
+
 /// The subject of an event of `kind` about an object of `node`.
 fn subject(event: &LiveEvent, kind: Kind, node: NodeKind) -> Option<Uuid> {
     if event.kind != kind {
@@ -290,7 +319,12 @@ impl ActionFilter {
     /// The event's action as it is now, if the viewer may read it and it still matches.
     async fn load(&self, db: &DatabaseConnection, viewer: &Viewer, event: &LiveEvent) -> AppResult<Option<Action>> {
         let Some((NodeKind::Action, id)) = ids::parse(&event.subject_id) else { return Ok(None) };
-        let Some(action) = actions::get(db, viewer, id).await? else { return Ok(None) };
+        let action = read_subject(event, viewer, |reader| {
+            let db = db.clone();
+            async move { actions::get(&db, &reader, id).await }
+        })
+        .await?;
+        let Some(action) = action else { return Ok(None) };
         let matches =
             self.team_id.is_none_or(|t| t == action.team_id) && self.owner_id.is_none_or(|o| o == action.owner_id);
         Ok(matches.then_some(Action(action)))

@@ -1,5 +1,6 @@
-//! Subscription fan-out: how long one published review takes to reach every subscriber of
-//! `learningPublished` (or of the `events` log), and what an idle subscriber costs in memory.
+//! Subscription fan-out: how long one change takes to reach every subscriber (a published
+//! review to `learningPublished` or the `events` log, a started action to `actionChanged`),
+//! and what an idle subscriber costs in memory.
 
 use std::time::{Duration, Instant};
 
@@ -17,7 +18,41 @@ use crate::process::Server;
 /// The subscriptions a published review reaches: the learning feed, and the event log.
 pub const LEARNING: &str = "subscription { learningPublished { id } }";
 pub const EVENTS: &str = "subscription { events(kinds: [REVIEW_PUBLISHED]) { id } }";
+/// The subscription a started action of a published review reaches.
+pub const ACTIONS: &str = "subscription { actionChanged { event { id } action { id status } } }";
 const PUBLISH: &str = "mutation($r: ID!) { publishReview(id: $r) { id status } }";
+const START: &str = "mutation($a: ID!) { startAction(id: $a) { id status } }";
+
+/// What a subscription's measure does to reach its subscribers, once per item.
+pub enum Trigger {
+    /// Publishes a review made ready by `ready_review`.
+    Publish(String),
+    /// Starts an open action (of a published review, so that everyone may read it).
+    Start(String),
+}
+
+impl Trigger {
+    async fn run(&self, client: &Client, session: &Session) -> anyhow::Result<()> {
+        let (query, id, field, status) = match self {
+            Trigger::Publish(review) => (PUBLISH, review, "publishReview", "PUBLISHED"),
+            Trigger::Start(action) => (START, action, "startAction", "IN_PROGRESS"),
+        };
+        let answer = client.exec(Some(&session.token), query, json!({ "r": id, "a": id })).await?;
+        if answer[field]["status"] != status {
+            bail!("{field} failed: {answer}");
+        }
+        Ok(())
+    }
+}
+
+/// The actions of a review.
+pub async fn actions_of(client: &Client, session: &Session, review: &str) -> anyhow::Result<Vec<String>> {
+    let answer = client
+        .exec(Some(&session.token), "query($r: ID!) { review(id: $r) { actions { id } } }", json!({ "r": review }))
+        .await?;
+    let actions = answer["review"]["actions"].as_array().context("the review's actions")?;
+    actions.iter().map(|action| Ok(action["id"].as_str().context("an action's id")?.to_owned())).collect()
+}
 /// How long a publish may take to reach every subscriber before the missing ones count as lost.
 const DELIVERY_LIMIT: Duration = Duration::from_secs(30);
 
@@ -25,11 +60,12 @@ pub struct Fanout {
     /// The subscription's field.
     pub subscription: &'static str,
     pub subscribers: usize,
-    /// Receive time minus the publish request's send time, one per subscriber and publish.
+    /// Receive time minus the change request's send time, one per subscriber and change.
     pub deliveries: Vec<Duration>,
     /// Deliveries that did not arrive within the limit.
     pub lost: usize,
-    pub publishes: usize,
+    /// Changes made (each reaching every subscriber).
+    pub changes: usize,
     /// Resident memory before the subscribers connected and once they all idled, subscribed.
     pub rss_before: u64,
     pub rss_subscribed: u64,
@@ -218,16 +254,16 @@ impl Drop for Subscribed {
     }
 }
 
-/// Opens `count` subscribers, measures the memory they take, then publishes each of `reviews`
-/// and times its arrival at every subscriber.
+/// Opens `count` subscribers, measures the memory they take, then runs each trigger (as
+/// `actor`) and times its arrival at every subscriber.
 pub async fn measure(
     server: &Server,
     client: &Client,
     subscriber_token: &str,
-    publisher: &Session,
+    actor: &Session,
     subscription: &'static str,
     count: usize,
-    reviews: &[String],
+    triggers: &[Trigger],
 ) -> anyhow::Result<Fanout> {
     let baseline = subscriptions(client).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
@@ -244,15 +280,12 @@ pub async fn measure(
     tokio::time::sleep(Duration::from_secs(1)).await;
     let rss_subscribed = server.rss()?;
 
-    let mut deliveries = Vec::with_capacity(count * reviews.len());
+    let mut deliveries = Vec::with_capacity(count * triggers.len());
     let mut lost = 0;
-    for review in reviews {
+    for trigger in triggers {
         while arrived.try_recv().is_ok() {}
         let sent = Instant::now();
-        let published = client.exec(Some(&publisher.token), PUBLISH, json!({ "r": review })).await?;
-        if published["publishReview"]["status"] != "PUBLISHED" {
-            bail!("publishing failed: {published}");
-        }
+        trigger.run(client, actor).await?;
         let deadline = tokio::time::Instant::now() + DELIVERY_LIMIT;
         let mut received = 0;
         while received < count {
@@ -270,13 +303,17 @@ pub async fn measure(
     }
     drop(subscribers);
     subscriptions_settle_down(client, baseline).await;
-    let subscription = if subscription == EVENTS { "events" } else { "learningPublished" };
+    let subscription = match subscription {
+        EVENTS => "events",
+        ACTIONS => "actionChanged",
+        _ => "learningPublished",
+    };
     Ok(Fanout {
         subscription,
         subscribers: count,
         deliveries,
         lost,
-        publishes: reviews.len(),
+        changes: triggers.len(),
         rss_before,
         rss_subscribed,
     })

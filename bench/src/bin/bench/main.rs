@@ -97,7 +97,7 @@ struct Args {
     /// Numbers of WebSocket subscribers for the fan-out.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     subscribers: Vec<usize>,
-    /// Reviews published per fan-out size.
+    /// Changes per fan-out measure (reviews published, actions started).
     #[arg(long, default_value_t = 5)]
     publishes: usize,
     /// Where databases and server logs go.
@@ -454,7 +454,8 @@ async fn measure_fanout(
         .and_then(|m| m["team"]["id"].as_str())
         .context("the member belongs to no team as a member or lead")?
         .to_owned();
-    // Each size to `learningPublished`; the largest to the `events` log too.
+    // Each size to `learningPublished`; the largest to the `events` log too, then to
+    // `actionChanged`, starting actions of the reviews published before.
     let largest = args.subscribers.iter().copied().max().unwrap_or(0);
     let runs: Vec<(&'static str, usize)> = args
         .subscribers
@@ -464,6 +465,7 @@ async fn measure_fanout(
         .collect();
     eprintln!("preparing {} reviews to publish", args.publishes * runs.len());
     let mut n = 0;
+    let mut published = Vec::new();
     for (subscription, count) in runs {
         let mut reviews = Vec::new();
         for _ in 0..args.publishes {
@@ -471,7 +473,23 @@ async fn measure_fanout(
             reviews.push(fanout::ready_review(client, admin, member, &team_id, n).await?);
         }
         eprintln!("fan-out to {count} subscribers ({subscription})");
-        let measured = fanout::measure(server, client, &member.token, admin, subscription, count, &reviews).await?;
+        let triggers: Vec<_> = reviews.iter().cloned().map(fanout::Trigger::Publish).collect();
+        let measured = fanout::measure(server, client, &member.token, admin, subscription, count, &triggers).await?;
+        report.fanouts.push(measured);
+        published.extend(reviews);
+    }
+    if largest > 0 {
+        let mut starts = Vec::new();
+        for review in &published {
+            for action in fanout::actions_of(client, member, review).await? {
+                if starts.len() < args.publishes {
+                    starts.push(fanout::Trigger::Start(action));
+                }
+            }
+        }
+        eprintln!("fan-out to {largest} subscribers (actionChanged)");
+        let measured =
+            fanout::measure(server, client, &member.token, member, fanout::ACTIONS, largest, &starts).await?;
         report.fanouts.push(measured);
     }
     Ok(())

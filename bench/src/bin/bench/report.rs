@@ -219,6 +219,7 @@ impl DatabaseReport {
         for fanout in &self.fanouts {
             let mut deliveries = fanout.deliveries.clone();
             deliveries.sort();
+            let actions = fanout.subscription == "actionChanged";
             let target = if fanout.subscribers >= 1000 {
                 verdict(percentile(&deliveries, 0.99) <= Duration::from_millis(50) && fanout.lost == 0, "p99 ≤ 50 ms")
             } else {
@@ -226,13 +227,15 @@ impl DatabaseReport {
             };
             let _ = writeln!(
                 out,
-                "| fan-out of one published review to {} subscribers of `{}`, p50 / p99 | {} / {} ({} deliveries over {} publishes, {} lost) | {} |",
+                "| fan-out of one {} to {} subscribers of `{}`, p50 / p99 | {} / {} ({} deliveries over {} {}, {} lost) | {} |",
+                if actions { "started action" } else { "published review" },
                 thousands(fanout.subscribers as u64),
                 fanout.subscription,
                 ms(percentile(&deliveries, 0.50)),
                 ms(percentile(&deliveries, 0.99)),
                 thousands(deliveries.len() as u64),
-                fanout.publishes,
+                fanout.changes,
+                if actions { "starts" } else { "publishes" },
                 fanout.lost,
                 target
             );
