@@ -7,7 +7,6 @@ use hindsight_seed as seed;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::from_env();
     telemetry::init(cli.config.log_format);
-    hindsight_api::memory::configure();
     match cli.command.unwrap_or(Command::Serve) {
         Command::Serve => {
             let state = AppState::connect(cli.config).await?;

@@ -299,7 +299,6 @@ impl Application {
         let forgetting = crate::auth::throttle::spawn_forgetting(state.db.clone(), state.config.auth_limits());
         let webhooks = crate::webhooks::spawn(state.clone(), state.hub.clone());
         let mail = crate::mail::spawn(state.clone());
-        let trimming = crate::memory::spawn_trimming();
         tracing::info!("Hindsight listening on http://{addr} (GraphiQL at http://{addr}/graphql)");
         let (stop, stopping) = watch::channel(false);
         let app = router(self.state, stopping, extra).into_make_service_with_connect_info::<SocketAddr>();
@@ -313,7 +312,6 @@ impl Application {
         scanner.abort();
         forgetting.abort();
         webhooks.abort();
-        trimming.abort();
         if let Some(mail) = mail {
             mail.abort();
         }

@@ -41,7 +41,6 @@ mod dashboard;
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::from_env();
     telemetry::init(cli.config.log_format);
-    hindsight_api::memory::configure();
     if !matches!(cli.command, None | Some(Command::Serve)) {
         anyhow::bail!("bench-server only serves; use `hindsight` for other commands");
     }
