@@ -21,7 +21,7 @@ pub const EVENTS: &str = "subscription { events(kinds: [REVIEW_PUBLISHED]) { id 
 /// The subscription a started action of a published review reaches.
 pub const ACTIONS: &str = "subscription { actionChanged { event { id } action { id status } } }";
 const PUBLISH: &str = "mutation($r: ID!) { publishReview(id: $r) { id status } }";
-const START: &str = "mutation($a: ID!) { startAction(id: $a) { id status } }";
+const START: &str = "mutation($r: ID!) { startAction(id: $r) { id status } }";
 
 /// What a subscription's measure does to reach its subscribers, once per item.
 pub enum Trigger {
@@ -37,7 +37,7 @@ impl Trigger {
             Trigger::Publish(review) => (PUBLISH, review, "publishReview", "PUBLISHED"),
             Trigger::Start(action) => (START, action, "startAction", "IN_PROGRESS"),
         };
-        let answer = client.exec(Some(&session.token), query, json!({ "r": id, "a": id })).await?;
+        let answer = client.exec(Some(&session.token), query, json!({ "r": id })).await?;
         if answer[field]["status"] != status {
             bail!("{field} failed: {answer}");
         }
