@@ -1,5 +1,5 @@
 //! Prometheus metrics at `/metrics`: requests and their latency, GraphQL errors by code, open
-//! subscriptions and the database pool.
+//! subscriptions, the database pool and the heap.
 
 use std::sync::OnceLock;
 use std::time::Instant;
@@ -58,6 +58,10 @@ pub fn render(state: &AppState) -> Response {
     let (size, idle) = pool(state);
     metrics::gauge!("hindsight_db_pool_connections").set(f64::from(size));
     metrics::gauge!("hindsight_db_pool_idle_connections").set(idle as f64);
+    if let Some(heap) = crate::memory::Heap::now() {
+        metrics::gauge!("hindsight_heap_allocated_bytes").set(heap.allocated as f64);
+        metrics::gauge!("hindsight_heap_resident_bytes").set(heap.resident as f64);
+    }
     ([(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")], handle().render()).into_response()
 }
 

@@ -9,6 +9,7 @@ mod fanout;
 mod oha;
 mod process;
 mod report;
+mod soak;
 mod sweep;
 mod writes;
 
@@ -119,6 +120,17 @@ struct Args {
     /// and floods `login`).
     #[arg(long)]
     member_email: Option<String>,
+    /// Instead of the other measurements: `me`, `overdueActions(first: 50)` and the team
+    /// dashboard at the fixed rates of `--soak-rates`, all at once for this long, the server's
+    /// memory sampled throughout (`--soak 30m`).
+    #[arg(long, value_parser = humantime::parse_duration)]
+    soak: Option<Duration>,
+    /// Requests per second of the soak's three loads: `me`, `overdueActions`, the dashboard.
+    #[arg(long, value_delimiter = ',', default_value = "150,60,15")]
+    soak_rates: Vec<u32>,
+    /// How often the soak samples the server's memory.
+    #[arg(long, default_value = "30s", value_parser = humantime::parse_duration)]
+    soak_sample: Duration,
 }
 
 impl Args {
@@ -164,6 +176,9 @@ const LOGIN: &str = "mutation($e: String!, $p: String!) { login(email: $e, passw
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
+    if args.soak_rates.len() != 3 {
+        bail!("--soak-rates takes three rates: `me`, `overdueActions`, the dashboard");
+    }
     std::fs::create_dir_all(&args.work_dir)?;
     for binary in [&args.hindsight, &args.server] {
         if !binary.exists() {
@@ -234,6 +249,25 @@ async fn measure_database(args: &Args, oha: &Oha, backend: Backend) -> anyhow::R
     let member = client.login(&member_email, &password).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
     report.memory.push(("idle, after two sign-ins (argon2)", server.rss()?));
+
+    if let Some(duration) = args.soak {
+        eprintln!("soak for {duration:?}");
+        let graphql = |query: &str| Target {
+            url: format!("{}/graphql", server.base),
+            token: Some(admin.token.clone()),
+            body: Some(json!({ "query": query }).to_string()),
+        };
+        let rates = &args.soak_rates;
+        let loads = vec![
+            ("`me`", rates[0], graphql(ME)),
+            ("`overdueActions(first: 50)`", rates[1], graphql(OVERDUE)),
+            ("team dashboard", rates[2], graphql(DASHBOARD)),
+        ];
+        let soaked = soak::run(oha, &server, &client, loads, duration, args.soak_sample).await;
+        server.stop().await?;
+        report.soak = Some(soaked?);
+        return Ok(report);
+    }
 
     let database = (backend == Backend::Postgres).then(|| args.postgres_database.clone());
     let result = measure_requests(args, oha, &server, &client, &admin, database.clone(), &mut report).await;

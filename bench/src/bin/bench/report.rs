@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::fanout::Fanout;
 use crate::oha::Measured;
+use crate::soak::Soak;
 use crate::sweep::Swept;
 use crate::writes::WriteScaling;
 
@@ -70,6 +71,7 @@ pub struct DatabaseReport {
     pub fanouts: Vec<Fanout>,
     /// Learning across teams, GraphQL only (closed loop, `LEARNING_CONNECTIONS` connections).
     pub learning: Vec<(String, Measured)>,
+    pub soak: Option<Soak>,
     pub notes: Vec<String>,
 }
 
@@ -93,14 +95,25 @@ impl DatabaseReport {
             sweep: Vec::new(),
             fanouts: Vec::new(),
             learning: Vec::new(),
+            soak: None,
             notes: Vec::new(),
         }
     }
 
     pub fn render(&self) -> String {
         let mut out = String::new();
-        let secs = self.duration.as_secs_f64();
         let _ = writeln!(out, "### {} ({}): {}\n", self.name, self.database_version, self.scale);
+        self.render_queries(&mut out);
+        self.render_lists(&mut out);
+        self.render_measures(&mut out);
+        out
+    }
+
+    fn render_queries(&self, out: &mut String) {
+        if self.queries.is_empty() {
+            return;
+        }
+        let secs = self.duration.as_secs_f64();
         let _ = writeln!(
             out,
             "Throughput: closed loop, {} connections, {secs} s. Latency: open loop at a fixed rate (the same \
@@ -173,6 +186,11 @@ impl DatabaseReport {
                 );
             }
         }
+    }
+
+    /// The learning queries and the sweep of every list query.
+    fn render_lists(&self, out: &mut String) {
+        let secs = self.duration.as_secs_f64();
         if !self.learning.is_empty() {
             let _ = writeln!(
                 out,
@@ -214,6 +232,10 @@ impl DatabaseReport {
             );
         }
 
+    }
+
+    /// Fan-out, memory, the login flood, write scaling, startup, the soak and the notes.
+    fn render_measures(&self, out: &mut String) {
         let _ = writeln!(out, "\n| measure | result | target |");
         let _ = writeln!(out, "| --- | --- | --- |");
         for fanout in &self.fanouts {
@@ -315,10 +337,12 @@ impl DatabaseReport {
         if let Some(seed) = self.seed_time {
             let _ = writeln!(out, "| seeding ({}) | {} | – |", self.scale, human(seed));
         }
+        if let Some(soak) = &self.soak {
+            soak.render(out);
+        }
         for note in &self.notes {
             let _ = writeln!(out, "\nNote: {note}.");
         }
-        out
     }
 }
 
@@ -368,12 +392,12 @@ fn rps(value: f64) -> String {
     thousands(value.round() as u64)
 }
 
-fn ms(duration: Duration) -> String {
+pub fn ms(duration: Duration) -> String {
     let ms = duration.as_secs_f64() * 1000.0;
     if ms < 10.0 { format!("{ms:.2} ms") } else { format!("{ms:.0} ms") }
 }
 
-fn mb(bytes: u64) -> String {
+pub fn mb(bytes: u64) -> String {
     format!("{:.1} MB", bytes as f64 / 1_000_000.0)
 }
 
