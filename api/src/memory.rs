@@ -33,7 +33,10 @@ impl Heap {
             use tikv_jemalloc_ctl::{epoch, stats};
             // jemalloc's statistics are a snapshot, refreshed by advancing its epoch.
             epoch::advance().ok()?;
-            Some(Self { allocated: stats::allocated::read().ok()? as u64, resident: stats::resident::read().ok()? as u64 })
+            Some(Self {
+                allocated: stats::allocated::read().ok()? as u64,
+                resident: stats::resident::read().ok()? as u64,
+            })
         }
         #[cfg(target_env = "msvc")]
         None

@@ -231,7 +231,6 @@ impl DatabaseReport {
                 row.name, row.graphql_errors
             );
         }
-
     }
 
     /// Fan-out, memory, the login flood, write scaling, startup, the soak and the notes.
