@@ -1,10 +1,12 @@
 //! Learning metrics: does the organization learn from its incidents? Computed in SQL over
 //! what the viewer may read, for one team or the whole organization, in a date window, and
 //! optionally per group (service, team, severity, detection source, factor category or tag):
-//! every figure is one grouped query, so the groups cost the same nine statements once more,
-//! however many groups there are.
+//! every figure is one grouped query, so the groups cost the same eight statements once more,
+//! however many groups there are. The statements run side by side, each on a pooled connection.
 
 use std::collections::{BTreeMap, HashMap};
+
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -103,9 +105,9 @@ pub async fn learning_metrics(
     }
     let policy = policy::for_org(db, viewer.org_id).await?;
     let scope = Scope { viewer, team_id, start, end, policy };
-    let mut metrics = scope.tallies(db, None).await?.remove(&Key::All).unwrap_or_default().into_metrics();
-    if let Some(group_by) = group_by {
-        let tallies = scope.tallies(db, Some(group_by)).await?;
+    let (whole, grouped) = scope.tallies(db, group_by).await?;
+    let mut metrics = whole.into_metrics();
+    if let (Some(group_by), Some(tallies)) = (group_by, grouped) {
         metrics.groups = groups(db, viewer, group_by, tallies).await?;
     }
     Ok(metrics)
@@ -206,6 +208,68 @@ fn count_where(condition: Condition) -> Expr {
 fn count(row: &QueryResult, column: &str) -> AppResult<u64> {
     let value: Option<i64> = row.try_get("", column)?;
     Ok(value.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
+}
+
+/// Statements of one `learningMetrics` running at once: enough to keep two cores busy, few
+/// enough that one request does not take the whole pool.
+const CONCURRENT_STATEMENTS: usize = 3;
+
+/// What one of the figures' statements counts, and how its row adds to a tally.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Figure {
+    Incidents,
+    Reviews,
+    Actions,
+    /// The middle overdue action(s) by due date: the median, once every row is in.
+    MiddleOverdue,
+    Slips,
+    FollowUps,
+    FactorEffects,
+    RepeatThemes,
+}
+
+impl Figure {
+    fn add(self, row: &QueryResult, tally: &mut Tally) -> AppResult<()> {
+        match self {
+            Self::Incidents => {
+                tally.incidents = count(row, "incidents")?;
+                tally.requiring = count(row, "requiring")?;
+                tally.triggered = count(row, "triggered")?;
+                tally.sourced = count(row, "sourced")?;
+                tally.by_alert = count(row, "by_alert")?;
+            }
+            Self::Reviews => {
+                tally.published = count(row, "published")?;
+                tally.required_published = count(row, "required_published")?;
+                tally.hours_to_publish = row.try_get("", "hours")?;
+                tally.late_reviews = count(row, "late_reviews")?;
+                tally.late_publications = count(row, "late_publications")?;
+            }
+            Self::Actions => {
+                tally.actions = count(row, "actions")?;
+                tally.done = count(row, "done")?;
+                tally.dropped = count(row, "dropped")?;
+                tally.closed_in_time = count(row, "closed_in_time")?;
+                tally.overdue = count(row, "overdue")?;
+            }
+            // Folded by `tallies`, which needs every middle row of a key first.
+            Self::MiddleOverdue => {}
+            Self::Slips => tally.slips = count(row, "slips")?,
+            Self::FollowUps => {
+                tally.follow_ups = count(row, "follow_ups")?;
+                tally.recurred = count(row, "recurred")?;
+            }
+            Self::FactorEffects => {
+                let effect: FactorEffect = row.try_get("", "effect")?;
+                tally.factor_effects.push((effect, count(row, "factors")?));
+            }
+            Self::RepeatThemes => {
+                let name: String = row.try_get("", "tag")?;
+                tally.repeat_themes.push((name, count(row, "incidents")?));
+            }
+        }
+        Ok(())
+    }
 }
 
 const KEY: &str = "group_key";
@@ -347,19 +411,18 @@ impl Scope<'_> {
         query
     }
 
-    async fn tallies(&self, db: &impl ConnectionTrait, group_by: Option<GroupBy>) -> AppResult<HashMap<Key, Tally>> {
-        let backend = db.get_database_backend();
-        let mut tallies: HashMap<Key, Tally> = HashMap::new();
-        let key_of = |row: &QueryResult| Key::read(row, group_by);
+    /// Each figure's statement for `group_by` (none: the whole window).
+    fn statements(&self, backend: DbBackend, group_by: Option<GroupBy>) -> Vec<(Figure, Statement)> {
         let grouped = |mut query: SelectStatement, group: fn(&Self, &mut SelectStatement, GroupBy)| {
             if let Some(group_by) = group_by {
                 group(self, &mut query, group_by);
             }
-            query
+            backend.build(&query)
         };
+        let mut statements = Vec::with_capacity(8);
 
         // Incidents.
-        let mut query = Query::select()
+        let query = Query::select()
             .expr_as(col((incident::Entity, incident::Column::Id)).count(), Alias::new("incidents"))
             .expr_as(count_where(self.requiring()), Alias::new("requiring"))
             .expr_as(
@@ -374,39 +437,17 @@ impl Scope<'_> {
             .from(incident::Entity)
             .cond_where(self.incident_window())
             .to_owned();
-        query = grouped(query, Self::group_incidents);
-        for row in db.query_all(&query).await? {
-            let tally = tallies.entry(key_of(&row)?).or_default();
-            tally.incidents = count(&row, "incidents")?;
-            tally.requiring = count(&row, "requiring")?;
-            tally.triggered = count(&row, "triggered")?;
-            tally.sourced = count(&row, "sourced")?;
-            tally.by_alert = count(&row, "by_alert")?;
-        }
+        statements.push((Figure::Incidents, grouped(query, Self::group_incidents)));
 
-        // Published reviews of the window's incidents, and how long they took.
+        // The window's reviews: published, how long publishing took, and those late to meet or
+        // to publish (one pass over them).
         let hours = match backend {
             DbBackend::Postgres => {
-                r#"CAST(AVG(EXTRACT(EPOCH FROM ("review"."published_at" - "incident"."resolved_at")) / 3600.0) AS DOUBLE PRECISION)"#
+                r#"CAST(EXTRACT(EPOCH FROM ("review"."published_at" - "incident"."resolved_at")) AS DOUBLE PRECISION) / 3600.0"#
             }
-            _ => r#"AVG((julianday("review"."published_at") - julianday("incident"."resolved_at")) * 24.0)"#,
+            _ => r#"(julianday("review"."published_at") - julianday("incident"."resolved_at")) * 24.0"#,
         };
-        let mut query = self
-            .reviews_of_window()
-            .expr_as(col((review::Entity, review::Column::Id)).count(), Alias::new("published"))
-            .expr_as(count_where(self.requiring()), Alias::new("required_published"))
-            .expr_as(Expr::cust(hours), Alias::new("hours"))
-            .and_where(review::Column::Status.eq(ReviewStatus::Published))
-            .to_owned();
-        query = grouped(query, Self::group_incidents);
-        for row in db.query_all(&query).await? {
-            let tally = tallies.entry(key_of(&row)?).or_default();
-            tally.published = count(&row, "published")?;
-            tally.required_published = count(&row, "required_published")?;
-            tally.hours_to_publish = row.try_get("", "hours")?;
-        }
-
-        // Reviews late to meet or to publish.
+        let published = Condition::all().add(review::Column::Status.eq(ReviewStatus::Published));
         let now = self.viewer.now();
         let late = Condition::all().add(review::Column::DueAt.is_not_null()).add(
             Condition::any()
@@ -438,27 +479,24 @@ impl Scope<'_> {
                         .add(review::Column::PublishDueAt.lt(now)),
                 ),
         );
-        let mut query = self
+        let query = self
             .reviews_of_window()
+            .expr_as(count_where(published.clone()), Alias::new("published"))
+            .expr_as(count_where(self.requiring().add(published.clone())), Alias::new("required_published"))
+            .expr_as(Func::avg(CaseStatement::new().case(published, Expr::cust(hours))), Alias::new("hours"))
             .expr_as(count_where(late), Alias::new("late_reviews"))
             .expr_as(count_where(published_late), Alias::new("late_publications"))
             .to_owned();
-        query = grouped(query, Self::group_incidents);
-        for row in db.query_all(&query).await? {
-            let tally = tallies.entry(key_of(&row)?).or_default();
-            tally.late_reviews = count(&row, "late_reviews")?;
-            tally.late_publications = count(&row, "late_publications")?;
-        }
+        statements.push((Figure::Reviews, grouped(query, Self::group_incidents)));
 
         // Actions.
         let within_30_days = match backend {
             DbBackend::Postgres => r#""action"."completed_at" <= "action"."created_at" + INTERVAL '30 days'"#,
             _ => r#"julianday("action"."completed_at") - julianday("action"."created_at") <= 30"#,
         };
-        let today = self.viewer.today();
         let overdue = Condition::all()
             .add(action::Column::Status.is_in([ActionStatus::Open, ActionStatus::InProgress]))
-            .add(action::Column::DueDate.lt(today));
+            .add(action::Column::DueDate.lt(self.viewer.today()));
         let done = Condition::all().add(action::Column::Status.eq(ActionStatus::Done));
         let query = self
             .actions_of_window(group_by)
@@ -471,17 +509,8 @@ impl Scope<'_> {
             .expr_as(count_where(done.add(Expr::cust(within_30_days))), Alias::new("closed_in_time"))
             .expr_as(count_where(overdue.clone()), Alias::new("overdue"))
             .to_owned();
-        for row in db.query_all(&query).await? {
-            let tally = tallies.entry(key_of(&row)?).or_default();
-            tally.actions = count(&row, "actions")?;
-            tally.done = count(&row, "done")?;
-            tally.dropped = count(&row, "dropped")?;
-            tally.closed_in_time = count(&row, "closed_in_time")?;
-            tally.overdue = count(&row, "overdue")?;
-        }
-        for (key, median) in self.medians_days_overdue(db, group_by, overdue, today).await? {
-            tallies.entry(key).or_default().median_days_overdue = Some(median);
-        }
+        statements.push((Figure::Actions, backend.build(&query)));
+        statements.push((Figure::MiddleOverdue, self.middles_overdue(backend, group_by, overdue)));
 
         // Due dates pushed later.
         let query = self
@@ -497,12 +526,10 @@ impl Scope<'_> {
                     .gt(col((due_date_change::Entity, due_date_change::Column::FromDate))),
             )
             .to_owned();
-        for row in db.query_all(&query).await? {
-            tallies.entry(key_of(&row)?).or_default().slips = count(&row, "slips")?;
-        }
+        statements.push((Figure::Slips, backend.build(&query)));
 
         // Follow-ups of the window's reviews the viewer may read.
-        let mut query = self
+        let query = self
             .reviews_of_window()
             .expr_as(col((follow_up::Entity, follow_up::Column::Id)).count(), Alias::new("follow_ups"))
             .expr_as(count_where(Condition::all().add(follow_up::Column::Recurred.eq(true))), Alias::new("recurred"))
@@ -512,16 +539,11 @@ impl Scope<'_> {
             )
             .cond_where(readable_reviews(self.viewer))
             .to_owned();
-        query = grouped(query, Self::group_incidents);
-        for row in db.query_all(&query).await? {
-            let tally = tallies.entry(key_of(&row)?).or_default();
-            tally.follow_ups = count(&row, "follow_ups")?;
-            tally.recurred = count(&row, "recurred")?;
-        }
+        statements.push((Figure::FollowUps, grouped(query, Self::group_incidents)));
 
         // Contributing factors by their effect.
         let effect = col((contributing_factor::Entity, contributing_factor::Column::Effect));
-        let mut query = self
+        let query = self
             .reviews_of_window()
             .expr_as(effect.clone(), Alias::new("effect"))
             .expr_as(col((contributing_factor::Entity, contributing_factor::Column::Id)).count(), Alias::new("factors"))
@@ -534,16 +556,11 @@ impl Scope<'_> {
             .and_where(effect.clone().is_not_null())
             .add_group_by([effect])
             .to_owned();
-        query = grouped(query, Self::group_incidents);
-        for row in db.query_all(&query).await? {
-            let effect: FactorEffect = row.try_get("", "effect")?;
-            let factors = count(&row, "factors")?;
-            tallies.entry(key_of(&row)?).or_default().factor_effects.push((effect, factors));
-        }
+        statements.push((Figure::FactorEffects, grouped(query, Self::group_incidents)));
 
         // Tags on two or more of the window's incidents.
         let tagged = col((incident_tag::Entity, incident_tag::Column::IncidentId)).count_distinct();
-        let mut query = Query::select()
+        let query = Query::select()
             .expr_as(col((tag::Entity, tag::Column::Name)), Alias::new("tag"))
             .expr_as(tagged.clone(), Alias::new("incidents"))
             .from(incident_tag::Entity)
@@ -560,24 +577,56 @@ impl Scope<'_> {
             .add_group_by([col((tag::Entity, tag::Column::Name))])
             .and_having(tagged.gte(2))
             .to_owned();
-        query = grouped(query, Self::group_incidents);
-        for row in db.query_all(&query).await? {
-            let name: String = row.try_get("", "tag")?;
-            let incidents = count(&row, "incidents")?;
-            tallies.entry(key_of(&row)?).or_default().repeat_themes.push((name, incidents));
-        }
-        Ok(tallies)
+        statements.push((Figure::RepeatThemes, grouped(query, Self::group_incidents)));
+        statements
     }
 
-    /// The median of how many days overdue actions are, per key: the middle due date(s) of each
-    /// key's overdue actions, numbered by a window function rather than loading every row.
-    async fn medians_days_overdue(
+    /// The figures of the whole window, and per group when `group_by` is given: every statement
+    /// of both runs on a pooled connection of its own, `CONCURRENT_STATEMENTS` at a time.
+    async fn tallies(
         &self,
         db: &impl ConnectionTrait,
         group_by: Option<GroupBy>,
-        overdue: Condition,
-        today: NaiveDate,
-    ) -> AppResult<Vec<(Key, f64)>> {
+    ) -> AppResult<(Tally, Option<HashMap<Key, Tally>>)> {
+        let backend = db.get_database_backend();
+        let mut statements = Vec::new();
+        for run in std::iter::once(None).chain(group_by.map(Some)) {
+            statements.extend(self.statements(backend, run).into_iter().map(|(figure, sql)| (run, figure, sql)));
+        }
+        let results: Vec<(Option<GroupBy>, Figure, Vec<QueryResult>)> = stream::iter(statements)
+            .map(|(run, figure, statement)| rows_of(db, run, figure, statement))
+            .buffer_unordered(CONCURRENT_STATEMENTS)
+            .try_collect()
+            .await?;
+        let mut whole: HashMap<Key, Tally> = HashMap::new();
+        let mut groups: HashMap<Key, Tally> = HashMap::new();
+        let mut middles: [BTreeMap<Key, Vec<f64>>; 2] = Default::default();
+        let today = self.viewer.today();
+        for (run, figure, rows) in results {
+            let tallies = if run.is_some() { &mut groups } else { &mut whole };
+            for row in rows {
+                let key = Key::read(&row, run)?;
+                if figure == Figure::MiddleOverdue {
+                    let due: NaiveDate = row.try_get("", "due_date")?;
+                    middles[usize::from(run.is_some())].entry(key).or_default().push((today - due).num_days() as f64);
+                } else {
+                    figure.add(&row, tallies.entry(key).or_default())?;
+                }
+            }
+        }
+        let [whole_middles, group_middles] = middles;
+        for (tallies, middles) in [(&mut whole, whole_middles), (&mut groups, group_middles)] {
+            for (key, days) in middles {
+                tallies.entry(key).or_default().median_days_overdue = Some(days.iter().sum::<f64>() / days.len() as f64);
+            }
+        }
+        Ok((whole.remove(&Key::All).unwrap_or_default(), group_by.map(|_| groups)))
+    }
+
+    /// The middle overdue action(s) of each key, by due date (the median of how many days
+    /// overdue they are is the mean of those): every overdue action with its key, numbered by a
+    /// window function, so that only the middle rows leave the database.
+    fn middles_overdue(&self, backend: DbBackend, group_by: Option<GroupBy>, overdue: Condition) -> Statement {
         // Every overdue action with its key (none: one key for all); the numbering groups them.
         let mut base = Query::select()
             .expr_as(col((action::Entity, action::Column::DueDate)), Alias::new("due_date"))
@@ -590,26 +639,24 @@ impl Scope<'_> {
             None => Expr::cust("''"),
         };
         base.expr_as(key, Alias::new(KEY));
-        let backend = db.get_database_backend();
-        let (sql, values) = match backend {
-            DbBackend::Postgres => base.build(sea_orm::sea_query::PostgresQueryBuilder),
-            _ => base.build(sea_orm::sea_query::SqliteQueryBuilder),
-        };
+        let Statement { sql, values, .. } = backend.build(&base);
         let sql = format!(
             "SELECT {KEY}, due_date FROM (SELECT {KEY}, due_date, \
              ROW_NUMBER() OVER (PARTITION BY {KEY} ORDER BY due_date) AS position, \
              COUNT(*) OVER (PARTITION BY {KEY}) AS overdue FROM ({sql}) AS overdue_actions) AS numbered \
              WHERE position IN ((overdue + 1) / 2, (overdue + 2) / 2)"
         );
-        let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-        let mut middles: BTreeMap<Key, Vec<f64>> = BTreeMap::new();
-        for row in rows {
-            let key = Key::read(&row, group_by)?;
-            let due: NaiveDate = row.try_get("", "due_date")?;
-            middles.entry(key).or_default().push((today - due).num_days() as f64);
-        }
-        Ok(middles.into_iter().map(|(key, days)| (key, days.iter().sum::<f64>() / days.len() as f64)).collect())
+        Statement { sql, values, db_backend: backend }
     }
+}
+
+async fn rows_of(
+    db: &impl ConnectionTrait,
+    run: Option<GroupBy>,
+    figure: Figure,
+    statement: Statement,
+) -> AppResult<(Option<GroupBy>, Figure, Vec<QueryResult>)> {
+    Ok((run, figure, db.query_all_raw(statement).await?))
 }
 
 /// The groups' figures with their labels, most incidents first (then most actions, then by label).
