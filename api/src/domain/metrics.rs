@@ -6,13 +6,12 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use futures_util::{StreamExt as _, TryStreamExt as _, stream};
-
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
     ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, follow_up,
     incident, incident_service, incident_tag, review, tag,
 };
+use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use sea_orm::sea_query::{
     Alias, CaseStatement, Expr, ExprTrait, Func, IntoColumnRef, JoinType, Query, SelectStatement,
 };
@@ -617,7 +616,8 @@ impl Scope<'_> {
         let [whole_middles, group_middles] = middles;
         for (tallies, middles) in [(&mut whole, whole_middles), (&mut groups, group_middles)] {
             for (key, days) in middles {
-                tallies.entry(key).or_default().median_days_overdue = Some(days.iter().sum::<f64>() / days.len() as f64);
+                tallies.entry(key).or_default().median_days_overdue =
+                    Some(days.iter().sum::<f64>() / days.len() as f64);
             }
         }
         Ok((whole.remove(&Key::All).unwrap_or_default(), group_by.map(|_| groups)))
