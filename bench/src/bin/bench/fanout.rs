@@ -267,7 +267,7 @@ pub async fn measure(
 ) -> anyhow::Result<Fanout> {
     let baseline = subscriptions(client).await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let rss_before = server.rss()?;
+    let rss_before = server.rss()?.total;
     let url = format!("{}/graphql/ws", server.base.replacen("http://", "ws://", 1));
     let (arrivals, mut arrived) = mpsc::unbounded_channel();
     let connecting = stream::iter(0..count)
@@ -278,7 +278,7 @@ pub async fn measure(
     let subscribers = connecting.into_iter().collect::<anyhow::Result<Vec<_>>>().context("a subscriber failed")?;
     subscriptions_settle(client, baseline + count as f64).await?;
     tokio::time::sleep(Duration::from_secs(1)).await;
-    let rss_subscribed = server.rss()?;
+    let rss_subscribed = server.rss()?.total;
 
     let mut deliveries = Vec::with_capacity(count * triggers.len());
     let mut lost = 0;

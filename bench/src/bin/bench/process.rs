@@ -10,6 +10,14 @@ use tokio::process::{Child, Command};
 /// A JWT secret shared by every server of a run (tokens survive a restart).
 pub const JWT_SECRET: &str = "hindsight-benchmark-secret-0123456789abcdef";
 
+/// Resident memory, in bytes: all of it, and the anonymous part (the heap, stacks); the rest is
+/// file-backed, mostly the binary's own code as it is paged in.
+#[derive(Clone, Copy, Debug)]
+pub struct Resident {
+    pub total: u64,
+    pub anonymous: Option<u64>,
+}
+
 pub struct Server {
     child: Child,
     pub pid: u32,
@@ -75,14 +83,17 @@ impl Server {
         }
     }
 
-    /// Resident memory now, in bytes.
-    pub fn rss(&self) -> anyhow::Result<u64> {
-        status_kib(self.pid, "VmRSS:").map(|kib| kib * 1024)
+    /// Resident memory now.
+    pub fn rss(&self) -> anyhow::Result<Resident> {
+        Ok(Resident {
+            total: status_kib(self.pid, "VmRSS:")? * 1024,
+            anonymous: Some(status_kib(self.pid, "RssAnon:")? * 1024),
+        })
     }
 
-    /// Peak resident memory so far, in bytes.
-    pub fn peak_rss(&self) -> anyhow::Result<u64> {
-        status_kib(self.pid, "VmHWM:").map(|kib| kib * 1024)
+    /// Peak resident memory so far (no split).
+    pub fn peak_rss(&self) -> anyhow::Result<Resident> {
+        Ok(Resident { total: status_kib(self.pid, "VmHWM:")? * 1024, anonymous: None })
     }
 
     /// Starts the peak resident memory (`VmHWM`) over from now (Linux `clear_refs`).

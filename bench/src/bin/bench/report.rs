@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use crate::fanout::Fanout;
 use crate::oha::Measured;
+use crate::process::Resident;
 use crate::soak::Soak;
 use crate::sweep::Swept;
 use crate::writes::WriteScaling;
@@ -61,7 +62,7 @@ pub struct DatabaseReport {
     pub startup_seeded: Option<Duration>,
     pub seed_time: Option<Duration>,
     /// Resident memory at points of the run, in bytes.
-    pub memory: Vec<(&'static str, u64)>,
+    pub memory: Vec<(&'static str, Resident)>,
     pub l0: Option<(Measured, Measured)>,
     pub queries: Vec<QueryRow>,
     pub login_flood: Option<LoginFlood>,
@@ -271,14 +272,18 @@ impl DatabaseReport {
                 fanout.bytes_per_subscriber() / 1024.0
             );
         }
-        for (when, bytes) in &self.memory {
+        for (when, resident) in &self.memory {
+            let bytes = resident.total;
             let target = match *when {
-                w if w.starts_with("idle, after") => verdict(*bytes <= 35_000_000, "≤ 35 MB"),
-                w if w.starts_with("peak") => verdict(*bytes <= 100_000_000, "≤ 100 MB"),
-                w if w.starts_with("30 s after") => verdict(*bytes <= 40_000_000, "≤ 40 MB"),
+                w if w.starts_with("idle, after") => verdict(bytes <= 35_000_000, "≤ 35 MB"),
+                w if w.starts_with("peak") => verdict(bytes <= 100_000_000, "≤ 100 MB"),
+                w if w.starts_with("30 s after") => verdict(bytes <= 40_000_000, "≤ 40 MB"),
                 _ => "–".into(),
             };
-            let _ = writeln!(out, "| resident memory, {when} | {} | {target} |", mb(*bytes));
+            let split = resident.anonymous.map_or(String::new(), |anonymous| {
+                format!(" ({} anonymous, {} file-backed)", mb(anonymous), mb(bytes.saturating_sub(anonymous)))
+            });
+            let _ = writeln!(out, "| resident memory, {when} | {}{split} | {target} |", mb(bytes));
         }
         if let Some(flood) = &self.login_flood {
             let ratio = flood.during.p99.as_secs_f64() / flood.alone.p99.as_secs_f64();

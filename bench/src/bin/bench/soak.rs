@@ -75,7 +75,7 @@ async fn sample(server: &Server, client: &Client, at: Duration) -> anyhow::Resul
     };
     Ok(Sample {
         at,
-        rss: server.rss()?,
+        rss: server.rss()?.total,
         heap_allocated: gauge("hindsight_heap_allocated_bytes"),
         heap_resident: gauge("hindsight_heap_resident_bytes"),
     })
