@@ -4,7 +4,7 @@
 //! every figure is one grouped query, so the groups cost the same eight statements once more,
 //! however many groups there are. The statements run side by side, each on a pooled connection.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
@@ -149,7 +149,8 @@ struct Tally {
     dropped: u64,
     closed_in_time: u64,
     overdue: u64,
-    median_days_overdue: Option<f64>,
+    /// Days overdue of the middle overdue action(s) by due date: the median is their mean.
+    middle_days_overdue: Vec<f64>,
     slips: u64,
     follow_ups: u64,
     recurred: u64,
@@ -173,7 +174,8 @@ impl Tally {
             actions_closed_within_30_days_rate: rate(self.closed_in_time, self.actions),
             action_closure_rate: rate(self.done, self.actions - self.dropped),
             overdue_actions: self.overdue,
-            median_days_overdue: self.median_days_overdue,
+            median_days_overdue: (!self.middle_days_overdue.is_empty())
+                .then(|| self.middle_days_overdue.iter().sum::<f64>() / self.middle_days_overdue.len() as f64),
             due_date_slips: self.slips,
             repeat_themes: self.repeat_themes,
             factor_effects: self.factor_effects,
@@ -219,7 +221,7 @@ enum Figure {
     Incidents,
     Reviews,
     Actions,
-    /// The middle overdue action(s) by due date: the median, once every row is in.
+    /// The middle overdue action(s) by due date, whose mean is the median.
     MiddleOverdue,
     Slips,
     FollowUps,
@@ -228,7 +230,7 @@ enum Figure {
 }
 
 impl Figure {
-    fn add(self, row: &QueryResult, tally: &mut Tally) -> AppResult<()> {
+    fn add(self, row: &QueryResult, today: NaiveDate, tally: &mut Tally) -> AppResult<()> {
         match self {
             Self::Incidents => {
                 tally.incidents = count(row, "incidents")?;
@@ -251,8 +253,10 @@ impl Figure {
                 tally.closed_in_time = count(row, "closed_in_time")?;
                 tally.overdue = count(row, "overdue")?;
             }
-            // Folded by `tallies`, which needs every middle row of a key first.
-            Self::MiddleOverdue => {}
+            Self::MiddleOverdue => {
+                let due: NaiveDate = row.try_get("", "due_date")?;
+                tally.middle_days_overdue.push((today - due).num_days() as f64);
+            }
             Self::Slips => tally.slips = count(row, "slips")?,
             Self::FollowUps => {
                 tally.follow_ups = count(row, "follow_ups")?;
@@ -599,25 +603,11 @@ impl Scope<'_> {
             .await?;
         let mut whole: HashMap<Key, Tally> = HashMap::new();
         let mut groups: HashMap<Key, Tally> = HashMap::new();
-        let mut middles: [BTreeMap<Key, Vec<f64>>; 2] = Default::default();
         let today = self.viewer.today();
         for (run, figure, rows) in results {
             let tallies = if run.is_some() { &mut groups } else { &mut whole };
             for row in rows {
-                let key = Key::read(&row, run)?;
-                if figure == Figure::MiddleOverdue {
-                    let due: NaiveDate = row.try_get("", "due_date")?;
-                    middles[usize::from(run.is_some())].entry(key).or_default().push((today - due).num_days() as f64);
-                } else {
-                    figure.add(&row, tallies.entry(key).or_default())?;
-                }
-            }
-        }
-        let [whole_middles, group_middles] = middles;
-        for (tallies, middles) in [(&mut whole, whole_middles), (&mut groups, group_middles)] {
-            for (key, days) in middles {
-                tallies.entry(key).or_default().median_days_overdue =
-                    Some(days.iter().sum::<f64>() / days.len() as f64);
+                figure.add(&row, today, tallies.entry(Key::read(&row, run)?).or_default())?;
             }
         }
         Ok((whole.remove(&Key::All).unwrap_or_default(), group_by.map(|_| groups)))
