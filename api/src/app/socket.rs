@@ -102,7 +102,7 @@ pub async fn serve(
         };
         let _ = signed_in.send((authorization.clone(), viewer));
         let mut data = async_graphql::Data::default();
-        // Every operation authenticates again with these (see `OperationViewer`) and is counted
+        // Every operation authenticates again with these (see the schema's `Controls`) and is counted
         // against the client's address like a request over HTTP.
         data.insert(SocketCredentials(authorization));
         data.insert(ClientAddress(address));

@@ -101,30 +101,20 @@ fn builder() -> SchemaBuilder<Query, Mutation, Subscription> {
             "A moment in UTC, as an RFC 3339 timestamp with microseconds (`2026-11-30T00:38:44.325721+00:00`); \
              any offset is accepted in input.",
         )
-        .extension(extensions::ErrorCodes)
-        .extension(extensions::NullOnError)
-        .extension(extensions::PersistedQueries::default())
-        .extension(extensions::Mutations)
-        .extension(extensions::OperationViewer)
-        .extension(extensions::SubscriptionLimit)
 }
 
 /// The executable schema, bound to the server's state.
 pub fn build_schema(state: AppState) -> AppSchema {
     let introspection = state.config.introspection;
-    let mut builder = builder()
-        .extension(extensions::DocumentLimits {
-            max_depth: state.config.max_depth,
-            max_aliases: state.config.max_aliases,
-            max_complexity: state.config.max_complexity,
-            parsed: std::sync::Arc::default(),
-        })
-        .extension(extensions::PerUserLimit(extensions::UserSlots::new(
-            state.config.max_concurrent_per_user,
-            state.config.statement_timeout,
-        )))
-        .limit_directives(MAX_DIRECTIVES)
-        .data(state);
+    let limits = extensions::DocumentLimits {
+        max_depth: state.config.max_depth,
+        max_aliases: state.config.max_aliases,
+        max_complexity: state.config.max_complexity,
+        parsed: std::sync::Arc::default(),
+    };
+    let slots = extensions::UserSlots::new(state.config.max_concurrent_per_user, state.config.statement_timeout);
+    let mut builder =
+        builder().extension(extensions::Controls::new(limits, slots)).limit_directives(MAX_DIRECTIVES).data(state);
     if !introspection {
         builder = builder.disable_introspection().disable_suggestions();
     }

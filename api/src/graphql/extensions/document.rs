@@ -11,9 +11,7 @@ use std::sync::{Arc, Mutex};
 
 use lru::LruCache;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextParseQuery, NextPrepareRequest, NextValidation,
-};
+use async_graphql::extensions::{ExtensionContext, NextParseQuery, NextValidation};
 use async_graphql::parser::types::Selection;
 use async_graphql::parser::types::{ExecutableDocument, OperationType, SelectionSet};
 use async_graphql::{Request, ServerError, ServerResult, ValidationResult, Value as ConstValue, Variables};
@@ -64,14 +62,15 @@ pub struct DocumentLimits {
     pub parsed: Arc<ParsedDocuments>,
 }
 
-impl ExtensionFactory for DocumentLimits {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(DocumentLimitsExtension { limits: self.clone(), operation: Mutex::default(), kept: Mutex::default() })
+impl DocumentLimits {
+    /// The limits of one request.
+    pub(super) fn for_request(&self) -> DocumentCheck {
+        DocumentCheck { limits: self.clone(), operation: Mutex::default(), kept: Mutex::default() }
     }
 }
 
 /// One request's limits, with what its validation may be found under.
-struct DocumentLimitsExtension {
+pub(super) struct DocumentCheck {
     limits: DocumentLimits,
     /// The operation the request names.
     operation: Mutex<Option<String>>,
@@ -156,19 +155,14 @@ impl Default for ParsedDocuments {
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for DocumentLimitsExtension {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
+impl DocumentCheck {
+    /// Notes the operation the request names (its validation is kept under it).
+    pub(super) fn prepare(&self, request: &Request) {
         (*self.operation.lock().expect("operation lock")).clone_from(&request.operation_name);
-        next.run(ctx, request).await
     }
 
-    async fn parse_query(
+    /// Parses the document (or copies it, kept from an earlier request) and measures it.
+    pub(super) async fn parse(
         &self,
         ctx: &ExtensionContext<'_>,
         query: &str,
@@ -233,9 +227,10 @@ impl Extension for DocumentLimitsExtension {
         Ok(document)
     }
 
-    // The engine measures every document's cost while validating it; the limit is ours, so
-    // that the answer can say what it cost.
-    async fn validation(
+    /// Validates the document (or finds its validation, kept). The engine measures every
+    /// document's cost while validating it; the limit is ours, so that the answer can say what
+    /// it cost.
+    pub(super) async fn validate(
         &self,
         ctx: &ExtensionContext<'_>,
         next: NextValidation<'_>,

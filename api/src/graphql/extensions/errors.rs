@@ -1,32 +1,17 @@
-//! Every error gets an `extensions.code`; a panic becomes INTERNAL.
+//! Every error gets an `extensions.code`. Errors from our resolvers carry one already; the rest
+//! come from the GraphQL engine itself (syntax, validation, argument coercion, limits) and are
+//! the client's to fix. A panic becomes INTERNAL instead of a dropped connection: caught around
+//! each operation's execution and each subscription's stream, the paths HTTP and the WebSocket
+//! share.
 
 use std::panic::AssertUnwindSafe;
-use std::sync::Arc;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextRequest, NextSubscribe,
-};
 use async_graphql::{Response, ServerError};
 use futures_util::FutureExt;
 use futures_util::stream::{BoxStream, StreamExt};
 
 use crate::error::{AppError, InputProblem, problem_extensions};
 use crate::graphql::server_error;
-
-/// Gives every error an `extensions.code`. Errors from our resolvers carry one already; the
-/// rest come from the GraphQL engine itself (syntax, validation, argument coercion, limits)
-/// and are the client's to fix. A panic becomes INTERNAL instead of a dropped connection:
-/// caught around each operation's execution and each subscription's stream, the paths HTTP
-/// and the WebSocket share.
-pub struct ErrorCodes;
-
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodesExtension)
-    }
-}
-
-struct ErrorCodesExtension;
 
 /// Gives an error without a code BAD_USER_INPUT.
 fn add_code(error: &mut ServerError) {
@@ -54,7 +39,7 @@ fn one_per_problem(errors: Vec<ServerError>) -> Vec<ServerError> {
 
 /// Codes every error of a response and counts them by code (once per response: the caller is
 /// the outermost hook of its path).
-fn with_codes(mut response: Response) -> Response {
+pub(super) fn with_codes(mut response: Response) -> Response {
     response.errors = one_per_problem(std::mem::take(&mut response.errors));
     for error in &mut response.errors {
         add_code(error);
@@ -69,59 +54,40 @@ fn internal_error() -> Response {
     Response::from_errors(vec![server_error(AppError::internal(anyhow::anyhow!("a resolver panicked")))])
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for ErrorCodesExtension {
-    async fn request(&self, ctx: &ExtensionContext<'_>, next: NextRequest<'_>) -> Response {
-        match AssertUnwindSafe(next.run(ctx)).catch_unwind().await {
-            Ok(response) => with_codes(response),
-            Err(_) => internal_error(),
-        }
-    }
+/// The response of `run`, or INTERNAL if it panicked.
+pub(super) async fn caught(run: impl Future<Output = Response>) -> Response {
+    AssertUnwindSafe(run).catch_unwind().await.unwrap_or_else(|_| internal_error())
+}
 
-    // Over the WebSocket, queries and mutations run without the `request` hook; their answers
-    // are coded (and counted) by `subscribe`, which wraps every operation there.
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response =
-            AssertUnwindSafe(next.run(ctx, operation_name)).catch_unwind().await.unwrap_or_else(|_| internal_error());
-        // A statement the time limit cancelled: the client reads TIMEOUT; the operator learns which.
-        for error in &response.errors {
-            let code = error.extensions.as_ref().and_then(|extensions| extensions.get("code"));
-            if code == Some(&async_graphql::Value::from("TIMEOUT")) {
-                let path: Vec<String> = error
-                    .path
-                    .iter()
-                    .map(|segment| match segment {
-                        async_graphql::PathSegment::Field(name) => name.clone(),
-                        async_graphql::PathSegment::Index(index) => index.to_string(),
-                    })
-                    .collect();
-                tracing::warn!(
-                    operation = operation_name.unwrap_or("(anonymous)"),
-                    path = %path.join("."),
-                    "a statement ran past the statement time limit and was cancelled"
-                );
-            }
-        }
-        response
-    }
+/// A subscription's answers, coded; a panic ends it with INTERNAL (the connection and its other
+/// operations live on).
+pub(super) fn caught_stream(stream: BoxStream<'_, Response>) -> BoxStream<'_, Response> {
+    AssertUnwindSafe(stream)
+        .catch_unwind()
+        .map(|item| item.unwrap_or_else(|_| internal_error()))
+        .map(with_codes)
+        .boxed()
+}
 
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        // A panic ends the subscription with INTERNAL; the connection and its other operations live on.
-        AssertUnwindSafe(next.run(ctx, stream))
-            .catch_unwind()
-            .map(|item| item.unwrap_or_else(|_| internal_error()))
-            .map(with_codes)
-            .boxed()
+/// A statement the time limit cancelled: the client reads TIMEOUT; the operator learns which.
+pub(super) fn log_timeouts(response: &Response, operation_name: Option<&str>) {
+    for error in &response.errors {
+        let code = error.extensions.as_ref().and_then(|extensions| extensions.get("code"));
+        if code == Some(&async_graphql::Value::from("TIMEOUT")) {
+            let path: Vec<String> = error
+                .path
+                .iter()
+                .map(|segment| match segment {
+                    async_graphql::PathSegment::Field(name) => name.clone(),
+                    async_graphql::PathSegment::Index(index) => index.to_string(),
+                })
+                .collect();
+            tracing::warn!(
+                operation = operation_name.unwrap_or("(anonymous)"),
+                path = %path.join("."),
+                "a statement ran past the statement time limit and was cancelled"
+            );
+        }
     }
 }
 
@@ -131,7 +97,10 @@ mod tests {
     use async_graphql::{Data, EmptyMutation, Object, Schema, Subscription};
     use futures_util::stream::{self, Stream};
 
+    use std::sync::Arc;
+
     use super::*;
+    use crate::graphql::extensions::Controls;
 
     struct Panicking;
 
@@ -155,7 +124,7 @@ mod tests {
     }
 
     fn schema() -> Schema<Panicking, EmptyMutation, PanickingEvents> {
-        Schema::build(Panicking, EmptyMutation, PanickingEvents).extension(ErrorCodes).finish()
+        Schema::build(Panicking, EmptyMutation, PanickingEvents).extension(Controls::default()).finish()
     }
 
     fn code(response: &Response) -> Option<String> {

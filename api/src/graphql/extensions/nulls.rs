@@ -4,28 +4,15 @@
 //! alone would leave the failed key out, which client caches such as Apollo's and urql's read
 //! as a broken answer.
 
+use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextResolve, NextSubscribe, ResolveInfo,
-};
+use async_graphql::extensions::ResolveInfo;
 use async_graphql::{PathSegment, QueryPathNode, QueryPathSegment, Response, ServerError, ServerResult, Value};
-use futures_util::stream::{BoxStream, StreamExt};
 
-pub struct NullOnError;
-
-impl ExtensionFactory for NullOnError {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(NullOnErrorExtension::default())
-    }
-}
-
+/// The failures of one operation, as its fields resolve.
 #[derive(Default)]
-struct NullOnErrorExtension(Arc<Failures>);
-
-#[derive(Default)]
-struct Failures {
+pub(super) struct Failures {
     /// Errors of fields answered `null` in their place; added to the response.
     nulled: Mutex<Vec<ServerError>>,
     /// Paths of non-null fields that failed, waiting for their nearest nullable parent.
@@ -40,13 +27,13 @@ impl Failures {
     }
 
     /// Notes whether failures still wait, after `pending` changed.
-    fn settle(&self, pending: &[Vec<PathSegment>]) {
+    fn settle_pending(&self, pending: &[Vec<PathSegment>]) {
         self.any.store(!pending.is_empty(), Ordering::Relaxed);
     }
 
     /// Moves the errors of nulled fields into `response`; a failure no parent could take
     /// makes `data` null.
-    fn finish(&self, mut response: Response) -> Response {
+    pub(super) fn finish(&self, mut response: Response) -> Response {
         let nulled = std::mem::take(&mut *lock(&self.nulled));
         if !std::mem::take(&mut *lock(&self.pending)).is_empty() {
             response.data = Value::Null;
@@ -105,26 +92,32 @@ fn take(ty: &str, value: &mut Value, below: &[PathSegment]) -> bool {
     }
 }
 
-#[async_graphql::async_trait::async_trait]
-impl Extension for NullOnErrorExtension {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        let failures = &self.0;
-        let (node, return_type) = (info.path_node, info.return_type);
-        // Mutations run one after another; once one failed and took `data` with it, the
-        // later ones do not run (as graphql-js does), so nothing commits unseen.
-        if info.parent_type == "Mutation" && node.parent.is_none() && failures.any_pending() {
+/// A field about to resolve: where it is and what it returns.
+pub(super) struct Field<'a> {
+    node: &'a QueryPathNode<'a>,
+    return_type: &'a str,
+}
+
+impl Failures {
+    /// Whether `info`'s field may run: mutations run one after another; once one failed and
+    /// took `data` with it, the later ones do not run (as graphql-js does), so nothing commits
+    /// unseen. Answers what the field's outcome is settled by.
+    pub(super) fn start<'a>(&self, info: &ResolveInfo<'a>) -> ServerResult<Field<'a>> {
+        let node = info.path_node;
+        if info.parent_type == "Mutation" && node.parent.is_none() && self.any_pending() {
             return Err(ServerError::new("not run: an earlier mutation of this request failed", None));
         }
-        match next.run(ctx, info).await {
-            Ok(value) if !failures.any_pending() => Ok(value),
+        Ok(Field { node, return_type: info.return_type })
+    }
+
+    /// A field's outcome, with the failures below it taken where they may be null.
+    pub(super) fn settle(&self, field: Field<'_>, outcome: ServerResult<Option<Value>>) -> ServerResult<Option<Value>> {
+        let Field { node, return_type } = field;
+        match outcome {
+            Ok(value) if !self.any_pending() => Ok(value),
             Ok(mut value) => {
                 let path = path_of(node);
-                let mut pending = lock(&failures.pending);
+                let mut pending = lock(&self.pending);
                 let (below, elsewhere): (Vec<_>, Vec<_>) =
                     pending.drain(..).partition(|failed| failed.len() > path.len() && failed.starts_with(&path));
                 *pending = elsewhere;
@@ -135,11 +128,11 @@ impl Extension for NullOnErrorExtension {
                     }
                 }
                 if !null_here {
-                    failures.settle(&pending);
+                    self.settle_pending(&pending);
                     return Ok(value);
                 }
                 if nullable(return_type) {
-                    failures.settle(&pending);
+                    self.settle_pending(&pending);
                     return Ok(Some(Value::Null));
                 }
                 // Not ours to null either: our parent's turn.
@@ -149,42 +142,22 @@ impl Extension for NullOnErrorExtension {
             Err(mut error) if nullable(return_type) => {
                 let path = path_of(node);
                 // Failures below this field are moot now that it is null itself.
-                let mut pending = lock(&failures.pending);
+                let mut pending = lock(&self.pending);
                 pending.retain(|failed| !failed.starts_with(&path));
-                failures.settle(&pending);
+                self.settle_pending(&pending);
                 drop(pending);
                 if error.path.is_empty() {
                     error.path = path;
                 }
-                lock(&failures.nulled).push(error);
+                lock(&self.nulled).push(error);
                 Ok(Some(Value::Null))
             }
             Err(error) => {
-                lock(&failures.pending).push(path_of(node));
-                failures.any.store(true, Ordering::Relaxed);
+                lock(&self.pending).push(path_of(node));
+                self.any.store(true, Ordering::Relaxed);
                 Err(error)
             }
         }
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        self.0.finish(response)
-    }
-
-    fn subscribe<'s>(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        stream: BoxStream<'s, Response>,
-        next: NextSubscribe<'_>,
-    ) -> BoxStream<'s, Response> {
-        let failures = self.0.clone();
-        next.run(ctx, stream).map(move |response| failures.finish(response)).boxed()
     }
 }
 
@@ -196,6 +169,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
+    use crate::graphql::extensions::Controls;
 
     struct Root;
     struct Thing;
@@ -248,7 +222,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_failed_mutation_stops_the_ones_after_it() {
-        let schema = Schema::build(Root, Changes, EmptySubscription).extension(NullOnError).finish();
+        let schema = Schema::build(Root, Changes, EmptySubscription).extension(Controls::default()).finish();
         let response = schema.execute("mutation { a: change b: refuse c: change }").await;
         assert_eq!(response.data.into_json().unwrap(), json!(null));
         assert_eq!(COMMITTED.load(Ordering::SeqCst), 1, "the one after the failure did not run");
@@ -256,7 +230,7 @@ mod tests {
     }
 
     async fn run(query: &str) -> (serde_json::Value, usize) {
-        let schema = Schema::build(Root, EmptyMutation, EmptySubscription).extension(NullOnError).finish();
+        let schema = Schema::build(Root, EmptyMutation, EmptySubscription).extension(Controls::default()).finish();
         let response = schema.execute(query).await;
         (response.data.into_json().unwrap(), response.errors.len())
     }

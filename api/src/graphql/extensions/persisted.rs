@@ -7,7 +7,6 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextPrepareRequest};
 use async_graphql::{Request, ServerResult};
 use serde::Deserialize;
 
@@ -57,25 +56,15 @@ impl Kept {
     }
 }
 
-/// The extension; one store per schema (per server).
+/// The documents kept; one store per schema (per server).
 #[derive(Clone, Default)]
-pub struct PersistedQueries(Arc<Mutex<Kept>>);
+pub(super) struct PersistedQueries(Arc<Mutex<Kept>>);
 
-impl ExtensionFactory for PersistedQueries {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(self.clone())
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for PersistedQueries {
-    async fn prepare_request(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        mut request: Request,
-        next: NextPrepareRequest<'_>,
-    ) -> ServerResult<Request> {
-        let Some(value) = request.extensions.remove("persistedQuery") else { return next.run(ctx, request).await };
+impl PersistedQueries {
+    /// A request naming its document by hash gets the document kept under it; one sending its
+    /// document with the hash has it kept.
+    pub(super) fn prepare(&self, mut request: Request) -> ServerResult<Request> {
+        let Some(value) = request.extensions.remove("persistedQuery") else { return Ok(request) };
         let invalid = |message: &str| server_error(AppError::invalid("extensions.persistedQuery", message));
         let persisted: PersistedQuery = async_graphql::from_value(value)
             .map_err(|_| invalid("persistedQuery must be { version: 1, sha256Hash: \"<hex>\" }"))?;
@@ -93,7 +82,7 @@ impl Extension for PersistedQueries {
             // Only documents that parse are kept (the walker's limits still apply at each use).
             self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).keep(hash, &request.query);
         }
-        next.run(ctx, request).await
+        Ok(request)
     }
 }
 

@@ -4,9 +4,9 @@
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
+use async_graphql::ServerResult;
+use async_graphql::extensions::ExtensionContext;
 use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{ServerResult, Variables};
 
 use crate::error::AppError;
 use crate::graphql::server_error;
@@ -22,7 +22,7 @@ pub struct SocketSubscriptions {
 }
 
 /// One open subscription of a connection, counted until its stream is dropped.
-struct OpenSubscription(Arc<std::sync::atomic::AtomicUsize>);
+pub(super) struct OpenSubscription(Arc<std::sync::atomic::AtomicUsize>);
 
 impl Drop for OpenSubscription {
     fn drop(&mut self) {
@@ -41,42 +41,21 @@ impl SocketSubscriptions {
     }
 }
 
-/// Refuses a subscription beyond the connection's `--max-subscriptions-per-connection`; the
-/// others go on. The place is held by the operation's extensions, which live as long as its
-/// stream: a completed or stopped subscription frees it. Queries and mutations take none.
-pub struct SubscriptionLimit;
-
-impl ExtensionFactory for SubscriptionLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(SubscriptionLimitExtension::default())
-    }
-}
-
-#[derive(Default)]
-struct SubscriptionLimitExtension {
-    place: std::sync::Mutex<Option<OpenSubscription>>,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for SubscriptionLimitExtension {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let subscribes = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Subscription);
-        if let (true, Some(subscriptions)) = (subscribes, ctx.data_opt::<SocketSubscriptions>()) {
-            let Some(place) = subscriptions.open() else {
-                return Err(server_error(AppError::bad_input(format!(
-                    "a connection may hold at most {} subscriptions: complete one, or open another connection",
-                    subscriptions.max
-                ))));
-            };
-            *self.place.lock().expect("subscription place lock") = Some(place);
-        }
-        Ok(document)
+/// Takes a place for a subscription of `document` on its connection, refused beyond the
+/// connection's `--max-subscriptions-per-connection`; the others go on. The place is held by the
+/// operation's extension, which lives as long as its stream: a completed or stopped subscription
+/// frees it. Queries and mutations take none, nor do operations outside a WebSocket.
+pub(super) fn subscription_place(
+    ctx: &ExtensionContext<'_>,
+    document: &ExecutableDocument,
+) -> ServerResult<Option<OpenSubscription>> {
+    let subscribes = document.operations.iter().any(|(_, op)| op.node.ty == OperationType::Subscription);
+    let Some(subscriptions) = ctx.data_opt::<SocketSubscriptions>().filter(|_| subscribes) else { return Ok(None) };
+    match subscriptions.open() {
+        Some(place) => Ok(Some(place)),
+        None => Err(server_error(AppError::bad_input(format!(
+            "a connection may hold at most {} subscriptions: complete one, or open another connection",
+            subscriptions.max
+        )))),
     }
 }

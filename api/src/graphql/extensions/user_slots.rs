@@ -10,7 +10,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve, ResolveInfo};
+use async_graphql::extensions::{ExtensionContext, NextResolve, ResolveInfo};
 use async_graphql::{PathSegment, ServerResult, Value};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
@@ -67,21 +67,10 @@ impl Drop for Slot {
     }
 }
 
-/// The schema extension that makes top-level fields take their user's slots.
-pub struct PerUserLimit(pub Arc<UserSlots>);
-
-impl ExtensionFactory for PerUserLimit {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(UserSlotsExtension(self.0.clone()))
-    }
-}
-
-struct UserSlotsExtension(Arc<UserSlots>);
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for UserSlotsExtension {
-    async fn resolve(
-        &self,
+impl UserSlots {
+    /// Resolves a field; a top-level one of a signed-in user first takes one of their slots.
+    pub(super) async fn resolve(
+        self: &Arc<Self>,
         ctx: &ExtensionContext<'_>,
         info: ResolveInfo<'_>,
         next: NextResolve<'_>,
@@ -97,7 +86,7 @@ impl Extension for UserSlotsExtension {
             Some(RequestAuth::Authenticated(viewer)) => viewer.user_id,
             _ => return next.run(ctx, info).await,
         };
-        let _slot = self.0.take(user).await.map_err(|refusal| {
+        let _slot = self.take(user).await.map_err(|refusal| {
             let mut error = server_error(refusal);
             error.path = vec![PathSegment::Field(info.alias.unwrap_or(info.name).to_owned())];
             error
