@@ -39,7 +39,7 @@ fn has_mutation(document: &ExecutableDocument) -> bool {
 }
 
 /// Every control of the schema; one per schema (per server). Without document limits or user
-/// slots (the engine's own tests), the rest still apply.
+/// slots (the unit tests of null propagation and error codes), the rest still apply.
 #[derive(Default)]
 pub struct Controls {
     persisted: persisted::PersistedQueries,
