@@ -95,6 +95,11 @@ struct Args {
     /// Connections per organization in the write-scaling runs (within the per-user limit).
     #[arg(long, default_value_t = 2)]
     writer_connections: usize,
+    /// Accounts the query loads are spread over: the admins of the first seeded organizations
+    /// (each as large as the others). One account may run `--max-concurrent-per-user` (4)
+    /// top-level fields at once: 32 connections of one account would measure that limit.
+    #[arg(long, default_value_t = 8)]
+    load_users: usize,
     /// Numbers of WebSocket subscribers for the fan-out.
     #[arg(long, value_delimiter = ',', default_value = "100,1000")]
     subscribers: Vec<usize>,
@@ -333,58 +338,82 @@ async fn measure_requests(
         token: Some(admin.token.clone()),
         body: Some(json!({ "query": query, "variables": variables }).to_string()),
     };
-    let l1 =
-        |path: &str| Target { url: format!("{}{path}", server.base), token: Some(admin.token.clone()), body: None };
 
-    let overdue = client.exec(Some(&admin.token), OVERDUE, json!({})).await?;
-    let action_id = match str_at(&overdue, &["overdueActions", "edges", "0", "node", "id"]) {
-        Ok(id) => id,
-        Err(_) => first_action(client, admin).await?,
-    };
-    let overdue_count = overdue["overdueActions"]["edges"].as_array().map_or(0, Vec::len);
-    report.notes.push(format!("`overdueActions(first: 50)` answers {overdue_count} actions"));
+    // The loads run as several accounts (the admins of the first organizations, each as large
+    // as the others): one account may run only `--max-concurrent-per-user` top-level fields at
+    // once, and 32 connections of one account would measure that limit, not the query.
+    let mut users = vec![admin.clone()];
+    if args.seed == Seed::Generate {
+        let (_, _, password) = args.sign_ins();
+        for org in 2..=args.orgs.min(args.load_users as u64) {
+            users.push(client.login(&format!("admin@seed{org}.example"), &password).await?);
+        }
+    }
+    report.load_users = users.len();
+    let mut actions = Vec::new();
+    for user in &users {
+        let overdue = client.exec(Some(&user.token), OVERDUE, json!({})).await?;
+        let action_id = match str_at(&overdue, &["overdueActions", "edges", "0", "node", "id"]) {
+            Ok(id) => id,
+            Err(_) => first_action(client, user).await?,
+        };
+        if user.token == admin.token {
+            let count = overdue["overdueActions"]["edges"].as_array().map_or(0, Vec::len);
+            report.notes.push(format!("`overdueActions(first: 50)` answers {count} actions"));
+        }
+        actions.push(action_id);
+    }
 
-    let mut queries = vec![
-        ("`me`", "/l1/me".to_owned(), ME, json!({})),
-        ("action by id", format!("/l1/action/{action_id}"), ACTION, json!({ "id": action_id })),
-        ("`overdueActions(first: 50)`", "/l1/overdue-actions".to_owned(), OVERDUE, json!({})),
+    let mut queries: Vec<(&str, &str, fn(&str) -> String, fn(&str) -> Value)> = vec![
+        ("`me`", ME, |_| "/l1/me".to_owned(), |_| json!({})),
+        ("action by id", ACTION, |action| format!("/l1/action/{action}"), |action| json!({ "id": action })),
+        ("`overdueActions(first: 50)`", OVERDUE, |_| "/l1/overdue-actions".to_owned(), |_| json!({})),
     ];
     let dashboard = client.raw(Some(&admin.token), DASHBOARD, json!({})).await?;
     if dashboard.get("errors").is_none() {
-        queries.push(("team dashboard (nested)", "/l1/dashboard".to_owned(), DASHBOARD, json!({})));
+        queries.push(("team dashboard (nested)", DASHBOARD, |_| "/l1/dashboard".to_owned(), |_| json!({})));
     } else {
         report.notes.push(format!("team dashboard skipped: the schema does not answer it ({})", dashboard["errors"]));
     }
-    let pairs: Vec<_> = queries
-        .into_iter()
-        .map(|(name, path, query, variables)| {
-            let bare = Target { url: format!("{}{BARE}", server.base), ..graphql(query, variables.clone()) };
-            (name, l1(&path), graphql(query, variables), bare)
-        })
-        .collect();
-    // The baselines must answer what GraphQL answers, or the comparison means nothing.
-    for (name, l1_target, graphql_target, bare_target) in &pairs {
-        same_answers(client, name, l1_target, graphql_target, "/graphql").await?;
-        same_answers(client, name, l1_target, bare_target, BARE).await?;
+    let target = |user: &Session, path: &str, body: Option<String>| Target {
+        url: format!("{}{path}", server.base),
+        token: Some(user.token.clone()),
+        body,
+    };
+    let mut loads = Vec::new();
+    for (name, query, l1_path, variables) in queries {
+        let (mut l1, mut graphql, mut bare) = (Vec::new(), Vec::new(), Vec::new());
+        for (user, action) in users.iter().zip(&actions) {
+            let body = json!({ "query": query, "variables": variables(action) }).to_string();
+            l1.push(target(user, &l1_path(action), None));
+            graphql.push(target(user, "/graphql", Some(body.clone())));
+            bare.push(target(user, BARE, Some(body)));
+        }
+        // The baselines must answer what GraphQL answers, or the comparison means nothing.
+        for ((l1, graphql), bare) in l1.iter().zip(&graphql).zip(&bare) {
+            same_answers(client, name, l1, graphql, "/graphql").await?;
+            same_answers(client, name, l1, bare, BARE).await?;
+        }
+        loads.push((name, l1, graphql, bare));
     }
 
     let closed = Load::Closed { connections: args.connections };
     let database = database.as_deref();
-    let l0 = Target { url: format!("{}/l0", server.base), token: None, body: None };
+    let l0 = [Target { url: format!("{}/l0", server.base), token: None, body: None }];
     eprintln!("L0");
     let l0_closed = costed(oha, server, database, &l0, closed, args.duration).await?;
-    let l0_open = oha.run(&l0, open(args, l0_closed.requests_per_sec), args.duration).await?;
+    let l0_open = oha.run_all(&l0, open(args, l0_closed.requests_per_sec), args.duration).await?;
     report.l0 = Some((l0_closed, l0_open));
 
-    for (name, l1_target, graphql_target, bare_target) in pairs {
+    for (name, l1, graphql, bare) in loads {
         eprintln!("{name}");
         let errors_before = graphql_errors(client).await?;
-        let l1_closed = costed(oha, server, database, &l1_target, closed, args.duration).await?;
-        let graphql_closed = costed(oha, server, database, &graphql_target, closed, args.duration).await?;
-        let bare_closed = costed(oha, server, database, &bare_target, closed, args.duration).await?;
+        let l1_closed = costed(oha, server, database, &l1, closed, args.duration).await?;
+        let graphql_closed = costed(oha, server, database, &graphql, closed, args.duration).await?;
+        let bare_closed = costed(oha, server, database, &bare, closed, args.duration).await?;
         let load = open(args, l1_closed.requests_per_sec.min(graphql_closed.requests_per_sec));
-        let l1_open = oha.run(&l1_target, load, args.duration).await?;
-        let graphql_open = oha.run(&graphql_target, load, args.duration).await?;
+        let l1_open = oha.run_all(&l1, load, args.duration).await?;
+        let graphql_open = oha.run_all(&graphql, load, args.duration).await?;
         let graphql_errors = graphql_errors(client).await? - errors_before;
         report.queries.push(QueryRow {
             name: name.to_owned(),
@@ -415,7 +444,8 @@ async fn measure_requests(
                 let answer = client.raw(Some(&admin.token), query, variables.clone()).await?;
                 anyhow::ensure!(answer.get("errors").is_none(), "{name} answered errors: {answer}");
                 let load = Load::Closed { connections: report::LEARNING_CONNECTIONS };
-                let measured = costed(oha, server, database, &graphql(query, variables), load, args.duration).await?;
+                let target = [graphql(query, variables)];
+                let measured = costed(oha, server, database, &target, load, args.duration).await?;
                 report.learning.push((name.to_owned(), measured));
             }
         }
@@ -542,13 +572,13 @@ async fn costed(
     oha: &Oha,
     server: &Server,
     database: Option<&str>,
-    target: &Target,
+    targets: &[Target],
     load: Load,
     duration: Duration,
 ) -> anyhow::Result<Measured> {
     let server_before = server.cpu_time()?;
     let database_before = database.map(process::backends_cpu_time);
-    let mut measured = oha.run(target, load, duration).await?;
+    let mut measured = oha.run_all(targets, load, duration).await?;
     let answers = u32::try_from(measured.answers.max(1)).unwrap_or(u32::MAX);
     measured.server_cpu = Some(server.cpu_time()?.saturating_sub(server_before) / answers);
     if let (Some(database), Some(before)) = (database, database_before) {

@@ -63,7 +63,40 @@ pub struct Oha {
     pub binary: PathBuf,
 }
 
+impl Load {
+    /// This load's share for one of `parts` clients run side by side.
+    fn share(self, parts: usize, part: usize) -> Self {
+        let split = |total: usize| total / parts + usize::from(part < total % parts);
+        match self {
+            Load::Closed { connections } => Load::Closed { connections: split(connections).max(1) },
+            Load::Open { rate, connections } => Load::Open {
+                rate: u32::try_from(split(rate as usize)).unwrap_or(u32::MAX).max(1),
+                connections: split(connections).max(1),
+            },
+        }
+    }
+}
+
 impl Oha {
+    /// `load` spread evenly over `targets` (one `oha` each, side by side): requests, answers
+    /// and failures add up; the percentiles are the slowest target's.
+    pub async fn run_all(&self, targets: &[Target], load: Load, duration: Duration) -> anyhow::Result<Measured> {
+        let runs = targets
+            .iter()
+            .enumerate()
+            .map(|(part, target)| self.run(target, load.share(targets.len(), part), duration));
+        let runs = futures_util::future::try_join_all(runs).await?;
+        Ok(runs.into_iter().fold(Measured::default(), |all, run| Measured {
+            requests_per_sec: all.requests_per_sec + run.requests_per_sec,
+            p50: all.p50.max(run.p50),
+            p99: all.p99.max(run.p99),
+            failures: all.failures + run.failures,
+            answers: all.answers + run.answers,
+            server_cpu: None,
+            database_cpu: None,
+        }))
+    }
+
     pub async fn run(&self, target: &Target, load: Load, duration: Duration) -> anyhow::Result<Measured> {
         let mut command = Command::new(&self.binary);
         command.args(["--no-tui", "--output-format", "json", "-z", &format!("{}ms", duration.as_millis())]);
@@ -110,5 +143,31 @@ impl Oha {
             server_cpu: None,
             database_cpu: None,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Load;
+
+    fn parts(load: Load, parts: usize) -> Vec<(u32, usize)> {
+        (0..parts)
+            .map(|part| match load.share(parts, part) {
+                Load::Closed { connections } => (0, connections),
+                Load::Open { rate, connections } => (rate, connections),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_load_spread_over_clients_adds_up_to_itself() {
+        assert_eq!(parts(Load::Closed { connections: 32 }, 8), vec![(0, 4); 8]);
+        let open = parts(Load::Open { rate: 1_101, connections: 32 }, 8);
+        assert_eq!(open.iter().map(|(rate, _)| rate).sum::<u32>(), 1_101);
+        assert_eq!(open.iter().map(|(_, connections)| connections).sum::<usize>(), 32);
+        assert_eq!(open[0], (138, 4));
+        assert_eq!(open[7], (137, 4));
+        // Every client keeps at least one connection and one request a second.
+        assert_eq!(parts(Load::Open { rate: 3, connections: 2 }, 4), vec![(1, 1); 4]);
     }
 }

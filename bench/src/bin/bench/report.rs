@@ -57,6 +57,8 @@ pub struct DatabaseReport {
     pub database_version: String,
     pub duration: Duration,
     pub connections: usize,
+    /// Accounts the query loads were spread over, each an organization's admin.
+    pub load_users: usize,
     pub startup_empty: Option<Duration>,
     pub startup_migrated: Option<Duration>,
     pub startup_seeded: Option<Duration>,
@@ -84,6 +86,7 @@ impl DatabaseReport {
             database_version: String::new(),
             duration,
             connections,
+            load_users: 1,
             startup_empty: None,
             startup_migrated: None,
             startup_seeded: None,
@@ -121,8 +124,16 @@ impl DatabaseReport {
              for L1 and GraphQL: half the slower one's throughput), {secs} s, measured from when each request \
              was due (coordinated omission corrected). CPU per request: the server process's CPU time over \
              the closed-loop run divided by the requests answered (and that of the PostgreSQL backends serving \
-             the benchmark database, \"db\"). Every query runs as the organization's admin.\n",
-            self.connections
+             the benchmark database, \"db\"). Every query runs as an organization's admin; {}.\n",
+            self.connections,
+            match self.load_users {
+                1 => "one account sends them all".to_owned(),
+                users => format!(
+                    "the connections and the rate are spread evenly over {users} such accounts, each of an \
+                     organization of the same size (the server lets one account run 4 top-level fields at \
+                     once), and the percentiles are the slowest account's"
+                ),
+            }
         );
         let l0_rps = self.l0.as_ref().map(|(closed, _)| closed.requests_per_sec);
         let _ = writeln!(
