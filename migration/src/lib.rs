@@ -21,6 +21,7 @@ mod m20261202_000015_meeting;
 mod m20261202_000016_services;
 mod m20261203_000017_learning;
 mod m20261204_000018_event_sequence;
+mod m20261205_000019_action_due_order;
 
 pub struct Migrator;
 
@@ -46,6 +47,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000016_services::Migration),
             Box::new(m20261203_000017_learning::Migration),
             Box::new(m20261204_000018_event_sequence::Migration),
+            Box::new(m20261205_000019_action_due_order::Migration),
         ]
     }
 }
