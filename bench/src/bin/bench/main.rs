@@ -324,6 +324,14 @@ fn load_average() -> String {
         .unwrap_or_else(|| "unknown".into())
 }
 
+/// A query of the load table, for an account whose action to read by ID is given.
+struct LoadQuery {
+    name: &'static str,
+    query: &'static str,
+    l1_path: fn(&str) -> String,
+    variables: fn(&str) -> Value,
+}
+
 async fn measure_requests(
     args: &Args,
     oha: &Oha,
@@ -364,14 +372,15 @@ async fn measure_requests(
         actions.push(action_id);
     }
 
-    let mut queries: Vec<(&str, &str, fn(&str) -> String, fn(&str) -> Value)> = vec![
-        ("`me`", ME, |_| "/l1/me".to_owned(), |_| json!({})),
-        ("action by id", ACTION, |action| format!("/l1/action/{action}"), |action| json!({ "id": action })),
-        ("`overdueActions(first: 50)`", OVERDUE, |_| "/l1/overdue-actions".to_owned(), |_| json!({})),
+    let query = |name, query, l1_path, variables| LoadQuery { name, query, l1_path, variables };
+    let mut queries = vec![
+        query("`me`", ME, |_| "/l1/me".to_owned(), |_| json!({})),
+        query("action by id", ACTION, |action| format!("/l1/action/{action}"), |action| json!({ "id": action })),
+        query("`overdueActions(first: 50)`", OVERDUE, |_| "/l1/overdue-actions".to_owned(), |_| json!({})),
     ];
     let dashboard = client.raw(Some(&admin.token), DASHBOARD, json!({})).await?;
     if dashboard.get("errors").is_none() {
-        queries.push(("team dashboard (nested)", DASHBOARD, |_| "/l1/dashboard".to_owned(), |_| json!({})));
+        queries.push(query("team dashboard (nested)", DASHBOARD, |_| "/l1/dashboard".to_owned(), |_| json!({})));
     } else {
         report.notes.push(format!("team dashboard skipped: the schema does not answer it ({})", dashboard["errors"]));
     }
@@ -381,7 +390,7 @@ async fn measure_requests(
         body,
     };
     let mut loads = Vec::new();
-    for (name, query, l1_path, variables) in queries {
+    for LoadQuery { name, query, l1_path, variables } in queries {
         let (mut l1, mut graphql, mut bare) = (Vec::new(), Vec::new(), Vec::new());
         for (user, action) in users.iter().zip(&actions) {
             let body = json!({ "query": query, "variables": variables(action) }).to_string();
