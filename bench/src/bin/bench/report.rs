@@ -130,8 +130,8 @@ impl DatabaseReport {
                 1 => "one account sends them all".to_owned(),
                 users => format!(
                     "the connections and the rate are spread evenly over {users} such accounts, each of an \
-                     organization of the same size (the server lets one account run 4 top-level fields at \
-                     once), and the percentiles are the slowest account's"
+                     organization of the same size (the server limits what one account runs at once), and \
+                     the percentiles are the slowest account's"
                 ),
             }
         );
