@@ -28,6 +28,9 @@ pub struct Model {
     pub published_at: Option<DateTimeUtc>,
     pub follow_up_at: Option<DateTimeUtc>,
     pub long_term_review_at: Option<DateTimeUtc>,
+    /// When the published review is next due a follow-up: the earlier of the two dates above whose
+    /// follow-up is not recorded yet; none unless published, or once both are recorded.
+    pub next_follow_up_at: Option<DateTimeUtc>,
     pub reopen_reason: Option<String>,
     /// Everything the learning feed searches, gathered when the review is published.
     pub search_text: Option<String>,

@@ -22,6 +22,7 @@ mod m20261202_000016_services;
 mod m20261203_000017_learning;
 mod m20261204_000018_event_sequence;
 mod m20261205_000019_action_due_order;
+mod m20261206_000020_next_follow_up;
 
 pub struct Migrator;
 
@@ -48,6 +49,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000017_learning::Migration),
             Box::new(m20261204_000018_event_sequence::Migration),
             Box::new(m20261205_000019_action_due_order::Migration),
+            Box::new(m20261206_000020_next_follow_up::Migration),
         ]
     }
 }

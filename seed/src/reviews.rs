@@ -19,7 +19,7 @@ use super::incidents::{Incident, ReviewPlan, Written};
 use super::people::{micros, someone};
 use super::rows::Rows;
 use super::{Context, id_at, pick, words};
-use hindsight_api::domain::reviews::PublishedTexts;
+use hindsight_api::domain::reviews::{PublishedTexts, next_follow_up};
 
 /// Every change to a review bumps its version and its `updated_at`.
 struct History {
@@ -234,6 +234,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
     let long_term_review_at = plan.published_at.map(|at| at + TimeDelta::days(i64::from(policy.long_term_review_days)));
     let published = plan.status == ReviewStatus::Published;
     let visibility = if rng.random_bool(0.9) { Visibility::Org } else { Visibility::Team };
+    let mut recorded = Vec::new();
     if published {
         for (kind, due, chance, notes) in [
             (FollowUpKind::ShortTerm, follow_up_at, 0.85, words::SHORT_TERM_NOTES),
@@ -245,6 +246,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
             }
             let created_at = Ord::min(due + micros(rng, TimeDelta::days(7)), now);
             history.change(created_at);
+            recorded.push(kind);
             rows.follow_ups.push(follow_up::Model {
                 id: id_at(rng, created_at),
                 review_id: id,
@@ -294,6 +296,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         published_at: if published { plan.published_at } else { None },
         follow_up_at,
         long_term_review_at,
+        next_follow_up_at: if published { next_follow_up(follow_up_at, long_term_review_at, &recorded) } else { None },
         reopen_reason: plan
             .reopened_at
             .map(|_| "New information from the vendor changes the root cause; revisiting the why chain.".to_owned()),

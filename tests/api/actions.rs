@@ -560,6 +560,49 @@ async fn follow_ups_are_recorded_on_published_reviews_once_per_kind() {
     c.run(&c.viewer, FOLLOW_UP, json!({ "r": c.review, "k": "LONG_TERM" })).await.assert_error("FORBIDDEN", None);
 }
 
+/// How many reviews `dueFollowUps` lists to the crew's lead.
+async fn due_follow_ups(c: &Crew) -> Value {
+    c.run(&c.lead, DUE, json!({})).await.data()["dueFollowUps"]["totalCount"].clone()
+}
+
+#[tokio::test]
+async fn a_review_is_due_a_follow_up_until_both_are_recorded_in_either_order() {
+    use migration::{Migrator, MigratorTrait};
+    let c = crew().await;
+    ready_but_for_actions(&c, &c.other).await;
+    c.action("Add a dead-letter queue", &c.member).await;
+    c.action("Alert on consumer retries", &c.lead).await;
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data();
+    // Past both dates (21 and 75 days): the long-term follow-up recorded first leaves the
+    // short-term one due.
+    c.days_pass(76);
+    assert_eq!(due_follow_ups(&c).await, 1);
+    c.run(&c.member, FOLLOW_UP, json!({ "r": c.review, "k": "LONG_TERM" })).await.data();
+    assert_eq!(due_follow_ups(&c).await, 1, "the short-term follow-up is still missing");
+
+    // Reviews published before the review kept its next follow-up date get it from the
+    // follow-ups they have: the migration undone and applied again.
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let kept = names.iter().position(|n| n == "m20261206_000020_next_follow_up").expect("the migration");
+    Migrator::down(&c.app.state.db, Some(u32::try_from(names.len() - kept).unwrap())).await.unwrap();
+    Migrator::up(&c.app.state.db, None).await.unwrap();
+    assert_eq!(due_follow_ups(&c).await, 1, "the short-term follow-up is still missing after the migration");
+
+    // Reopened, it is not published; published again, its new short-term date is three weeks
+    // away, and the long-term follow-up recorded before still counts.
+    let reopen = "mutation($r: ID!) { reopenReview(id: $r, reason: \"the fix did not hold\") { status } }";
+    c.run(&c.lead, reopen, json!({ "r": c.review })).await.data();
+    assert_eq!(due_follow_ups(&c).await, 0, "a reopened review is not due");
+    c.run(&c.lead, PUBLISH, json!({ "r": c.review })).await.data();
+    assert_eq!(due_follow_ups(&c).await, 0, "published again, its follow-up dates are ahead");
+    c.days_pass(22);
+    assert_eq!(due_follow_ups(&c).await, 1);
+    c.run(&c.member, FOLLOW_UP, json!({ "r": c.review, "k": "SHORT_TERM" })).await.data();
+    assert_eq!(due_follow_ups(&c).await, 0, "both follow-ups are recorded");
+    c.days_pass(80);
+    assert_eq!(due_follow_ups(&c).await, 0, "nothing is due once both are recorded");
+}
+
 #[tokio::test]
 async fn after_publishing_only_owners_leads_and_admins_move_actions() {
     let c = crew().await;

@@ -1,7 +1,8 @@
 //! Follow-up reviews of a published review.
 
 use super::*;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::QuerySelect;
+use sea_orm::sea_query::Expr;
 
 /// Records a follow-up review of a published review: one of each kind.
 pub async fn record_follow_up(
@@ -49,6 +50,14 @@ pub async fn record_follow_up(
     .insert(&tx)
     .await
     .map_err(|e| AppError::unique_violation_or(e, duplicate))?;
+    // The other kind's date, if its follow-up is still to come.
+    let recorded_kinds = recorded_kinds(&tx, review.id).await?;
+    let next = next_follow_up(review.follow_up_at, review.long_term_review_at, &recorded_kinds);
+    review::Entity::update_many()
+        .col_expr(review::Column::NextFollowUpAt, Expr::value(next))
+        .filter(review::Column::Id.eq(review.id))
+        .exec(&tx)
+        .await?;
     let recorded = Change::FollowUpRecorded {
         kind: input.kind,
         actions_effective: input.actions_effective,
@@ -65,6 +74,31 @@ pub struct FollowUpInput {
     pub recurred: bool,
 }
 
+/// The kinds of follow-up recorded for a review.
+pub(super) async fn recorded_kinds(db: &impl ConnectionTrait, review_id: Uuid) -> AppResult<Vec<FollowUpKind>> {
+    Ok(follow_up::Entity::find()
+        .select_only()
+        .column(follow_up::Column::Kind)
+        .filter(follow_up::Column::ReviewId.eq(review_id))
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// When a published review is next due a follow-up: the earlier of its short- and long-term
+/// dates whose follow-up is not among `recorded`.
+pub fn next_follow_up(
+    short_term: Option<DateTime<Utc>>,
+    long_term: Option<DateTime<Utc>>,
+    recorded: &[FollowUpKind],
+) -> Option<DateTime<Utc>> {
+    [(FollowUpKind::ShortTerm, short_term), (FollowUpKind::LongTerm, long_term)]
+        .into_iter()
+        .filter(|(kind, _)| !recorded.contains(kind))
+        .filter_map(|(_, date)| date)
+        .min()
+}
+
 /// Published reviews the viewer may read whose short- or long-term follow-up date has come
 /// without a follow-up of that kind recorded, oldest first.
 pub async fn due_follow_ups(
@@ -73,41 +107,10 @@ pub async fn due_follow_ups(
     team_id: Option<Uuid>,
     page: &PageRequest,
 ) -> AppResult<Page<review::Model>> {
-    let now = viewer.now();
-    // NOT EXISTS, a probe of the (review, kind) index per review: `NOT IN (subquery)` made
-    // PostgreSQL scan the follow-ups once per review and ran past the statement time limit at
-    // scale. Inside an OR, PostgreSQL may still choose to hash every follow-up of the kind (the
-    // whole table's, 36 ms at a million actions) before the first row; an `OFFSET` keeps each
-    // check a probe (SQLite wants a `LIMIT` before it), so a page reads only the reviews it
-    // shows (78 ms → 2 ms there).
-    let recorded = |kind: FollowUpKind| {
-        Expr::exists(
-            Query::select()
-                .expr(Expr::cust("1"))
-                .from(follow_up::Entity)
-                .and_where(
-                    Expr::col((follow_up::Entity, follow_up::Column::ReviewId))
-                        .equals((review::Entity, review::Column::Id)),
-                )
-                .and_where(Expr::col((follow_up::Entity, follow_up::Column::Kind)).eq(kind))
-                .limit(1)
-                .offset(0)
-                .to_owned(),
-        )
-        .not()
-    };
     let mut select = review::Entity::find()
         .filter(readable_reviews(viewer))
         .filter(review::Column::Status.eq(ReviewStatus::Published))
-        .filter(
-            Condition::any()
-                .add(Condition::all().add(review::Column::FollowUpAt.lte(now)).add(recorded(FollowUpKind::ShortTerm)))
-                .add(
-                    Condition::all()
-                        .add(review::Column::LongTermReviewAt.lte(now))
-                        .add(recorded(FollowUpKind::LongTerm)),
-                ),
-        );
+        .filter(review::Column::NextFollowUpAt.lte(viewer.now()));
     if let Some(team_id) = team_id {
         select = select.filter(review::Column::TeamId.eq(team_id));
     }

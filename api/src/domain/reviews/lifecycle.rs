@@ -47,14 +47,21 @@ async fn transition(
                 return Err(AppError::NotReady { gaps: readiness.gaps.iter().map(|gap| gap.shortfall()).collect() });
             }
             let policy = policy::for_org(&tx, viewer.org_id).await?;
+            let follow_up_at = now + TimeDelta::days(i64::from(policy.follow_up_days));
+            let long_term_review_at = now + TimeDelta::days(i64::from(policy.long_term_review_days));
             active.published_at = Set(Some(now));
-            active.follow_up_at = Set(Some(now + TimeDelta::days(i64::from(policy.follow_up_days))));
-            active.long_term_review_at = Set(Some(now + TimeDelta::days(i64::from(policy.long_term_review_days))));
+            active.follow_up_at = Set(Some(follow_up_at));
+            active.long_term_review_at = Set(Some(long_term_review_at));
+            // A review published again keeps the follow-ups recorded before it was reopened.
+            let recorded = follow_ups::recorded_kinds(&tx, review.id).await?;
+            active.next_follow_up_at =
+                Set(follow_ups::next_follow_up(Some(follow_up_at), Some(long_term_review_at), &recorded));
             PublishedTexts::read(&tx, &review).await?.set(&mut active);
             Change::ReviewPublished
         }
         _ => {
             active.published_at = Set(None);
+            active.next_follow_up_at = Set(None);
             active.reopen_reason = Set(reason);
             Change::ReviewReopened
         }

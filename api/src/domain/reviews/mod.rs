@@ -7,9 +7,8 @@ use entity::{
     TimelineKind, Visibility, action, contributing_factor, follow_up, incident, parked_question, review, review_link,
     review_participant, timeline_entry, user, why,
 };
-use sea_orm::sea_query::Query;
 use sea_orm::{
-    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection,
+    ActiveEnum, ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection,
     DatabaseTransaction, EntityTrait, IntoActiveModel, Order, QueryFilter, QueryOrder,
 };
 use uuid::Uuid;
@@ -100,6 +99,7 @@ pub(crate) async fn create_for(
         published_at: Set(None),
         follow_up_at: Set(None),
         long_term_review_at: Set(None),
+        next_follow_up_at: Set(None),
         reopen_reason: Set(None),
         search_text: Set(None),
         root_cause_text: Set(None),
