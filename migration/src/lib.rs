@@ -23,6 +23,7 @@ mod m20261203_000017_learning;
 mod m20261204_000018_event_sequence;
 mod m20261205_000019_action_due_order;
 mod m20261206_000020_next_follow_up;
+mod m20261206_000021_search_vectors;
 
 pub struct Migrator;
 
@@ -50,6 +51,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261204_000018_event_sequence::Migration),
             Box::new(m20261205_000019_action_due_order::Migration),
             Box::new(m20261206_000020_next_follow_up::Migration),
+            Box::new(m20261206_000021_search_vectors::Migration),
         ]
     }
 }

@@ -1,8 +1,11 @@
-//! Full-text search with each database's own engine: PostgreSQL's text search (GIN indexes over
-//! `to_tsvector('english', …)`) and SQLite's FTS5 (porter stemming, tables kept by triggers; see
-//! the `learning` migration). Both find words (and their stems), not substrings, through an index
-//! whatever the length of the term; on PostgreSQL a phrase or an excluded word also rechecks the
-//! text of the rows the index finds (bounded by the statement time limit).
+//! Full-text search with each database's own engine. PostgreSQL: its text search over the words
+//! of an incident or a published review, kept in the row's generated `search_vector` column
+//! (`to_tsvector('english', …)`) under a GIN index led by the organization (the `search_vectors`
+//! migration), and over the texts related reviews are compared by, under GIN indexes over the
+//! expression. SQLite: FTS5 (porter stemming, tables kept by triggers; the `learning`
+//! migration). Both find words (and their stems), not substrings, through an index whatever the
+//! length of the term; on PostgreSQL a phrase or an excluded word also rechecks the stored words
+//! of the rows the index finds (bounded by the statement time limit).
 //!
 //! Search terms use web-search syntax on both: words must all appear, `"quoted phrases"` appear
 //! as written (on SQLite: their words, anywhere in the same row), `or` between two items accepts either, and
@@ -67,10 +70,8 @@ impl Compared {
 pub fn matches(backend: DatabaseBackend, searched: Searched, term: &str) -> Condition {
     if backend == DatabaseBackend::Postgres {
         let document = match searched {
-            Searched::Reviews => r#"to_tsvector('english', coalesce("review"."search_text", ''))"#,
-            Searched::Incidents => {
-                r#"to_tsvector('english', "incident"."title" || ' ' || coalesce("incident"."summary", ''))"#
-            }
+            Searched::Reviews => r#""review"."search_vector""#,
+            Searched::Incidents => r#""incident"."search_vector""#,
         };
         return Condition::all().add(Expr::cust_with_exprs(
             format!("{document} @@ websearch_to_tsquery('english', $1)"),
