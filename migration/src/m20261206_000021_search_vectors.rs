@@ -1,11 +1,13 @@
-//! PostgreSQL's text search, kept per row and indexed per organization. The words of an incident
-//! and of a published review are stored as a `tsvector` column the database keeps itself (a
-//! generated column), so a page that walks an organization's rows in order checks each row's
-//! stored words instead of taking its text apart again (36 ms for the first page of incidents
-//! matching a common word, 1 ms with the column); and the GIN indexes lead with the organization
-//! (`btree_gin`, a trusted extension shipped with PostgreSQL), so a count reads the matches of one
-//! organization instead of every organization's (the learning feed's: 86,000 index entries for
-//! 3,800 rows, 52 ms; 14 ms with the organization first).
+//! PostgreSQL's text search, kept per row. The words of an incident and of a published review are
+//! stored as a `tsvector` column the database keeps itself (a generated column), under a GIN index,
+//! so a page that walks an organization's rows in order checks each row's stored words instead of
+//! taking its text apart again: the first page of incidents matching a common word took 36 ms
+//! with the expression index, 10 ms with the column; the learning feed's 31 and 9 ms.
+//!
+//! The indexes stay on the words alone: a GIN index led by the organization (`btree_gin`) made
+//! counting one organization's matches faster, but gave the planner a second index on the
+//! organization, which it combined with the team's for a team's incidents (10 ms instead of
+//! 0.2 ms read backwards from the team's index).
 //!
 //! SQLite searches its FTS5 tables (see the `learning` migration): nothing changes there.
 
@@ -16,24 +18,23 @@ use sea_orm_migration::sea_orm::DatabaseBackend;
 pub struct Migration;
 
 const UP: &[&str] = &[
-    "CREATE EXTENSION IF NOT EXISTS btree_gin",
     "ALTER TABLE incident ADD COLUMN search_vector tsvector \
      GENERATED ALWAYS AS (to_tsvector('english', title || ' ' || coalesce(summary, ''))) STORED",
-    "CREATE INDEX idx_incident_org_search ON incident USING GIN (organization_id, search_vector)",
     "DROP INDEX idx_incident_search",
+    "CREATE INDEX idx_incident_search ON incident USING GIN (search_vector)",
     "ALTER TABLE review ADD COLUMN search_vector tsvector \
      GENERATED ALWAYS AS (to_tsvector('english', coalesce(search_text, ''))) STORED",
-    "CREATE INDEX idx_review_org_search ON review USING GIN (organization_id, search_vector)",
     "DROP INDEX idx_review_search",
+    "CREATE INDEX idx_review_search ON review USING GIN (search_vector)",
 ];
 
 const DOWN: &[&str] = &[
+    "DROP INDEX idx_review_search",
     "CREATE INDEX idx_review_search ON review USING GIN (to_tsvector('english', coalesce(search_text, '')))",
-    "DROP INDEX idx_review_org_search",
     "ALTER TABLE review DROP COLUMN search_vector",
+    "DROP INDEX idx_incident_search",
     "CREATE INDEX idx_incident_search ON incident \
      USING GIN (to_tsvector('english', title || ' ' || coalesce(summary, '')))",
-    "DROP INDEX idx_incident_org_search",
     "ALTER TABLE incident DROP COLUMN search_vector",
 ];
 

@@ -1,11 +1,11 @@
 //! Full-text search with each database's own engine. PostgreSQL: its text search over the words
 //! of an incident or a published review, kept in the row's generated `search_vector` column
-//! (`to_tsvector('english', …)`) under a GIN index led by the organization (the `search_vectors`
-//! migration), and over the texts related reviews are compared by, under GIN indexes over the
-//! expression. SQLite: FTS5 (porter stemming, tables kept by triggers; the `learning`
-//! migration). Both find words (and their stems), not substrings, through an index whatever the
-//! length of the term; on PostgreSQL a phrase or an excluded word also rechecks the stored words
-//! of the rows the index finds (bounded by the statement time limit).
+//! (`to_tsvector('english', …)`) under a GIN index (the `search_vectors` migration), and over the
+//! texts related reviews are compared by, under GIN indexes over the expression. SQLite: FTS5
+//! (porter stemming, tables kept by triggers; the `learning` migration). Both find words (and
+//! their stems), not substrings, through an index whatever the length of the term; on PostgreSQL
+//! a phrase or an excluded word also rechecks the stored words of the rows the index finds
+//! (bounded by the statement time limit).
 //!
 //! Search terms use web-search syntax on both: words must all appear, `"quoted phrases"` appear
 //! as written (on SQLite: their words, anywhere in the same row), `or` between two items accepts either, and
