@@ -310,58 +310,52 @@ async fn the_largest_pages_are_read_in_order_from_an_index() {
 /// Whether a statement's plan sorts rows for its ORDER BY. On PostgreSQL sorting is priced out,
 /// so a sort is left only where no index gives the order.
 async fn sorts(app: &TestApp, statement: &Statement) -> bool {
-    let db = &app.state.db;
-    let explain = |prefix: &str| {
-        Statement::from_sql_and_values(
-            statement.db_backend,
-            format!("{prefix} {}", statement.sql),
-            statement.values.clone().map(|v| v.0).unwrap_or_default(),
-        )
-    };
-    match db.get_database_backend() {
+    match app.state.db.get_database_backend() {
         DbBackend::Postgres => {
-            let tx = db.begin().await.unwrap();
-            tx.execute_unprepared("SET LOCAL enable_sort = off").await.unwrap();
-            let plan = tx.query_one_raw(explain("EXPLAIN (FORMAT JSON)")).await.unwrap().unwrap();
-            let plan: Value = plan.try_get("", "QUERY PLAN").unwrap();
-            tx.rollback().await.unwrap();
-            plan.to_string().contains(r#""Node Type":"Sort""#)
+            postgres_plan(app, statement, "enable_sort").await.to_string().contains(r#""Node Type":"Sort""#)
         }
-        _ => db
-            .query_all_raw(explain("EXPLAIN QUERY PLAN"))
-            .await
-            .unwrap()
-            .iter()
-            .any(|row| row.try_get::<String>("", "detail").unwrap().contains("TEMP B-TREE FOR ORDER BY")),
+        _ => sqlite_plan(app, statement).await.iter().any(|detail| detail.contains("TEMP B-TREE FOR ORDER BY")),
     }
+}
+
+/// `statement` after `prefix` (an EXPLAIN), with its values.
+fn explain(statement: &Statement, prefix: &str) -> Statement {
+    Statement::from_sql_and_values(
+        statement.db_backend,
+        format!("{prefix} {}", statement.sql),
+        statement.values.clone().map(|v| v.0).unwrap_or_default(),
+    )
+}
+
+/// PostgreSQL's plan of `statement` (JSON) with the planner's `switched_off` method priced out.
+async fn postgres_plan(app: &TestApp, statement: &Statement, switched_off: &str) -> Value {
+    let tx = app.state.db.begin().await.unwrap();
+    tx.execute_unprepared(&format!("SET LOCAL {switched_off} = off")).await.unwrap();
+    let plan = tx.query_one_raw(explain(statement, "EXPLAIN (FORMAT JSON)")).await.unwrap().unwrap();
+    let plan: Value = plan.try_get("", "QUERY PLAN").unwrap();
+    tx.rollback().await.unwrap();
+    plan
+}
+
+/// SQLite's plan of `statement`: the detail of each step.
+async fn sqlite_plan(app: &TestApp, statement: &Statement) -> Vec<String> {
+    let rows = app.state.db.query_all_raw(explain(statement, "EXPLAIN QUERY PLAN")).await.unwrap();
+    rows.iter().map(|row| row.try_get::<String>("", "detail").unwrap()).collect()
 }
 
 /// The tables a statement would read in full, by the database's own plan. On PostgreSQL
 /// sequential scans are priced out, so one is left only where no index can serve.
 async fn full_scans(app: &TestApp, statement: &Statement) -> Vec<String> {
-    let db = &app.state.db;
-    let explain = |prefix: &str| {
-        Statement::from_sql_and_values(
-            statement.db_backend,
-            format!("{prefix} {}", statement.sql),
-            statement.values.clone().map(|v| v.0).unwrap_or_default(),
-        )
-    };
-    match db.get_database_backend() {
+    match app.state.db.get_database_backend() {
         DbBackend::Postgres => {
-            let tx = db.begin().await.unwrap();
-            tx.execute_unprepared("SET LOCAL enable_seqscan = off").await.unwrap();
-            let plan = tx.query_one_raw(explain("EXPLAIN (FORMAT JSON)")).await.unwrap().unwrap();
-            let plan: Value = plan.try_get("", "QUERY PLAN").unwrap();
-            tx.rollback().await.unwrap();
             let mut scans = Vec::new();
-            seq_scans(&plan, &mut scans);
+            seq_scans(&postgres_plan(app, statement, "enable_seqscan").await, &mut scans);
             scans
         }
         _ => {
-            let rows = db.query_all_raw(explain("EXPLAIN QUERY PLAN")).await.unwrap();
-            rows.iter()
-                .map(|row| row.try_get::<String>("", "detail").unwrap())
+            sqlite_plan(app, statement)
+                .await
+                .into_iter()
                 .filter(|detail| detail.starts_with("SCAN ") && !detail.contains("USING"))
                 // A page of a parent's children is read from an index into a derived table
                 // that the statement then reads in full: that scan is of rows, not of a table.
