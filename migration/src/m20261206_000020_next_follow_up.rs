@@ -27,8 +27,7 @@ const INDEX: &str = "idx_review_next_follow_up";
 /// The reviews with a follow-up to come, in the order `dueFollowUps` pages them, with what it
 /// filters by: a page and its count read the index alone (on PostgreSQL 0.05 and 1.8 ms for an
 /// organization of 5,700 due reviews, against 17 and 33 ms through the table).
-const CREATE_INDEX: &str = "CREATE INDEX idx_review_next_follow_up \
-     ON review (organization_id, id, next_follow_up_at, status) WHERE next_follow_up_at IS NOT NULL";
+const INDEXED: &str = "ON review (organization_id, id, next_follow_up_at, status) WHERE next_follow_up_at IS NOT NULL";
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
@@ -44,7 +43,7 @@ impl MigrationTrait for Migration {
         for statement in BACKFILL {
             manager.get_connection().execute_unprepared(statement).await?;
         }
-        manager.get_connection().execute_unprepared(CREATE_INDEX).await?;
+        manager.get_connection().execute_unprepared(&format!("CREATE INDEX {INDEX} {INDEXED}")).await?;
         Ok(())
     }
 
