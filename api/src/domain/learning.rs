@@ -11,7 +11,7 @@ use entity::{
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait,
-    QueryFilter, QueryOrder, QuerySelect, QueryTrait,
+    QueryFilter, QueryOrder, QuerySelect, QueryTrait, Select,
 };
 use uuid::Uuid;
 
@@ -98,55 +98,58 @@ pub async fn feed(
         teams::find_in_org(db, viewer.org_id, team_id).await?;
     }
     let total_count = page.total(db, review::Entity::find().filter(condition.clone())).await?;
-    // Relevant to the team: told so when it was published.
-    let relevant = filter.relevant_to.map(|team_id| {
-        let told = Query::select()
-            .column(learning_notice::Column::ReviewId)
-            .from(learning_notice::Entity)
-            .and_where(learning_notice::Column::TeamId.eq(team_id))
-            .to_owned();
-        Condition::all().add(review::Column::Id.in_subquery(told))
-    });
-    let mut query = review::Entity::find().filter(condition);
-    if let Some((key, id)) = page.after_pair::<FeedKey>()? {
-        let later = Condition::any()
+    let after = page.after_pair::<FeedKey>()?;
+    // A cursor among the reviews not told to the asked team (the feed's second part, when asked).
+    let past_told = after.as_ref().is_some_and(|(key, _)| !key.relevant);
+    let after = after.map(|(key, id)| {
+        Condition::any()
             .add(review::Column::PublishedAt.lt(key.published_at))
-            .add(Condition::all().add(review::Column::PublishedAt.eq(key.published_at)).add(review::Column::Id.lt(id)));
-        query = query.filter(match (&relevant, key.relevant) {
-            (None, _) => later,
-            (Some(relevant), true) => Condition::any().add(relevant.clone().not()).add(relevant.clone().add(later)),
-            (Some(relevant), false) => relevant.clone().not().add(later),
-        });
+            .add(Condition::all().add(review::Column::PublishedAt.eq(key.published_at)).add(review::Column::Id.lt(id)))
+    });
+    let limit = page.first + 1;
+    let newest_first = |query: Select<review::Entity>, limit: u64| {
+        query.order_by_desc(review::Column::PublishedAt).order_by_desc(review::Column::Id).limit(limit).all(db)
+    };
+    // Each row with whether the asked team was told it concerns it. The told ones come first: two
+    // statements, each read in the order of the published index, rather than one ordered by
+    // whether each review was told (which sorts every published review of the organization).
+    let mut rows: Vec<(bool, review::Model)> = Vec::new();
+    match filter.relevant_to {
+        None => {
+            let query = review::Entity::find().filter(condition).apply_if(after, QueryFilter::filter);
+            rows.extend(newest_first(query, limit).await?.into_iter().map(|r| (false, r)));
+        }
+        Some(team_id) => {
+            let told = || {
+                review::Column::Id.in_subquery(
+                    Query::select()
+                        .column(learning_notice::Column::ReviewId)
+                        .from(learning_notice::Entity)
+                        .and_where(learning_notice::Column::TeamId.eq(team_id))
+                        .to_owned(),
+                )
+            };
+            // A cursor among the told ones goes on there, then through the rest from their start;
+            // a cursor past them goes on among the rest.
+            if !past_told {
+                let query = review::Entity::find().filter(condition.clone()).filter(told());
+                let query = query.apply_if(after.clone(), QueryFilter::filter);
+                rows.extend(newest_first(query, limit).await?.into_iter().map(|r| (true, r)));
+            }
+            let missing = limit - rows.len() as u64;
+            if missing > 0 {
+                let query = review::Entity::find().filter(condition).filter(told().not());
+                let query = query.apply_if(after.filter(|_| past_told), QueryFilter::filter);
+                rows.extend(newest_first(query, missing).await?.into_iter().map(|r| (false, r)));
+            }
+        }
     }
-    if let Some(relevant) = relevant {
-        let first_if_relevant: Expr = Expr::case(relevant, Expr::cust("1")).finally(Expr::cust("0")).into();
-        query = query.order_by_desc(first_if_relevant);
-    }
-    let mut rows = query
-        .order_by_desc(review::Column::PublishedAt)
-        .order_by_desc(review::Column::Id)
-        .limit(page.first + 1)
-        .all(db)
-        .await?;
     let has_next_page = rows.len() as u64 > page.first;
     rows.truncate(page.first as usize);
-    let told: HashSet<Uuid> = match filter.relevant_to {
-        Some(team_id) if !rows.is_empty() => learning_notice::Entity::find()
-            .select_only()
-            .column(learning_notice::Column::ReviewId)
-            .filter(learning_notice::Column::TeamId.eq(team_id))
-            .filter(learning_notice::Column::ReviewId.is_in(rows.iter().map(|r| r.id)))
-            .into_tuple::<Uuid>()
-            .all(db)
-            .await?
-            .into_iter()
-            .collect(),
-        _ => HashSet::new(),
-    };
     let items = rows
         .into_iter()
-        .map(|r| {
-            let key = FeedKey { relevant: told.contains(&r.id), published_at: r.published_at.unwrap_or_default() };
+        .map(|(relevant, r)| {
+            let key = FeedKey { relevant, published_at: r.published_at.unwrap_or_default() };
             (pair_cursor(key, r.id), r)
         })
         .collect();
