@@ -26,6 +26,9 @@ pub struct Model {
     pub evidence: Option<String>,
     pub drop_reason: Option<String>,
     pub created_by: Uuid,
+    /// How many times its due date was moved later (each move is a `due_date_change`): the
+    /// learning metrics' due-date slips, summed with the action's other figures.
+    pub due_date_slips: i32,
     /// The due date this action was last announced overdue for.
     pub overdue_notice_for: Option<Date>,
     /// The due date the action was last announced as near.

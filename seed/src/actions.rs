@@ -106,6 +106,7 @@ fn new_action(
         evidence: None,
         drop_reason: None,
         created_by: committed.created_by,
+        due_date_slips: 0,
         overdue_notice_for: None,
         due_soon_notice_for: None,
         external_provider: None,
@@ -166,6 +167,7 @@ fn reschedule_and_progress(
             changed_by: action.owner_id,
             changed_at: at,
         });
+        action.due_date_slips += i32::from(to > action.due_date);
         action.due_date = to;
         action.version += 1;
         last_change = at;

@@ -193,6 +193,16 @@ async fn metrics_of_the_whole_organization() {
     assert_close(&m["medianDaysOverdue"], 3.5);
     assert_eq!(m["dueDateSlips"], 1);
     assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 4 }, { "tag": "network", "incidents": 2 }]));
+
+    // Actions rescheduled before each action kept its count of slips get it from their due-date
+    // changes: the migration undone and applied again (one move later, one earlier).
+    use migration::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let kept = names.iter().position(|n| n == "m20261207_000022_due_date_slips").expect("the migration");
+    Migrator::down(&w.app.state.db, Some(u32::try_from(names.len() - kept).unwrap())).await.unwrap();
+    Migrator::up(&w.app.state.db, None).await.unwrap();
+    let answer = run(&w.app, &w.admin, METRICS, json!({ "from": from, "to": to })).await;
+    assert_eq!(answer["learningMetrics"]["dueDateSlips"], 1, "after the migration");
 }
 
 #[tokio::test]

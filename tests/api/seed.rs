@@ -2,6 +2,7 @@
 //! people sign in, lists count what was seeded, published reviews meet the readiness rules.
 
 use hindsight_seed::{self as seed, Plan, SeedError, admin_email, member_email};
+use sea_orm::{ConnectionTrait, Statement};
 use serde_json::{Value, json};
 
 use crate::harness::{Session, TestApp, session_from};
@@ -58,6 +59,15 @@ async fn seeded_data_is_served_as_the_domain_would_and_a_second_run_is_refused()
     let feed = nodes(&data["learningFeed"]);
     assert!(!feed.is_empty() && data["learningFeed"]["totalCount"].as_u64().unwrap() >= feed.len() as u64);
     let first_team = data["teams"]["edges"][0]["node"]["slug"].clone();
+
+    // Each action counts the moves of its due date to a later day, as rescheduling does.
+    let slips = "SELECT SUM(due_date_slips) AS kept, \
+        SUM(CASE WHEN due_date_slips <> (SELECT COUNT(*) FROM due_date_change d \
+          WHERE d.action_id = action.id AND d.to_date > d.from_date) THEN 1 ELSE 0 END) AS wrong FROM action";
+    let row = app.state.db.query_one_raw(Statement::from_string(app.state.db.get_database_backend(), slips));
+    let row = row.await.unwrap().unwrap();
+    let (kept, wrong): (i64, i64) = (row.try_get("", "kept").unwrap(), row.try_get("", "wrong").unwrap());
+    assert!(kept > 0 && wrong == 0, "{kept} slips kept, {wrong} actions wrong");
 
     // user1 is a member of the first team, by slug.
     let me = app.exec(Some(&member.token), "{ me { email teams { role team { slug } } } }", json!({})).await;

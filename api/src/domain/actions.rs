@@ -175,6 +175,7 @@ pub async fn create(db: &DatabaseConnection, viewer: &Viewer, input: NewAction) 
         evidence: Set(None),
         drop_reason: Set(None),
         created_by: Set(viewer.user_id),
+        due_date_slips: Set(0),
         overdue_notice_for: Set(None),
         due_soon_notice_for: Set(None),
         external_provider: Set(None),
@@ -306,7 +307,9 @@ pub async fn reschedule(
     .insert(&tx)
     .await?;
     let version = found.action.version;
+    let slips = found.action.due_date_slips + i32::from(due_date > from);
     let mut active = found.action.into_active_model();
+    active.due_date_slips = Set(slips);
     active.due_date = Set(due_date);
     active.updated_at = Set(viewer.now());
     let action = versioning::save(&tx, ACTION(), action_id, version, None, active).await?;

@@ -1,15 +1,15 @@
 //! Learning metrics: does the organization learn from its incidents? Computed in SQL over
 //! what the viewer may read, for one team or the whole organization, in a date window, and
 //! optionally per group (service, team, severity, detection source, factor category or tag):
-//! every figure is one grouped query, so the groups cost the same eight statements once more,
+//! every figure is one grouped query, so the groups cost the same seven statements once more,
 //! however many groups there are. The statements run side by side, each on a pooled connection.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, due_date_change, follow_up,
-    incident, incident_service, incident_tag, review, tag,
+    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, follow_up, incident,
+    incident_service, incident_tag, review, tag,
 };
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use sea_orm::sea_query::{
@@ -223,7 +223,6 @@ enum Figure {
     Actions,
     /// The middle overdue action(s) by due date, whose mean is the median.
     MiddleOverdue,
-    Slips,
     FollowUps,
     FactorEffects,
     RepeatThemes,
@@ -252,12 +251,12 @@ impl Figure {
                 tally.dropped = count(row, "dropped")?;
                 tally.closed_in_time = count(row, "closed_in_time")?;
                 tally.overdue = count(row, "overdue")?;
+                tally.slips = count(row, "slips")?;
             }
             Self::MiddleOverdue => {
                 let due: NaiveDate = row.try_get("", "due_date")?;
                 tally.middle_days_overdue.push((today - due).num_days() as f64);
             }
-            Self::Slips => tally.slips = count(row, "slips")?,
             Self::FollowUps => {
                 tally.follow_ups = count(row, "follow_ups")?;
                 tally.recurred = count(row, "recurred")?;
@@ -422,7 +421,7 @@ impl Scope<'_> {
             }
             backend.build(&query)
         };
-        let mut statements = Vec::with_capacity(8);
+        let mut statements = Vec::with_capacity(7);
 
         // Incidents.
         let query = Query::select()
@@ -511,25 +510,11 @@ impl Scope<'_> {
             )
             .expr_as(count_where(done.add(Expr::cust(within_30_days))), Alias::new("closed_in_time"))
             .expr_as(count_where(overdue.clone()), Alias::new("overdue"))
+            // Due dates moved later, counted on each action as they move.
+            .expr_as(Func::sum(col((action::Entity, action::Column::DueDateSlips))), Alias::new("slips"))
             .to_owned();
         statements.push((Figure::Actions, backend.build(&query)));
         statements.push((Figure::MiddleOverdue, self.middles_overdue(backend, group_by, overdue)));
-
-        // Due dates pushed later.
-        let query = self
-            .actions_of_window(group_by)
-            .expr_as(col((due_date_change::Entity, due_date_change::Column::Id)).count(), Alias::new("slips"))
-            .inner_join(
-                due_date_change::Entity,
-                col((due_date_change::Entity, due_date_change::Column::ActionId))
-                    .equals((action::Entity, action::Column::Id)),
-            )
-            .and_where(
-                col((due_date_change::Entity, due_date_change::Column::ToDate))
-                    .gt(col((due_date_change::Entity, due_date_change::Column::FromDate))),
-            )
-            .to_owned();
-        statements.push((Figure::Slips, backend.build(&query)));
 
         // Follow-ups of the window's reviews the viewer may read.
         let query = self
