@@ -31,6 +31,11 @@ pub struct Model {
     /// When the published review is next due a follow-up: the earlier of the two dates above whose
     /// follow-up is not recorded yet; none unless published, or once both are recorded.
     pub next_follow_up_at: Option<DateTimeUtc>,
+    /// How many follow-ups are recorded (one of each kind at most), and how many of them found
+    /// the problem had come back: the learning metrics' recurrence, summed with the review's other
+    /// figures.
+    pub follow_ups: i32,
+    pub recurrences: i32,
     pub reopen_reason: Option<String>,
     /// Everything the learning feed searches, gathered when the review is published.
     pub search_text: Option<String>,

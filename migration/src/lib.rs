@@ -24,7 +24,7 @@ mod m20261204_000018_event_sequence;
 mod m20261205_000019_action_due_order;
 mod m20261206_000020_next_follow_up;
 mod m20261206_000021_search_vectors;
-mod m20261207_000022_due_date_slips;
+mod m20261207_000022_metric_counts;
 
 pub struct Migrator;
 
@@ -53,7 +53,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261205_000019_action_due_order::Migration),
             Box::new(m20261206_000020_next_follow_up::Migration),
             Box::new(m20261206_000021_search_vectors::Migration),
-            Box::new(m20261207_000022_due_date_slips::Migration),
+            Box::new(m20261207_000022_metric_counts::Migration),
         ]
     }
 }

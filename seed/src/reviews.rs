@@ -235,6 +235,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
     let published = plan.status == ReviewStatus::Published;
     let visibility = if rng.random_bool(0.9) { Visibility::Org } else { Visibility::Team };
     let mut recorded = Vec::new();
+    let mut recurrences = 0;
     if published {
         for (kind, due, chance, notes) in [
             (FollowUpKind::ShortTerm, follow_up_at, 0.85, words::SHORT_TERM_NOTES),
@@ -247,6 +248,8 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
             let created_at = Ord::min(due + micros(rng, TimeDelta::days(7)), now);
             history.change(created_at);
             recorded.push(kind);
+            let recurred = rng.random_bool(0.1);
+            recurrences += i32::from(recurred);
             rows.follow_ups.push(follow_up::Model {
                 id: id_at(rng, created_at),
                 review_id: id,
@@ -257,7 +260,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
                     6..9 => Effectiveness::Partly,
                     _ => Effectiveness::No,
                 },
-                recurred: rng.random_bool(0.1),
+                recurred,
                 recorded_by: org.people[facilitator.unwrap_or(0)].id,
                 created_at,
             });
@@ -297,6 +300,8 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         follow_up_at,
         long_term_review_at,
         next_follow_up_at: if published { next_follow_up(follow_up_at, long_term_review_at, &recorded) } else { None },
+        follow_ups: recorded.len() as i32,
+        recurrences,
         reopen_reason: plan
             .reopened_at
             .map(|_| "New information from the vendor changes the root cause; revisiting the why chain.".to_owned()),

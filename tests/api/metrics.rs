@@ -193,16 +193,6 @@ async fn metrics_of_the_whole_organization() {
     assert_close(&m["medianDaysOverdue"], 3.5);
     assert_eq!(m["dueDateSlips"], 1);
     assert_eq!(m["repeatThemes"], json!([{ "tag": "database", "incidents": 4 }, { "tag": "network", "incidents": 2 }]));
-
-    // Actions rescheduled before each action kept its count of slips get it from their due-date
-    // changes: the migration undone and applied again (one move later, one earlier).
-    use migration::{Migrator, MigratorTrait};
-    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-    let kept = names.iter().position(|n| n == "m20261207_000022_due_date_slips").expect("the migration");
-    Migrator::down(&w.app.state.db, Some(u32::try_from(names.len() - kept).unwrap())).await.unwrap();
-    Migrator::up(&w.app.state.db, None).await.unwrap();
-    let answer = run(&w.app, &w.admin, METRICS, json!({ "from": from, "to": to })).await;
-    assert_eq!(answer["learningMetrics"]["dueDateSlips"], 1, "after the migration");
 }
 
 #[tokio::test]
@@ -376,12 +366,37 @@ async fn metrics_per_group_against_hand_counted_figures() {
     // What the viewer may not read counts in no group: the other team's member reads the SEV1
     // (they facilitated its review), not the SEV2. Ties are in the order of their labels.
     let m = grouped(&w, &w.platform_member, "SERVICE").await;
-    assert_eq!(outline(&m), [(checkout, s("Checkout API"), 1, 3), (postgres, s("Postgres"), 1, 3)]);
+    assert_eq!(outline(&m), [(checkout.clone(), s("Checkout API"), 1, 3), (postgres.clone(), s("Postgres"), 1, 3)]);
     // Another organization has no groups at all.
     let other = w.app.sign_up("Globex", "hank@globex.test").await;
     for by in ["SERVICE", "TEAM", "SEVERITY", "DETECTION_SOURCE", "FACTOR_CATEGORY", "TAG"] {
         assert_eq!(grouped(&w, &other, by).await["groups"], json!([]), "{by}");
     }
+
+    // The long-term follow-up finds the problem gone: one of two came back.
+    run(
+        &w.app,
+        &w.admin,
+        "mutation($r: ID!) { recordFollowUp(reviewId: $r, input: { kind: LONG_TERM, notes: \"Quiet since\", actionsEffective: YES, recurred: false }) { id } }",
+        json!({ "r": w.r1 }),
+    )
+    .await;
+    let m = grouped(&w, &w.admin, "SERVICE").await;
+    assert_close(&m["recurrenceRate"], 0.5);
+    assert_close(&m["groups"][0]["metrics"]["recurrenceRate"], 0.5);
+
+    // Rows written before actions kept their slips and reviews their follow-ups get them from
+    // the due-date changes and follow-ups they have: the migration undone and applied again.
+    use migration::{Migrator, MigratorTrait};
+    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+    let kept = names.iter().position(|n| n == "m20261207_000022_metric_counts").expect("the migration");
+    Migrator::down(&w.app.state.db, Some(u32::try_from(names.len() - kept).unwrap())).await.unwrap();
+    Migrator::up(&w.app.state.db, None).await.unwrap();
+    let m = grouped(&w, &w.admin, "SERVICE").await;
+    assert_close(&m["recurrenceRate"], 0.5);
+    assert_eq!(outline(&m), [(postgres, s("Postgres"), 2, 5), (checkout, s("Checkout API"), 2, 3)]);
+    assert_eq!(m["groups"][0]["metrics"]["dueDateSlips"], 1, "one move later, one earlier");
+    assert_close(&m["groups"][0]["metrics"]["recurrenceRate"], 0.5);
 }
 
 #[tokio::test]

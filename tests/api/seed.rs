@@ -60,14 +60,22 @@ async fn seeded_data_is_served_as_the_domain_would_and_a_second_run_is_refused()
     assert!(!feed.is_empty() && data["learningFeed"]["totalCount"].as_u64().unwrap() >= feed.len() as u64);
     let first_team = data["teams"]["edges"][0]["node"]["slug"].clone();
 
-    // Each action counts the moves of its due date to a later day, as rescheduling does.
-    let slips = "SELECT SUM(due_date_slips) AS kept, \
-        SUM(CASE WHEN due_date_slips <> (SELECT COUNT(*) FROM due_date_change d \
-          WHERE d.action_id = action.id AND d.to_date > d.from_date) THEN 1 ELSE 0 END) AS wrong FROM action";
-    let row = app.state.db.query_one_raw(Statement::from_string(app.state.db.get_database_backend(), slips));
-    let row = row.await.unwrap().unwrap();
-    let (kept, wrong): (i64, i64) = (row.try_get("", "kept").unwrap(), row.try_get("", "wrong").unwrap());
-    assert!(kept > 0 && wrong == 0, "{kept} slips kept, {wrong} actions wrong");
+    // Each action counts the moves of its due date to a later day, and each review its
+    // follow-ups and recurrences, as rescheduling and recording a follow-up do.
+    let kept_counts = [
+        "SELECT SUM(due_date_slips) AS kept, SUM(CASE WHEN due_date_slips <> (SELECT COUNT(*) FROM due_date_change d \
+         WHERE d.action_id = action.id AND d.to_date > d.from_date) THEN 1 ELSE 0 END) AS wrong FROM action",
+        "SELECT SUM(follow_ups) AS kept, SUM(CASE WHEN follow_ups <> (SELECT COUNT(*) FROM follow_up f \
+         WHERE f.review_id = review.id) THEN 1 ELSE 0 END) AS wrong FROM review",
+        "SELECT SUM(recurrences) AS kept, SUM(CASE WHEN recurrences <> (SELECT COUNT(*) FROM follow_up f \
+         WHERE f.review_id = review.id AND f.recurred) THEN 1 ELSE 0 END) AS wrong FROM review",
+    ];
+    for sql in kept_counts {
+        let row = app.state.db.query_one_raw(Statement::from_string(app.state.db.get_database_backend(), sql));
+        let row = row.await.unwrap().unwrap();
+        let (kept, wrong): (i64, i64) = (row.try_get("", "kept").unwrap(), row.try_get("", "wrong").unwrap());
+        assert!(kept > 0 && wrong == 0, "{kept} kept, {wrong} rows wrong: {sql}");
+    }
 
     // user1 is a member of the first team, by slug.
     let me = app.exec(Some(&member.token), "{ me { email teams { role team { slug } } } }", json!({})).await;

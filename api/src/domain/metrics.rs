@@ -1,15 +1,15 @@
 //! Learning metrics: does the organization learn from its incidents? Computed in SQL over
 //! what the viewer may read, for one team or the whole organization, in a date window, and
 //! optionally per group (service, team, severity, detection source, factor category or tag):
-//! every figure is one grouped query, so the groups cost the same seven statements once more,
+//! every figure is one grouped query, so the groups cost the same six statements once more,
 //! however many groups there are. The statements run side by side, each on a pooled connection.
 
 use std::collections::HashMap;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use entity::{
-    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, follow_up, incident,
-    incident_service, incident_tag, review, tag,
+    ActionStatus, DetectionSource, FactorEffect, ReviewStatus, action, contributing_factor, incident, incident_service,
+    incident_tag, review, tag,
 };
 use futures_util::{StreamExt as _, TryStreamExt as _, stream};
 use sea_orm::sea_query::{
@@ -206,6 +206,11 @@ fn count_where(condition: Condition) -> Expr {
     Func::sum(CaseStatement::new().case(condition, Expr::cust("1")).finally(Expr::cust("0"))).into()
 }
 
+/// `SUM(CASE WHEN condition THEN column ELSE 0 END)`.
+fn sum_where(condition: Condition, column: impl IntoColumnRef) -> Expr {
+    Func::sum(CaseStatement::new().case(condition, col(column)).finally(Expr::cust("0"))).into()
+}
+
 fn count(row: &QueryResult, column: &str) -> AppResult<u64> {
     let value: Option<i64> = row.try_get("", column)?;
     Ok(value.map_or(0, |n| u64::try_from(n).unwrap_or(0)))
@@ -223,7 +228,6 @@ enum Figure {
     Actions,
     /// The middle overdue action(s) by due date, whose mean is the median.
     MiddleOverdue,
-    FollowUps,
     FactorEffects,
     RepeatThemes,
 }
@@ -244,6 +248,8 @@ impl Figure {
                 tally.hours_to_publish = row.try_get("", "hours")?;
                 tally.late_reviews = count(row, "late_reviews")?;
                 tally.late_publications = count(row, "late_publications")?;
+                tally.follow_ups = count(row, "follow_ups")?;
+                tally.recurred = count(row, "recurred")?;
             }
             Self::Actions => {
                 tally.actions = count(row, "actions")?;
@@ -256,10 +262,6 @@ impl Figure {
             Self::MiddleOverdue => {
                 let due: NaiveDate = row.try_get("", "due_date")?;
                 tally.middle_days_overdue.push((today - due).num_days() as f64);
-            }
-            Self::FollowUps => {
-                tally.follow_ups = count(row, "follow_ups")?;
-                tally.recurred = count(row, "recurred")?;
             }
             Self::FactorEffects => {
                 let effect: FactorEffect = row.try_get("", "effect")?;
@@ -421,7 +423,7 @@ impl Scope<'_> {
             }
             backend.build(&query)
         };
-        let mut statements = Vec::with_capacity(7);
+        let mut statements = Vec::with_capacity(6);
 
         // Incidents.
         let query = Query::select()
@@ -488,6 +490,9 @@ impl Scope<'_> {
             .expr_as(Func::avg(CaseStatement::new().case(published, Expr::cust(hours))), Alias::new("hours"))
             .expr_as(count_where(late), Alias::new("late_reviews"))
             .expr_as(count_where(published_late), Alias::new("late_publications"))
+            // The follow-ups of the reviews the viewer may read, counted on each review.
+            .expr_as(sum_where(readable_reviews(self.viewer), review::Column::FollowUps), Alias::new("follow_ups"))
+            .expr_as(sum_where(readable_reviews(self.viewer), review::Column::Recurrences), Alias::new("recurred"))
             .to_owned();
         statements.push((Figure::Reviews, grouped(query, Self::group_incidents)));
 
@@ -515,19 +520,6 @@ impl Scope<'_> {
             .to_owned();
         statements.push((Figure::Actions, backend.build(&query)));
         statements.push((Figure::MiddleOverdue, self.middles_overdue(backend, group_by, overdue)));
-
-        // Follow-ups of the window's reviews the viewer may read.
-        let query = self
-            .reviews_of_window()
-            .expr_as(col((follow_up::Entity, follow_up::Column::Id)).count(), Alias::new("follow_ups"))
-            .expr_as(count_where(Condition::all().add(follow_up::Column::Recurred.eq(true))), Alias::new("recurred"))
-            .inner_join(
-                follow_up::Entity,
-                col((follow_up::Entity, follow_up::Column::ReviewId)).equals((review::Entity, review::Column::Id)),
-            )
-            .cond_where(readable_reviews(self.viewer))
-            .to_owned();
-        statements.push((Figure::FollowUps, grouped(query, Self::group_incidents)));
 
         // Contributing factors by their effect.
         let effect = col((contributing_factor::Entity, contributing_factor::Column::Effect));

@@ -2,7 +2,7 @@
 
 use super::*;
 use sea_orm::QuerySelect;
-use sea_orm::sea_query::Expr;
+use sea_orm::sea_query::{Expr, ExprTrait};
 
 /// Records a follow-up review of a published review: one of each kind.
 pub async fn record_follow_up(
@@ -55,6 +55,8 @@ pub async fn record_follow_up(
     let next = next_follow_up(review.follow_up_at, review.long_term_review_at, &recorded_kinds);
     review::Entity::update_many()
         .col_expr(review::Column::NextFollowUpAt, Expr::value(next))
+        .col_expr(review::Column::FollowUps, Expr::col(review::Column::FollowUps).add(1))
+        .col_expr(review::Column::Recurrences, Expr::col(review::Column::Recurrences).add(i32::from(input.recurred)))
         .filter(review::Column::Id.eq(review.id))
         .exec(&tx)
         .await?;

@@ -100,6 +100,8 @@ pub(crate) async fn create_for(
         follow_up_at: Set(None),
         long_term_review_at: Set(None),
         next_follow_up_at: Set(None),
+        follow_ups: Set(0),
+        recurrences: Set(0),
         reopen_reason: Set(None),
         search_text: Set(None),
         root_cause_text: Set(None),
