@@ -30,8 +30,9 @@ pub(super) struct Incident {
     pub team: usize,
     pub theme: usize,
     pub service: &'static str,
-    /// The catalog's entry for `service`.
+    /// The catalog's entry for `service`, and the team owning it.
     pub service_id: uuid::Uuid,
+    pub service_owner: uuid::Uuid,
     title: usize,
     pub severity: Severity,
     pub near_miss: bool,
@@ -167,6 +168,7 @@ fn plan_incident(org: &Org, now: DateTime<Utc>, tags: &mut TagNames, rng: &mut S
     let theme = rng.random_range(0..words::THEMES.len());
     let which = rng.random_range(0..org.teams[team].services.len());
     let (service, service_id) = (org.teams[team].services[which], org.teams[team].service_ids[which]);
+    let service_owner = org.teams[team].service_owners[which];
     let severity = severity(rng);
     let near_miss = rng.random_bool(0.08);
     let started_at = started_at(rng, now);
@@ -179,6 +181,7 @@ fn plan_incident(org: &Org, now: DateTime<Utc>, tags: &mut TagNames, rng: &mut S
         theme,
         service,
         service_id,
+        service_owner,
         title: rng.random_range(0..2),
         severity,
         near_miss,

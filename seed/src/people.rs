@@ -27,6 +27,8 @@ pub(super) struct Team {
     pub services: Vec<&'static str>,
     /// The catalog's service of each name in `services` (owned by the first team that runs it).
     pub service_ids: Vec<Uuid>,
+    /// The team owning each of `service_ids`.
+    pub service_owners: Vec<Uuid>,
 }
 
 /// A seeded organization: people (the admin first, then `user1`, `user2`, …) and teams in
@@ -209,14 +211,15 @@ fn assign_members(
             contributors: Vec::new(),
             services: (0..2 + t % 2).map(|k| words::SERVICES[(t * 3 + k) % words::SERVICES.len()]).collect(),
             service_ids: Vec::new(),
+            service_owners: Vec::new(),
         })
         .collect();
     // The catalog: one service per name, owned by the first team that runs it, tier 1 to 4.
     let mut catalog: Vec<service::Model> = Vec::new();
     for (t, team) in teams.iter_mut().enumerate() {
         for name in &team.services {
-            let id = match catalog.iter().find(|s| s.name == *name) {
-                Some(known) => known.id,
+            let (id, owner) = match catalog.iter().find(|s| s.name == *name) {
+                Some(known) => (known.id, known.owner_team_id),
                 None => {
                     let created_at = team_rows[t].created_at;
                     let row = service::Model {
@@ -232,10 +235,11 @@ fn assign_members(
                         updated_at: created_at,
                     };
                     catalog.push(row);
-                    catalog[catalog.len() - 1].id
+                    (catalog[catalog.len() - 1].id, team.id)
                 }
             };
             team.service_ids.push(id);
+            team.service_owners.push(owner);
         }
     }
     rows.services.extend(catalog);

@@ -6,8 +6,8 @@
 use chrono::{DateTime, TimeDelta, Utc};
 use entity::{
     Effectiveness, FactorCategory, FactorEffect, FollowUpKind, ReviewRole, ReviewStatus, Visibility, acknowledgement,
-    contributing_factor, follow_up, parked_question, review, review_link, review_participant, timeline_agreement,
-    timeline_entry, why,
+    contributing_factor, follow_up, learning_notice, parked_question, review, review_link, review_participant,
+    timeline_agreement, timeline_entry, why,
 };
 use rand::Rng;
 use rand::rngs::SmallRng;
@@ -267,6 +267,16 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
         }
     }
     if published && visibility == Visibility::Org {
+        // Publishing tells the team owning the service the incident touched, when it is another.
+        if let Some(published_at) = plan.published_at.filter(|_| planned.service_owner != org.teams[planned.team].id) {
+            rows.learning_notices.push(learning_notice::Model {
+                review_id: id,
+                team_id: planned.service_owner,
+                organization_id: org.id,
+                reasons: serde_json::json!(["OWNS_SERVICE"]),
+                created_at: published_at,
+            });
+        }
         acknowledge(rng, org.people.len(), plan.published_at, now, |person, created_at| {
             rows.acknowledgements.push(acknowledgement::Model {
                 review_id: id,

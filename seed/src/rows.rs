@@ -4,8 +4,9 @@
 use chrono::SecondsFormat;
 use entity::{
     acknowledgement, action, contributing_factor, due_date_change, follow_up, incident, incident_affected_team,
-    incident_responder, incident_service, incident_tag, invitation, membership, organization, parked_question, review,
-    review_link, review_participant, service, tag, team, timeline_agreement, timeline_entry, user, why,
+    incident_responder, incident_service, incident_tag, invitation, learning_notice, membership, organization,
+    parked_question, review, review_link, review_participant, service, tag, team, timeline_agreement, timeline_entry,
+    user, why,
 };
 use sea_orm::sqlx::PgConnection;
 use sea_orm::{
@@ -41,6 +42,7 @@ pub(super) struct Rows {
     pub links: Vec<review_link::Model>,
     pub follow_ups: Vec<follow_up::Model>,
     pub acknowledgements: Vec<acknowledgement::Model>,
+    pub learning_notices: Vec<learning_notice::Model>,
     pub actions: Vec<action::Model>,
     pub due_date_changes: Vec<due_date_change::Model>,
 }
@@ -104,6 +106,7 @@ macro_rules! in_key_order {
         $writer.$method::<review_link::Entity>($target, $rows.links).await?;
         $writer.$method::<follow_up::Entity>($target, $rows.follow_ups).await?;
         $writer.$method::<acknowledgement::Entity>($target, $rows.acknowledgements).await?;
+        $writer.$method::<learning_notice::Entity>($target, $rows.learning_notices).await?;
         $writer.$method::<action::Entity>($target, $rows.actions).await?;
         $writer.$method::<due_date_change::Entity>($target, $rows.due_date_changes).await?;
     }};

@@ -110,6 +110,31 @@ async fn seeded_data_is_served_as_the_domain_would_and_a_second_run_is_refused()
     assert_eq!(answer.data()["incidents"]["totalCount"], plan.incidents_of(1), "the refused run wrote nothing");
 }
 
+#[tokio::test]
+async fn a_seeded_review_tells_the_team_owning_the_service_it_touched() {
+    // Ten teams: the last two run services the first two own (the catalog has one of each name).
+    let app = TestApp::new().await;
+    let plan = Plan { orgs: 1, teams: 10, users: 40, incidents: 600, actions: 400, ..small_plan() };
+    let summary = seed::run(&app.state.db, &plan, false).await.expect("the database seeds");
+    let told = summary.counts.of("learning_notice");
+    assert!(told > 0, "no team was told");
+
+    // Exactly the published, organization-wide reviews whose incident's service another team
+    // owns, each told to that team, as publishing does.
+    let expected = "SELECT COUNT(*) AS n FROM review r \
+        JOIN incident_service s ON s.incident_id = r.incident_id JOIN service v ON v.id = s.service_id \
+        JOIN learning_notice n ON n.review_id = r.id AND n.team_id = v.owner_team_id \
+        WHERE r.status = 'PUBLISHED' AND r.visibility = 'ORG' AND v.owner_team_id <> r.team_id";
+    let owed = "SELECT COUNT(*) AS n FROM review r \
+        JOIN incident_service s ON s.incident_id = r.incident_id JOIN service v ON v.id = s.service_id \
+        WHERE r.status = 'PUBLISHED' AND r.visibility = 'ORG' AND v.owner_team_id <> r.team_id";
+    for sql in [expected, owed] {
+        let row = app.state.db.query_one_raw(Statement::from_string(app.state.db.get_database_backend(), sql));
+        let n: i64 = row.await.unwrap().unwrap().try_get("", "n").unwrap();
+        assert_eq!(u64::try_from(n).unwrap(), told, "{sql}");
+    }
+}
+
 /// A published review meets the readiness rules: ready, blameless, a facilitator who did not
 /// respond, two or three live actions owned by leads or members of their responsible team.
 async fn assert_published_review_is_sound(app: &TestApp, admin: &Session, id: &str) {
