@@ -399,6 +399,63 @@ async fn metrics_per_group_against_hand_counted_figures() {
     assert_close(&m["groups"][0]["metrics"]["recurrenceRate"], 0.5);
 }
 
+/// Every figure of the whole window.
+const WHOLE: &str = "query($t: ID, $from: Date!, $to: Date!, $by: MetricsGroupBy) {
+  learningMetrics(teamId: $t, from: $from, to: $to, groupBy: $by) {
+    incidents incidentsRequiringReview reviewsPublished reviewCompletionRate avgHoursToPublish lateReviews
+    latePublications actions actionsClosedWithin30DaysRate actionClosureRate overdueActions medianDaysOverdue
+    dueDateSlips repeatThemes { tag incidents } factorEffects { effect factors } changeTriggeredRate
+    detectedByAlertRate recurrenceRate } }";
+
+/// `actual` is `expected`, numbers within rounding.
+fn assert_same_figures(actual: &Value, expected: &Value, context: &str) {
+    match (actual, expected) {
+        (Value::Number(a), Value::Number(b)) => {
+            let (a, b) = (a.as_f64().unwrap(), b.as_f64().unwrap());
+            assert!((a - b).abs() < 1e-9, "{context}: {a} != {b}");
+        }
+        (Value::Object(a), Value::Object(b)) => {
+            assert_eq!(a.len(), b.len(), "{context}");
+            for (key, value) in b {
+                assert_same_figures(&a[key], value, &format!("{context}.{key}"));
+            }
+        }
+        (Value::Array(a), Value::Array(b)) => {
+            assert_eq!(a.len(), b.len(), "{context}: {actual} != {expected}");
+            for (i, (a, b)) in a.iter().zip(b).enumerate() {
+                assert_same_figures(a, b, &format!("{context}[{i}]"));
+            }
+        }
+        _ => assert_eq!(actual, expected, "{context}"),
+    }
+}
+
+#[tokio::test]
+async fn the_whole_window_is_the_same_whatever_the_grouping() {
+    // Grouped by team the whole window's figures are the groups' sums (each incident and each
+    // action is in one team's group); by any other grouping they are counted on their own.
+    let w = world().await;
+    with_causes(&w).await;
+    run(
+        &w.app,
+        &w.admin,
+        "mutation($r: ID!) { recordFollowUp(reviewId: $r, input: { kind: LONG_TERM, notes: \"Quiet since\", actionsEffective: YES, recurred: false }) { id } }",
+        json!({ "r": w.r1 }),
+    )
+    .await;
+    let (from, to) = window();
+    for (who, name) in [(&w.admin, "admin"), (&w.platform_member, "member")] {
+        for team in [Value::Null, json!(w.payments)] {
+            let vars = |by: Value| json!({ "t": team, "from": from, "to": to, "by": by });
+            let alone = run(&w.app, who, WHOLE, vars(Value::Null)).await["learningMetrics"].clone();
+            for by in ["TEAM", "SEVERITY", "SERVICE", "TAG", "DETECTION_SOURCE", "FACTOR_CATEGORY"] {
+                let grouped = run(&w.app, who, WHOLE, vars(json!(by))).await["learningMetrics"].clone();
+                assert_same_figures(&grouped, &alone, &format!("{name}, team {team}, by {by}"));
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn groups_of_actions_name_nothing_of_an_incident_the_viewer_may_not_read() {
     let app = TestApp::new().await;

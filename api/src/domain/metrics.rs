@@ -2,7 +2,9 @@
 //! what the viewer may read, for one team or the whole organization, in a date window, and
 //! optionally per group (service, team, severity, detection source, factor category or tag):
 //! every figure is one grouped query, so the groups cost the same six statements once more,
-//! however many groups there are. The statements run side by side, each on a pooled connection.
+//! however many groups there are (by team, which splits the window, two: the whole window's
+//! other figures are the groups' sums). The statements run side by side, each on a pooled
+//! connection.
 
 use std::collections::HashMap;
 
@@ -67,6 +69,15 @@ pub enum GroupBy {
     FactorCategory,
     /// The incident's tags.
     Tag,
+}
+
+impl GroupBy {
+    /// Whether every incident and every action of the window is in exactly one group (the team
+    /// owning the incident; the team responsible for the action): then the whole window's
+    /// figures that add up are the sums of the groups', and need no statements of their own.
+    fn splits_the_window(self) -> bool {
+        self == Self::Team
+    }
 }
 
 /// One group of a grouped figure.
@@ -142,6 +153,8 @@ struct Tally {
     published: u64,
     required_published: u64,
     hours_to_publish: Option<f64>,
+    /// How many published reviews `hours_to_publish` is the mean of.
+    timed_publications: u64,
     late_reviews: u64,
     late_publications: u64,
     actions: u64,
@@ -159,6 +172,45 @@ struct Tally {
 }
 
 impl Tally {
+    /// Adds a group's counts of the figures that add up (see [`Figure::adds_up`]).
+    fn add_up(&mut self, group: &Tally) {
+        self.hours_to_publish = match (self.hours_to_publish, group.hours_to_publish) {
+            (Some(mine), Some(theirs)) => {
+                let (n, m) = (self.timed_publications as f64, group.timed_publications as f64);
+                Some((mine * n + theirs * m) / (n + m))
+            }
+            (mine, theirs) => mine.or(theirs),
+        };
+        self.timed_publications += group.timed_publications;
+        for (sum, part) in [
+            (&mut self.incidents, group.incidents),
+            (&mut self.requiring, group.requiring),
+            (&mut self.triggered, group.triggered),
+            (&mut self.sourced, group.sourced),
+            (&mut self.by_alert, group.by_alert),
+            (&mut self.published, group.published),
+            (&mut self.required_published, group.required_published),
+            (&mut self.late_reviews, group.late_reviews),
+            (&mut self.late_publications, group.late_publications),
+            (&mut self.actions, group.actions),
+            (&mut self.done, group.done),
+            (&mut self.dropped, group.dropped),
+            (&mut self.closed_in_time, group.closed_in_time),
+            (&mut self.overdue, group.overdue),
+            (&mut self.slips, group.slips),
+            (&mut self.follow_ups, group.follow_ups),
+            (&mut self.recurred, group.recurred),
+        ] {
+            *sum += part;
+        }
+        for &(effect, factors) in &group.factor_effects {
+            match self.factor_effects.iter_mut().find(|(known, _)| *known == effect) {
+                Some((_, sum)) => *sum += factors,
+                None => self.factor_effects.push((effect, factors)),
+            }
+        }
+    }
+
     fn into_metrics(mut self) -> LearningMetrics {
         self.repeat_themes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         self.factor_effects.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| (a.0 as u8).cmp(&(b.0 as u8))));
@@ -233,6 +285,12 @@ enum Figure {
 }
 
 impl Figure {
+    /// Whether the figure's rows of groups that split the window add up to the whole window's.
+    /// The median does not, nor the tags on two or more incidents (counted within each group).
+    fn adds_up(self) -> bool {
+        !matches!(self, Self::MiddleOverdue | Self::RepeatThemes)
+    }
+
     fn add(self, row: &QueryResult, today: NaiveDate, tally: &mut Tally) -> AppResult<()> {
         match self {
             Self::Incidents => {
@@ -246,6 +304,7 @@ impl Figure {
                 tally.published = count(row, "published")?;
                 tally.required_published = count(row, "required_published")?;
                 tally.hours_to_publish = row.try_get("", "hours")?;
+                tally.timed_publications = count(row, "timed")?;
                 tally.late_reviews = count(row, "late_reviews")?;
                 tally.late_publications = count(row, "late_publications")?;
                 tally.follow_ups = count(row, "follow_ups")?;
@@ -487,7 +546,8 @@ impl Scope<'_> {
             .reviews_of_window()
             .expr_as(count_where(published.clone()), Alias::new("published"))
             .expr_as(count_where(self.requiring().add(published.clone())), Alias::new("required_published"))
-            .expr_as(Func::avg(CaseStatement::new().case(published, Expr::cust(hours))), Alias::new("hours"))
+            .expr_as(Func::avg(CaseStatement::new().case(published.clone(), Expr::cust(hours))), Alias::new("hours"))
+            .expr_as(Func::count(CaseStatement::new().case(published, Expr::cust(hours))), Alias::new("timed"))
             .expr_as(count_where(late), Alias::new("late_reviews"))
             .expr_as(count_where(published_late), Alias::new("late_publications"))
             // The follow-ups of the reviews the viewer may read, counted on each review.
@@ -562,16 +622,20 @@ impl Scope<'_> {
     }
 
     /// The figures of the whole window, and per group when `group_by` is given: every statement
-    /// of both runs on a pooled connection of its own, `CONCURRENT_STATEMENTS` at a time.
+    /// of both runs on a pooled connection of its own, `CONCURRENT_STATEMENTS` at a time. When
+    /// the groups split the window, the whole window's figures that add up are their sums.
     async fn tallies(
         &self,
         db: &impl ConnectionTrait,
         group_by: Option<GroupBy>,
     ) -> AppResult<(Tally, Option<HashMap<Key, Tally>>)> {
         let backend = db.get_database_backend();
+        let summed = group_by.is_some_and(GroupBy::splits_the_window);
         let mut statements = Vec::new();
         for run in std::iter::once(None).chain(group_by.map(Some)) {
-            statements.extend(self.statements(backend, run).into_iter().map(|(figure, sql)| (run, figure, sql)));
+            let figures = self.statements(backend, run).into_iter();
+            let figures = figures.filter(|(figure, _)| run.is_some() || !(summed && figure.adds_up()));
+            statements.extend(figures.map(|(figure, sql)| (run, figure, sql)));
         }
         let results: Vec<(Option<GroupBy>, Figure, Vec<QueryResult>)> = stream::iter(statements)
             .map(|(run, figure, statement)| rows_of(db, run, figure, statement))
@@ -587,7 +651,11 @@ impl Scope<'_> {
                 figure.add(&row, today, tallies.entry(Key::read(&row, run)?).or_default())?;
             }
         }
-        Ok((whole.remove(&Key::All).unwrap_or_default(), group_by.map(|_| groups)))
+        let mut whole = whole.remove(&Key::All).unwrap_or_default();
+        if summed {
+            groups.values().for_each(|group| whole.add_up(group));
+        }
+        Ok((whole, group_by.map(|_| groups)))
     }
 
     /// The middle overdue action(s) of each key, by due date (the median of how many days
