@@ -2,7 +2,7 @@
 //! what the viewer may read, for one team or the whole organization, in a date window, and
 //! optionally per group (service, team, severity, detection source, factor category or tag):
 //! every figure is one grouped query, so the groups cost the same six statements once more,
-//! however many groups there are (by team, which splits the window, two: the whole window's
+//! however many groups there are (by team, which splits the window, one: the whole window's
 //! other figures are the groups' sums). The statements run side by side, each on a pooled
 //! connection.
 
@@ -96,6 +96,19 @@ pub struct Group {
     pub metrics: LearningMetrics,
 }
 
+/// Incidents a tag must be on to be a repeated theme.
+const REPEATED: u64 = 2;
+
+/// Adds `part`'s count of each key to `sum`'s.
+fn add_up_each<K: PartialEq + Clone>(sum: &mut Vec<(K, u64)>, part: &[(K, u64)]) {
+    for (key, n) in part {
+        match sum.iter_mut().find(|(known, _)| known == key) {
+            Some((_, total)) => *total += n,
+            None => sum.push((key.clone(), *n)),
+        }
+    }
+}
+
 fn rate(part: u64, whole: u64) -> Option<f64> {
     (whole > 0).then(|| part as f64 / whole as f64)
 }
@@ -167,7 +180,8 @@ struct Tally {
     slips: u64,
     follow_ups: u64,
     recurred: u64,
-    repeat_themes: Vec<(String, u64)>,
+    /// How many of the window's incidents carry each tag.
+    tags: Vec<(String, u64)>,
     factor_effects: Vec<(FactorEffect, u64)>,
 }
 
@@ -203,16 +217,14 @@ impl Tally {
         ] {
             *sum += part;
         }
-        for &(effect, factors) in &group.factor_effects {
-            match self.factor_effects.iter_mut().find(|(known, _)| *known == effect) {
-                Some((_, sum)) => *sum += factors,
-                None => self.factor_effects.push((effect, factors)),
-            }
-        }
+        add_up_each(&mut self.factor_effects, &group.factor_effects);
+        add_up_each(&mut self.tags, &group.tags);
     }
 
     fn into_metrics(mut self) -> LearningMetrics {
-        self.repeat_themes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+        let mut repeat_themes = self.tags;
+        repeat_themes.retain(|(_, incidents)| *incidents >= REPEATED);
+        repeat_themes.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
         self.factor_effects.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| (a.0 as u8).cmp(&(b.0 as u8))));
         LearningMetrics {
             incidents: self.incidents,
@@ -229,7 +241,7 @@ impl Tally {
             median_days_overdue: (!self.middle_days_overdue.is_empty())
                 .then(|| self.middle_days_overdue.iter().sum::<f64>() / self.middle_days_overdue.len() as f64),
             due_date_slips: self.slips,
-            repeat_themes: self.repeat_themes,
+            repeat_themes,
             factor_effects: self.factor_effects,
             change_triggered_rate: rate(self.triggered, self.incidents),
             detected_by_alert_rate: rate(self.by_alert, self.sourced),
@@ -281,14 +293,15 @@ enum Figure {
     /// The middle overdue action(s) by due date, whose mean is the median.
     MiddleOverdue,
     FactorEffects,
-    RepeatThemes,
+    /// Each tag's incidents: those on `REPEATED` or more are the repeated themes.
+    Tags,
 }
 
 impl Figure {
-    /// Whether the figure's rows of groups that split the window add up to the whole window's.
-    /// The median does not, nor the tags on two or more incidents (counted within each group).
+    /// Whether the figure's rows of groups that split the window add up to the whole window's
+    /// (all but the median).
     fn adds_up(self) -> bool {
-        !matches!(self, Self::MiddleOverdue | Self::RepeatThemes)
+        self != Self::MiddleOverdue
     }
 
     fn add(self, row: &QueryResult, today: NaiveDate, tally: &mut Tally) -> AppResult<()> {
@@ -326,9 +339,9 @@ impl Figure {
                 let effect: FactorEffect = row.try_get("", "effect")?;
                 tally.factor_effects.push((effect, count(row, "factors")?));
             }
-            Self::RepeatThemes => {
+            Self::Tags => {
                 let name: String = row.try_get("", "tag")?;
-                tally.repeat_themes.push((name, count(row, "incidents")?));
+                tally.tags.push((name, count(row, "incidents")?));
             }
         }
         Ok(())
@@ -598,11 +611,12 @@ impl Scope<'_> {
             .to_owned();
         statements.push((Figure::FactorEffects, grouped(query, Self::group_incidents)));
 
-        // Tags on two or more of the window's incidents.
+        // Each tag's incidents (counted in full, so that groups add up; the repeated are kept
+        // after).
         let tagged = col((incident_tag::Entity, incident_tag::Column::IncidentId)).count_distinct();
         let query = Query::select()
             .expr_as(col((tag::Entity, tag::Column::Name)), Alias::new("tag"))
-            .expr_as(tagged.clone(), Alias::new("incidents"))
+            .expr_as(tagged, Alias::new("incidents"))
             .from(incident_tag::Entity)
             .inner_join(
                 tag::Entity,
@@ -615,9 +629,8 @@ impl Scope<'_> {
             )
             .cond_where(self.incident_window())
             .add_group_by([col((tag::Entity, tag::Column::Name))])
-            .and_having(tagged.gte(2))
             .to_owned();
-        statements.push((Figure::RepeatThemes, grouped(query, Self::group_incidents)));
+        statements.push((Figure::Tags, grouped(query, Self::group_incidents)));
         statements
     }
 
