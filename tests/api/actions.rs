@@ -567,7 +567,6 @@ async fn due_follow_ups(c: &Crew) -> Value {
 
 #[tokio::test]
 async fn a_review_is_due_a_follow_up_until_both_are_recorded_in_either_order() {
-    use migration::{Migrator, MigratorTrait};
     let c = crew().await;
     ready_but_for_actions(&c, &c.other).await;
     c.action("Add a dead-letter queue", &c.member).await;
@@ -582,10 +581,7 @@ async fn a_review_is_due_a_follow_up_until_both_are_recorded_in_either_order() {
 
     // Reviews published before the review kept its next follow-up date get it from the
     // follow-ups they have: the migration undone and applied again.
-    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-    let kept = names.iter().position(|n| n == "m20261206_000020_next_follow_up").expect("the migration");
-    Migrator::down(&c.app.state.db, Some(u32::try_from(names.len() - kept).unwrap())).await.unwrap();
-    Migrator::up(&c.app.state.db, None).await.unwrap();
+    c.app.migrate_again_from("m20261206_000020_next_follow_up").await;
     assert_eq!(due_follow_ups(&c).await, 1, "the short-term follow-up is still missing after the migration");
 
     // Reopened, it is not published; published again, its new short-term date is three weeks

@@ -189,6 +189,19 @@ impl TestApp {
         (TestApp { state, schema, _db: test_db }, statements)
     }
 
+    /// Undoes the migrations from `name` on and applies them all again, as an upgrade of a
+    /// database from before `name` would: on a connection of its own, so that every change of
+    /// the schema and its record go through one connection, one after another.
+    pub async fn migrate_again_from(&self, name: &str) {
+        use migration::{Migrator, MigratorTrait};
+        let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
+        let from = names.iter().position(|n| n == name).unwrap_or_else(|| panic!("no migration {name}"));
+        let db = db::connect(&self.state.config.database_url, 1, None).await.expect("connect the test database");
+        Migrator::down(&db, Some(u32::try_from(names.len() - from).unwrap())).await.expect("undo the migrations");
+        Migrator::up(&db, None).await.expect("apply them again");
+        db.close().await.ok();
+    }
+
     /// Runs one operation as the holder of `token` (an access token or API token secret).
     pub async fn exec(&self, token: Option<&str>, query: &str, variables: Value) -> Answer {
         let header = token.map(|t| format!("Bearer {t}"));

@@ -277,15 +277,10 @@ async fn a_new_organization_runs_the_meeting_rules_and_publishes_when_they_are_m
 
 #[tokio::test]
 async fn organizations_that_existed_before_the_meeting_rules_keep_publishing_as_before() {
-    use migration::{Migrator, MigratorTrait};
     let c = crew().await;
     // The meeting's migration (and those after it) undone and applied again: the crew's
     // organization existed before it.
-    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-    let meeting = names.iter().position(|n| n == "m20261202_000015_meeting").expect("the meeting's migration");
-    let since = u32::try_from(names.len() - meeting).unwrap();
-    Migrator::down(&c.app.state.db, Some(since)).await.unwrap();
-    Migrator::up(&c.app.state.db, None).await.unwrap();
+    c.app.migrate_again_from("m20261202_000015_meeting").await;
     let policy = c.run(&c.admin, "{ organization { reviewPolicy { requireTimelineAgreement requireOwnerAcceptance requireSystemicAction carefulnessRootCauseBlocks minActions } } }", json!({})).await;
     assert_eq!(
         policy.data()["organization"]["reviewPolicy"],

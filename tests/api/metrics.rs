@@ -387,11 +387,7 @@ async fn metrics_per_group_against_hand_counted_figures() {
 
     // Rows written before actions kept their slips and reviews their follow-ups get them from
     // the due-date changes and follow-ups they have: the migration undone and applied again.
-    use migration::{Migrator, MigratorTrait};
-    let names: Vec<String> = Migrator::migrations().iter().map(|m| m.name().to_owned()).collect();
-    let kept = names.iter().position(|n| n == "m20261207_000022_metric_counts").expect("the migration");
-    Migrator::down(&w.app.state.db, Some(u32::try_from(names.len() - kept).unwrap())).await.unwrap();
-    Migrator::up(&w.app.state.db, None).await.unwrap();
+    w.app.migrate_again_from("m20261207_000022_metric_counts").await;
     let m = grouped(&w, &w.admin, "SERVICE").await;
     assert_close(&m["recurrenceRate"], 0.5);
     assert_eq!(outline(&m), [(postgres, s("Postgres"), 2, 5), (checkout, s("Checkout API"), 2, 3)]);
