@@ -270,6 +270,17 @@ async fn with_causes(w: &World) -> (String, String) {
     (checkout.as_str().unwrap().to_owned(), postgres.as_str().unwrap().to_owned())
 }
 
+/// The published review's long-term follow-up: the problem did not come back.
+async fn quiet_long_term_follow_up(w: &World) {
+    run(
+        &w.app,
+        &w.admin,
+        "mutation($r: ID!) { recordFollowUp(reviewId: $r, input: { kind: LONG_TERM, notes: \"Quiet since\", actionsEffective: YES, recurred: false }) { id } }",
+        json!({ "r": w.r1 }),
+    )
+    .await;
+}
+
 async fn grouped(w: &World, who: &Session, by: &str) -> Value {
     let (from, to) = window();
     run(&w.app, who, GROUPED, json!({ "from": from, "to": to, "by": by })).await["learningMetrics"].clone()
@@ -374,13 +385,7 @@ async fn metrics_per_group_against_hand_counted_figures() {
     }
 
     // The long-term follow-up finds the problem gone: one of two came back.
-    run(
-        &w.app,
-        &w.admin,
-        "mutation($r: ID!) { recordFollowUp(reviewId: $r, input: { kind: LONG_TERM, notes: \"Quiet since\", actionsEffective: YES, recurred: false }) { id } }",
-        json!({ "r": w.r1 }),
-    )
-    .await;
+    quiet_long_term_follow_up(&w).await;
     let m = grouped(&w, &w.admin, "SERVICE").await;
     assert_close(&m["recurrenceRate"], 0.5);
     assert_close(&m["groups"][0]["metrics"]["recurrenceRate"], 0.5);
@@ -432,13 +437,7 @@ async fn the_whole_window_is_the_same_whatever_the_grouping() {
     // action is in one team's group); by any other grouping they are counted on their own.
     let w = world().await;
     with_causes(&w).await;
-    run(
-        &w.app,
-        &w.admin,
-        "mutation($r: ID!) { recordFollowUp(reviewId: $r, input: { kind: LONG_TERM, notes: \"Quiet since\", actionsEffective: YES, recurred: false }) { id } }",
-        json!({ "r": w.r1 }),
-    )
-    .await;
+    quiet_long_term_follow_up(&w).await;
     let (from, to) = window();
     for (who, name) in [(&w.admin, "admin"), (&w.platform_member, "member")] {
         for team in [Value::Null, json!(w.payments)] {
