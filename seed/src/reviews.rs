@@ -9,6 +9,7 @@ use entity::{
     contributing_factor, follow_up, learning_notice, parked_question, review, review_link, review_participant,
     timeline_agreement, timeline_entry, why,
 };
+use hindsight_api::events::LearningReason;
 use rand::Rng;
 use rand::rngs::SmallRng;
 use rand::seq::IndexedRandom;
@@ -273,7 +274,7 @@ pub(super) fn write(ctx: &mut Context<'_>, planned: &Incident, incident: &Writte
                 review_id: id,
                 team_id: planned.service_owner,
                 organization_id: org.id,
-                reasons: serde_json::json!(["OWNS_SERVICE"]),
+                reasons: serde_json::json!([LearningReason::OwnsService]),
                 created_at: published_at,
             });
         }

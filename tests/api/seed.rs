@@ -2,7 +2,7 @@
 //! people sign in, lists count what was seeded, published reviews meet the readiness rules.
 
 use hindsight_seed::{self as seed, Plan, SeedError, admin_email, member_email};
-use sea_orm::{ConnectionTrait, Statement};
+use sea_orm::{ConnectionTrait, QueryResult, Statement};
 use serde_json::{Value, json};
 
 use crate::harness::{Session, TestApp, session_from};
@@ -71,8 +71,7 @@ async fn seeded_data_is_served_as_the_domain_would_and_a_second_run_is_refused()
          WHERE f.review_id = review.id AND f.recurred) THEN 1 ELSE 0 END) AS wrong FROM review",
     ];
     for sql in kept_counts {
-        let row = app.state.db.query_one_raw(Statement::from_string(app.state.db.get_database_backend(), sql));
-        let row = row.await.unwrap().unwrap();
+        let row = one_row(&app, sql).await;
         let (kept, wrong): (i64, i64) = (row.try_get("", "kept").unwrap(), row.try_get("", "wrong").unwrap());
         assert!(kept > 0 && wrong == 0, "{kept} kept, {wrong} rows wrong: {sql}");
     }
@@ -129,10 +128,15 @@ async fn a_seeded_review_tells_the_team_owning_the_service_it_touched() {
         JOIN incident_service s ON s.incident_id = r.incident_id JOIN service v ON v.id = s.service_id \
         WHERE r.status = 'PUBLISHED' AND r.visibility = 'ORG' AND v.owner_team_id <> r.team_id";
     for sql in [expected, owed] {
-        let row = app.state.db.query_one_raw(Statement::from_string(app.state.db.get_database_backend(), sql));
-        let n: i64 = row.await.unwrap().unwrap().try_get("", "n").unwrap();
+        let n: i64 = one_row(&app, sql).await.try_get("", "n").unwrap();
         assert_eq!(u64::try_from(n).unwrap(), told, "{sql}");
     }
+}
+
+/// The one row `sql` answers, read straight from the database.
+async fn one_row(app: &TestApp, sql: &str) -> QueryResult {
+    let statement = Statement::from_string(app.state.db.get_database_backend(), sql);
+    app.state.db.query_one_raw(statement).await.unwrap().expect("a row")
 }
 
 /// A published review meets the readiness rules: ready, blameless, a facilitator who did not

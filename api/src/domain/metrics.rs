@@ -555,6 +555,7 @@ impl Scope<'_> {
                         .add(review::Column::PublishDueAt.lt(now)),
                 ),
         );
+        let readable = readable_reviews(self.viewer);
         let query = self
             .reviews_of_window()
             .expr_as(count_where(published.clone()), Alias::new("published"))
@@ -564,8 +565,8 @@ impl Scope<'_> {
             .expr_as(count_where(late), Alias::new("late_reviews"))
             .expr_as(count_where(published_late), Alias::new("late_publications"))
             // The follow-ups of the reviews the viewer may read, counted on each review.
-            .expr_as(sum_where(readable_reviews(self.viewer), review::Column::FollowUps), Alias::new("follow_ups"))
-            .expr_as(sum_where(readable_reviews(self.viewer), review::Column::Recurrences), Alias::new("recurred"))
+            .expr_as(sum_where(readable.clone(), review::Column::FollowUps), Alias::new("follow_ups"))
+            .expr_as(sum_where(readable, review::Column::Recurrences), Alias::new("recurred"))
             .to_owned();
         statements.push((Figure::Reviews, grouped(query, Self::group_incidents)));
 
